@@ -1,0 +1,79 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Release builds of the numeric targets drop bounds checks; their kernels are tested in debug builds,
+/// where the checks stay on.
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "MixRec",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mixrec", targets: ["MixRecCLI"]),
+        .executable(name: "mixrec-bench", targets: ["MixRecBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+
+        // MARK: - Libraries (each depends only on those above it)
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        .target(name: "Backbone", dependencies: ["Tensor"], swiftSettings: numericSettings),
+        .target(name: "RecData"),
+        .target(
+            name: "Search",
+            dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "MixRec",
+            dependencies: ["Tensor", "Backbone", "RecData", .product(name: "Yams", package: "Yams")],
+            swiftSettings: numericSettings
+        ),
+        .target(name: "ClusterProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "MixRecCLI",
+            dependencies: [
+                "Tensor", "Backbone", "RecData", "MixRec", "Search", "Cluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "MixRecBench",
+            dependencies: [
+                "Tensor", "Backbone", "MixRec", "Search", "Cluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: numericSettings
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Tensor"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "MixRecTests", dependencies: ["MixRec", "Tensor", "Backbone", "RecData"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// Placeholder; the benchmark suites replace it.
+print("no benchmark suites yet")

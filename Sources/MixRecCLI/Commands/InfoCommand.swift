@@ -1,0 +1,19 @@
+import ArgumentParser
+import Tensor
+
+/// `mixrec info`: what this build and machine offer (version, BLAS kernel and threads).
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Print the MixRec version, the OpenBLAS kernel picked for this CPU and the thread count."
+    )
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+        self.runtime.apply()
+        print("mixrec \(MixRecVersion.string)")
+        print("openblas: \(BLASRuntime.configuration)")
+        print("openblas kernel: \(BLASRuntime.coreName), threads: \(BLASRuntime.threads)")
+    }
+}

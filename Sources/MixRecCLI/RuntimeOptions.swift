@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import Tensor
+
+/// Options shared by every command that computes: how many BLAS threads to use.
+struct RuntimeOptions: ParsableArguments {
+    @Option(help: "BLAS threads for this process (default: all cores; data-parallel workers use 1).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads = self.threads, threads < 1 {
+            throw ValidationError("--threads must be at least 1, got \(threads).")
+        }
+    }
+
+    /// Applies the thread count to OpenBLAS.
+    func apply() {
+        BLASRuntime.setThreads(self.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+}

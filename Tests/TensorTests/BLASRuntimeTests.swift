@@ -1,0 +1,19 @@
+import Testing
+
+@testable import Tensor
+
+@Suite struct BLASRuntimeTests {
+    @Test func threadCountRoundTrips() {
+        let before = BLASRuntime.threads
+        defer { BLASRuntime.setThreads(before) }
+        BLASRuntime.setThreads(1)
+        #expect(BLASRuntime.threads == 1)
+        BLASRuntime.setThreads(0)
+        #expect(BLASRuntime.threads == 1, "a thread count below 1 is clamped")
+    }
+
+    @Test func coreNameIsReported() {
+        #expect(!BLASRuntime.coreName.isEmpty)
+        #expect(BLASRuntime.configuration.contains("OpenBLAS"))
+    }
+}
