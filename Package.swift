@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
 
         // MARK: - Libraries (each depends only on those above it)
+        .target(name: "ConfigKit", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
         .target(name: "Backbone", dependencies: ["Tensor"], swiftSettings: numericSettings),
         .target(name: "RecData"),
@@ -35,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "MixRec",
-            dependencies: ["Tensor", "Backbone", "RecData", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Tensor", "Backbone", "RecData", "ConfigKit"],
             swiftSettings: numericSettings
         ),
         .target(name: "ClusterProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -43,7 +44,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor",
+                "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "ConfigKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,6 +69,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Tensor"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
