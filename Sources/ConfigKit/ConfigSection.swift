@@ -207,14 +207,17 @@ public final class ConfigSection {
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.utf8)
     let b = Array(b.utf8)
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
     var previous = Array(0...b.count)
     var current = previous
-    for i in 1...max(a.count, 1) where !a.isEmpty {
+    for i in 1...a.count {
         current[0] = i
-        for j in 1...max(b.count, 1) where !b.isEmpty {
-            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        for j in 1...b.count {
+            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, substitution)
         }
         swap(&previous, &current)
     }
-    return a.isEmpty ? b.count : previous[b.count]
+    return previous[b.count]
 }

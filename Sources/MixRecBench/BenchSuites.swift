@@ -2,6 +2,5 @@ import ArgumentParser
 
 /// Every benchmark suite; each suite is one subcommand in its own file.
 enum BenchSuites {
-    static let all: [any ParsableCommand.Type] = [
-    ]
+    static let all: [any ParsableCommand.Type] = []
 }
