@@ -14,6 +14,11 @@ public final class ConfigSection {
         if case .mapping(let pairs) = value { self.pairs = pairs } else { self.pairs = [] }
     }
 
+    /// The keys of this mapping, in file order.
+    public var keys: [String] {
+        self.pairs.map(\.key)
+    }
+
     /// Whether the mapping has `key`.
     public func contains(_ key: String) -> Bool {
         self.pairs.contains { $0.key == key }
