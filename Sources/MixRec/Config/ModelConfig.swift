@@ -1,0 +1,99 @@
+import ConfigKit
+
+/// What a `[SEQ]` token attends to.
+public enum SequenceView: String, CaseIterable, Sendable {
+    /// Every token before it (the literal reading of the design).
+    case all
+    /// Each earlier item's `[ALIGN]` token and the earlier `[SEQ]` tokens: one key/value per item per layer.
+    case summaries
+}
+
+/// The small ID-based collaborative model trained jointly with the LLM (`model.collaborative.*`).
+public struct CollaborativeConfig: Sendable, Equatable {
+    /// Train the collaborative model and inject it; false is the "no collaborative injection" ablation.
+    public var enabled = true
+    /// Width of its item embeddings and hidden states.
+    public var width = 64
+    /// Its self-attention blocks.
+    public var blocks = 2
+    /// Its attention heads.
+    public var heads = 1
+    /// Dropout on its embeddings and blocks while training.
+    public var dropout = 0.2
+    /// Add its item embedding to each item span as the `[CF]` token.
+    public var injectItems = true
+    /// Add its sequence state to the `[SEQ]` tokens.
+    public var injectUser = true
+
+    public init() {}
+
+    /// Reads `model.collaborative.*`; absent keys keep their defaults.
+    public init(from section: ConfigSection) throws {
+        self.enabled = try section.bool("enabled", default: self.enabled)
+        self.width = try section.int("width", default: self.width, min: 4, max: 4096)
+        self.heads = try section.int("heads", default: self.heads, min: 1, max: 64)
+        guard self.width % self.heads == 0 else {
+            throw ConfigError.invalidValue(
+                key: section.keyPath("heads"), value: "\(self.heads)", allowed: "a divisor of width (\(self.width))")
+        }
+        self.blocks = try section.int("blocks", default: self.blocks, min: 1, max: 16)
+        self.dropout = try section.double("dropout", default: self.dropout, min: 0, max: 0.9)
+        self.injectItems = try section.bool("inject_items", default: self.injectItems)
+        self.injectUser = try section.bool("inject_user", default: self.injectUser)
+    }
+}
+
+/// The backbone LLM (`backbone.*`).
+public struct BackboneConfig: Sendable, Equatable {
+    /// `default` (the model fetched by scripts/setup), a `.gguf` file or a Hugging Face model folder.
+    public var model = "default"
+    /// How many of the backbone's blocks to use (from the bottom); the pretrained head sits on top.
+    public var layers = 8
+
+    public init() {}
+
+    /// Reads `backbone.*`; absent keys keep their defaults.
+    public init(from section: ConfigSection) throws {
+        self.model = try section.string("model", default: self.model)
+        self.layers = try section.int("layers", default: self.layers, min: 1, max: 1024)
+    }
+}
+
+/// The recommender's own switches (`model.*`); each mechanism can be turned off for ablations.
+public struct ModelConfig: Sendable, Equatable {
+    /// What `[SEQ]` tokens attend to.
+    public var sequenceView = SequenceView.summaries
+    /// Item tokens see only their own item (false: plain causal attention, the ablation).
+    public var contextMasking = true
+    /// Whether the experts also adapt item text tokens (see docs/model.md); false caches text states per run.
+    public var adaptText = false
+    /// The collaborative model.
+    public var collaborative = CollaborativeConfig()
+    /// The mixture-of-experts architecture per layer group.
+    public var experts: ExpertPlan
+    /// Hard negatives mined per item for the hard-sample task.
+    public var hardNegatives = 8
+
+    /// Reads `model.*`; `layerCount` is the backbone depth in use, which expert groups must fit in.
+    public init(from section: ConfigSection, layerCount: Int) throws {
+        self.sequenceView = try section.choice("seq_view", default: self.sequenceView)
+        self.contextMasking = try section.bool("context_masking", default: self.contextMasking)
+        self.adaptText = try section.bool("adapt_text", default: self.adaptText)
+        self.collaborative = try CollaborativeConfig(from: section.section("collaborative"))
+        self.hardNegatives = try section.int("hard_negatives", default: self.hardNegatives, min: 0, max: 1024)
+        let experts = try section.section("experts")
+        if experts.keys.isEmpty {
+            self.experts = try Self.defaultExperts(layerCount: layerCount)
+        } else {
+            self.experts = try ExpertPlan(from: experts, layerCount: layerCount)
+        }
+    }
+
+    /// The default plan: a LoRA + bottleneck mixture (4 experts, rank 8, top-2) on the top quarter of the layers.
+    static func defaultExperts(layerCount: Int) throws -> ExpertPlan {
+        let first = layerCount - max(1, layerCount / 4)
+        let group = ExpertGroup(
+            name: "top", layers: first...(layerCount - 1), kinds: [.lora, .bottleneck], experts: 4, rank: 8, topK: 2)
+        return try ExpertPlan(groups: [group], layerCount: layerCount)
+    }
+}

@@ -1,0 +1,77 @@
+import ConfigKit
+
+/// How one training run goes: optimiser, schedule, batching and early stopping (`train.*`).
+public struct TrainingConfig: Sendable, Equatable {
+    /// Maximum number of passes over the training users.
+    public var epochs = 20
+    /// Users per mini-batch (summed over a data-parallel group).
+    public var batchUsers = 64
+    /// Peak AdamW learning rate.
+    public var learningRate = 1e-3
+    /// Decoupled weight decay.
+    public var weightDecay = 0.01
+    /// Fraction of all steps spent warming the learning rate up linearly, before the cosine decay.
+    public var warmupFraction = 0.05
+    /// Global gradient-norm clipping threshold (0 turns clipping off).
+    public var clipNorm = 1.0
+    /// Epochs without a better validation NDCG@10 before training stops.
+    public var patience = 3
+
+    public init() {}
+
+    /// Reads `train.*`; absent keys keep their defaults.
+    public init(from section: ConfigSection) throws {
+        self.epochs = try section.int("epochs", default: self.epochs, min: 1, max: 10_000)
+        self.batchUsers = try section.int("batch_users", default: self.batchUsers, min: 1, max: 1_000_000)
+        self.learningRate = try section.double("lr", default: self.learningRate, min: 1e-8, max: 1)
+        self.weightDecay = try section.double("weight_decay", default: self.weightDecay, min: 0, max: 1)
+        self.warmupFraction = try section.double("warmup", default: self.warmupFraction, min: 0, max: 0.5)
+        self.clipNorm = try section.double("clip_norm", default: self.clipNorm, min: 0)
+        self.patience = try section.int("patience", default: self.patience, min: 1, max: 10_000)
+    }
+}
+
+/// The weights of the training losses (`losses.*`).
+public struct LossWeights: Sendable, Equatable {
+    /// Link next item: full softmax over all items at every `[SEQ]` position.
+    public var link = 1.0
+    /// Semantic alignment: the `[ALIGN]` state must score its own item highest.
+    public var align = 0.2
+    /// Distinguish hard samples: InfoNCE against text-near items that never co-occur (0 turns the task off).
+    public var hard = 0.1
+    /// Temperature of the hard-sample InfoNCE.
+    public var hardTemperature = 0.1
+    /// The collaborative model's own next-item loss.
+    public var collaborative = 1.0
+    /// The routers' load-balancing term.
+    public var balance = 0.01
+
+    public init() {}
+
+    /// Reads `losses.*`; absent keys keep their defaults.
+    public init(from section: ConfigSection) throws {
+        self.link = try section.double("link", default: self.link, min: 0, max: 100)
+        self.align = try section.double("align", default: self.align, min: 0, max: 100)
+        self.hard = try section.double("hard", default: self.hard, min: 0, max: 100)
+        self.hardTemperature = try section.double("hard_temperature", default: self.hardTemperature, min: 1e-3, max: 10)
+        self.collaborative = try section.double("cf", default: self.collaborative, min: 0, max: 100)
+        self.balance = try section.double("balance", default: self.balance, min: 0, max: 100)
+    }
+}
+
+/// How models are evaluated (`eval.*`).
+public struct EvaluationConfig: Sendable, Equatable {
+    /// Exclude items already in the user's input history from the ranking (S3-Rec's protocol); false keeps
+    /// them, as RecBole's sequential evaluation does.
+    public var excludeHistory = true
+    /// Users scored per batch.
+    public var batchUsers = 256
+
+    public init() {}
+
+    /// Reads `eval.*`; absent keys keep their defaults.
+    public init(from section: ConfigSection) throws {
+        self.excludeHistory = try section.bool("exclude_history", default: self.excludeHistory)
+        self.batchUsers = try section.int("batch_users", default: self.batchUsers, min: 1, max: 1_000_000)
+    }
+}
