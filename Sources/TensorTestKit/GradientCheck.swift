@@ -1,6 +1,5 @@
-import Testing
-
 import Tensor
+import Testing
 
 // Test helpers shared by the test targets of every numeric module.
 
