@@ -5,12 +5,18 @@ import Foundation
 // MARK: - Shared data
 
 /// The shared datasets at `<repo root>/../shared/data`; tests that need them skip when the folder is absent.
+/// A git worktree under `<repo root>/../wt/<name>` looks one folder further up.
 enum SharedData {
-    /// `<repo root>/../shared/data`, the repo root found from this file's path.
+    /// The first of `<root>/../shared/data` and `<root>/../../shared/data` that exists (the repo root found from this
+    /// file's path), else the first.
     static let folder: String = {
         let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let root = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
-        return root.deletingLastPathComponent().appendingPathComponent("shared/data").path
+        let candidates = [
+            root.deletingLastPathComponent(), root.deletingLastPathComponent().deletingLastPathComponent(),
+        ]
+        .map { $0.appendingPathComponent("shared/data").path }
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[0]
     }()
 
     /// Whether the shared data folder is present.

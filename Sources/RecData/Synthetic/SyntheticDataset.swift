@@ -13,10 +13,10 @@ public struct SyntheticDatasetConfig: Sendable, Equatable {
     /// Shortest and longest history.
     public var historyLengths = 8...30
     /// Probability that the next item is one of the previous item's two planted successors (sequential structure).
-    public var followProbability = 0.55
+    public var followProbability = 0.5
     /// Probability that the next item comes from one of the user's two taste clusters (collaborative structure);
     /// the rest is drawn by global popularity.
-    public var tasteProbability = 0.3
+    public var tasteProbability = 0.4
     /// The seed; equal configs give equal datasets.
     public var seed: UInt64 = 2024
 
