@@ -1,0 +1,127 @@
+// MARK: - MovieLens 100K
+
+/// Reads MovieLens-100K: `u.data` (TAB-separated `user item rating timestamp`), and, when present, `u.item`
+/// (`|`-separated, Latin-1, 5 fields then one 0/1 flag per genre) with genre names from `u.genre`.
+enum MovieLens100KReader: FormatReader {
+    static func readInteractions(folder: String, into builder: inout RawDatasetBuilder) throws(DataReadError)
+        -> InteractionTime
+    {
+        try MovieLensRatings.read(LoadedFile(path: folder + "/u.data"), separator: [ByteText.tab], into: &builder)
+        return .timestamp
+    }
+
+    static func itemFile(folder: String) -> String { folder + "/u.item" }
+
+    static func readItems(_ file: LoadedFile, folder: String, into builder: inout RawDatasetBuilder)
+        throws(DataReadError)
+    {
+        let genres = try Self.readGenres(LoadedFile(path: folder + "/u.genre"), into: &builder)
+        try Self.readItems(file, genres: genres, into: &builder)
+    }
+
+    /// Genre names by flag position, from `name|index` lines.
+    private static func readGenres(_ file: LoadedFile, into builder: inout RawDatasetBuilder) throws(DataReadError)
+        -> [String]
+    {
+        var byIndex: [Int: String] = [:]
+        var fields: [ByteSpan] = []
+        try file.forEachLine { (line, buffer, span) throws(DataReadError) in
+            guard !ByteText.isBlankLine(span, in: buffer) else { return }
+            ByteText.split(span, in: buffer, separator: [UInt8(ascii: "|")], into: &fields)
+            guard fields.count == 2, let index = ByteText.parseInt(fields[1], in: buffer), index >= 0,
+                index < 1000, byIndex[Int(index)] == nil
+            else {
+                try builder.reject(file, line: line, "expected `genre|index` with a new index")
+                return
+            }
+            byIndex[Int(index)] = ByteText.latin1String(fields[0], in: buffer)
+        }
+        return (0..<byIndex.count).map { byIndex[$0] ?? "genre \($0)" }
+    }
+
+    private static func readItems(
+        _ file: LoadedFile, genres: [String], into builder: inout RawDatasetBuilder
+    ) throws(DataReadError) {
+        let expected = 5 + genres.count
+        var fields: [ByteSpan] = []
+        try file.forEachLine { (line, buffer, span) throws(DataReadError) in
+            guard !ByteText.isBlankLine(span, in: buffer) else { return }
+            ByteText.split(span, in: buffer, separator: [UInt8(ascii: "|")], into: &fields)
+            guard fields.count == expected else {
+                try builder.reject(file, line: line, "expected \(expected) `|`-separated fields, found \(fields.count)")
+                return
+            }
+            guard !fields[0].isEmpty else {
+                try builder.reject(file, line: line, "empty movie id")
+                return
+            }
+            var names: [String] = []
+            for (offset, genre) in genres.enumerated() {
+                let flag = ByteText.parseInt(fields[5 + offset], in: buffer)
+                guard flag == 0 || flag == 1 else {
+                    try builder.reject(file, line: line, "genre flag \(offset + 1) is not 0 or 1")
+                    return
+                }
+                if flag == 1 { names.append(genre) }
+            }
+            let text = { (index: Int) in ByteText.latin1String(fields[index], in: buffer) }
+            builder.setAttributes(
+                [
+                    ItemAttribute(key: "title", value: text(1)),
+                    ItemAttribute(key: "release date", value: text(2), kind: .date),
+                    ItemAttribute(key: "video release date", value: text(3), kind: .date),
+                    ItemAttribute(key: "IMDb URL", value: text(4), kind: .url),
+                    ItemAttribute(key: "genres", value: names.joined(separator: ", ")),
+                ], item: fields[0], in: buffer)
+        }
+    }
+}
+
+// MARK: - Shared rating rows
+
+/// Rows of `user item rating timestamp`, as in `u.data`, `ratings.dat` and `ratings.csv` without quotes.
+enum MovieLensRatings {
+    /// Reads rating rows split at `separator`; a first row whose timestamp is not a number is taken as a header.
+    static func read(
+        _ file: LoadedFile, separator: [UInt8], allowHeader: Bool = false, into builder: inout RawDatasetBuilder
+    ) throws(DataReadError) {
+        var fields: [ByteSpan] = []
+        try file.forEachLine { (line, buffer, span) throws(DataReadError) in
+            guard !ByteText.isBlankLine(span, in: buffer) else { return }
+            if separator == [ByteText.tab] {
+                ByteText.splitWhitespace(span, in: buffer, into: &fields)
+            } else {
+                ByteText.split(span, in: buffer, separator: separator, into: &fields)
+            }
+            if allowHeader && line == 1 && fields.count == 4 && ByteText.parseNumber(fields[3], in: buffer) == nil {
+                return
+            }
+            try Self.addRow(fields, line: line, file: file, buffer: buffer, into: &builder)
+        }
+    }
+
+    /// Validates one `user item rating timestamp` row and adds it.
+    static func addRow(
+        _ fields: [ByteSpan], line: Int, file: LoadedFile, buffer: UnsafeBufferPointer<UInt8>,
+        into builder: inout RawDatasetBuilder
+    ) throws(DataReadError) {
+        guard fields.count == 4 else {
+            try builder.reject(
+                file, line: line, "expected 4 fields (user, item, rating, timestamp), found \(fields.count)")
+            return
+        }
+        guard !fields[0].isEmpty, !fields[1].isEmpty else {
+            try builder.reject(file, line: line, "empty user or item id")
+            return
+        }
+        guard ByteText.parseNumber(fields[2], in: buffer) != nil else {
+            try builder.reject(file, line: line, "rating is not a number")
+            return
+        }
+        guard let time = ByteText.parseInt(fields[3], in: buffer) else {
+            try builder.reject(file, line: line, "timestamp is not an integer")
+            return
+        }
+        builder.addInteraction(user: fields[0], item: fields[1], time: Double(time), in: buffer)
+    }
+}

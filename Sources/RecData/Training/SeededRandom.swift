@@ -1,0 +1,62 @@
+// MARK: - Seeded random numbers
+
+/// SplitMix64: a small, fast, seeded generator whose streams are fixed by this code (not by the standard library's
+/// shuffling or range algorithms, which may change between Swift versions).
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator seeded with `seed`; equal seeds give equal streams.
+    public init(seed: UInt64) {
+        self.state = seed
+    }
+
+    /// A generator for one of several independent streams derived from the same seed (e.g. one per epoch).
+    public init(seed: UInt64, stream: UInt64) {
+        var mixer = SeededRandom(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        self.state = mixer.next()
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var value = self.state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+
+    /// A uniform integer in `0..<bound` (bound > 0), without modulo bias.
+    public mutating func nextInt(below bound: Int) -> Int {
+        precondition(bound > 0, "bound must be positive")
+        let limit = UInt64(bound)
+        let threshold = (0 &- limit) % limit
+        while true {
+            let value = self.next()
+            let product = value.multipliedFullWidth(by: limit)
+            if product.low >= threshold { return Int(product.high) }
+        }
+    }
+
+    /// A uniform Double in [0, 1).
+    public mutating func nextUnit() -> Double { Double(self.next() >> 11) * 0x1.0p-53 }
+
+    /// Shuffles the array in place (Fisher–Yates).
+    public mutating func shuffle<Element>(_ array: inout [Element]) {
+        guard array.count > 1 else { return }
+        for index in stride(from: array.count - 1, to: 0, by: -1) {
+            array.swapAt(index, self.nextInt(below: index + 1))
+        }
+    }
+
+    /// An index drawn with probability proportional to `weights` (non-negative, positive sum).
+    public mutating func pick(weights: [Double]) -> Int {
+        let total = weights.reduce(0, +)
+        precondition(total > 0, "weights must have a positive sum")
+        var remaining = self.nextUnit() * total
+        for (index, weight) in weights.enumerated() {
+            remaining -= weight
+            if remaining < 0 { return index }
+        }
+        return weights.lastIndex { $0 > 0 } ?? 0
+    }
+}
