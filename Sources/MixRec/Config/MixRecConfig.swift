@@ -1,0 +1,47 @@
+import ConfigKit
+
+/// A whole MixRec training config: data, backbone, model, losses, training and evaluation.
+///
+/// Every key is documented in `configs/README.md`; reading rejects unknown keys and out-of-range values with
+/// the key's dotted path.
+public struct MixRecConfig: Sendable, Equatable {
+    /// The seed of everything random in a run (initialisation, batching, dropout).
+    public var seed: UInt64 = 42
+    /// `data.*`
+    public var data: DataConfig
+    /// `backbone.*`
+    public var backbone: BackboneConfig
+    /// `model.*`
+    public var model: ModelConfig
+    /// `losses.*`
+    public var losses: LossWeights
+    /// `train.*`
+    public var training: TrainingConfig
+    /// `eval.*`
+    public var evaluation: EvaluationConfig
+    /// The document it was read from (overrides applied): its canonical text identifies the config.
+    public let document: ConfigDocument
+
+    /// Reads and validates a config document.
+    public init(document: ConfigDocument) throws {
+        let root = document.root
+        self.document = document
+        self.seed = UInt64(try root.int("seed", default: Int(self.seed), min: 0))
+        self.data = try DataConfig(from: root.section("data"))
+        self.backbone = try BackboneConfig(from: root.section("backbone"))
+        self.model = try ModelConfig(from: root.section("model"), layerCount: self.backbone.layers)
+        self.losses = try LossWeights(from: root.section("losses"))
+        self.training = try TrainingConfig(from: root.section("train"))
+        self.evaluation = try EvaluationConfig(from: root.section("eval"))
+        try root.finish()
+    }
+
+    /// Reads a YAML config file and applies `--set key=value` overrides in order.
+    public init(contentsOf path: String, overrides: [String] = []) throws {
+        var document = try ConfigDocument(contentsOf: path)
+        for assignment in overrides {
+            try document.override(assignment)
+        }
+        try self.init(document: document)
+    }
+}

@@ -1,0 +1,78 @@
+import ConfigKit
+import Testing
+
+@testable import MixRec
+
+@Suite struct MixRecConfigTests {
+    func config(_ yaml: String, overrides: [String] = []) throws -> MixRecConfig {
+        var document = try ConfigDocument(yaml: yaml)
+        for assignment in overrides { try document.override(assignment) }
+        return try MixRecConfig(document: document)
+    }
+
+    @Test func anEmptyConfigIsTheSyntheticDefault() throws {
+        let config = try self.config("")
+        guard case .synthetic(let generator) = config.data.source else {
+            Issue.record("expected the synthetic source")
+            return
+        }
+        #expect(generator.userCount == 300)
+        #expect(config.backbone.layers == 8)
+        #expect(config.model.experts.shortDescription == "6-7 lora+bottleneck x4 r8 k2")
+        #expect(config.model.sequenceView == .summaries)
+    }
+
+    @Test func readsEverySectionAndOverrides() throws {
+        let config = try self.config(
+            """
+            seed: 3
+            data: {format: ml-100k, path: /data/ml-100k, text_fields: [title, genres], max_history: 30}
+            backbone: {layers: 4}
+            model:
+              seq_view: all
+              context_masking: false
+              collaborative: {width: 32, heads: 2}
+              experts:
+                groups:
+                  top: {from: 2, to: 3, types: [parallel], experts: 2, top_k: 1}
+            losses: {hard: 0}
+            train: {epochs: 5, lr: 0.002}
+            eval: {exclude_history: false}
+            """, overrides: ["train.epochs=7", "model.experts.groups.top.types=scaling"])
+        #expect(config.seed == 3)
+        #expect(config.data.source == .folder(path: "/data/ml-100k", format: .movieLens100K))
+        #expect(config.data.textFields == ["title", "genres"])
+        #expect(config.model.sequenceView == .all)
+        #expect(!config.model.contextMasking)
+        #expect(config.model.collaborative.width == 32)
+        #expect(config.model.experts.groups[0].kinds == [.scaling])
+        #expect(config.losses.hard == 0)
+        #expect(config.training.epochs == 7)
+        #expect(!config.evaluation.excludeHistory)
+    }
+
+    @Test func errorsNameTheKey() {
+        let cases: [(String, String)] = [
+            ("data: {format: ml-100k}", "data.path"),
+            ("data: {format: parquet}", "data.format"),
+            ("backbone: {layers: 0}", "backbone.layers"),
+            ("train: {lr: -1}", "train.lr"),
+            ("model: {collaborative: {width: 30, heads: 4}}", "model.collaborative.heads"),
+            ("model: {seq_view: everything}", "model.seq_view"),
+            ("trian: {epochs: 3}", "trian"),
+        ]
+        for (yaml, key) in cases {
+            do {
+                _ = try self.config(yaml)
+                Issue.record("\(yaml) was accepted")
+            } catch {
+                #expect("\(error)".contains("'\(key)"), "\(yaml): \(error)")
+            }
+        }
+    }
+
+    @Test func defaultExpertsFollowTheBackboneDepth() throws {
+        let config = try self.config("backbone: {layers: 30}")
+        #expect(config.model.experts.firstAdaptedLayer == 23)
+    }
+}
