@@ -140,6 +140,18 @@ enum Parallel {
     }
 }
 
+extension Parallel {
+    /// `VectorMath.forEachVector` over `0..<count`, with the vectors split over the configured threads.
+    static func forEachVector(count: Int, costPerItem: Int, _ body: (Int, Int) -> Void) {
+        Parallel.forEachChunk((count + 15) / 16, costPerItem: costPerItem * 16) { vectors in
+            let start = vectors.lowerBound * 16
+            VectorMath.forEachVector(count: min(count, vectors.upperBound * 16) - start) { offset, lanes in
+                body(start + offset, lanes)
+            }
+        }
+    }
+}
+
 /// Carries a non-Sendable closure into `concurrentPerform`.
 /// - Note: safe because callers pass closures that touch disjoint element ranges per chunk, and
 ///   `concurrentPerform` returns only after every chunk finished.

@@ -11,9 +11,10 @@ import Testing
 /// with step `h = 1e-2` the central difference has truncation error O(h²·|L'''|) ≈ 1e-4 for the smooth, O(1)
 /// functions tested here, and Float32 round-off of about 1e-7·|L|/h ≈ 1e-4 on L of order 10, so an absolute
 /// tolerance of 3e-3 plus 3 % relative leaves a margin of ~10× while still catching wrong formulas (a missing
-/// factor or term changes gradients by O(1)).
+/// factor or term changes gradients by O(1)). `indices` picks the elements to check in every input (default: all
+/// of them, or `elements` random ones for big inputs).
 func checkGradients(
-    _ inputs: [Tensor], elements: Int = 64, step: Float = 1e-2, absoluteTolerance: Float = 3e-3,
+    _ inputs: [Tensor], elements: Int = 64, indices: [Int]? = nil, step: Float = 1e-2, absoluteTolerance: Float = 3e-3,
     relativeTolerance: Float = 3e-2, seed: UInt64 = 7, sourceLocation: SourceLocation = #_sourceLocation,
     _ function: ([Tensor]) -> Tensor
 ) {
