@@ -11,7 +11,8 @@ enum VectorMath {
     /// exponent bits. Relative error < 2e-7; inputs below -87 give exactly 0 (so -∞ masks give 0).
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87), upperBound: Vector(repeating: 88))
+        // pointwiseMin/Max inline to vminps/vmaxps; the generic `clamped` does not.
+        let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: -87)), Vector(repeating: 88))
         let shifter = Vector(repeating: 12_582_912)  // 1.5 · 2²³: adding it rounds to an integer in the mantissa
         let shifted = clamped * 1.442_695_04 + shifter
         let n = shifted - shifter
@@ -141,6 +142,26 @@ enum Parallel {
 }
 
 extension Parallel {
+    /// How many workers `forEachWorker` would use for this much work.
+    static func workers(items: Int, costPerItem: Int) -> Int {
+        items * costPerItem >= 65_536 ? max(1, min(BLASRuntime.threads, items)) : 1
+    }
+
+    /// Runs `body(worker)` for `worker` in `0..<workers` concurrently, with OpenBLAS switched to one thread
+    /// meanwhile (each worker calls BLAS on its own small matrices; nested BLAS threads would oversubscribe).
+    static func forEachWorker(_ workers: Int, _ body: (Int) -> Void) {
+        guard workers > 1 else {
+            body(0)
+            return
+        }
+        BLASRuntime.singleThreaded {
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedBox(body)
+                DispatchQueue.concurrentPerform(iterations: workers) { box.value($0) }
+            }
+        }
+    }
+
     /// `VectorMath.forEachVector` over `0..<count`, with the vectors split over the configured threads.
     static func forEachVector(count: Int, costPerItem: Int, _ body: (Int, Int) -> Void) {
         Parallel.forEachChunk((count + 15) / 16, costPerItem: costPerItem * 16) { vectors in
