@@ -11,8 +11,10 @@ enum VectorMath {
     /// exponent bits. Relative error < 2e-7; inputs below -87 give exactly 0 (so -∞ masks give 0).
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        // pointwiseMin/Max inline to vminps/vmaxps; the generic `clamped` does not.
-        let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: -87)), Vector(repeating: 88))
+        // Compare-and-blend compiles to vector instructions; `clamped` and `pointwiseMax` go lane by lane.
+        let low = Vector(repeating: -87)
+        let high = Vector(repeating: 88)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         let shifter = Vector(repeating: 12_582_912)  // 1.5 · 2²³: adding it rounds to an integer in the mantissa
         let shifted = clamped * 1.442_695_04 + shifter
         let n = shifted - shifter
@@ -74,7 +76,8 @@ enum VectorMath {
         var index = 0
         var maxima = Vector(repeating: -.infinity)
         while index + 16 <= count {
-            maxima = pointwiseMax(maxima, Self.load(src + index))
+            let value = Self.load(src + index)
+            maxima.replace(with: value, where: value .> maxima)
             index += 16
         }
         var result = maxima.max()
