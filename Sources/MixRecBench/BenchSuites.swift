@@ -2,5 +2,7 @@ import ArgumentParser
 
 /// Every benchmark suite; each suite is one subcommand in its own file.
 enum BenchSuites {
-    static let all: [any ParsableCommand.Type] = []
+    static let all: [any ParsableCommand.Type] = [
+        TensorBench.self
+    ]
 }

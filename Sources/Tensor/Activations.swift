@@ -35,34 +35,26 @@ extension Tensor {
             UnsafePointer(gate.pointer), UnsafePointer(up.pointer), result.pointer
         )
         let count = gate.count
-        Parallel.forEachChunk(count / 16 + 1, costPerItem: 64) { chunks in
-            let end = min(count, chunks.upperBound * 16)
-            VectorMath.forEachVector(count: max(0, end - chunks.lowerBound * 16)) { relative, lanes in
-                let offset = chunks.lowerBound * 16 + relative
-                let x = VectorMath.load(gateValues + offset, lanes: lanes)
-                let u = VectorMath.load(upValues + offset, lanes: lanes)
-                VectorMath.store(x * VectorMath.sigmoid(x) * u, destination + offset, lanes: lanes, accumulate: false)
-            }
+        Parallel.forEachVector(count: count, costPerItem: 4) { offset, lanes in
+            let x = VectorMath.load(gateValues + offset, lanes: lanes)
+            let u = VectorMath.load(upValues + offset, lanes: lanes)
+            VectorMath.store(x * VectorMath.sigmoid(x) * u, destination + offset, lanes: lanes, accumulate: false)
         }
         return result.record("swiglu", inputs: [gate, up]) { context in
             let outputGradient = context.outputGradientPointer
             let gateGradient = context.gradient(ofInput: 0)?.baseAddress
             let upGradient = context.gradient(ofInput: 1)?.baseAddress
-            Parallel.forEachChunk(count / 16 + 1, costPerItem: 96) { chunks in
-                let end = min(count, chunks.upperBound * 16)
-                VectorMath.forEachVector(count: max(0, end - chunks.lowerBound * 16)) { relative, lanes in
-                    let offset = chunks.lowerBound * 16 + relative
-                    let x = VectorMath.load(gateValues + offset, lanes: lanes)
-                    let u = VectorMath.load(upValues + offset, lanes: lanes)
-                    let g = VectorMath.load(outputGradient + offset, lanes: lanes)
-                    if let gateGradient {
-                        let value = g * u * Activation.siluDerivative(x)
-                        VectorMath.store(value, gateGradient + offset, lanes: lanes, accumulate: true)
-                    }
-                    if let upGradient {
-                        let value = g * x * VectorMath.sigmoid(x)
-                        VectorMath.store(value, upGradient + offset, lanes: lanes, accumulate: true)
-                    }
+            Parallel.forEachVector(count: count, costPerItem: 6) { offset, lanes in
+                let x = VectorMath.load(gateValues + offset, lanes: lanes)
+                let u = VectorMath.load(upValues + offset, lanes: lanes)
+                let g = VectorMath.load(outputGradient + offset, lanes: lanes)
+                if let gateGradient {
+                    let value = g * u * Activation.siluDerivative(x)
+                    VectorMath.store(value, gateGradient + offset, lanes: lanes, accumulate: true)
+                }
+                if let upGradient {
+                    let value = g * x * VectorMath.sigmoid(x)
+                    VectorMath.store(value, upGradient + offset, lanes: lanes, accumulate: true)
                 }
             }
         }

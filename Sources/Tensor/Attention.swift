@@ -24,37 +24,92 @@ extension Tensor {
         let factor = scale ?? 1 / Float(shape.headDim).squareRoot()
         let recording = Tensor.isRecording([query, key, value])
         let plans = (0..<shape.batch).map { mask.blocks(batch: $0, queries: shape.queries, keys: shape.keys) }
+        let work = AttentionWork(shape: shape, plans: plans)
         let scoreCount = shape.queries * shape.keys
-        // Probabilities of every (batch, head), kept for the backward pass; one reused matrix for inference.
-        let probabilities = Tensor.uninitialized(shape: [recording ? shape.batch * heads : 1, scoreCount])
+        let workers = Parallel.workers(items: work.items.count, costPerItem: work.costPerItem)
+        // Probabilities of every (batch, head), kept for the backward pass; per-worker scratch for inference.
+        let probabilities = Tensor.uninitialized(shape: [recording ? shape.batch * heads : workers, scoreCount])
         let result = Tensor.zeros(query.shape)
         let kernel = AttentionKernel(
             shape: shape, scale: factor, query: UnsafePointer(query.pointer), key: UnsafePointer(key.pointer),
             value: UnsafePointer(value.pointer))
-        for entry in 0..<shape.batch {
-            let additive = mask.additiveValues(batch: entry, queries: shape.queries, keys: shape.keys)
-            for head in 0..<heads {
-                let scores = probabilities.pointer + (recording ? (entry * heads + head) * scoreCount : 0)
+        Parallel.forEachWorker(workers) { worker in
+            for item in work.items(ofWorker: worker, workers: workers) {
+                let slot = recording ? item.batch * heads + item.head : worker
                 kernel.forward(
-                    batch: entry, head: head, blocks: plans[entry], additive: additive, scores: scores,
-                    output: result.pointer)
+                    batch: item.batch, head: item.head, block: item.block,
+                    additive: mask.additiveValues(batch: item.batch, queries: shape.queries, keys: shape.keys),
+                    scores: probabilities.pointer + slot * scoreCount, output: result.pointer)
             }
         }
         return result.record("attention", inputs: [query, key, value]) { context in
-            let gradients = (
-                context.gradient(ofInput: 0)?.baseAddress, context.gradient(ofInput: 1)?.baseAddress,
-                context.gradient(ofInput: 2)?.baseAddress
-            )
-            let scratch = Tensor.uninitialized(shape: [scoreCount])
-            for entry in 0..<shape.batch {
-                for head in 0..<heads {
+            let queryGradient = context.gradient(ofInput: 0)?.baseAddress
+            let sharedGradients = (context.gradient(ofInput: 1)?.baseAddress, context.gradient(ofInput: 2)?.baseAddress)
+            let scratch = Tensor.uninitialized(shape: [workers, scoreCount])
+            // Heads of one key/value group add into the same dK/dV rows: workers after the first accumulate
+            // privately and are summed at the end.
+            let privateGradients = (1..<max(workers, 1)).map { _ in
+                (
+                    sharedGradients.0 == nil ? nil : Tensor.zeros(key.shape),
+                    sharedGradients.1 == nil ? nil : Tensor.zeros(value.shape)
+                )
+            }
+            Parallel.forEachWorker(workers) { worker in
+                let own =
+                    worker == 0
+                    ? sharedGradients
+                    : (privateGradients[worker - 1].0?.pointer, privateGradients[worker - 1].1?.pointer)
+                for item in work.items(ofWorker: worker, workers: workers) {
                     kernel.backward(
-                        batch: entry, head: head, blocks: plans[entry],
-                        probabilities: UnsafePointer(probabilities.pointer + (entry * heads + head) * scoreCount),
-                        outputGradient: context.outputGradientPointer, scratch: scratch.pointer, gradients: gradients)
+                        batch: item.batch, head: item.head, block: item.block,
+                        probabilities: UnsafePointer(
+                            probabilities.pointer + (item.batch * heads + item.head) * scoreCount),
+                        outputGradient: context.outputGradientPointer, scratch: scratch.pointer + worker * scoreCount,
+                        gradients: (queryGradient, own.0, own.1))
+                }
+            }
+            for (keyPart, valuePart) in privateGradients {
+                for (part, target) in [(keyPart, sharedGradients.0), (valuePart, sharedGradients.1)] {
+                    guard let part, let target else { continue }
+                    for index in 0..<part.count {
+                        target[index] += part.pointer[index]
+                    }
                 }
             }
         }
+    }
+}
+
+/// The (batch, head, block) work items of one attention call, dealt round-robin to workers.
+struct AttentionWork {
+    struct Item {
+        let batch: Int
+        let head: Int
+        let block: ScoreBlock
+    }
+
+    let items: [Item]
+    /// Rough element operations per item, for the decision to go parallel.
+    let costPerItem: Int
+
+    init(shape: AttentionShape, plans: [[ScoreBlock]]) {
+        var items: [Item] = []
+        var area = 0
+        for (batch, blocks) in plans.enumerated() {
+            for head in 0..<shape.heads {
+                for block in blocks {
+                    items.append(Item(batch: batch, head: head, block: block))
+                    area += block.rows.count * block.computedRanges.reduce(0) { $0 + $1.count }
+                }
+            }
+        }
+        self.items = items
+        self.costPerItem = area * shape.headDim * 4 / max(items.count, 1)
+    }
+
+    /// Items `worker`, `worker + workers`, … (round-robin balances causal tiles of growing width).
+    func items(ofWorker worker: Int, workers: Int) -> some Sequence<Item> {
+        stride(from: worker, to: self.items.count, by: workers).lazy.map { self.items[$0] }
     }
 }
 
@@ -111,98 +166,94 @@ struct AttentionKernel {
         )
     }
 
-    /// Scores, masked softmax (into `scores`, `[queries, keys]`) and `output += P·V` for one head.
+    /// Scores, masked softmax (into `scores`, `[queries, keys]`) and `output += P·V` for one block of one head.
     func forward(
-        batch: Int, head: Int, blocks: [ScoreBlock], additive: UnsafePointer<Float>?,
+        batch: Int, head: Int, block: ScoreBlock, additive: UnsafePointer<Float>?,
         scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
         let (queryOffset, keyOffset) = self.offsets(batch: batch, head: head)
         let (d, qw, kw, keys) = (self.shape.headDim, self.shape.queryWidth, self.shape.keyWidth, self.shape.keys)
-        for block in blocks {
-            let ranges = block.computedRanges
-            let rows = block.rows
-            for range in ranges {
-                BLAS.gemm(
-                    transposeA: false, transposeB: true, m: rows.count, n: range.count, k: d, alpha: self.scale,
-                    a: self.query + queryOffset + rows.lowerBound * qw, lda: qw,
-                    b: self.key + keyOffset + range.lowerBound * kw, ldb: kw,
-                    beta: 0, c: scores + rows.lowerBound * keys + range.lowerBound, ldc: keys)
-            }
-            for row in rows {
-                _ = MaskedSoftmax.normalize(
-                    scores + row * keys, block: block, ranges: ranges, rowIndex: row,
-                    additive: additive.map { $0 + row * keys })
-            }
-            for range in ranges {
-                BLAS.gemm(
-                    transposeA: false, transposeB: false, m: rows.count, n: d, k: range.count,
-                    a: scores + rows.lowerBound * keys + range.lowerBound, lda: keys,
-                    b: self.value + keyOffset + range.lowerBound * kw, ldb: kw,
-                    beta: 1, c: output + queryOffset + rows.lowerBound * qw, ldc: qw)
-            }
+        let ranges = block.computedRanges
+        let rows = block.rows
+        for range in ranges {
+            BLAS.gemm(
+                transposeA: false, transposeB: true, m: rows.count, n: range.count, k: d, alpha: self.scale,
+                a: self.query + queryOffset + rows.lowerBound * qw, lda: qw,
+                b: self.key + keyOffset + range.lowerBound * kw, ldb: kw,
+                beta: 0, c: scores + rows.lowerBound * keys + range.lowerBound, ldc: keys)
+        }
+        for row in rows {
+            _ = MaskedSoftmax.normalize(
+                scores + row * keys, block: block, ranges: ranges, rowIndex: row,
+                additive: additive.map { $0 + row * keys })
+        }
+        for range in ranges {
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: rows.count, n: d, k: range.count,
+                a: scores + rows.lowerBound * keys + range.lowerBound, lda: keys,
+                b: self.value + keyOffset + range.lowerBound * kw, ldb: kw,
+                beta: 1, c: output + queryOffset + rows.lowerBound * qw, ldc: qw)
         }
     }
 
-    /// Accumulates dQ, dK, dV (each optional) for one head from dO, using the saved probabilities.
+    /// Accumulates dQ, dK, dV (each optional) for one block of one head from dO, using the saved probabilities.
     func backward(
-        batch: Int, head: Int, blocks: [ScoreBlock], probabilities: UnsafePointer<Float>,
+        batch: Int, head: Int, block: ScoreBlock, probabilities: UnsafePointer<Float>,
         outputGradient: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
         gradients: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
     ) {
         let (queryOffset, keyOffset) = self.offsets(batch: batch, head: head)
         let (d, qw, kw, keys) = (self.shape.headDim, self.shape.queryWidth, self.shape.keyWidth, self.shape.keys)
         let needsScores = gradients.0 != nil || gradients.1 != nil
-        for block in blocks {
-            let ranges = block.computedRanges
-            let rows = block.rows
-            let gradientOutput = outputGradient + queryOffset + rows.lowerBound * qw
-            for range in ranges {
-                let p = probabilities + rows.lowerBound * keys + range.lowerBound
-                if let valueGradient = gradients.2 {
-                    // dV += Pᵀ · dO
-                    BLAS.gemm(
-                        transposeA: true, transposeB: false, m: range.count, n: d, k: rows.count,
-                        a: p, lda: keys, b: gradientOutput, ldb: qw,
-                        beta: 1, c: valueGradient + keyOffset + range.lowerBound * kw, ldc: kw)
-                }
-                if needsScores {
-                    // dP = dO · Vᵀ
-                    BLAS.gemm(
-                        transposeA: false, transposeB: true, m: rows.count, n: range.count, k: d,
-                        a: gradientOutput, lda: qw, b: self.value + keyOffset + range.lowerBound * kw, ldb: kw,
-                        beta: 0, c: scratch + rows.lowerBound * keys + range.lowerBound, ldc: keys)
-                }
+        let ranges = block.computedRanges
+        let rows = block.rows
+        let gradientOutput = outputGradient + queryOffset + rows.lowerBound * qw
+        for range in ranges {
+            let p = probabilities + rows.lowerBound * keys + range.lowerBound
+            if let valueGradient = gradients.2 {
+                // dV += Pᵀ · dO
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: range.count, n: d, k: rows.count,
+                    a: p, lda: keys, b: gradientOutput, ldb: qw,
+                    beta: 1, c: valueGradient + keyOffset + range.lowerBound * kw, ldc: kw)
             }
-            guard needsScores else { continue }
-            // dS = P ⊙ (dP − rowsum(P ⊙ dP)); P is 0 outside the allowed keys, so whole ranges can be used.
-            for row in rows {
-                let (p, dp) = (probabilities + row * keys, scratch + row * keys)
-                var total: Float = 0
-                for range in ranges {
-                    total += VectorMath.dot(p + range.lowerBound, dp + range.lowerBound, count: range.count)
-                }
-                for range in ranges {
-                    for index in range {
-                        dp[index] = p[index] * (dp[index] - total)
-                    }
-                }
+            if needsScores {
+                // dP = dO · Vᵀ
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: rows.count, n: range.count, k: d,
+                    a: gradientOutput, lda: qw, b: self.value + keyOffset + range.lowerBound * kw, ldb: kw,
+                    beta: 0, c: scratch + rows.lowerBound * keys + range.lowerBound, ldc: keys)
+            }
+        }
+        guard needsScores else { return }
+        // dS = P ⊙ (dP − rowsum(P ⊙ dP)); P is 0 outside the allowed keys, so whole ranges can be used.
+        for row in rows {
+            let (p, dp) = (probabilities + row * keys, scratch + row * keys)
+            var total: Float = 0
+            for range in ranges {
+                total += VectorMath.dot(p + range.lowerBound, dp + range.lowerBound, count: range.count)
             }
             for range in ranges {
-                let ds = UnsafePointer(scratch + rows.lowerBound * keys + range.lowerBound)
-                if let queryGradient = gradients.0 {
-                    // dQ += scale · dS · K
-                    BLAS.gemm(
-                        transposeA: false, transposeB: false, m: rows.count, n: d, k: range.count, alpha: self.scale,
-                        a: ds, lda: keys, b: self.key + keyOffset + range.lowerBound * kw, ldb: kw,
-                        beta: 1, c: queryGradient + queryOffset + rows.lowerBound * qw, ldc: qw)
+                for index in range {
+                    dp[index] = p[index] * (dp[index] - total)
                 }
-                if let keyGradient = gradients.1 {
-                    // dK += scale · dSᵀ · Q
-                    BLAS.gemm(
-                        transposeA: true, transposeB: false, m: range.count, n: d, k: rows.count, alpha: self.scale,
-                        a: ds, lda: keys, b: self.query + queryOffset + rows.lowerBound * qw, ldb: qw,
-                        beta: 1, c: keyGradient + keyOffset + range.lowerBound * kw, ldc: kw)
-                }
+            }
+        }
+        for range in ranges {
+            let ds = UnsafePointer(scratch + rows.lowerBound * keys + range.lowerBound)
+            if let queryGradient = gradients.0 {
+                // dQ += scale · dS · K
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: rows.count, n: d, k: range.count, alpha: self.scale,
+                    a: ds, lda: keys, b: self.key + keyOffset + range.lowerBound * kw, ldb: kw,
+                    beta: 1, c: queryGradient + queryOffset + rows.lowerBound * qw, ldc: qw)
+            }
+            if let keyGradient = gradients.1 {
+                // dK += scale · dSᵀ · Q
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: range.count, n: d, k: rows.count, alpha: self.scale,
+                    a: ds, lda: keys, b: self.query + queryOffset + rows.lowerBound * qw, ldb: qw,
+                    beta: 1, c: keyGradient + keyOffset + range.lowerBound * kw, ldc: kw)
             }
         }
     }

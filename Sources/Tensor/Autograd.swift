@@ -125,7 +125,8 @@ extension Tensor {
 
 extension Tensor {
     /// Back-propagates from this scalar result: accumulates dSelf/dLeaf into `grad` of every leaf that requires
-    /// gradients. Frees the recorded graph afterwards unless `retainGraph`.
+    /// gradients. Frees the recorded graph afterwards unless `retainGraph`: intermediate results then no longer
+    /// require gradients and act as constants if used again.
     public func backward(retainGraph: Bool = false) {
         precondition(self.count == 1, "backward() needs a scalar; use backward(gradient:) for shape \(self.shape)")
         self.backward(gradient: Tensor(repeating: 1, shape: self.shape), retainGraph: retainGraph)

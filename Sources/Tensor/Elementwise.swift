@@ -67,6 +67,15 @@ extension Tensor {
         let (length, aStride, bStride) = (plan.runLength, plan.aRunStride, plan.bRunStride)
         plan.forEachRun { outputOffset, aOffset, bOffset in
             let (x, y, z) = (aValues + aOffset, bValues + bOffset, output + outputOffset)
+            if aStride == 1 && bStride == 1 {
+                // Contiguous runs (same shapes, row broadcasts): one branch-free loop per op, so it vectorises.
+                switch arithmetic {
+                case .add: for index in 0..<length { z[index] = x[index] + y[index] }
+                case .subtract: for index in 0..<length { z[index] = x[index] - y[index] }
+                case .multiply: for index in 0..<length { z[index] = x[index] * y[index] }
+                }
+                return
+            }
             for index in 0..<length {
                 z[index] = arithmetic.apply(x[index * aStride], y[index * bStride])
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 // MARK: - Rotary position embedding
 
@@ -31,7 +32,7 @@ extension Tensor {
         precondition(
             !positions.isEmpty && rows % positions.count == 0, "rope: \(positions.count) positions for \(rows) rows")
         precondition(positions.allSatisfy { $0 >= 0 }, "rope: positions must be non-negative")
-        let table = RotationTable(positions: positions, headDim: headDim, base: base)
+        let table = RotationTable.cached(positions: positions, headDim: headDim, base: base)
         let result = Tensor.uninitialized(shape: x.shape)
         let layout = RotationLayout(rows: rows, width: width, headDim: headDim, convention: convention)
         layout.rotate(UnsafePointer(x.pointer), into: result.pointer, table: table, inverse: false, accumulate: false)
@@ -45,10 +46,28 @@ extension Tensor {
 // MARK: - Tables and kernel
 
 /// cos and sin of every (row position, pair) angle, `[positions.count, headDim/2]` each.
-struct RotationTable {
+struct RotationTable: Sendable {
+    let positions: [Int]
+    let base: Float
     let cosines: [Float]
     let sines: [Float]
     let pairs: Int
+
+    /// The most recently built table, reused when queries and keys of a layer (and the next layers) rotate by
+    /// the same positions.
+    private static let last = Mutex<RotationTable?>(nil)
+
+    /// The table for these arguments, from the one-entry cache when it matches.
+    static func cached(positions: [Int], headDim: Int, base: Float) -> RotationTable {
+        if let table = Self.last.withLock({ $0 }),
+            table.pairs * 2 == headDim && table.base == base && table.positions == positions
+        {
+            return table
+        }
+        let table = RotationTable(positions: positions, headDim: headDim, base: base)
+        Self.last.withLock { $0 = table }
+        return table
+    }
 
     init(positions: [Int], headDim: Int, base: Float) {
         let pairs = headDim / 2
@@ -62,6 +81,8 @@ struct RotationTable {
                 sines[row * pairs + pair] = Float(Foundation.sin(angle))
             }
         }
+        self.positions = positions
+        self.base = base
         self.cosines = cosines
         self.sines = sines
         self.pairs = pairs

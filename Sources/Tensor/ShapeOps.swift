@@ -90,6 +90,7 @@ extension Tensor {
     public static func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
         precondition(!tensors.isEmpty, "concat: no tensors")
         let first = tensors[0]
+        precondition(axis >= 0 && axis < first.rank, "concat: axis \(axis) for shape \(first.shape)")
         for tensor in tensors {
             precondition(
                 tensor.rank == first.rank

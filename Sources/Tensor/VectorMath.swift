@@ -11,7 +11,10 @@ enum VectorMath {
     /// exponent bits. Relative error < 2e-7; inputs below -87 give exactly 0 (so -∞ masks give 0).
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87), upperBound: Vector(repeating: 88))
+        // Compare-and-blend compiles to vector instructions; `clamped` and `pointwiseMax` go lane by lane.
+        let low = Vector(repeating: -87)
+        let high = Vector(repeating: 88)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         let shifter = Vector(repeating: 12_582_912)  // 1.5 · 2²³: adding it rounds to an integer in the mantissa
         let shifted = clamped * 1.442_695_04 + shifter
         let n = shifted - shifter
@@ -73,7 +76,8 @@ enum VectorMath {
         var index = 0
         var maxima = Vector(repeating: -.infinity)
         while index + 16 <= count {
-            maxima = pointwiseMax(maxima, Self.load(src + index))
+            let value = Self.load(src + index)
+            maxima.replace(with: value, where: value .> maxima)
             index += 16
         }
         var result = maxima.max()
@@ -135,6 +139,38 @@ enum Parallel {
                 let start = count * chunk / threads
                 let end = count * (chunk + 1) / threads
                 box.value(start..<end)
+            }
+        }
+    }
+}
+
+extension Parallel {
+    /// How many workers `forEachWorker` would use for this much work.
+    static func workers(items: Int, costPerItem: Int) -> Int {
+        items * costPerItem >= 65_536 ? max(1, min(BLASRuntime.threads, items)) : 1
+    }
+
+    /// Runs `body(worker)` for `worker` in `0..<workers` concurrently, with OpenBLAS switched to one thread
+    /// meanwhile (each worker calls BLAS on its own small matrices; nested BLAS threads would oversubscribe).
+    static func forEachWorker(_ workers: Int, _ body: (Int) -> Void) {
+        guard workers > 1 else {
+            body(0)
+            return
+        }
+        BLASRuntime.singleThreaded {
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedBox(body)
+                DispatchQueue.concurrentPerform(iterations: workers) { box.value($0) }
+            }
+        }
+    }
+
+    /// `VectorMath.forEachVector` over `0..<count`, with the vectors split over the configured threads.
+    static func forEachVector(count: Int, costPerItem: Int, _ body: (Int, Int) -> Void) {
+        Parallel.forEachChunk((count + 15) / 16, costPerItem: costPerItem * 16) { vectors in
+            let start = vectors.lowerBound * 16
+            VectorMath.forEachVector(count: min(count, vectors.upperBound * 16) - start) { offset, lanes in
+                body(start + offset, lanes)
             }
         }
     }

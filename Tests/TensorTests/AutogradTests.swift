@@ -1,0 +1,89 @@
+import TensorTestKit
+import Testing
+
+@testable import Tensor
+
+@Suite struct AutogradTests {
+    @Test func gradientsAccumulateOverUsesAndCalls() {
+        let x = Tensor([1, 2, 3], shape: [3], requiresGrad: true)
+        // y = Σ x·x + Σ x  → dy/dx = 2x + 1
+        (x * x + x).sum().backward()
+        expectClose(x.grad?.scalars ?? [], [3, 5, 7])
+        (x * x + x).sum().backward()
+        expectClose(x.grad?.scalars ?? [], [6, 10, 14], tolerance: 0)
+        x.zeroGrad()
+        #expect(x.grad == nil)
+    }
+
+    @Test func withoutGradientsRecordsNothing() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let y = withoutGradients { (x * x).sum() }
+        #expect(!y.requiresGrad)
+        #expect(y.isLeaf)
+        #expect(GradientMode.isEnabled)
+        let z = (x * x).sum()
+        #expect(z.requiresGrad && !z.isLeaf)
+    }
+
+    @Test func opsOnTensorsWithoutGradientsRecordNothing() {
+        let a = Tensor([1, 2], shape: [2])
+        let b = a * a + a
+        #expect(!b.requiresGrad && b.isLeaf)
+    }
+
+    @Test func intermediateGradientsAreDroppedUnlessRetained() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let hidden = x.scaled(by: 3)
+        let kept = x.scaled(by: 2)
+        kept.retainsGrad = true
+        (hidden + kept).sum().backward()
+        #expect(hidden.grad == nil)
+        expectClose(kept.grad?.scalars ?? [], [1, 1])
+        expectClose(x.grad?.scalars ?? [], [5, 5])
+    }
+
+    /// The extension point: y = x³ as a custom op with its own backward.
+    @Test func customOpParticipatesInTheGraph() {
+        func cube(_ x: Tensor) -> Tensor {
+            Tensor.customOp("cube", shape: x.shape, inputs: [x]) { output in
+                for index in output.indices { output[index] = x.pointer[index] * x.pointer[index] * x.pointer[index] }
+            } backward: { context in
+                guard let gradient = context.gradient(ofInput: 0) else { return }
+                for index in gradient.indices {
+                    let value = context.inputs[0].pointer[index]
+                    gradient[index] += 3 * value * value * context.outputGradientPointer[index]
+                }
+            }
+        }
+        let x = randomTensor([5], seed: 3)
+        checkGradients([x]) { cube($0[0]).scaled(by: 2) }
+        let frozen = Tensor([2], shape: [1])
+        #expect(!cube(frozen).requiresGrad, "no input requires gradients, so nothing is recorded")
+    }
+
+    @Test func backwardFreesTheGraph() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let y = x.scaled(by: 2)
+        let loss = y.sum()
+        loss.backward()
+        #expect(y.isLeaf && loss.isLeaf, "graph nodes are released after backward")
+    }
+
+    @Test func steadyStateReusesBuffers() {
+        let x = randomTensor([64, 32], seed: 1)
+        let w = randomTensor([48, 32], seed: 2)
+        func step() {
+            Tensor.linear(x, weight: w).silu().sum().backward()
+            x.zeroGrad()
+            w.zeroGrad()
+        }
+        step()
+        step()
+        let before = BufferPool.shared.statistics
+        step()
+        let after = BufferPool.shared.statistics
+        // Other tests allocate concurrently, so only the reuse count is checked: every buffer of this step
+        // (outputs, gradients, seeds) comes from the pool.
+        #expect(after.reuses - before.reuses >= 6)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import TensorTestKit
+import Testing
+
+@testable import Tensor
+
+@Suite struct LossTests {
+    @Test func crossEntropyReferenceValue() {
+        let logits = Tensor([1, 2, 3, 5, 0, 0], shape: [2, 3])
+        // Row 0: log(e¹+e²+e³) − 3; row 1: log(e⁵+2) − 5.
+        let row0 = log(exp(1.0) + exp(2.0) + exp(3.0)) - 3
+        let row1 = log(exp(5.0) + 2) - 5
+        let loss = Tensor.crossEntropy(logits: logits, targets: [2, 0])
+        #expect(abs(Double(loss.item) - (row0 + row1) / 2) < 1e-6)
+        let summed = Tensor.crossEntropy(logits: logits, targets: [2, -100], reduction: .sum)
+        #expect(abs(Double(summed.item) - row0) < 1e-6, "the ignored row adds nothing")
+        #expect(Tensor.crossEntropy(logits: logits, targets: [-100, -100]).item == 0)
+    }
+
+    @Test func crossEntropyGradientsWithIgnoredRow() {
+        checkGradients([randomTensor([4, 7], seed: 1, scale: 3)]) {
+            Tensor.crossEntropy(logits: $0[0], targets: [3, -100, 0, 6])
+        }
+    }
+
+    /// 50 000 classes: the analytic gradient matches a Double-precision softmax everywhere, and finite differences
+    /// at the targets, at a few dominant classes and at random classes.
+    @Test func crossEntropyWithFiftyThousandClasses() {
+        let classes = 50_000
+        let logits = randomTensor([2, classes], seed: 2, scale: 2)
+        let boosted = [17, 31_000, 49_999]
+        for row in 0..<2 {
+            for index in boosted { logits.pointer[row * classes + index] += 9 }
+        }
+        let targets = [31_000, 123]
+        Tensor.crossEntropy(logits: logits, targets: targets).backward()
+        let gradient = logits.grad?.scalars ?? []
+        let values = logits.scalars.map(Double.init)
+        var worst = 0.0
+        for row in 0..<2 {
+            let line = values[(row * classes)..<((row + 1) * classes)]
+            let maximum = line.max() ?? 0
+            let total = line.reduce(0) { $0 + exp($1 - maximum) }
+            for index in 0..<classes {
+                let probability = exp(values[row * classes + index] - maximum) / total
+                let expected = (probability - (index == targets[row] ? 1 : 0)) / 2
+                worst = max(worst, abs(expected - Double(gradient[row * classes + index])))
+            }
+        }
+        #expect(worst < 1e-6, "largest deviation from the Double reference: \(worst)")
+        logits.zeroGrad()
+        let checked = boosted + [123, 5, 40_000] + boosted.map { classes + $0 } + [classes + 123, classes + 777]
+        checkGradients([logits], indices: checked) { Tensor.crossEntropy(logits: $0[0], targets: targets) }
+    }
+
+    @Test func infoNCEMatchesDefinitionAndGradients() {
+        let queries = randomTensor([3, 4], seed: 3)
+        let keys = randomTensor([5, 4], seed: 4)
+        let positives = [4, 0, 2]
+        let loss = Tensor.infoNCE(queries: queries, keys: keys, positives: positives, temperature: 0.5).item
+        var expected = 0.0
+        for row in 0..<3 {
+            let scores = (0..<5).map { key in
+                (0..<4).reduce(0.0) { $0 + Double(queries.scalars[row * 4 + $1] * keys.scalars[key * 4 + $1]) } / 0.5
+            }
+            expected += log(scores.map(exp).reduce(0, +)) - scores[positives[row]]
+        }
+        #expect(abs(Double(loss) - expected / 3) < 1e-5)
+        checkGradients([queries, keys]) {
+            Tensor.infoNCE(queries: $0[0], keys: $0[1], positives: positives, temperature: 0.5)
+        }
+    }
+}
+
+@Suite struct RouterTests {
+    @Test func gatesAreSoftmaxOverTopK() {
+        let logits = Tensor([1, 3, 2, 0, 5, 4, 4, 1], shape: [2, 4])
+        let routing = Tensor.topKGate(logits, k: 2)
+        #expect(Array(routing.experts(ofRow: 0)) == [1, 2])
+        #expect(Array(routing.experts(ofRow: 1)) == [0, 1], "ties keep the lower expert index")
+        let a = Float(exp(1.0) / (exp(1.0) + 1))
+        expectClose(routing.gates.scalars, [0, a, 1 - a, 0, a, 1 - a, 0, 0])
+    }
+
+    /// Gradients reach only the selected experts' logits, and through a linear router only the gate-weight
+    /// rows of experts that some row selected.
+    @Test func gradientsFlowOnlyToSelectedExperts() {
+        let x = randomTensor([3, 4], seed: 1)
+        let router = randomTensor([5, 4], seed: 2)
+        let logits = withoutGradients { Tensor.linear(x, weight: router) }
+        let routing = Tensor.topKGate(logits, k: 2)
+        let selected = Set(routing.experts)
+        checkGradients([x, router]) { Tensor.topKGate(Tensor.linear($0[0], weight: $0[1]), k: 2).gates }
+        let gradient = router.grad?.scalars ?? []
+        for expert in 0..<5 where !selected.contains(expert) {
+            #expect(gradient[(expert * 4)..<(expert * 4 + 4)].allSatisfy { $0 == 0 }, "expert \(expert) not selected")
+        }
+        // Per row: the logits gradient is zero off the selected experts.
+        let leaf = Tensor(logits.scalars, shape: logits.shape, requiresGrad: true)
+        let gates = Tensor.topKGate(leaf, k: 2).gates
+        gates.backward(gradient: randomTensor(gates.shape, seed: 3, requiresGrad: false))
+        for row in 0..<3 {
+            let chosen = Set(routing.experts(ofRow: row))
+            for expert in 0..<5 where !chosen.contains(expert) {
+                #expect(leaf.grad?.scalars[row * 5 + expert] == 0)
+            }
+        }
+    }
+}
