@@ -61,6 +61,19 @@ struct TrainingDataTests {
         #expect(!negatives[3].contains(2) && !negatives[3].contains(5))
     }
 
+    @Test func topSelectionKeepsTheBestScoresWithLowerIdsFirstOnTies() {
+        var random = SeededRandom(seed: 4)
+        for _ in 0..<50 {
+            let offers = (0..<30).map { (item: Int32($0), score: Double(random.nextInt(below: 8))) }
+            var shuffled = offers
+            random.shuffle(&shuffled)
+            var top = TopScored(capacity: 5)
+            for offer in shuffled { top.offer(offer.item, score: offer.score) }
+            let expected = offers.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
+            #expect(top.items == expected.prefix(5).map(\.item))
+        }
+    }
+
     @Test func hardNegativesOnSyntheticDataNeverCoOccurAndShareWords() {
         let dataset = SyntheticDataset.sequential()
         let split = LeaveOneOutSplit(dataset)

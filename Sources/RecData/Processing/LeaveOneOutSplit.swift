@@ -17,6 +17,12 @@ public struct EvaluationCase: Sendable, Equatable {
     /// The held-out item.
     public let target: Int32
 
+    public init(user: Int32, history: ArraySlice<Int32>, target: Int32) {
+        self.user = user
+        self.history = history
+        self.target = target
+    }
+
     /// The most recent `maxLength` history items: the model's input.
     public func input(maxLength: Int) -> ArraySlice<Int32> { self.history.suffix(maxLength) }
 }

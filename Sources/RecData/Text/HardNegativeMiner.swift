@@ -45,18 +45,48 @@ public struct HardNegativeMiner: Sendable {
             for user in usersOfItem[item] {
                 for other in trainingSequences[Int(user)] { coOccurring[Int(other)] = Int32(item) }
             }
-            var candidates: [(item: Int32, score: Double)] = []
+            var best = TopScored(capacity: self.count)
             for other in touched {
                 let score = similarity[Int(other)]
                 similarity[Int(other)] = 0
                 guard Int(other) != item, coOccurring[Int(other)] != Int32(item), score > 0 else { continue }
-                candidates.append((other, score / (vectors.norms[item] * vectors.norms[Int(other)])))
+                best.offer(other, score: score / (vectors.norms[item] * vectors.norms[Int(other)]))
             }
             touched.removeAll(keepingCapacity: true)
-            candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
-            result.append(candidates.prefix(self.count).map(\.item))
+            result.append(best.items)
         }
         return result
+    }
+}
+
+// MARK: - Top-m selection
+
+/// The `capacity` best-scored items seen so far, best first; equal scores rank the lower id first.
+struct TopScored {
+    let capacity: Int
+    private(set) var entries: [(item: Int32, score: Double)] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        self.entries.reserveCapacity(capacity + 1)
+    }
+
+    /// The kept items, best first.
+    var items: [Int32] { self.entries.map(\.item) }
+
+    /// Keeps the item if it is among the best so far.
+    mutating func offer(_ item: Int32, score: Double) {
+        if self.entries.count == self.capacity, let worst = self.entries.last, !Self.precedes((item, score), worst) {
+            return
+        }
+        var index = self.entries.count
+        while index > 0 && Self.precedes((item, score), self.entries[index - 1]) { index -= 1 }
+        self.entries.insert((item, score), at: index)
+        if self.entries.count > self.capacity { self.entries.removeLast() }
+    }
+
+    private static func precedes(_ left: (item: Int32, score: Double), _ right: (item: Int32, score: Double)) -> Bool {
+        left.score != right.score ? left.score > right.score : left.item < right.item
     }
 }
 
