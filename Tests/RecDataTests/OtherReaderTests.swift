@@ -74,6 +74,16 @@ struct OtherReaderTests {
         #expect(dataset.itemCount == 2)
     }
 
+    @Test func recBoleFilesWithoutTimestampsKeepFileOrderAndLoadInOneCall() throws {
+        let folder = try FixtureFolder()
+        try folder.write("x.inter", "item_id:token\tuser_id:token\n5\tu\n3\tu\n4\tu\n9\tv\n")
+        let (dataset, report) = try SequentialDataset.load(format: .recbole, folder: folder.path)
+        #expect(report.itemsWithoutText == 4 && report.describedItemCount == 0)
+        #expect(dataset.userIDs == ["u"])
+        #expect(dataset.itemIDs == ["3", "4", "5", "9"])
+        #expect(dataset.sequences == [[2, 0, 1]])
+    }
+
     @Test func recBoleHeaderWithoutIdsIsRejected() throws {
         let folder = try FixtureFolder()
         try folder.write("x.inter", "uid:token\titem_id:token\n1\t2\n")

@@ -60,6 +60,11 @@ public struct LeaveOneOutSplit: Sendable {
         (0..<self.userCount).map { self.trainingSequence(user: Int32($0)) }
     }
 
+    /// The users whose training window is not empty (at least two training items), ascending: the users to batch.
+    public var trainableUsers: [Int32] {
+        (0..<self.userCount).map { Int32($0) }.filter { self.sequences[Int($0)].count >= 4 }
+    }
+
     /// The user's training window of at most `maxLength` positions: the most recent training items as inputs and
     /// the items that follow them as targets (empty when the user has a single training item).
     public func trainingWindow(user: Int32, maxLength: Int) -> TrainingWindow {

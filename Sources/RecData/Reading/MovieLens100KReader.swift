@@ -6,7 +6,7 @@ enum MovieLens100KReader: FormatReader {
     static func readInteractions(folder: String, into builder: inout RawDatasetBuilder) throws(DataReadError)
         -> InteractionTime
     {
-        try MovieLensRatings.read(LoadedFile(path: folder + "/u.data"), separator: [ByteText.tab], into: &builder)
+        try MovieLensRatings.read(LoadedFile(path: folder + "/u.data"), separator: nil, into: &builder)
         return .timestamp
     }
 
@@ -81,20 +81,17 @@ enum MovieLens100KReader: FormatReader {
 
 /// Rows of `user item rating timestamp`, as in `u.data`, `ratings.dat` and `ratings.csv` without quotes.
 enum MovieLensRatings {
-    /// Reads rating rows split at `separator`; a first row whose timestamp is not a number is taken as a header.
-    static func read(
-        _ file: LoadedFile, separator: [UInt8], allowHeader: Bool = false, into builder: inout RawDatasetBuilder
-    ) throws(DataReadError) {
+    /// Reads rating rows split at `separator`, or at runs of spaces and TABs when it is nil.
+    static func read(_ file: LoadedFile, separator: [UInt8]?, into builder: inout RawDatasetBuilder)
+        throws(DataReadError)
+    {
         var fields: [ByteSpan] = []
         try file.forEachLine { (line, buffer, span) throws(DataReadError) in
             guard !ByteText.isBlankLine(span, in: buffer) else { return }
-            if separator == [ByteText.tab] {
-                ByteText.splitWhitespace(span, in: buffer, into: &fields)
-            } else {
+            if let separator {
                 ByteText.split(span, in: buffer, separator: separator, into: &fields)
-            }
-            if allowHeader && line == 1 && fields.count == 4 && ByteText.parseNumber(fields[3], in: buffer) == nil {
-                return
+            } else {
+                ByteText.splitWhitespace(span, in: buffer, into: &fields)
             }
             try Self.addRow(fields, line: line, file: file, buffer: buffer, into: &builder)
         }
