@@ -17,6 +17,7 @@ public struct EvaluationCase: Sendable, Equatable {
     /// The held-out item.
     public let target: Int32
 
+    /// A case for `user`: rank `target` after `history` (oldest first).
     public init(user: Int32, history: ArraySlice<Int32>, target: Int32) {
         self.user = user
         self.history = history

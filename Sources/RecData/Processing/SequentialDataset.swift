@@ -53,6 +53,7 @@ public struct PreparationOptions: Sendable, Equatable {
     /// How item text is made.
     public var text: ItemTextFormatter
 
+    /// Options; the defaults follow the peer script (no k-core, users with at least 3 items, all text attributes).
     public init(coreK: Int = 0, minimumSequenceLength: Int = 3, text: ItemTextFormatter = ItemTextFormatter()) {
         self.coreK = coreK
         self.minimumSequenceLength = minimumSequenceLength

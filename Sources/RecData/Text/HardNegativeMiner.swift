@@ -14,6 +14,7 @@ public struct HardNegativeMiner: Sendable {
     /// Words in more than this fraction of items are ignored.
     public var maxDocumentFrequency: Double
 
+    /// A miner of `count` negatives per item that ignores words in more than `maxDocumentFrequency` of the items.
     public init(count: Int, maxDocumentFrequency: Double = 0.1) {
         precondition(count > 0, "count must be positive")
         self.count = count
