@@ -29,6 +29,13 @@ struct OtherReaderTests {
         #expect(dataset.sequences == [[0, 1, 2]])
     }
 
+    @Test func aLeadingByteOrderMarkIsIgnored() throws {
+        let folder = try FixtureFolder()
+        try folder.write("sequences.txt", bytes: [0xEF, 0xBB, 0xBF] + Array("7 1 2 3\n".utf8))
+        let loaded = try DatasetLoader.load(format: .amazon, folder: folder.path)
+        #expect(loaded.raw.users.names == ["7"])
+    }
+
     @Test func amazonItemRowsWithWrongFieldCountsAndDuplicateUsersAreMalformed() throws {
         let folder = try FixtureFolder()
         try folder.write("sequences.txt", "u1 i1 i2 i3\nu1 i3\n")
