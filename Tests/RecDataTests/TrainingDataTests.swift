@@ -59,6 +59,11 @@ struct TrainingDataTests {
         #expect(negatives[1] == [4, 2])
         #expect(negatives[5].isEmpty)
         #expect(!negatives[3].contains(2) && !negatives[3].contains(5))
+        let filled = HardNegativeMiner(count: 2, maxDocumentFrequency: 0.9, fillSeed: 1)
+            .mine(itemTexts: texts, trainingSequences: training)
+        #expect(filled[0] == [4, 2])
+        #expect(filled[5].count == 2 && !filled[5].contains(5) && !filled[5].contains(3))
+        #expect(filled[3].count == 2 && !filled[3].contains(2) && !filled[3].contains(5))
     }
 
     @Test func topSelectionKeepsTheBestScoresWithLowerIdsFirstOnTies() {

@@ -13,20 +13,26 @@ public struct HardNegativeMiner: Sendable {
     public var count: Int
     /// Words in more than this fraction of items are ignored.
     public var maxDocumentFrequency: Double
+    /// When set, lists shorter than `count` are topped up with random items (seeded per item) that are not the item,
+    /// do not co-occur with it and are not listed yet, so the task sees `count` negatives wherever such items exist
+    /// (at most `8 × count` draws per item).
+    public var fillSeed: UInt64?
 
     /// A miner of `count` negatives per item that ignores words in more than `maxDocumentFrequency` of the items.
-    public init(count: Int, maxDocumentFrequency: Double = 0.1) {
+    public init(count: Int, maxDocumentFrequency: Double = 0.1, fillSeed: UInt64? = nil) {
         precondition(count > 0, "count must be positive")
         self.count = count
         self.maxDocumentFrequency = maxDocumentFrequency
+        self.fillSeed = fillSeed
     }
 
     /// The hard negatives of every item.
     /// - Parameters:
     ///   - itemTexts: `[itemCount]` item texts, indexed by dense item id.
     ///   - trainingSequences: each user's training items (co-occurrence is counted only there).
-    /// - Returns: `[itemCount][≤ count]` item ids, most similar first (ties by lower id); fewer than `count` when
-    ///   fewer items share a word with the item and never co-occur with it.
+    /// - Returns: `[itemCount][≤ count]` item ids, most similar first (ties by lower id), then any random fill;
+    ///   fewer than `count` when fewer items share a word with the item and never co-occur with it (and no fill
+    ///   found more).
     public func mine(itemTexts: [String], trainingSequences: [ArraySlice<Int32>]) -> [[Int32]] {
         let itemCount = itemTexts.count
         let vectors = TFIDFVectors(texts: itemTexts, maxDocumentFrequency: self.maxDocumentFrequency)
@@ -54,7 +60,20 @@ public struct HardNegativeMiner: Sendable {
                 best.offer(other, score: score / (vectors.norms[item] * vectors.norms[Int(other)]))
             }
             touched.removeAll(keepingCapacity: true)
-            result.append(best.items)
+            var negatives = best.items
+            if let seed = self.fillSeed {
+                var random = SeededRandom(seed: seed, stream: UInt64(item))
+                var draws = 0
+                while negatives.count < self.count && draws < 8 * self.count {
+                    draws += 1
+                    let other = Int32(random.nextInt(below: itemCount))
+                    guard Int(other) != item, coOccurring[Int(other)] != Int32(item), !negatives.contains(other) else {
+                        continue
+                    }
+                    negatives.append(other)
+                }
+            }
+            result.append(negatives)
         }
         return result
     }
