@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "MixRecBench",
             dependencies: [
-                "Tensor", "Backbone", "MixRec", "Search", "Cluster",
+                "Tensor", "Backbone", "RecData", "MixRec", "Search", "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings

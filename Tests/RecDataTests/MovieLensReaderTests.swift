@@ -91,6 +91,16 @@ struct MovieLensReaderTests {
         #expect(texts[2] == "title: Multi\nLine (1990); genres: Drama")
     }
 
+    @Test func csvFilesWithWindowsLineEndingsReadTheSame() throws {
+        let folder = try FixtureFolder()
+        try folder.write("ratings.csv", "userId,movieId,rating,timestamp\r\n1,11,4,20\r\n1,12,3,10\r\n")
+        try folder.write("movies.csv", "movieId,title,genres\r\n11,\"A, B\",Drama\r\n12,C,Comedy|Drama\r\n")
+        let loaded = try DatasetLoader.load(format: .movieLensCSV, folder: folder.path)
+        #expect(loaded.raw.interactions.map(\.time) == [20, 10])
+        let texts = loaded.raw.attributes.map { ItemTextFormatter().text(for: $0) }
+        #expect(texts == ["title: A, B; genres: Drama", "title: C; genres: Comedy, Drama"])
+    }
+
     @Test func csvRowsWithBadQuotesAreRejectedAtTheirLine() throws {
         let folder = try FixtureFolder()
         try folder.write("ratings.csv", "1,11,4,20\n")

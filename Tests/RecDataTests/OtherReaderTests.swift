@@ -29,6 +29,13 @@ struct OtherReaderTests {
         #expect(dataset.sequences == [[0, 1, 2]])
     }
 
+    @Test func aLeadingByteOrderMarkIsIgnored() throws {
+        let folder = try FixtureFolder()
+        try folder.write("sequences.txt", bytes: [0xEF, 0xBB, 0xBF] + Array("7 1 2 3\n".utf8))
+        let loaded = try DatasetLoader.load(format: .amazon, folder: folder.path)
+        #expect(loaded.raw.users.names == ["7"])
+    }
+
     @Test func amazonItemRowsWithWrongFieldCountsAndDuplicateUsersAreMalformed() throws {
         let folder = try FixtureFolder()
         try folder.write("sequences.txt", "u1 i1 i2 i3\nu1 i3\n")
@@ -72,6 +79,16 @@ struct OtherReaderTests {
         let dataset = SequentialDataset.prepare(loaded.raw)
         #expect(dataset.userCount == 0)
         #expect(dataset.itemCount == 2)
+    }
+
+    @Test func recBoleFilesWithoutTimestampsKeepFileOrderAndLoadInOneCall() throws {
+        let folder = try FixtureFolder()
+        try folder.write("x.inter", "item_id:token\tuser_id:token\n5\tu\n3\tu\n4\tu\n9\tv\n")
+        let (dataset, report) = try SequentialDataset.load(format: .recbole, folder: folder.path)
+        #expect(report.itemsWithoutText == 4 && report.describedItemCount == 0)
+        #expect(dataset.userIDs == ["u"])
+        #expect(dataset.itemIDs == ["3", "4", "5", "9"])
+        #expect(dataset.sequences == [[2, 0, 1]])
     }
 
     @Test func recBoleHeaderWithoutIdsIsRejected() throws {

@@ -76,6 +76,7 @@ struct PreparationTests {
         let full = split.trainingWindow(user: 0, maxLength: 50)
         #expect(Array(full.inputs) == [4, 2] && Array(full.targets) == [2, 0])
         #expect(split.trainingWindow(user: 1, maxLength: 50).inputs.isEmpty)
+        #expect(split.trainableUsers == [0])
         #expect(split.evaluationCase(user: 1, stage: .test).target == 2)
     }
 

@@ -80,6 +80,17 @@ struct RankingTests {
         #expect(merged.values == whole.values)
     }
 
+    @Test func metricsRoundTripThroughJSONAndInconsistentPayloadsAreRejected() throws {
+        var metrics = RankingMetrics()
+        for rank in [0, 3, 12, 40] { metrics.add(rank: rank) }
+        let decoded = try JSONDecoder().decode(RankingMetrics.self, from: JSONEncoder().encode(metrics))
+        #expect(decoded == metrics)
+        let bad = Data(#"{"cutoffs":[5,10],"rankCounts":[1,2],"count":3}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RankingMetrics.self, from: bad) }
+        let overCounted = Data(#"{"cutoffs":[2],"rankCounts":[2,2],"count":3}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RankingMetrics.self, from: overCounted) }
+    }
+
     @Test func batchAccumulationRanksEachRowAgainstItsCase() {
         let scores: [Float] = [0.9, 0.1, 0.5, 0.2, 0.8, 0.7]
         let cases = [

@@ -59,6 +59,24 @@ struct TrainingDataTests {
         #expect(negatives[1] == [4, 2])
         #expect(negatives[5].isEmpty)
         #expect(!negatives[3].contains(2) && !negatives[3].contains(5))
+        let filled = HardNegativeMiner(count: 2, maxDocumentFrequency: 0.9, fillSeed: 1)
+            .mine(itemTexts: texts, trainingSequences: training)
+        #expect(filled[0] == [4, 2])
+        #expect(filled[5].count == 2 && !filled[5].contains(5) && !filled[5].contains(3))
+        #expect(filled[3].count == 2 && !filled[3].contains(2) && !filled[3].contains(5))
+    }
+
+    @Test func topSelectionKeepsTheBestScoresWithLowerIdsFirstOnTies() {
+        var random = SeededRandom(seed: 4)
+        for _ in 0..<50 {
+            let offers = (0..<30).map { (item: Int32($0), score: Double(random.nextInt(below: 8))) }
+            var shuffled = offers
+            random.shuffle(&shuffled)
+            var top = TopScored(capacity: 5)
+            for offer in shuffled { top.offer(offer.item, score: offer.score) }
+            let expected = offers.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
+            #expect(top.items == expected.prefix(5).map(\.item))
+        }
     }
 
     @Test func hardNegativesOnSyntheticDataNeverCoOccurAndShareWords() {

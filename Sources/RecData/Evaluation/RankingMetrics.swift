@@ -68,3 +68,34 @@ public struct RankingMetrics: Sendable, Equatable, Codable {
         return sum / Double(self.count)
     }
 }
+
+// MARK: - Decoding
+
+extension RankingMetrics {
+    private enum CodingKeys: String, CodingKey {
+        case cutoffs, rankCounts, count
+    }
+
+    /// Decodes and validates an accumulator (e.g. one a worker sent): ascending positive cutoffs, one rank count per
+    /// rank below the largest cutoff, and non-negative counts that do not exceed `count`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let cutoffs = try container.decode([Int].self, forKey: .cutoffs)
+        let rankCounts = try container.decode([Int].self, forKey: .rankCounts)
+        let count = try container.decode(Int.self, forKey: .count)
+        let valid =
+            !cutoffs.isEmpty && cutoffs.allSatisfy { $0 > 0 } && cutoffs == Array(Set(cutoffs)).sorted()
+            && rankCounts.count == cutoffs[cutoffs.count - 1] && rankCounts.allSatisfy { $0 >= 0 }
+            && count >= rankCounts.reduce(0, +)
+        guard valid else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "inconsistent ranking metrics: cutoffs \(cutoffs), \(rankCounts.count) rank "
+                        + "counts, count \(count)"))
+        }
+        self.cutoffs = cutoffs
+        self.rankCounts = rankCounts
+        self.count = count
+    }
+}

@@ -17,6 +17,13 @@ public struct EvaluationCase: Sendable, Equatable {
     /// The held-out item.
     public let target: Int32
 
+    /// A case for `user`: rank `target` after `history` (oldest first).
+    public init(user: Int32, history: ArraySlice<Int32>, target: Int32) {
+        self.user = user
+        self.history = history
+        self.target = target
+    }
+
     /// The most recent `maxLength` history items: the model's input.
     public func input(maxLength: Int) -> ArraySlice<Int32> { self.history.suffix(maxLength) }
 }
@@ -52,6 +59,11 @@ public struct LeaveOneOutSplit: Sendable {
     /// The training items of every user.
     public var trainingSequences: [ArraySlice<Int32>] {
         (0..<self.userCount).map { self.trainingSequence(user: Int32($0)) }
+    }
+
+    /// The users whose training window is not empty (at least two training items), ascending: the users to batch.
+    public var trainableUsers: [Int32] {
+        (0..<self.userCount).map { Int32($0) }.filter { self.sequences[Int($0)].count >= 4 }
     }
 
     /// The user's training window of at most `maxLength` positions: the most recent training items as inputs and

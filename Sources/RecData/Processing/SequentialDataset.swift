@@ -53,6 +53,7 @@ public struct PreparationOptions: Sendable, Equatable {
     /// How item text is made.
     public var text: ItemTextFormatter
 
+    /// Options; the defaults follow the peer script (no k-core, users with at least 3 items, all text attributes).
     public init(coreK: Int = 0, minimumSequenceLength: Int = 3, text: ItemTextFormatter = ItemTextFormatter()) {
         self.coreK = coreK
         self.minimumSequenceLength = minimumSequenceLength
@@ -106,5 +107,26 @@ extension SequentialDataset {
             }
             return ordered.map { interactions[$0].item }
         }
+    }
+}
+
+// MARK: - Loading and preparing in one call
+
+extension SequentialDataset {
+    /// Reads a dataset folder and prepares it: `DatasetLoader.load` then `prepare`.
+    /// - Parameters:
+    ///   - format: the reader (`data.format`); `.auto` detects it.
+    ///   - folder: the dataset folder (`data.path`).
+    ///   - options: k-core, minimum length and item text (`data.text_fields`).
+    ///   - malformedRows: skip and count malformed rows, or fail on the first.
+    /// - Returns: the prepared dataset and what the reader reported.
+    /// - Throws: `DataReadError` naming the file (and line) at fault.
+    public static func load(
+        format: DatasetFormat, folder: String, options: PreparationOptions = PreparationOptions(),
+        malformedRows: MalformedRowPolicy = .fail
+    ) throws(DataReadError) -> (dataset: SequentialDataset, report: ReadReport) {
+        let loaded = try DatasetLoader.load(
+            format: format, folder: folder, text: options.text, malformedRows: malformedRows)
+        return (Self.prepare(loaded.raw, options: options), loaded.report)
     }
 }

@@ -18,13 +18,14 @@ struct LoadedFile: Sendable {
     let name: String
     let bytes: [UInt8]
 
-    /// Reads a whole file into memory.
+    /// Reads a whole file into memory, without a leading UTF-8 byte-order mark.
     /// - Throws: `DataReadError.missingFile` or `.unreadableFile`.
     init(path: String) throws(DataReadError) {
         self.name = (path as NSString).lastPathComponent
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else { throw .unreadableFile(path: path) }
-        self.bytes = [UInt8](data)
+        let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+        self.bytes = data.starts(with: byteOrderMark) ? [UInt8](data.dropFirst(3)) : [UInt8](data)
     }
 
     /// Calls `body` with each line's number (1-based) and span, without the line break (`\n` or `\r\n`).

@@ -50,6 +50,7 @@ public struct MalformedRow: Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, e.g. "expected 4 fields, found 3".
     public let reason: String
 
+    /// A rejected row of `file` at 1-based `line`, with what is wrong.
     public init(file: String, line: Int, reason: String) {
         self.file = file
         self.line = line

@@ -37,6 +37,22 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
     }
 }
 
+// MARK: - Readers
+
+extension DatasetFormat {
+    /// The reader of a concrete format; nil for `.auto`.
+    var reader: (any FormatReader.Type)? {
+        switch self {
+        case .auto: nil
+        case .movieLens100K: MovieLens100KReader.self
+        case .movieLens1M: MovieLens1MReader.self
+        case .movieLensCSV: MovieLensCSVReader.self
+        case .amazon: AmazonReader.self
+        case .recbole: RecBoleReader.self
+        }
+    }
+}
+
 // MARK: - Folder helpers
 
 /// File-system queries the readers share.

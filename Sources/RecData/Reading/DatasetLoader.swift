@@ -24,15 +24,8 @@ public enum DatasetLoader {
     ) throws(DataReadError) -> LoadedDataset {
         guard DatasetFolder.isDirectory(folder) else { throw .folderNotFound(path: folder) }
         let concrete = format == .auto ? try DatasetFormat.detect(folder: folder) : format
-        let read: (String, MalformedRowPolicy) throws(DataReadError) -> (RawDataset, MalformedRowLog)
-        switch concrete {
-        case .auto, .movieLens100K: read = MovieLens100KReader.read
-        case .movieLens1M: read = MovieLens1MReader.read
-        case .movieLensCSV: read = MovieLensCSVReader.read
-        case .amazon: read = AmazonReader.read
-        case .recbole: read = RecBoleReader.read
-        }
-        let (raw, rows) = try read(folder, malformedRows)
+        guard let reader = concrete.reader else { throw .formatNotDetected(folder: folder, files: []) }
+        let (raw, rows) = try reader.read(folder: folder, policy: malformedRows)
         guard !raw.interactions.isEmpty else { throw .noInteractions(folder: folder) }
         let unknown = text.unknownFields(in: raw.attributes)
         guard unknown.isEmpty else {

@@ -10,6 +10,7 @@ public struct IDTable: Sendable {
     private var numericIndex: [Int64: Int32] = [:]
     private var textIndex: [String: Int32] = [:]
 
+    /// An empty table.
     public init() {}
 
     /// How many distinct ids were seen.

@@ -9,6 +9,7 @@ public struct RawInteraction: Sendable, Equatable {
     /// The unix timestamp, or the position in the user's sequence when the format has no timestamps.
     public var time: Double
 
+    /// An interaction of raw user and item indices at `time`.
     public init(user: Int32, item: Int32, time: Double) {
         self.user = user
         self.item = item
@@ -40,10 +41,14 @@ public enum AttributeKind: String, Sendable {
 
 /// One attribute of an item: a key named by the file (e.g. "title"), its value and its kind.
 public struct ItemAttribute: Sendable, Equatable {
+    /// The attribute name, e.g. "title" (a header cell or a reader's fixed name).
     public var key: String
+    /// The value as text (decoded from Latin-1 where the format is Latin-1).
     public var value: String
+    /// What kind of value it is; item text uses `.text` attributes by default.
     public var kind: AttributeKind
 
+    /// An attribute; free text unless `kind` says otherwise.
     public init(key: String, value: String, kind: AttributeKind = .text) {
         self.key = key
         self.value = value
@@ -64,6 +69,7 @@ public struct RawDataset: Sendable {
     /// Each raw item's attributes in file order (empty when the item file does not list the item).
     public var attributes: [[ItemAttribute]]
 
+    /// A dataset from its parts; `attributes` has one entry per raw item.
     public init(
         users: IDTable, items: IDTable, interactions: [RawInteraction], timeKind: InteractionTime,
         attributes: [[ItemAttribute]]

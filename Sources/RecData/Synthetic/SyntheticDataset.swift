@@ -20,6 +20,7 @@ public struct SyntheticDatasetConfig: Sendable, Equatable {
     /// The seed; equal configs give equal datasets.
     public var seed: UInt64 = 2024
 
+    /// The default settings (300 users, 200 items, 10 clusters, histories of 8–30 items).
     public init() {}
 }
 

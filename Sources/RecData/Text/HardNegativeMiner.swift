@@ -13,19 +13,26 @@ public struct HardNegativeMiner: Sendable {
     public var count: Int
     /// Words in more than this fraction of items are ignored.
     public var maxDocumentFrequency: Double
+    /// When set, lists shorter than `count` are topped up with random items (seeded per item) that are not the item,
+    /// do not co-occur with it and are not listed yet, so the task sees `count` negatives wherever such items exist
+    /// (at most `8 × count` draws per item).
+    public var fillSeed: UInt64?
 
-    public init(count: Int, maxDocumentFrequency: Double = 0.1) {
+    /// A miner of `count` negatives per item that ignores words in more than `maxDocumentFrequency` of the items.
+    public init(count: Int, maxDocumentFrequency: Double = 0.1, fillSeed: UInt64? = nil) {
         precondition(count > 0, "count must be positive")
         self.count = count
         self.maxDocumentFrequency = maxDocumentFrequency
+        self.fillSeed = fillSeed
     }
 
     /// The hard negatives of every item.
     /// - Parameters:
     ///   - itemTexts: `[itemCount]` item texts, indexed by dense item id.
     ///   - trainingSequences: each user's training items (co-occurrence is counted only there).
-    /// - Returns: `[itemCount][≤ count]` item ids, most similar first (ties by lower id); fewer than `count` when
-    ///   fewer items share a word with the item and never co-occur with it.
+    /// - Returns: `[itemCount][≤ count]` item ids, most similar first (ties by lower id), then any random fill;
+    ///   fewer than `count` when fewer items share a word with the item and never co-occur with it (and no fill
+    ///   found more).
     public func mine(itemTexts: [String], trainingSequences: [ArraySlice<Int32>]) -> [[Int32]] {
         let itemCount = itemTexts.count
         let vectors = TFIDFVectors(texts: itemTexts, maxDocumentFrequency: self.maxDocumentFrequency)
@@ -45,18 +52,61 @@ public struct HardNegativeMiner: Sendable {
             for user in usersOfItem[item] {
                 for other in trainingSequences[Int(user)] { coOccurring[Int(other)] = Int32(item) }
             }
-            var candidates: [(item: Int32, score: Double)] = []
+            var best = TopScored(capacity: self.count)
             for other in touched {
                 let score = similarity[Int(other)]
                 similarity[Int(other)] = 0
                 guard Int(other) != item, coOccurring[Int(other)] != Int32(item), score > 0 else { continue }
-                candidates.append((other, score / (vectors.norms[item] * vectors.norms[Int(other)])))
+                best.offer(other, score: score / (vectors.norms[item] * vectors.norms[Int(other)]))
             }
             touched.removeAll(keepingCapacity: true)
-            candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
-            result.append(candidates.prefix(self.count).map(\.item))
+            var negatives = best.items
+            if let seed = self.fillSeed {
+                var random = SeededRandom(seed: seed, stream: UInt64(item))
+                var draws = 0
+                while negatives.count < self.count && draws < 8 * self.count {
+                    draws += 1
+                    let other = Int32(random.nextInt(below: itemCount))
+                    guard Int(other) != item, coOccurring[Int(other)] != Int32(item), !negatives.contains(other) else {
+                        continue
+                    }
+                    negatives.append(other)
+                }
+            }
+            result.append(negatives)
         }
         return result
+    }
+}
+
+// MARK: - Top-m selection
+
+/// The `capacity` best-scored items seen so far, best first; equal scores rank the lower id first.
+struct TopScored {
+    let capacity: Int
+    private(set) var entries: [(item: Int32, score: Double)] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        self.entries.reserveCapacity(capacity + 1)
+    }
+
+    /// The kept items, best first.
+    var items: [Int32] { self.entries.map(\.item) }
+
+    /// Keeps the item if it is among the best so far.
+    mutating func offer(_ item: Int32, score: Double) {
+        if self.entries.count == self.capacity, let worst = self.entries.last, !Self.precedes((item, score), worst) {
+            return
+        }
+        var index = self.entries.count
+        while index > 0 && Self.precedes((item, score), self.entries[index - 1]) { index -= 1 }
+        self.entries.insert((item, score), at: index)
+        if self.entries.count > self.capacity { self.entries.removeLast() }
+    }
+
+    private static func precedes(_ left: (item: Int32, score: Double), _ right: (item: Int32, score: Double)) -> Bool {
+        left.score != right.score ? left.score > right.score : left.item < right.item
     }
 }
 

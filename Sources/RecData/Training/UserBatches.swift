@@ -10,6 +10,7 @@ public struct UserBatches: Sendable {
     /// The seed of the shuffles.
     public let seed: UInt64
 
+    /// Batches of `batchSize` users, shuffled with `seed` and the epoch.
     public init(users: [Int32], batchSize: Int, seed: UInt64) {
         precondition(batchSize > 0, "batchSize must be positive")
         self.users = users
@@ -41,6 +42,7 @@ public struct DataParallelShard: Sendable, Equatable {
     /// The number of processes.
     public let worldSize: Int
 
+    /// The share of process `rank` among `worldSize` processes.
     public init(rank: Int, worldSize: Int) {
         precondition(worldSize > 0 && rank >= 0 && rank < worldSize, "rank must be in 0..<worldSize")
         self.rank = rank
