@@ -6,18 +6,17 @@ import Testing
 /// thread and with two.
 @Suite struct ParallelKernelTests {
     private func valuesAndGradients(threads: Int, _ function: (Tensor, Tensor) -> Tensor) -> [[Float]] {
-        BLASRuntime.setThreads(threads)
-        #expect(Parallel.workers(items: 128, costPerItem: 256 * 3) == threads, "128 rows of 256 go parallel")
-        let x = randomTensor([2, 64, 256], seed: 1)
-        let weight = randomTensor([256], seed: 2)
-        let output = function(x, weight)
-        output.backward(gradient: randomTensor(output.shape, seed: 3, requiresGrad: false))
-        return [output.scalars, x.grad?.scalars ?? [], weight.grad?.scalars ?? []]
+        withBLASThreads(threads) {
+            #expect(Parallel.workers(items: 128, costPerItem: 256 * 3) == threads, "128 rows of 256 go parallel")
+            let x = randomTensor([2, 64, 256], seed: 1)
+            let weight = randomTensor([256], seed: 2)
+            let output = function(x, weight)
+            output.backward(gradient: randomTensor(output.shape, seed: 3, requiresGrad: false))
+            return [output.scalars, x.grad?.scalars ?? [], weight.grad?.scalars ?? []]
+        }
     }
 
     @Test func rowKernelsAgreeAcrossThreadCounts() {
-        let before = BLASRuntime.threads
-        defer { BLASRuntime.setThreads(before) }
         let kernels: [(Tensor, Tensor) -> Tensor] = [
             { x, weight in Tensor.rmsNorm(x, weight: weight) },
             { x, weight in
