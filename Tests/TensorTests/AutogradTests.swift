@@ -60,6 +60,26 @@ import Testing
         #expect(!cube(frozen).requiresGrad, "no input requires gradients, so nothing is recorded")
     }
 
+    /// A frozen input of a custom op reports no need for a gradient and gets no buffer.
+    @Test func customOpSkipsFrozenInputs() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let frozen = Tensor([3, 4], shape: [2])
+        var seen: [Bool] = []
+        let product = Tensor.customOp("product", shape: [2], inputs: [x, frozen]) { output in
+            for index in output.indices { output[index] = x.pointer[index] * frozen.pointer[index] }
+        } backward: { context in
+            seen = [context.needsGradient(0), context.needsGradient(1), context.gradient(ofInput: 1) == nil]
+            guard let gradient = context.gradient(ofInput: 0) else { return }
+            for index in gradient.indices {
+                gradient[index] += frozen.pointer[index] * context.outputGradientPointer[index]
+            }
+        }
+        product.sum().backward()
+        #expect(seen == [true, false, true])
+        expectClose(x.grad?.scalars ?? [], [3, 4])
+        #expect(frozen.grad == nil)
+    }
+
     @Test func backwardFreesTheGraph() {
         let x = Tensor([1, 2], shape: [2], requiresGrad: true)
         let y = x.scaled(by: 2)
