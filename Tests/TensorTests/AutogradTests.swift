@@ -12,6 +12,10 @@ import Testing
         expectClose(x.grad?.scalars ?? [], [6, 10, 14], tolerance: 0)
         x.zeroGrad()
         #expect(x.grad == nil)
+        // On a leaf, backward(gradient:) accumulates too.
+        x.backward(gradient: Tensor([1, 1, 1], shape: [3]))
+        x.backward(gradient: Tensor([1, 2, 3], shape: [3]))
+        expectClose(x.grad?.scalars ?? [], [2, 3, 4], tolerance: 0)
     }
 
     @Test func withoutGradientsRecordsNothing() {
