@@ -137,7 +137,9 @@ extension Tensor {
         precondition(gradient.shape == self.shape, "gradient shape \(gradient.shape) != \(self.shape)")
         guard self.requiresGrad else { return }
         let seed = self.gradientStorage()
-        seed.pointer.update(from: gradient.pointer, count: self.count)
+        for index in 0..<self.count {
+            seed.pointer[index] += gradient.pointer[index]
+        }
         if self.node != nil {
             self.propagate(retainGraph: retainGraph)
         }

@@ -14,38 +14,49 @@ extension Tensor {
         }
         let result = Tensor.uninitialized(shape: x.shape)
         let inverseRMS = Tensor.uninitialized(shape: [rows])
-        let gains = weight.map { UnsafePointer($0.pointer) }
+        // Without a weight, unit gains keep the loops branch-free.
+        let gainTensor = weight ?? Tensor.ones([width])
+        let gains = UnsafePointer(gainTensor.pointer)
         let (source, destination, scales) = (UnsafePointer(x.pointer), result.pointer, inverseRMS.pointer)
-        for row in 0..<rows {
-            let line = source + row * width
-            let scale = 1 / (VectorMath.dot(line, line, count: width) / Float(width) + epsilon).squareRoot()
-            scales[row] = scale
-            let output = destination + row * width
-            for column in 0..<width {
-                output[column] = line[column] * scale * (gains?[column] ?? 1)
+        Parallel.forEachChunk(rows, costPerItem: width * 3) { chunk in
+            for row in chunk {
+                let line = source + row * width
+                let scale = 1 / (VectorMath.dot(line, line, count: width) / Float(width) + epsilon).squareRoot()
+                scales[row] = scale
+                let output = destination + row * width
+                for column in 0..<width {
+                    output[column] = line[column] * scale * gains[column]
+                }
             }
         }
         let inputs = weight.map { [x, $0] } ?? [x]
         return result.record("rmsNorm", inputs: inputs) { context in
             let outputGradient = context.outputGradientPointer
-            let inputGradient = context.gradient(ofInput: 0)
-            let weightGradient = inputs.count == 2 ? context.gradient(ofInput: 1) : nil
-            for row in 0..<rows {
-                let (line, g, scale) = (source + row * width, outputGradient + row * width, inverseRMS.pointer[row])
-                if let weightGradient {
+            let scales = UnsafePointer(inverseRMS.pointer)
+            if inputs.count == 2, let weightGradient = context.gradient(ofInput: 1) {
+                for row in 0..<rows {
+                    let (line, g, scale) = (source + row * width, outputGradient + row * width, scales[row])
                     for column in 0..<width {
                         weightGradient[column] += g[column] * line[column] * scale
                     }
                 }
-                guard let target = inputGradient?.baseAddress.map({ $0 + row * width }) else { continue }
-                // dx = s·(g·w) − x·s³·mean(g·w·x)
-                var projection: Float = 0
-                for column in 0..<width {
-                    projection += g[column] * (gains?[column] ?? 1) * line[column]
-                }
-                let correction = projection * scale * scale * scale / Float(width)
-                for column in 0..<width {
-                    target[column] += scale * g[column] * (gains?[column] ?? 1) - line[column] * correction
+            }
+            guard let inputGradient = context.gradient(ofInput: 0)?.baseAddress else { return }
+            withExtendedLifetime(gainTensor) {
+                Parallel.forEachChunk(rows, costPerItem: width * 4) { chunk in
+                    for row in chunk {
+                        let (line, g, scale) = (source + row * width, outputGradient + row * width, scales[row])
+                        let target = inputGradient + row * width
+                        // dx = s·(g·w) − x·s³·mean(g·w·x)
+                        var projection: Float = 0
+                        for column in 0..<width {
+                            projection += g[column] * gains[column] * line[column]
+                        }
+                        let correction = projection * scale * scale * scale / Float(width)
+                        for column in 0..<width {
+                            target[column] += scale * g[column] * gains[column] - line[column] * correction
+                        }
+                    }
                 }
             }
         }

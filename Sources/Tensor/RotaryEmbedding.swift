@@ -108,23 +108,25 @@ struct RotationLayout {
         let sign: Float = inverse ? -1 : 1
         table.cosines.withUnsafeBufferPointer { cosines in
             table.sines.withUnsafeBufferPointer { sines in
-                for row in 0..<self.rows {
-                    let angleRow = (row % positionsCount) * pairs
-                    for head in 0..<(self.width / self.headDim) {
-                        let offset = row * self.width + head * self.headDim
-                        let (source, target) = (input + offset, output + offset)
-                        for pair in 0..<pairs {
-                            let (c, s) = (cosines[angleRow + pair], sign * sines[angleRow + pair])
-                            let first = pair * firstStride
-                            let second = first + secondOffset
-                            let (a, b) = (source[first], source[second])
-                            let (rotatedA, rotatedB) = (a * c - b * s, a * s + b * c)
-                            if accumulate {
-                                target[first] += rotatedA
-                                target[second] += rotatedB
-                            } else {
-                                target[first] = rotatedA
-                                target[second] = rotatedB
+                Parallel.forEachChunk(self.rows, costPerItem: self.width * 3) { chunk in
+                    for row in chunk {
+                        let angles = (row % positionsCount) * pairs
+                        for head in 0..<(self.width / self.headDim) {
+                            let offset = row * self.width + head * self.headDim
+                            let (source, target) = (input + offset, output + offset)
+                            for pair in 0..<pairs {
+                                let (c, s) = (cosines[angles + pair], sign * sines[angles + pair])
+                                let first = pair * firstStride
+                                let second = first + secondOffset
+                                let (a, b) = (source[first], source[second])
+                                let (rotatedA, rotatedB) = (a * c - b * s, a * s + b * c)
+                                if accumulate {
+                                    target[first] += rotatedA
+                                    target[second] += rotatedB
+                                } else {
+                                    target[first] = rotatedA
+                                    target[second] = rotatedB
+                                }
                             }
                         }
                     }

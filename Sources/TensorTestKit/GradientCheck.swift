@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 import Testing
 
@@ -72,4 +73,19 @@ public func expectClose(
         Issue.record("element \(index): \(a) vs expected \(e)", sourceLocation: sourceLocation)
         return
     }
+}
+
+// MARK: - BLAS thread count in tests
+
+/// Serialises tests that change the process-wide BLAS thread count (Swift Testing runs tests concurrently).
+private let blasThreadsLock = NSLock()
+
+/// Runs `body` with `threads` BLAS threads, restoring the previous count; no other such test runs meanwhile.
+public func withBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+    blasThreadsLock.lock()
+    defer { blasThreadsLock.unlock() }
+    let before = BLASRuntime.threads
+    defer { BLASRuntime.setThreads(before) }
+    BLASRuntime.setThreads(threads)
+    return try body()
 }

@@ -126,19 +126,20 @@ private func referenceAttention(
     /// Big enough to split (batch, head, tile) items over two workers: the forward matches the reference and the
     /// gradients (with per-worker dK/dV accumulation) match a single-threaded run.
     @Test func parallelWorkersMatchSingleThreaded() {
-        let before = BLASRuntime.threads
-        defer { BLASRuntime.setThreads(before) }
         let q = randomTensor([1, 130, 2 * 16], seed: 13)
         let k = randomTensor([1, 130, 16], seed: 14)
         let v = randomTensor([1, 130, 16], seed: 15)
         var gradients: [[[Float]]] = []
         for threads in [2, 1] {
-            BLASRuntime.setThreads(threads)
-            #expect(Parallel.workers(items: 6, costPerItem: 100_000) == threads)
-            let output = Tensor.attention(query: q, key: k, value: v, heads: 2, kvHeads: 1, mask: .causal(offset: 0))
+            let output = withBLASThreads(threads) {
+                #expect(Parallel.workers(items: 6, costPerItem: 100_000) == threads)
+                let output = Tensor.attention(
+                    query: q, key: k, value: v, heads: 2, kvHeads: 1, mask: .causal(offset: 0))
+                output.backward(gradient: randomTensor(output.shape, seed: 16, requiresGrad: false))
+                return output
+            }
             let expected = referenceAttention(query: q, key: k, value: v, heads: 2, kvHeads: 1) { _, i, j in j <= i }
             expectClose(output.scalars, expected, tolerance: 1e-5)
-            output.backward(gradient: randomTensor(output.shape, seed: 16, requiresGrad: false))
             gradients.append([q, k, v].map { $0.grad?.scalars ?? [] })
             [q, k, v].forEach { $0.zeroGrad() }
         }

@@ -13,6 +13,10 @@ import Testing
         expectClose(x.grad?.scalars ?? [], [6, 10, 14], tolerance: 0)
         x.zeroGrad()
         #expect(x.grad == nil)
+        // On a leaf, backward(gradient:) accumulates too.
+        x.backward(gradient: Tensor([1, 1, 1], shape: [3]))
+        x.backward(gradient: Tensor([1, 2, 3], shape: [3]))
+        expectClose(x.grad?.scalars ?? [], [2, 3, 4], tolerance: 0)
     }
 
     @Test func withoutGradientsRecordsNothing() {
@@ -59,6 +63,26 @@ import Testing
         checkGradients([x]) { cube($0[0]).scaled(by: 2) }
         let frozen = Tensor([2], shape: [1])
         #expect(!cube(frozen).requiresGrad, "no input requires gradients, so nothing is recorded")
+    }
+
+    /// A frozen input of a custom op reports no need for a gradient and gets no buffer.
+    @Test func customOpSkipsFrozenInputs() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let frozen = Tensor([3, 4], shape: [2])
+        var seen: [Bool] = []
+        let product = Tensor.customOp("product", shape: [2], inputs: [x, frozen]) { output in
+            for index in output.indices { output[index] = x.pointer[index] * frozen.pointer[index] }
+        } backward: { context in
+            seen = [context.needsGradient(0), context.needsGradient(1), context.gradient(ofInput: 1) == nil]
+            guard let gradient = context.gradient(ofInput: 0) else { return }
+            for index in gradient.indices {
+                gradient[index] += frozen.pointer[index] * context.outputGradientPointer[index]
+            }
+        }
+        product.sum().backward()
+        #expect(seen == [true, false, true])
+        expectClose(x.grad?.scalars ?? [], [3, 4])
+        #expect(frozen.grad == nil)
     }
 
     @Test func backwardFreesTheGraph() {

@@ -1,15 +1,17 @@
+import TensorTestKit
 import Testing
 
 @testable import Tensor
 
 @Suite struct BLASRuntimeTests {
     @Test func threadCountRoundTrips() {
-        let before = BLASRuntime.threads
-        defer { BLASRuntime.setThreads(before) }
-        BLASRuntime.setThreads(1)
-        #expect(BLASRuntime.threads == 1)
-        BLASRuntime.setThreads(0)
-        #expect(BLASRuntime.threads == 1, "a thread count below 1 is clamped")
+        withBLASThreads(2) {
+            #expect(BLASRuntime.threads == 2)
+            BLASRuntime.setThreads(1)
+            #expect(BLASRuntime.threads == 1)
+            BLASRuntime.setThreads(0)
+            #expect(BLASRuntime.threads == 1, "a thread count below 1 is clamped")
+        }
     }
 
     @Test func coreNameIsReported() {
