@@ -48,14 +48,7 @@ public struct TrialParameters: Hashable, Sendable, Codable {
 
     /// Canonical JSON: sorted keys, no whitespace, so equal configurations give equal strings (and hashes).
     public func canonicalJSON() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a dictionary of plain scalars cannot fail except for non-finite doubles, which are written
-        // as strings rather than crashing.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(self) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        CanonicalJSON.encode(self)
     }
 
     /// Parses a JSON object of scalars.
