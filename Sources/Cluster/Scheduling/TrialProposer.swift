@@ -43,7 +43,7 @@ public protocol TrialPruner {
 }
 
 /// A pruner that never prunes.
-public struct NoPruning: TrialPruner {
+public struct NoPruning: TrialPruner, Sendable {
     public init() {}
     public func shouldPrune(trial: TrialID, epoch: Int, curves: [TrialID: [Int: Double]]) -> Bool { false }
 }

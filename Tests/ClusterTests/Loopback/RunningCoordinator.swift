@@ -18,14 +18,16 @@ final class RunningCoordinator: Sendable {
     let outcome = Outcome()
     let endpoint: String
 
-    init(context: ZMQContext, settings: CoordinatorSettings, store: StudyStore) throws {
+    init(
+        context: ZMQContext, settings: CoordinatorSettings, store: StudyStore,
+        pruner: some TrialPruner & Sendable = NoPruning()
+    ) throws {
         let stop = self.stop
         let outcome = self.outcome
         Thread {
             do {
                 let service = try CoordinatorService(
-                    context: context, settings: settings, store: store, proposer: CountingProposer(),
-                    pruner: NoPruning())
+                    context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: pruner)
                 let endpoint = try service.boundEndpoint()
                 outcome.endpoint.withLock { $0 = endpoint }
                 outcome.ready.signal()
@@ -37,8 +39,14 @@ final class RunningCoordinator: Sendable {
             outcome.exited.signal()
         }.start()
         _ = outcome.ready.wait(timeout: .now() + 10)
-        self.endpoint = try #require(
-            outcome.endpoint.withLock { $0 }, "coordinator did not start: \(outcome.failure.withLock { $0 } ?? "?")")
+        guard let endpoint = outcome.endpoint.withLock({ $0 }) else {
+            throw StartFailure(description: outcome.failure.withLock { $0 } ?? "no endpoint after 10 s")
+        }
+        self.endpoint = endpoint
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// The error the coordinator thread ended with, if any.

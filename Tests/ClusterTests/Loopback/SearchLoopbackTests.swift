@@ -22,16 +22,20 @@ import ZeroMQ
         return exited
     }
 
-    @Test func threeWorkersCompleteASixTrialSearchAndShutDown() throws {
+    /// Runs a search of `budget` trials on three worker shells.
+    /// - Returns: the stored trials and each one's newest checkpoint.
+    private func search(
+        budget: Int, pruner: some TrialPruner & Sendable = NoPruning()
+    ) throws -> (trials: [Trial], checkpoints: [TrialID: [UInt8]]) {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
-        var settings = CoordinatorSettings(budget: 6)
+        var settings = CoordinatorSettings(budget: budget)
         settings.bindEndpoint = "tcp://127.0.0.1:*"
         settings.maxEpochs = 3
         settings.tickInterval = .milliseconds(20)
         settings.membership.heartbeatInterval = .milliseconds(50)
-        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store, pruner: pruner)
         let stop = StopSignal()
         let workers = ["w1", "w2", "w3"].map {
             self.startWorker($0, context: context, endpoint: coordinator.endpoint, stop: stop)
@@ -43,8 +47,15 @@ import ZeroMQ
         #expect(finished)
         #expect(coordinator.failure == nil)
         #expect(workersExited == [true, true, true])
-
+        #expect(try store.study()?.state == .finished)
         let trials = try store.trials()
+        var checkpoints: [TrialID: [UInt8]] = [:]
+        for trial in trials { checkpoints[trial.id] = try store.loadCheckpoint(trial: trial.id)?.parameters }
+        return (trials, checkpoints)
+    }
+
+    @Test func threeWorkersCompleteASixTrialSearchAndShutDown() throws {
+        let (trials, checkpoints) = try self.search(budget: 6)
         #expect(trials.count == 6)
         #expect(trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
         #expect(trials.allSatisfy { $0.intermediate.keys.sorted() == [1, 2, 3] })
@@ -52,8 +63,15 @@ import ZeroMQ
         for trial in trials {
             let x = Double(trial.id.rawValue)
             #expect(trial.finalMetrics?["valid/ndcg@10"] == x / 100 + 0.003)
-            #expect(try store.loadCheckpoint(trial: trial.id)?.parameters == [UInt8(trial.id.rawValue), 3, 0])
+            #expect(checkpoints[trial.id] == [UInt8(trial.id.rawValue), 3, 0])
         }
-        #expect(try store.study()?.state == .finished)
+    }
+
+    @Test func prunedTrialsStopAtTheirFirstBadEpochAndCountTowardTheBudget() throws {
+        // Epoch-1 objective of trial x is x/100 + 0.001: trials 1–3 fall below 0.035 and are pruned.
+        let trials = try self.search(budget: 6, pruner: ThresholdPruner(threshold: 0.035)).trials
+        #expect(trials.map(\.state) == [.pruned, .pruned, .pruned, .complete, .complete, .complete])
+        #expect(
+            trials.prefix(3).allSatisfy { $0.finalMetrics?["valid/ndcg@10"] == $0.intermediate[1]?["valid/ndcg@10"] })
     }
 }
