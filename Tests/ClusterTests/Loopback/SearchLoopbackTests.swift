@@ -7,14 +7,15 @@ import ZeroMQ
 /// Real coordinator and worker shells on tcp://127.0.0.1, each on its own thread.
 @Suite struct SearchLoopbackTests {
     /// Starts a worker shell on its own thread; the returned semaphore is signalled when it exits.
-    private func startWorker(_ id: String, context: ZMQContext, endpoint: String, stop: StopSignal)
-        -> DispatchSemaphore
-    {
+    private func startWorker(
+        _ id: String, context: ZMQContext, endpoint: String, stop: StopSignal,
+        runner: some TrialRunner = FakeRunner()
+    ) -> DispatchSemaphore {
         let exited = DispatchSemaphore(value: 0)
         Thread {
             var settings = WorkerSettings(coordinatorEndpoint: endpoint, workerID: id)
             settings.heartbeatInterval = .milliseconds(50)
-            if let worker = try? WorkerService(context: context, settings: settings, runner: FakeRunner()) {
+            if let worker = try? WorkerService(context: context, settings: settings, runner: runner) {
                 try? worker.run(until: stop)
             }
             exited.signal()
@@ -73,5 +74,45 @@ import ZeroMQ
         #expect(trials.map(\.state) == [.pruned, .pruned, .pruned, .complete, .complete, .complete])
         #expect(
             trials.prefix(3).allSatisfy { $0.finalMetrics?["valid/ndcg@10"] == $0.intermediate[1]?["valid/ndcg@10"] })
+    }
+
+    @Test func aWorkerThatDiesMidTrialIsReplacedAndTheTrialResumesFromItsCheckpoint() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings(budget: 1)
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        settings.maxEpochs = 3
+        settings.tickInterval = .milliseconds(20)
+        settings.membership.heartbeatInterval = .milliseconds(50)
+        settings.membership.busySuspectAfter = .milliseconds(300)
+        settings.membership.busyDeadAfter = .milliseconds(600)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+
+        let doomedStop = StopSignal()
+        let doomed = self.startWorker(
+            "doomed", context: context, endpoint: coordinator.endpoint, stop: doomedStop, runner: StallingRunner())
+        let reader = try StudyStore.openReadOnly(directory: directory.url)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try reader.checkpoints(trial: 1).isEmpty && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try #require(try reader.checkpoints(trial: 1).map(\.epoch) == [1])
+        doomedStop.stop()  // its heartbeats stop; its stalled run is abandoned
+        #expect(doomed.wait(timeout: .now() + 10) == .success)
+
+        let rescuerStop = StopSignal()
+        let rescuer = self.startWorker("rescuer", context: context, endpoint: coordinator.endpoint, stop: rescuerStop)
+        #expect(coordinator.finish(timeout: 30))
+        #expect(rescuer.wait(timeout: .now() + 10) == .success)
+        rescuerStop.stop()
+
+        let trial = try #require(try store.trials().first)
+        #expect(trial.state == .complete)
+        #expect(trial.attempt == 2)
+        #expect(trial.workers == ["rescuer"])
+        #expect(trial.failureReasons.count == 1)
+        // FakeRunner writes the epoch it resumed from into its checkpoints: 1, not 0.
+        #expect(try store.loadCheckpoint(trial: 1)?.parameters == [1, 3, 1])
     }
 }
