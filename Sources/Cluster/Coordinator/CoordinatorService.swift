@@ -67,29 +67,44 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         try self.socket.lastEndpoint()
     }
 
-    /// Creates the study row, or checks that the stored study has the same configuration.
+    /// Creates the study row, or checks the stored study's configuration: identical, or changed only in ways
+    /// `isSafeChange` accepts (then the new configuration is stored and the change logged).
     private static func openStudy(_ store: StudyStore, settings: CoordinatorSettings) throws(CoordinatorError) {
-        let newHash = StudyRecord.hash(of: settings.studyConfigJSON)
-        let existing: StudyRecord?
         do {
-            existing = try store.study()
-        } catch {
-            throw .store(error)
-        }
-        if let existing {
-            guard existing.configHash == newHash else {
-                throw .configurationChanged(storedHash: existing.configHash, newHash: newHash)
+            guard var study = try store.study() else {
+                try store.saveStudy(
+                    StudyRecord(
+                        name: settings.studyName, configJSON: settings.studyConfigJSON,
+                        seed: Int64(bitPattern: settings.seed), budget: settings.scheduler.budget, state: .running,
+                        createdAt: Date()))
+                return
             }
-            return
-        }
-        do {
-            try store.saveStudy(
-                StudyRecord(
-                    name: settings.studyName, configJSON: settings.studyConfigJSON,
-                    seed: Int64(bitPattern: settings.seed), budget: settings.scheduler.budget, state: .running,
-                    createdAt: Date()))
-        } catch {
+            guard study.configHash != StudyRecord.hash(of: settings.studyConfigJSON) else { return }
+            let changes: [ConfigChange]
+            do {
+                changes = try ConfigDiff.between(old: study.configJSON, new: settings.studyConfigJSON)
+            } catch {
+                changes = [
+                    ConfigChange(path: "(whole configuration)", old: study.configJSON, new: settings.studyConfigJSON)
+                ]
+            }
+            let unsafe = changes.filter { !settings.isSafeChange($0) }
+            guard unsafe.isEmpty else { throw CoordinatorError.configurationChanged(unsafe) }
+            study.configJSON = settings.studyConfigJSON
+            study.configHash = StudyRecord.hash(of: settings.studyConfigJSON)
+            study.budget = settings.scheduler.budget
+            study.state = .running
+            try store.saveStudy(study)
+            try store.log(
+                StudyEvent(
+                    at: Date(), kind: "study.reconfigured", message: changes.map(\.description).joined(separator: "; "))
+            )
+        } catch let error as CoordinatorError {
+            throw error
+        } catch let error as StudyStoreError {
             throw .store(error)
+        } catch {
+            throw .store(.database(operation: "open study", message: "\(error)"))
         }
     }
 

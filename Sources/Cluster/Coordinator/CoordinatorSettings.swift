@@ -15,6 +15,8 @@ public struct CoordinatorSettings: Sendable {
     public var limits = WireLimits()
     /// How often silence is checked and free groups are filled.
     public var tickInterval: Duration = .milliseconds(100)
+    /// Which configuration changes a restart may apply (a larger budget, timeouts, …); others are refused.
+    public var isSafeChange: @Sendable (ConfigChange) -> Bool = { _ in false }
     /// Return from `run` once the study is finished (after telling workers to shut down).
     public var exitWhenFinished = true
 

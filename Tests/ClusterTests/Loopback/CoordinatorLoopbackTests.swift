@@ -100,22 +100,36 @@ import ZeroMQ
         #expect(try store.workers().first { $0.id == "doomed" }?.status == .dead)
     }
 
-    @Test func aRestartWithAnotherConfigurationIsRefused() throws {
+    @Test func aRestartWithAnotherSearchSpaceIsRefusedWithADiffButALargerBudgetIsApplied() throws {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
         var settings = self.settings(budget: 1)
-        settings.studyConfigJSON = #"{"budget":1}"#
+        settings.studyConfigJSON = #"{"budget":1,"space":{"lr":[0.001,0.1]}}"#
+        settings.isSafeChange = { $0.path == "budget" }
         _ = try CoordinatorService(
             context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: NoPruning())
-        settings.studyConfigJSON = #"{"budget":1,"space":"other"}"#
-        #expect(
-            throws: CoordinatorError.configurationChanged(
-                storedHash: StudyRecord.hash(of: #"{"budget":1}"#),
-                newHash: StudyRecord.hash(of: #"{"budget":1,"space":"other"}"#))
-        ) {
+
+        settings.studyConfigJSON = #"{"budget":1,"space":{"lr":[0.01,0.1],"rank":8}}"#
+        let refused = #expect(throws: CoordinatorError.self) {
             try CoordinatorService(
                 context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: NoPruning())
         }
+        #expect(
+            refused
+                == .configurationChanged([
+                    ConfigChange(path: "space.lr", old: "[0.001,0.1]", new: "[0.01,0.1]"),
+                    ConfigChange(path: "space.rank", old: nil, new: "8"),
+                ]))
+        #expect(refused?.description.contains("space.lr: [0.001,0.1] → [0.01,0.1]") == true)
+
+        settings.studyConfigJSON = #"{"budget":4,"space":{"lr":[0.001,0.1]}}"#
+        settings.scheduler.budget = 4
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        _ = try CoordinatorService(
+            context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: NoPruning())
+        #expect(try store.study()?.budget == 4)
+        #expect(try store.events().last?.kind == "study.reconfigured")
+        #expect(try store.events().last?.message == "budget: 1 → 4")
     }
 }
