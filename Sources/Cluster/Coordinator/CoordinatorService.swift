@@ -132,6 +132,10 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             }
             self.perform(self.core.fill(proposer: &self.proposer))
         }
+        if self.finished {
+            // Let the Shutdown messages just queued reach the workers after the socket closes.
+            try? self.socket.setLinger(milliseconds: 1000)
+        }
     }
 
     /// The state machines' time: milliseconds since this service started.
