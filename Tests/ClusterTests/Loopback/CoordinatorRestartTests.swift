@@ -86,4 +86,30 @@ import ZeroMQ
         print("Hello → Welcome round trip over tcp loopback (debug build): median \(median) of \(samples.count)")
         #expect(median < .milliseconds(500))
     }
+
+    @Test func idleCoordinatorWithThreeHeartbeatingWorkersUsesLittleCPU() throws {
+        let directory = try StudyDirectory()
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings(budget: 3)
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        let coordinator = try RunningCoordinator(
+            context: context, settings: settings, store: try StudyStore(directory: directory.url))
+        let workers = try ["w1", "w2", "w3"].map {
+            try FakeWorker($0, context: context, endpoint: coordinator.endpoint)
+        }
+        for worker in workers { try worker.hello() }
+        let window = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < window {
+            for worker in workers {
+                try worker.heartbeat()
+                _ = try worker.socket.receive(dontWait: true)
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        coordinator.stop.stop()
+        #expect(coordinator.finish(timeout: 5))
+        let cpu = coordinator.outcome.cpuSeconds.withLock { $0 }
+        print("idle coordinator, 3 workers heartbeating every 0.5 s, tick 100 ms (debug build): \(cpu / 3 * 100) % CPU")
+        #expect(cpu / 3 < 0.2)
+    }
 }

@@ -10,6 +10,8 @@ final class RunningCoordinator: Sendable {
     final class Outcome: Sendable {
         let endpoint = Mutex<String?>(nil)
         let failure = Mutex<String?>(nil)
+        /// CPU time the coordinator thread used inside `run`.
+        let cpuSeconds = Mutex<Double>(0)
         let ready = DispatchSemaphore(value: 0)
         let exited = DispatchSemaphore(value: 0)
     }
@@ -31,6 +33,8 @@ final class RunningCoordinator: Sendable {
                 let endpoint = try service.boundEndpoint()
                 outcome.endpoint.withLock { $0 = endpoint }
                 outcome.ready.signal()
+                let before = Self.threadCPUSeconds()
+                defer { outcome.cpuSeconds.withLock { $0 = Self.threadCPUSeconds() - before } }
                 try service.run(until: stop)
             } catch {
                 outcome.failure.withLock { $0 = "\(error)" }
@@ -47,6 +51,13 @@ final class RunningCoordinator: Sendable {
 
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// CPU time of the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// The error the coordinator thread ended with, if any.
