@@ -25,6 +25,9 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var currentBlob: [UInt8]?
     var nextSequence: UInt64 = 1
     var finished = false
+    /// Set by a `stop` request from the inbox.
+    var stopRequested = false
+    let inbox: StudyInbox
 
     /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
     /// - Throws: `CoordinatorError` if the stored study has another configuration, or the store or bind fails.
@@ -37,6 +40,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.proposer = proposer
         self.pruner = pruner
         self.logger = logger
+        self.inbox = StudyInbox(studyDirectory: store.directory)
         try Self.openStudy(store, settings: settings)
         store.removePartialCheckpointFiles()
         let restored: [Trial]
@@ -79,7 +83,13 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
                         createdAt: Date()))
                 return
             }
-            guard study.configHash != StudyRecord.hash(of: settings.studyConfigJSON) else { return }
+            guard study.configHash != StudyRecord.hash(of: settings.studyConfigJSON) else {
+                if study.state == .stopped {
+                    study.state = .running
+                    try store.saveStudy(study)
+                }
+                return
+            }
             let changes: [ConfigChange]
             do {
                 changes = try ConfigDiff.between(old: study.configJSON, new: settings.studyConfigJSON)
@@ -117,7 +127,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         poller.add(self.socket)
         let tick = Int(self.settings.tickInterval.wholeMilliseconds)
         var nextTick = self.now()
-        while !stop.isStopped && !(self.finished && self.settings.exitWhenFinished) {
+        while !stop.isStopped && !self.stopRequested && !(self.finished && self.settings.exitWhenFinished) {
             do {
                 let ready = try poller.poll(timeoutMilliseconds: max(0, Int((nextTick - self.now()).wholeMilliseconds)))
                 if ready[0].contains(.readable) {
@@ -128,6 +138,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             }
             if self.now() >= nextTick {
                 self.perform(self.core.onTick(now: self.now()))
+                self.takeRequests()
                 nextTick = self.now() + .milliseconds(tick)
             }
             self.perform(self.core.fill(proposer: &self.proposer))
