@@ -24,10 +24,18 @@ extension CoordinatorService {
         switch body {
         case .hello(let hello):
             let worker = WorkerID(hello.workerID)
+            let directives = self.core.onHello(WorkerInfo(hello), now: now)
+            for case .membership(.reject(_, let error)) in directives {
+                // A stale incarnation: answer it on its own connection and keep the registered one's mapping.
+                self.send(
+                    error.inReplyTo(message.envelope.sequence).replyEnvelope(sequence: self.takeSequence()),
+                    to: identity)
+                return
+            }
             if let old = self.identities[worker], old != identity { self.workersByIdentity[old] = nil }
             self.identities[worker] = identity
             self.workersByIdentity[identity] = worker
-            self.perform(self.core.onHello(WorkerInfo(hello), now: now))
+            self.perform(directives)
         case .heartbeat(let heartbeat):
             guard let worker = self.sender(identity, claims: heartbeat.workerID, message: message) else { return }
             let runs = heartbeat.activity == .busy ? (TrialID(heartbeat.trialID), Int(heartbeat.attempt)) : nil

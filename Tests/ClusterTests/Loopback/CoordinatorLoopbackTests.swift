@@ -132,4 +132,25 @@ import ZeroMQ
         #expect(try store.events().last?.kind == "study.reconfigured")
         #expect(try store.events().last?.message == "budget: 1 → 4")
     }
+
+    @Test func aStaleIncarnationIsRejectedWithoutStealingTheConnection() throws {
+        let directory = try StudyDirectory()
+        let context = try ZMQContext()
+        var settings = self.settings(budget: 1)
+        settings.exitWhenFinished = false
+        let coordinator = try RunningCoordinator(
+            context: context, settings: settings, store: try StudyStore(directory: directory.url))
+        defer { coordinator.stop.stop() }
+        let current = try FakeWorker("w1", incarnation: 5, context: context, endpoint: coordinator.endpoint)
+        try current.hello()
+        #expect(try current.next()?.kind == "Welcome")
+        let stale = try FakeWorker("w1", incarnation: 4, context: context, endpoint: coordinator.endpoint)
+        try stale.hello()
+        #expect(try stale.next(where: { $0.error != nil })?.error?.code == .unexpected)
+        // The registered incarnation keeps its connection: a heartbeat naming an unknown run is answered on it
+        // with a cancel (with a stolen mapping it would get "not registered").
+        try current.heartbeat(busyWith: (9, 1))
+        let answer = try #require(try current.next(where: { $0.kind == "CancelTrial" || $0.error != nil }))
+        #expect(answer.kind == "CancelTrial")
+    }
 }
