@@ -1,0 +1,21 @@
+import ZeroMQ
+
+/// Why a coordinator could not start or had to stop.
+public enum CoordinatorError: Error, Equatable, CustomStringConvertible {
+    /// The study directory holds a study with another configuration, and some changes are not safe to apply.
+    case configurationChanged([ConfigChange])
+    /// ZeroMQ failed (binding the endpoint, polling, the context shut down).
+    case transport(ZMQError)
+    /// The study store failed.
+    case store(StudyStoreError)
+
+    public var description: String {
+        switch self {
+        case .configurationChanged(let changes):
+            "the study directory holds a study with another configuration; refusing these changes:\n"
+                + changes.map { "  \($0)" }.joined(separator: "\n")
+        case .transport(let error): "\(error)"
+        case .store(let error): "\(error)"
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ClusterProto
+import Foundation
+
+// MARK: - Handling one received message
+
+extension CoordinatorService {
+    /// Validates `[identity][envelope][blobs…]` and feeds it to the state machine; bad messages get an Error.
+    func handle(_ frames: [[UInt8]]) {
+        guard frames.count >= 2 else {
+            self.logger.warning("dropped a message without an identity or envelope frame")
+            return
+        }
+        let identity = frames[0]
+        let message: WireMessage
+        do {
+            message = try WireMessage.decode(frames: frames.dropFirst(), limits: self.settings.limits)
+        } catch {
+            self.logger.warning("rejected a message", metadata: ["error": "\(error)"])
+            self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
+            return
+        }
+        guard let body = message.envelope.body else { return }
+        let now = self.now()
+        switch body {
+        case .hello(let hello):
+            let worker = WorkerID(hello.workerID)
+            let directives = self.core.onHello(WorkerInfo(hello), now: now)
+            for case .membership(.reject(_, let error)) in directives {
+                // A stale incarnation: answer it on its own connection and keep the registered one's mapping.
+                self.send(
+                    error.inReplyTo(message.envelope.sequence).replyEnvelope(sequence: self.takeSequence()),
+                    to: identity)
+                return
+            }
+            if let old = self.identities[worker], old != identity { self.workersByIdentity[old] = nil }
+            self.identities[worker] = identity
+            self.workersByIdentity[identity] = worker
+            self.perform(directives)
+        case .heartbeat(let heartbeat):
+            guard let worker = self.sender(identity, claims: heartbeat.workerID, message: message) else { return }
+            let runs = heartbeat.activity == .busy ? (TrialID(heartbeat.trialID), Int(heartbeat.attempt)) : nil
+            self.perform(self.core.onHeartbeat(from: worker, incarnation: heartbeat.incarnation, runs: runs, now: now))
+        case .progress, .checkpoint, .result, .failure:
+            guard let worker = self.sender(identity, claims: nil, message: message), let report = WorkerReport(body)
+            else { return }
+            self.currentBlob = message.blobs.first
+            defer { self.currentBlob = nil }
+            self.perform(self.core.onReport(report, from: worker, now: now, pruner: self.pruner))
+        case .error(let error):
+            self.logger.warning(
+                "worker reported an error", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
+        case .ack:
+            break
+        case .welcome, .shutdown, .assignment, .cancel:
+            let error = WireError(.unexpected, "\(body.kind) is sent by the coordinator, not to it")
+            self.send(
+                error.inReplyTo(message.envelope.sequence).replyEnvelope(sequence: self.takeSequence()), to: identity)
+        }
+    }
+
+    /// The registered worker behind `identity`; answers `.notRegistered` (or a mismatch) and returns nil otherwise.
+    private func sender(_ identity: [UInt8], claims claimed: String?, message: WireMessage) -> WorkerID? {
+        guard let worker = self.workersByIdentity[identity] else {
+            let error = WireError(.notRegistered, "send Hello first", sequence: message.envelope.sequence)
+            self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
+            return nil
+        }
+        if let claimed, claimed != worker.rawValue {
+            let error = WireError(
+                .outOfRange, "connection of \(worker) claims to be \(claimed)", sequence: message.envelope.sequence)
+            self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
+            return nil
+        }
+        return worker
+    }
+
+    // MARK: - Sending
+
+    func takeSequence() -> UInt64 {
+        defer { self.nextSequence += 1 }
+        return self.nextSequence
+    }
+
+    /// Sends an envelope (and raw frames) to a peer; a peer that went away is logged, not fatal.
+    func send(_ envelope: WireEnvelope, blobs: [[UInt8]] = [], to identity: [UInt8]) {
+        do {
+            let frames = try WireMessage(envelope: envelope, blobs: blobs).frames()
+            if try !self.socket.send([identity] + frames) {
+                self.logger.warning("send timed out", metadata: ["kind": "\(envelope.body?.kind ?? "?")"])
+            }
+        } catch {
+            self.logger.warning("send failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Answers a registered worker with an `Error`.
+    func sendError(_ error: WireError, to worker: WorkerID) {
+        guard let identity = self.identities[worker] else { return }
+        self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
+    }
+
+    /// Sends to a registered worker by id.
+    func send(_ body: WireBody, blobs: [[UInt8]] = [], to worker: WorkerID) {
+        guard let identity = self.identities[worker] else { return }
+        self.send(WireEnvelope.make(sequence: self.takeSequence(), body: body), blobs: blobs, to: identity)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+// MARK: - Operator requests from the study inbox
+
+extension CoordinatorService {
+    /// Acts on every waiting inbox request, then removes its file.
+    func takeRequests() {
+        for (file, request) in self.inbox.pending() {
+            switch request {
+            case .success(.enqueue(let params)):
+                self.perform(self.core.enqueue(params))
+            case .success(.cancel(let trial, let reason)):
+                self.perform(self.core.cancel(TrialID(trial), reason: reason))
+            case .success(.stop):
+                self.stopRequested = true
+                self.markStopped()
+            case .failure(let error):
+                self.logger.warning("ignored an inbox file", metadata: ["error": "\(error)"])
+            }
+            self.inbox.remove(file)
+        }
+    }
+
+    private func markStopped() {
+        do {
+            if var study = try self.store.study(), study.state == .running {
+                study.state = .stopped
+                try self.store.saveStudy(study)
+            }
+            try self.store.log(StudyEvent(at: Date(), kind: "study.stopped", message: "stop requested"))
+        } catch {
+            self.logger.error("could not record the stop", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import ClusterProto
+import Foundation
+import Logging
+import ZeroMQ
+
+/// The coordinator process's shell: a ROUTER socket, a clock and the study store around `CoordinatorCore`.
+///
+/// `run` serves on the calling thread (a dedicated `Thread`, never the cooperative pool): it polls the socket with
+/// the tick interval as timeout, validates every message (answering bad ones with an `Error` and carrying on),
+/// feeds the pure state machine and carries out its directives: replies, assignments with resume checkpoints,
+/// cancels, and writes to the study store. Not `Sendable`: it owns a socket.
+public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPruner> {
+    let settings: CoordinatorSettings
+    let store: StudyStore
+    let socket: ZMQSocket
+    var core: CoordinatorCore
+    var proposer: Proposer
+    let pruner: Pruner
+    let logger: Logger
+    let started = ContinuousClock.now
+    /// ROUTER identity of each registered worker, and back.
+    var identities: [WorkerID: [UInt8]] = [:]
+    var workersByIdentity: [[UInt8]: WorkerID] = [:]
+    /// The parameter frame of the message being handled (a checkpoint upload's bytes).
+    var currentBlob: [UInt8]?
+    var nextSequence: UInt64 = 1
+    var finished = false
+    /// Set by a `stop` request from the inbox.
+    var stopRequested = false
+    let inbox: StudyInbox
+
+    /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
+    /// - Throws: `CoordinatorError` if the stored study has another configuration, or the store or bind fails.
+    public init(
+        context: ZMQContext, settings: CoordinatorSettings, store: StudyStore, proposer: Proposer, pruner: Pruner,
+        logger: Logger = Logger(label: "mixrec.coordinator")
+    ) throws(CoordinatorError) {
+        self.settings = settings
+        self.store = store
+        self.proposer = proposer
+        self.pruner = pruner
+        self.logger = logger
+        self.inbox = StudyInbox(studyDirectory: store.directory)
+        try Self.openStudy(store, settings: settings)
+        store.removePartialCheckpointFiles()
+        let restored: [Trial]
+        do {
+            restored = try store.trials()
+        } catch {
+            throw .store(error)
+        }
+        self.core = CoordinatorCore(
+            membership: WorkerMembership(settings: settings.membership),
+            scheduler: TrialScheduler(settings: settings.scheduler, restoring: restored))
+        do {
+            self.socket = try ZMQSocket(context: context, type: .router)
+            try self.socket.setRouterMandatory(true)
+            try self.socket.setMaxMessageSize(
+                bytes: Int64(max(settings.limits.maxBlobBytes, settings.limits.maxEnvelopeBytes)))
+            try self.socket.setSendTimeout(milliseconds: 1000)
+            try self.socket.bind(settings.bindEndpoint)
+        } catch {
+            throw .transport(error)
+        }
+        logger.info(
+            "coordinator serving", metadata: ["endpoint": "\(settings.bindEndpoint)", "restored": "\(restored.count)"])
+    }
+
+    /// The endpoint actually bound (with the port filled in when the settings said `*`).
+    public func boundEndpoint() throws(ZMQError) -> String {
+        try self.socket.lastEndpoint()
+    }
+
+    /// Creates the study row, or checks the stored study's configuration: identical, or changed only in ways
+    /// `isSafeChange` accepts (then the new configuration is stored and the change logged).
+    private static func openStudy(_ store: StudyStore, settings: CoordinatorSettings) throws(CoordinatorError) {
+        do {
+            guard var study = try store.study() else {
+                try store.saveStudy(
+                    StudyRecord(
+                        name: settings.studyName, configJSON: settings.studyConfigJSON,
+                        seed: Int64(bitPattern: settings.seed), budget: settings.scheduler.budget, state: .running,
+                        createdAt: Date()))
+                return
+            }
+            guard study.configHash != StudyRecord.hash(of: settings.studyConfigJSON) else {
+                if study.state == .stopped {
+                    study.state = .running
+                    try store.saveStudy(study)
+                }
+                return
+            }
+            let changes: [ConfigChange]
+            do {
+                changes = try ConfigDiff.between(old: study.configJSON, new: settings.studyConfigJSON)
+            } catch {
+                changes = [
+                    ConfigChange(path: "(whole configuration)", old: study.configJSON, new: settings.studyConfigJSON)
+                ]
+            }
+            let unsafe = changes.filter { !settings.isSafeChange($0) }
+            guard unsafe.isEmpty else { throw CoordinatorError.configurationChanged(unsafe) }
+            study.configJSON = settings.studyConfigJSON
+            study.configHash = StudyRecord.hash(of: settings.studyConfigJSON)
+            study.budget = settings.scheduler.budget
+            study.state = .running
+            try store.saveStudy(study)
+            try store.log(
+                StudyEvent(
+                    at: Date(), kind: "study.reconfigured", message: changes.map(\.description).joined(separator: "; "))
+            )
+        } catch let error as CoordinatorError {
+            throw error
+        } catch let error as StudyStoreError {
+            throw .store(error)
+        } catch {
+            throw .store(.database(operation: "open study", message: "\(error)"))
+        }
+    }
+
+    // MARK: - Serving
+
+    /// Serves until `stop` is raised or (with `exitWhenFinished`) the study is finished.
+    /// - Throws: `CoordinatorError.transport` if polling fails (the context was shut down, say).
+    public func run(until stop: StopSignal) throws(CoordinatorError) {
+        var poller = ZMQPoller()
+        poller.add(self.socket)
+        let tick = Int(self.settings.tickInterval.wholeMilliseconds)
+        var nextTick = self.now()
+        while !stop.isStopped && !self.stopRequested && !(self.finished && self.settings.exitWhenFinished) {
+            do {
+                let ready = try poller.poll(timeoutMilliseconds: max(0, Int((nextTick - self.now()).wholeMilliseconds)))
+                if ready[0].contains(.readable) {
+                    try self.receiveAvailable()
+                }
+            } catch {
+                throw .transport(error)
+            }
+            if self.now() >= nextTick {
+                self.perform(self.core.onTick(now: self.now()))
+                self.takeRequests()
+                nextTick = self.now() + .milliseconds(tick)
+            }
+            self.perform(self.core.fill(proposer: &self.proposer))
+        }
+        if self.finished {
+            // Let the Shutdown messages just queued reach the workers after the socket closes.
+            try? self.socket.setLinger(milliseconds: 1000)
+        }
+    }
+
+    /// The state machines' time: milliseconds since this service started.
+    func now() -> ClusterTime {
+        ClusterTime(milliseconds: (ContinuousClock.now - self.started).wholeMilliseconds)
+    }
+
+    /// Handles every queued message without blocking.
+    private func receiveAvailable() throws(ZMQError) {
+        while true {
+            let frames: [[UInt8]]
+            do {
+                // Room for a few frames over the limit, so such messages are decoded and answered with
+                // `.tooLarge`; only absurd frame counts are dropped by the socket layer.
+                let maxFrames = 1 + self.settings.limits.maxFrames + 8
+                guard let received = try self.socket.receive(maxFrames: maxFrames, dontWait: true) else { return }
+                frames = received
+            } catch  where error.code == EMSGSIZE {
+                self.logger.warning("dropped a message with too many frames")
+                continue
+            }
+            self.handle(frames)
+        }
+    }
+}

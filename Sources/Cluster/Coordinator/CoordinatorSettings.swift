@@ -1,0 +1,27 @@
+/// Everything a coordinator process needs besides its study store, proposer and pruner.
+public struct CoordinatorSettings: Sendable {
+    /// The ROUTER endpoint; loopback unless told otherwise.
+    public var bindEndpoint = "tcp://127.0.0.1:5555"
+    /// The study's name (stored in the study row and sent in Welcome).
+    public var studyName = "study"
+    /// The study configuration as canonical JSON; a restart with a different one is refused.
+    public var studyConfigJSON = "{}"
+    /// Base seed; trial n trains with seed `seed + n`.
+    public var seed: UInt64 = 0
+    /// Epochs every trial trains for.
+    public var maxEpochs = 1
+    public var membership = MembershipSettings()
+    public var scheduler: SchedulerSettings
+    public var limits = WireLimits()
+    /// How often silence is checked and free groups are filled.
+    public var tickInterval: Duration = .milliseconds(100)
+    /// Which configuration changes a restart may apply (a larger budget, timeouts, …); others are refused.
+    public var isSafeChange: @Sendable (ConfigChange) -> Bool = { _ in false }
+    /// Return from `run` once the study is finished (after telling workers to shut down).
+    public var exitWhenFinished = true
+
+    /// Settings for a study of `budget` trials on groups of `groupSize`.
+    public init(budget: Int, groupSize: Int = 1) {
+        self.scheduler = SchedulerSettings(budget: budget, groupSize: groupSize)
+    }
+}

@@ -1,0 +1,25 @@
+/// How the coordinator's scheduler forms groups, counts the budget and retries.
+public struct SchedulerSettings: Sendable, Equatable {
+    /// Workers per group (the data-parallel world size of every trial).
+    public var groupSize: Int = 1
+    /// Trials to finish; COMPLETE and PRUNED trials count, FAILED ones too unless `failedTrialsCountTowardBudget`
+    /// is off (then a failed configuration is replaced by a new proposal).
+    public var budget: Int
+    /// Failed runs (dead worker, retryable failure) after which a trial is FAILED instead of re-queued.
+    public var maxFailedAttempts: Int = 3
+    /// Whether FAILED trials use up the budget. On by default, so a search whose proposals keep failing ends.
+    public var failedTrialsCountTowardBudget: Bool = true
+    /// The metric the pruner and the optimizer look at, e.g. `"valid/ndcg@10"`.
+    public var objectiveMetric: String = "valid/ndcg@10"
+
+    /// Settings with `budget` trials and the other defaults.
+    public init(budget: Int, groupSize: Int = 1) {
+        self.budget = budget
+        self.groupSize = groupSize
+    }
+
+    /// True when every count is positive (the budget may be 0).
+    public var isValid: Bool {
+        self.groupSize >= 1 && self.budget >= 0 && self.maxFailedAttempts >= 1 && !self.objectiveMetric.isEmpty
+    }
+}

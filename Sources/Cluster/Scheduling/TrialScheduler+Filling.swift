@@ -1,0 +1,78 @@
+// MARK: - Forming groups and starting trials
+
+extension TrialScheduler {
+    /// Forms groups from idle workers, starts waiting trials on free groups and asks `proposer` for new
+    /// configurations when free groups outnumber the waiting trials (within the remaining budget).
+    /// Call it after every batch of events.
+    public mutating func fill(proposer: inout some TrialProposer) -> [SchedulerDirective] {
+        var directives = self.formGroups()
+        let freeGroups = self.groups.values.filter { $0.trial == nil }.map(\.id).sorted()
+        let wanted = min(freeGroups.count - self.waitingQueue.count, self.budgetRemaining)
+        if wanted > 0 {
+            directives += self.askForProposals(wanted, proposer: &proposer)
+        }
+        for groupID in freeGroups {
+            guard !self.waitingQueue.isEmpty else { break }
+            directives += self.start(self.waitingQueue.removeFirst(), on: groupID)
+        }
+        if self.isFinished && !self.announcedFinish {
+            self.announcedFinish = true
+            directives.append(.studyFinished)
+        }
+        return directives
+    }
+
+    private mutating func formGroups() -> [SchedulerDirective] {
+        var directives: [SchedulerDirective] = []
+        let size = self.settings.groupSize
+        while self.idleWorkers.count >= size {
+            let group = WorkerGroup(id: GroupID(self.nextGroupID), members: Array(self.idleWorkers.prefix(size)))
+            self.idleWorkers.removeFirst(size)
+            self.nextGroupID += 1
+            self.groups[group.id] = group
+            directives.append(.groupFormed(group))
+        }
+        return directives
+    }
+
+    private mutating func askForProposals(_ count: Int, proposer: inout some TrialProposer) -> [SchedulerDirective] {
+        let ordered = self.trials.values.sorted { $0.id < $1.id }
+        let observations = ordered.filter(\.state.isTerminal).map { trial in
+            let curve = trial.curve(of: self.settings.objectiveMetric)
+            let last = curve.max { $0.key < $1.key }?.value
+            return TrialObservation(
+                params: trial.params, state: trial.state,
+                objective: trial.finalMetrics?[self.settings.objectiveMetric] ?? last, curve: curve)
+        }
+        let pending = ordered.filter { !$0.state.isTerminal }.map(\.params)
+        let proposals: [TrialParameters]
+        do {
+            proposals = try proposer.propose(count: count, observations: observations, pending: pending)
+        } catch {
+            return [.proposerFailed("\(error)")]
+        }
+        var directives: [SchedulerDirective] = []
+        for params in proposals.prefix(count) {
+            let trial = Trial(id: TrialID(self.nextTrialID), params: params, origin: .proposed)
+            self.nextTrialID += 1
+            self.trials[trial.id] = trial
+            self.waitingQueue.append(trial.id)
+            directives.append(.trialChanged(trial))
+        }
+        return directives
+    }
+
+    private mutating func start(_ id: TrialID, on groupID: GroupID) -> [SchedulerDirective] {
+        guard var trial = self.trials[id], let group = self.groups[groupID] else { return [] }
+        trial.state = .running
+        trial.attempt += 1
+        trial.group = groupID
+        trial.workers = group.members
+        self.trials[id] = trial
+        self.groups[groupID]?.trial = id
+        let plan = AssignmentPlan(
+            trial: id, attempt: trial.attempt, group: groupID, members: group.members, params: trial.params,
+            resumeEpoch: trial.checkpointEpoch)
+        return [.trialChanged(trial), .assign(plan)]
+    }
+}

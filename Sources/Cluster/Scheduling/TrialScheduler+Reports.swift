@@ -1,0 +1,122 @@
+// MARK: - Reports from running groups
+
+extension TrialScheduler {
+    /// Rank 0 finished epoch `epoch`: records the metrics and asks `pruner` whether to stop the trial.
+    public mutating func onProgress(
+        from worker: WorkerID, trial id: TrialID, attempt: Int, epoch: Int, metrics: Metrics, seconds: Double,
+        pruner: some TrialPruner
+    ) -> [SchedulerDirective] {
+        let run: (trial: Trial, group: WorkerGroup)
+        switch self.currentRun(id, attempt: attempt, from: worker, rankZeroOnly: true) {
+        case .success(let found): run = found
+        case .failure(let rejection): return rejection.directives
+        }
+        var trial = run.trial
+        trial.intermediate[epoch] = metrics
+        trial.seconds = seconds
+        self.trials[id] = trial
+        let curves = self.trials.values.reduce(into: [TrialID: [Int: Double]]()) { curves, other in
+            let curve = other.curve(of: self.settings.objectiveMetric)
+            if !curve.isEmpty { curves[other.id] = curve }
+        }
+        guard metrics[self.settings.objectiveMetric] != nil,
+            pruner.shouldPrune(trial: id, epoch: epoch, curves: curves)
+        else {
+            return [.trialChanged(trial)]
+        }
+        trial.state = .pruned
+        trial.finalMetrics = metrics
+        trial.group = nil
+        self.trials[id] = trial
+        self.groups[run.group.id]?.trial = nil
+        return [
+            .cancel(workers: run.group.members, trial: id, attempt: attempt, reason: .pruned), .trialChanged(trial),
+        ]
+    }
+
+    /// Rank 0 uploaded the parameters after `epoch` epochs; a later re-queue resumes from them.
+    public mutating func onCheckpoint(
+        from worker: WorkerID, trial id: TrialID, attempt: Int, epoch: Int
+    ) -> [SchedulerDirective] {
+        guard case .success(var run) = self.currentRun(id, attempt: attempt, from: worker, rankZeroOnly: true) else {
+            return self.rejection(id, attempt: attempt, from: worker).directives
+        }
+        run.trial.checkpointEpoch = max(run.trial.checkpointEpoch ?? 0, epoch)
+        self.trials[id] = run.trial
+        return [.storeCheckpoint(id, attempt: attempt, epoch: epoch), .trialChanged(run.trial)]
+    }
+
+    /// Rank 0 reported final metrics: the trial is COMPLETE and its group free.
+    public mutating func onResult(
+        from worker: WorkerID, trial id: TrialID, attempt: Int, metrics: Metrics, seconds: Double
+    ) -> [SchedulerDirective] {
+        guard case .success(var run) = self.currentRun(id, attempt: attempt, from: worker, rankZeroOnly: true) else {
+            return self.rejection(id, attempt: attempt, from: worker).directives
+        }
+        run.trial.state = .complete
+        run.trial.finalMetrics = metrics
+        run.trial.seconds = seconds
+        run.trial.group = nil
+        self.trials[id] = run.trial
+        self.groups[run.group.id]?.trial = nil
+        return [.trialChanged(run.trial)]
+    }
+
+    /// A member says the run cannot go on. Retryable failures re-queue the trial (up to the cap); others fail it.
+    public mutating func onFailure(
+        from worker: WorkerID, trial id: TrialID, attempt: Int, reason: String, retryable: Bool
+    ) -> [SchedulerDirective] {
+        guard case .success(let run) = self.currentRun(id, attempt: attempt, from: worker, rankZeroOnly: false) else {
+            return self.rejection(id, attempt: attempt, from: worker).directives
+        }
+        var directives: [SchedulerDirective] = []
+        let others = run.group.members.filter { $0 != worker }
+        if !others.isEmpty {
+            directives.append(.cancel(workers: others, trial: id, attempt: attempt, reason: .reassigned))
+        }
+        self.groups[run.group.id]?.trial = nil
+        let why = "\(worker) failed: \(reason)"
+        if retryable {
+            directives.append(self.endRunWithFailure(id, reason: why))
+        } else {
+            var trial = run.trial
+            trial.failedAttempts += 1
+            trial.failureReasons.append("attempt \(attempt): \(why) (not retryable)")
+            trial.state = .failed
+            trial.group = nil
+            self.trials[id] = trial
+            directives.append(.trialChanged(trial))
+        }
+        return directives
+    }
+
+    // MARK: - Checking the sender
+
+    /// A report that does not belong to a current run: answer with an error and cancel the sender's stale run.
+    struct Rejection: Error {
+        let directives: [SchedulerDirective]
+    }
+
+    /// The running trial `id` in run `attempt` with `worker` in its group (at rank 0 if `rankZeroOnly`).
+    func currentRun(
+        _ id: TrialID, attempt: Int, from worker: WorkerID, rankZeroOnly: Bool
+    ) -> Result<(trial: Trial, group: WorkerGroup), Rejection> {
+        guard let trial = self.trials[id], trial.state == .running, trial.attempt == attempt,
+            let groupID = trial.group, let group = self.groups[groupID], group.members.contains(worker)
+        else {
+            return .failure(self.rejection(id, attempt: attempt, from: worker))
+        }
+        guard !rankZeroOnly || group.members.first == worker else {
+            let error = WireError(.unexpected, "only rank 0 of group \(groupID) reports for trial \(id)")
+            return .failure(Rejection(directives: [.reject(worker, error)]))
+        }
+        return .success((trial, group))
+    }
+
+    func rejection(_ id: TrialID, attempt: Int, from worker: WorkerID) -> Rejection {
+        let error = WireError(.unexpected, "trial \(id) attempt \(attempt) is not running on \(worker)")
+        return Rejection(directives: [
+            .reject(worker, error), .cancel(workers: [worker], trial: id, attempt: attempt, reason: .reassigned),
+        ])
+    }
+}

@@ -1,0 +1,68 @@
+// MARK: - Workers joining, leaving and disagreeing
+
+extension TrialScheduler {
+    /// A registered worker can take work (it joins a group at the next `fill`).
+    public mutating func workerAvailable(_ worker: WorkerID) {
+        let grouped = self.groups.values.contains { $0.members.contains(worker) }
+        if !grouped && !self.idleWorkers.contains(worker) {
+            self.idleWorkers.append(worker)
+        }
+    }
+
+    /// A worker died or restarted: its group breaks up, the others are idle again, and the group's trial is
+    /// re-queued from its newest checkpoint (or FAILED at the retry cap).
+    public mutating func workerLost(_ worker: WorkerID, reason: String) -> [SchedulerDirective] {
+        self.idleWorkers.removeAll { $0 == worker }
+        guard let group = self.groups.values.first(where: { $0.members.contains(worker) }) else { return [] }
+        let why = "worker \(worker) lost: \(reason)"
+        var directives = self.dissolve(group.id, reason: why, except: worker)
+        if let id = group.trial, let trial = self.trials[id] {
+            let survivors = group.members.filter { $0 != worker }
+            if !survivors.isEmpty {
+                directives.append(.cancel(workers: survivors, trial: id, attempt: trial.attempt, reason: .reassigned))
+            }
+            directives.append(self.endRunWithFailure(id, reason: why))
+        }
+        return directives
+    }
+
+    /// Compares what a worker says it runs (from its heartbeat) with the schedule; a run the schedule does not
+    /// know (left over from before a restart or a re-queue) is cancelled.
+    public func reconcile(_ worker: WorkerID, runs reported: (trial: TrialID, attempt: Int)?) -> [SchedulerDirective] {
+        guard let reported else { return [] }
+        if let trial = self.trials[reported.trial], trial.state == .running, trial.attempt == reported.attempt,
+            trial.workers.contains(worker)
+        {
+            return []
+        }
+        return [.cancel(workers: [worker], trial: reported.trial, attempt: reported.attempt, reason: .reassigned)]
+    }
+
+    // MARK: - Helpers
+
+    /// Removes a group and returns its members (but `except`) to the idle pool.
+    mutating func dissolve(_ id: GroupID, reason: String, except lost: WorkerID) -> [SchedulerDirective] {
+        guard let group = self.groups.removeValue(forKey: id) else { return [] }
+        for member in group.members where member != lost && !self.idleWorkers.contains(member) {
+            self.idleWorkers.append(member)
+        }
+        return [.groupDissolved(id, reason: reason)]
+    }
+
+    /// Ends the current run of a RUNNING trial after a failure: back to the front of the queue, or FAILED once
+    /// `maxFailedAttempts` runs failed.
+    mutating func endRunWithFailure(_ id: TrialID, reason: String) -> SchedulerDirective {
+        guard var trial = self.trials[id] else { preconditionFailure("unknown trial \(id)") }
+        trial.failedAttempts += 1
+        trial.failureReasons.append("attempt \(trial.attempt): \(reason)")
+        trial.group = nil
+        if trial.failedAttempts >= self.settings.maxFailedAttempts {
+            trial.state = .failed
+        } else {
+            trial.state = .waiting
+            self.waitingQueue.insert(id, at: 0)
+        }
+        self.trials[id] = trial
+        return .trialChanged(trial)
+    }
+}

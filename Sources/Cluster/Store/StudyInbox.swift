@@ -1,0 +1,64 @@
+import Foundation
+
+/// An operator's request to a running (or next) coordinator of a study.
+public enum StudyRequest: Codable, Equatable, Sendable {
+    /// Run this hand-picked configuration before any further proposal.
+    case enqueue(TrialParameters)
+    /// Stop a trial for good.
+    case cancel(trial: UInt64, reason: String)
+    /// Stop the coordinator cleanly (the study is STOPPED and continues at the next start).
+    case stop
+}
+
+/// Requests from `mixrec enqueue`, `mixrec cancel` and `mixrec stop` to the coordinator, as files in
+/// `<study>/inbox/`, so the coordinator stays the database's only writer.
+///
+/// Each request is written atomically as its own JSON file; the coordinator takes them in name (time) order and
+/// deletes each one only after acting on it, so a crash in between repeats a request rather than losing it.
+public struct StudyInbox: Sendable {
+    /// The inbox folder.
+    public let folder: URL
+
+    /// The inbox of the study in `studyDirectory`.
+    public init(studyDirectory: URL) {
+        self.folder = studyDirectory.appendingPathComponent("inbox")
+    }
+
+    /// Leaves a request for the coordinator.
+    /// - Throws: `StudyStoreError.io` if the file cannot be written.
+    public func submit(_ request: StudyRequest, now: Date = Date()) throws(StudyStoreError) {
+        do {
+            try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
+        } catch {
+            throw .io(operation: "create directory", path: self.folder.path, errno: StudyStore.errno(of: error))
+        }
+        let name = String(format: "%015.0f-", now.timeIntervalSince1970 * 1000) + UUID().uuidString + ".json"
+        try AtomicFile.write(Array(CanonicalJSON.encode(request).utf8), to: self.folder.appendingPathComponent(name))
+    }
+
+    /// The waiting requests, oldest first, each with the file to `remove` once it has been acted on.
+    /// Files that do not decode are returned as `.failure` so the caller can log and remove them.
+    public func pending() -> [(file: URL, request: Result<StudyRequest, StudyInboxError>)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: self.folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().map { name in
+            let file = self.folder.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: file.path),
+                let request = try? JSONDecoder().decode(StudyRequest.self, from: data)
+            else {
+                return (file, .failure(StudyInboxError(file: name)))
+            }
+            return (file, .success(request))
+        }
+    }
+
+    /// Deletes a request file that has been acted on.
+    public func remove(_ file: URL) {
+        try? FileManager.default.removeItem(at: file)
+    }
+}
+
+/// A request file that is not a valid request.
+public struct StudyInboxError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var description: String { "inbox file \(self.file) is not a valid request" }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Everything a worker process needs besides its trial runner.
+public struct WorkerSettings: Sendable {
+    /// The coordinator's ROUTER endpoint.
+    public var coordinatorEndpoint: String
+    /// A stable name; also the ZeroMQ routing id.
+    public var workerID: String
+    /// Grows with every start of the process (milliseconds since 1970 by default).
+    public var incarnation = UInt64(Date().timeIntervalSince1970 * 1000)
+    public var host = ProcessInfo.processInfo.hostName
+    public var cores = 1
+    /// Where group peers reach this worker for all-reduce (empty: groups of one only).
+    public var peerEndpoint = ""
+    public var cachedDatasets: [String] = []
+    public var cachedModels: [String] = []
+    /// Heartbeat interval until the coordinator's Welcome says otherwise.
+    public var heartbeatInterval: Duration = .milliseconds(500)
+    /// How long to wait for a Welcome before sending Hello again.
+    public var helloRetry: Duration = .seconds(1)
+    /// How often the I/O loop checks the outbox (the longest a report waits before it is sent).
+    public var pollInterval: Duration = .milliseconds(10)
+    public var limits = WireLimits()
+
+    /// Settings for worker `workerID` of the coordinator at `coordinatorEndpoint`.
+    public init(coordinatorEndpoint: String, workerID: String) {
+        self.coordinatorEndpoint = coordinatorEndpoint
+        self.workerID = workerID
+    }
+}

@@ -1,0 +1,23 @@
+import Cluster
+import Foundation
+
+/// "Trains" instantly: each epoch reports a metric derived from the config's `x` and uploads a checkpoint whose
+/// bytes encode the trial, epoch and the epoch it resumed from, so tests can check where a run started.
+struct FakeRunner: TrialRunner {
+    func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
+        let params = try TrialParameters.parse(json: job.configJSON)
+        guard case .int(let x) = params.values["x"] else { throw TrialRunError("no x in config", retryable: false) }
+        let first = (job.resume?.epoch ?? 0) + 1
+        guard first <= job.maxEpochs else { throw TrialRunError("nothing left to train", retryable: false) }
+        var ndcg = 0.0
+        for epoch in first...job.maxEpochs {
+            if context.isCancelled { return .cancelled }
+            context.noteStep(1)
+            ndcg = Double(x) / 100 + Double(epoch) / 1000
+            context.reportEpoch(epoch, metrics: ["valid/ndcg@10": ndcg], seconds: Double(epoch))
+            let bytes = [UInt8(truncatingIfNeeded: job.trial.rawValue), UInt8(epoch), UInt8(first - 1)]
+            context.uploadCheckpoint(epoch: epoch, parameters: bytes)
+        }
+        return .finished(["valid/ndcg@10": ndcg, "test/ndcg@10": ndcg / 2], epochs: job.maxEpochs)
+    }
+}

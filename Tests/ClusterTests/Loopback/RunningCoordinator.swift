@@ -1,0 +1,76 @@
+import Cluster
+import Foundation
+import Synchronization
+import Testing
+import ZeroMQ
+
+/// A coordinator serving on its own thread for loopback tests.
+final class RunningCoordinator: Sendable {
+    /// What the coordinator thread reports back.
+    final class Outcome: Sendable {
+        let endpoint = Mutex<String?>(nil)
+        let failure = Mutex<String?>(nil)
+        /// CPU time the coordinator thread used inside `run`.
+        let cpuSeconds = Mutex<Double>(0)
+        let ready = DispatchSemaphore(value: 0)
+        let exited = DispatchSemaphore(value: 0)
+    }
+
+    let stop = StopSignal()
+    let outcome = Outcome()
+    let endpoint: String
+
+    init(
+        context: ZMQContext, settings: CoordinatorSettings, store: StudyStore,
+        pruner: some TrialPruner & Sendable = NoPruning()
+    ) throws {
+        let stop = self.stop
+        let outcome = self.outcome
+        Thread {
+            do {
+                let service = try CoordinatorService(
+                    context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: pruner)
+                let endpoint = try service.boundEndpoint()
+                outcome.endpoint.withLock { $0 = endpoint }
+                outcome.ready.signal()
+                let before = Self.threadCPUSeconds()
+                defer { outcome.cpuSeconds.withLock { $0 = Self.threadCPUSeconds() - before } }
+                try service.run(until: stop)
+            } catch {
+                outcome.failure.withLock { $0 = "\(error)" }
+                outcome.ready.signal()
+            }
+            outcome.exited.signal()
+        }.start()
+        _ = outcome.ready.wait(timeout: .now() + 10)
+        guard let endpoint = outcome.endpoint.withLock({ $0 }) else {
+            throw StartFailure(description: outcome.failure.withLock { $0 } ?? "no endpoint after 10 s")
+        }
+        self.endpoint = endpoint
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// CPU time of the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    /// The error the coordinator thread ended with, if any.
+    var failure: String? { self.outcome.failure.withLock { $0 } }
+
+    /// Waits for the coordinator to exit by itself; stops it after `seconds`.
+    /// - Returns: true if it exited by itself in time.
+    func finish(timeout seconds: Double = 10) -> Bool {
+        let exited = self.outcome.exited.wait(timeout: .now() + seconds) == .success
+        if !exited {
+            self.stop.stop()
+            _ = self.outcome.exited.wait(timeout: .now() + 5)
+        }
+        return exited
+    }
+}

@@ -1,0 +1,118 @@
+import Cluster
+import Foundation
+import Synchronization
+import Testing
+import ZeroMQ
+
+/// Real coordinator and worker shells on tcp://127.0.0.1, each on its own thread.
+@Suite struct SearchLoopbackTests {
+    /// Starts a worker shell on its own thread; the returned semaphore is signalled when it exits.
+    private func startWorker(
+        _ id: String, context: ZMQContext, endpoint: String, stop: StopSignal,
+        runner: some TrialRunner = FakeRunner()
+    ) -> DispatchSemaphore {
+        let exited = DispatchSemaphore(value: 0)
+        Thread {
+            var settings = WorkerSettings(coordinatorEndpoint: endpoint, workerID: id)
+            settings.heartbeatInterval = .milliseconds(50)
+            if let worker = try? WorkerService(context: context, settings: settings, runner: runner) {
+                try? worker.run(until: stop)
+            }
+            exited.signal()
+        }.start()
+        return exited
+    }
+
+    /// Runs a search of `budget` trials on three worker shells.
+    /// - Returns: the stored trials and each one's newest checkpoint.
+    private func search(
+        budget: Int, pruner: some TrialPruner & Sendable = NoPruning()
+    ) throws -> (trials: [Trial], checkpoints: [TrialID: [UInt8]]) {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings(budget: budget)
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        settings.maxEpochs = 3
+        settings.tickInterval = .milliseconds(20)
+        settings.membership.heartbeatInterval = .milliseconds(50)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store, pruner: pruner)
+        let stop = StopSignal()
+        let workers = ["w1", "w2", "w3"].map {
+            self.startWorker($0, context: context, endpoint: coordinator.endpoint, stop: stop)
+        }
+
+        let finished = coordinator.finish(timeout: 60)
+        let workersExited = workers.map { $0.wait(timeout: .now() + 10) == .success }
+        stop.stop()
+        #expect(finished)
+        #expect(coordinator.failure == nil)
+        #expect(workersExited == [true, true, true])
+        #expect(try store.study()?.state == .finished)
+        let trials = try store.trials()
+        var checkpoints: [TrialID: [UInt8]] = [:]
+        for trial in trials { checkpoints[trial.id] = try store.loadCheckpoint(trial: trial.id)?.parameters }
+        return (trials, checkpoints)
+    }
+
+    @Test func threeWorkersCompleteASixTrialSearchAndShutDown() throws {
+        let (trials, checkpoints) = try self.search(budget: 6)
+        #expect(trials.count == 6)
+        #expect(trials.allSatisfy { $0.state == .complete && $0.attempt == 1 })
+        #expect(trials.allSatisfy { $0.intermediate.keys.sorted() == [1, 2, 3] })
+        #expect(Set(trials.flatMap(\.workers)).isSubset(of: ["w1", "w2", "w3"]))
+        for trial in trials {
+            let x = Double(trial.id.rawValue)
+            #expect(trial.finalMetrics?["valid/ndcg@10"] == x / 100 + 0.003)
+            #expect(checkpoints[trial.id] == [UInt8(trial.id.rawValue), 3, 0])
+        }
+    }
+
+    @Test func prunedTrialsStopAtTheirFirstBadEpochAndCountTowardTheBudget() throws {
+        // Epoch-1 objective of trial x is x/100 + 0.001: trials 1–3 fall below 0.035 and are pruned.
+        let trials = try self.search(budget: 6, pruner: ThresholdPruner(threshold: 0.035)).trials
+        #expect(trials.map(\.state) == [.pruned, .pruned, .pruned, .complete, .complete, .complete])
+        #expect(
+            trials.prefix(3).allSatisfy { $0.finalMetrics?["valid/ndcg@10"] == $0.intermediate[1]?["valid/ndcg@10"] })
+    }
+
+    @Test func aWorkerThatDiesMidTrialIsReplacedAndTheTrialResumesFromItsCheckpoint() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings(budget: 1)
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        settings.maxEpochs = 3
+        settings.tickInterval = .milliseconds(20)
+        settings.membership.heartbeatInterval = .milliseconds(50)
+        settings.membership.busySuspectAfter = .milliseconds(300)
+        settings.membership.busyDeadAfter = .milliseconds(600)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+
+        let doomedStop = StopSignal()
+        let doomed = self.startWorker(
+            "doomed", context: context, endpoint: coordinator.endpoint, stop: doomedStop, runner: StallingRunner())
+        let reader = try StudyStore.openReadOnly(directory: directory.url)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try reader.checkpoints(trial: 1).isEmpty && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try #require(try reader.checkpoints(trial: 1).map(\.epoch) == [1])
+        doomedStop.stop()  // its heartbeats stop; its stalled run is abandoned
+        #expect(doomed.wait(timeout: .now() + 10) == .success)
+
+        let rescuerStop = StopSignal()
+        let rescuer = self.startWorker("rescuer", context: context, endpoint: coordinator.endpoint, stop: rescuerStop)
+        #expect(coordinator.finish(timeout: 30))
+        #expect(rescuer.wait(timeout: .now() + 10) == .success)
+        rescuerStop.stop()
+
+        let trial = try #require(try store.trials().first)
+        #expect(trial.state == .complete)
+        #expect(trial.attempt == 2)
+        #expect(trial.workers == ["rescuer"])
+        #expect(trial.failureReasons.count == 1)
+        // FakeRunner writes the epoch it resumed from into its checkpoints: 1, not 0.
+        #expect(try store.loadCheckpoint(trial: 1)?.parameters == [1, 3, 1])
+    }
+}

@@ -1,0 +1,44 @@
+import Cluster
+import ClusterProto
+import Foundation
+import Testing
+import ZeroMQ
+
+/// Operator requests reach a running coordinator through the study inbox.
+@Suite struct StudyInboxTests {
+    @Test func enqueueCancelAndStopRequestsAreCarriedOutInOrder() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let inbox = StudyInbox(studyDirectory: directory.url)
+        let manual = TrialParameters(["x": .string("manual")])
+        try inbox.submit(.enqueue(manual))
+        try FileManager.default.createDirectory(at: inbox.folder, withIntermediateDirectories: true)
+        try Data("not a request".utf8).write(to: inbox.folder.appendingPathComponent("0-garbage.json"))
+
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings(budget: 3)
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        settings.tickInterval = .milliseconds(20)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        let worker = try FakeWorker("w1", context: context, endpoint: coordinator.endpoint)
+        try worker.hello()
+        let first = try #require(try worker.next(where: { $0.assignment != nil })?.assignment)
+        #expect(first.configJson == manual.canonicalJSON())
+
+        try inbox.submit(.cancel(trial: first.trialID, reason: "operator changed their mind"))
+        let cancel = try #require(try worker.next(where: { $0.kind == "CancelTrial" }))
+        guard case .cancel(let body) = cancel.envelope.body else { return }
+        #expect(body.trialID == first.trialID && body.reason == .cancelled)
+        let next = try #require(try worker.next(where: { $0.assignment != nil })?.assignment)
+        #expect(next.trialID == 2)
+
+        try inbox.submit(.stop)
+        #expect(coordinator.finish(timeout: 10))
+        #expect(inbox.pending().isEmpty)
+        #expect(try store.study()?.state == .stopped)
+        let trials = try store.trials()
+        #expect(trials.first?.state == .failed)
+        #expect(trials.first?.failureReasons == ["cancelled: operator changed their mind"])
+        #expect(trials.first?.origin == .enqueued)
+    }
+}

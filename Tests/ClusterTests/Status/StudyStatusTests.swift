@@ -1,0 +1,62 @@
+import Cluster
+import Foundation
+import Testing
+
+@Suite struct StudyStatusTests {
+    private func trial(_ id: TrialID, _ state: TrialState, final: Double?, epochs: [Double]) -> Trial {
+        var trial = Trial(id: id, params: TrialParameters(["x": .int(Int(id.rawValue))]), origin: .proposed)
+        trial.state = state
+        trial.attempt = 1
+        trial.workers = ["w1"]
+        for (index, value) in epochs.enumerated() { trial.intermediate[index + 1] = ["valid/ndcg@10": value] }
+        trial.finalMetrics = final.map { ["valid/ndcg@10": $0, "test/ndcg@10": $0 / 2] }
+        return trial
+    }
+
+    @Test func jsonHasTheDocumentedShapeAndPicksTheBestCompleteTrial() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        try store.saveStudy(
+            StudyRecord(
+                name: "demo", configJSON: "{}", seed: 3, budget: 6, state: .running,
+                createdAt: Date(timeIntervalSince1970: 1_800_000_000)))
+        try store.save([
+            self.trial(1, .complete, final: 0.3, epochs: [0.1, 0.3]),
+            self.trial(2, .complete, final: 0.5, epochs: [0.2, 0.5]),
+            self.trial(3, .pruned, final: 0.9, epochs: [0.9]),
+            self.trial(4, .running, final: nil, epochs: [0.05, 0.4, 0.2]),
+        ])
+        try store.save(
+            StoredWorker(
+                id: "w1", incarnation: 1, host: "h", cores: 2, status: .alive, busy: true,
+                lastSeen: Date(timeIntervalSince1970: 1_800_000_100)))
+
+        let reader = try StudyStore.openReadOnly(directory: directory.url)
+        let status = try StudyStatus.load(from: reader)
+        #expect(status.best?.id == 2)
+        #expect(status.trials.map(\.epoch) == [2, 2, 1, 3])
+        #expect(status.trials[3].bestValidation == 0.4)
+        #expect(status.trials[3].metrics == ["valid/ndcg@10": 0.2])
+
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(status.json().utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["study", "budget", "trials", "best", "workers"])
+        #expect(object["budget"] as? Int == 6)
+        let trials = try #require(object["trials"] as? [[String: Any]])
+        #expect(trials.map { $0["state"] as? String } == ["COMPLETE", "COMPLETE", "PRUNED", "RUNNING"])
+        #expect((trials[0]["params"] as? [String: Any])?["x"] as? Int == 1)
+        let workers = try #require(object["workers"] as? [[String: Any]])
+        #expect(workers.first?["status"] as? String == "ALIVE")
+        #expect(workers.first?["lastSeen"] as? String == "2027-01-15T08:01:40Z")
+        #expect((object["study"] as? [String: Any])?["state"] as? String == "RUNNING")
+
+        let lowerIsBetter = try StudyStatus.load(from: reader, maximize: false)
+        #expect(lowerIsBetter.best?.id == 1)
+    }
+
+    @Test func anEmptyStudyHasANullBest() throws {
+        let directory = try StudyDirectory()
+        let status = try StudyStatus.load(from: try StudyStore(directory: directory.url))
+        #expect(status.json() == #"{"best":null,"budget":0,"study":null,"trials":[],"workers":[]}"#)
+    }
+}
