@@ -1,0 +1,209 @@
+import Foundation
+
+// MARK: - Fused attention
+
+extension Tensor {
+    /// Scaled dot-product attention with grouped-query heads, as one fused op.
+    ///
+    /// Works directly on the `[batch, length, heads · headDim]` layout of the projection outputs (heads are strided
+    /// sub-matrices, no transpose copies). Under a causal or key-range mask only the allowed blocks are computed.
+    /// - Parameters:
+    ///   - query: `[batch, queryLength, heads · headDim]` (rank 2 means batch 1).
+    ///   - key: `[batch, keyLength, kvHeads · headDim]`.
+    ///   - value: the same shape as `key`.
+    ///   - heads: query heads; a multiple of `kvHeads` (query head `h` uses key/value head `h / (heads / kvHeads)`).
+    ///   - kvHeads: key/value heads.
+    ///   - mask: which keys each query may see; rows that see nothing output zeros.
+    ///   - scale: the score factor, `1/√headDim` when `nil`.
+    /// - Returns: `[batch, queryLength, heads · headDim]`.
+    public static func attention(
+        query: Tensor, key: Tensor, value: Tensor, heads: Int, kvHeads: Int, mask: AttentionMask = .none,
+        scale: Float? = nil
+    ) -> Tensor {
+        let shape = AttentionShape(query: query, key: key, value: value, heads: heads, kvHeads: kvHeads)
+        let factor = scale ?? 1 / Float(shape.headDim).squareRoot()
+        let recording = Tensor.isRecording([query, key, value])
+        let plans = (0..<shape.batch).map { mask.blocks(batch: $0, queries: shape.queries, keys: shape.keys) }
+        let scoreCount = shape.queries * shape.keys
+        // Probabilities of every (batch, head), kept for the backward pass; one reused matrix for inference.
+        let probabilities = Tensor.uninitialized(shape: [recording ? shape.batch * heads : 1, scoreCount])
+        let result = Tensor.zeros(query.shape)
+        let kernel = AttentionKernel(
+            shape: shape, scale: factor, query: UnsafePointer(query.pointer), key: UnsafePointer(key.pointer),
+            value: UnsafePointer(value.pointer))
+        for entry in 0..<shape.batch {
+            let additive = mask.additiveValues(batch: entry, queries: shape.queries, keys: shape.keys)
+            for head in 0..<heads {
+                let scores = probabilities.pointer + (recording ? (entry * heads + head) * scoreCount : 0)
+                kernel.forward(
+                    batch: entry, head: head, blocks: plans[entry], additive: additive, scores: scores,
+                    output: result.pointer)
+            }
+        }
+        return result.record("attention", inputs: [query, key, value]) { context in
+            let gradients = (
+                context.gradient(ofInput: 0)?.baseAddress, context.gradient(ofInput: 1)?.baseAddress,
+                context.gradient(ofInput: 2)?.baseAddress
+            )
+            let scratch = Tensor.uninitialized(shape: [scoreCount])
+            for entry in 0..<shape.batch {
+                for head in 0..<heads {
+                    kernel.backward(
+                        batch: entry, head: head, blocks: plans[entry],
+                        probabilities: UnsafePointer(probabilities.pointer + (entry * heads + head) * scoreCount),
+                        outputGradient: context.outputGradientPointer, scratch: scratch.pointer, gradients: gradients)
+                }
+            }
+        }
+    }
+}
+
+// MARK: - Shapes
+
+/// The dimensions of one attention call, checked.
+struct AttentionShape {
+    let batch: Int
+    let queries: Int
+    let keys: Int
+    let heads: Int
+    let kvHeads: Int
+    let headDim: Int
+
+    init(query: Tensor, key: Tensor, value: Tensor, heads: Int, kvHeads: Int) {
+        precondition(
+            query.rank == key.rank && key.shape == value.shape,
+            "attention: \(query.shape), \(key.shape), \(value.shape)")
+        precondition(query.rank == 2 || query.rank == 3, "attention: inputs must be [batch, length, features]")
+        precondition(heads > 0 && kvHeads > 0 && heads % kvHeads == 0, "attention: \(heads) heads, \(kvHeads) kv heads")
+        let batched = query.rank == 3
+        self.batch = batched ? query.shape[0] : 1
+        precondition(!batched || key.shape[0] == self.batch, "attention: batch of \(query.shape) vs \(key.shape)")
+        self.queries = query.shape[query.rank - 2]
+        self.keys = key.shape[key.rank - 2]
+        self.heads = heads
+        self.kvHeads = kvHeads
+        let width = query.shape[query.rank - 1]
+        precondition(width % heads == 0, "attention: width \(width) for \(heads) heads")
+        self.headDim = width / heads
+        precondition(key.shape[key.rank - 1] == kvHeads * self.headDim, "attention: key width vs \(kvHeads) kv heads")
+    }
+
+    var queryWidth: Int { self.heads * self.headDim }
+    var keyWidth: Int { self.kvHeads * self.headDim }
+}
+
+// MARK: - Kernel
+
+/// The per-(batch, head) GEMMs and softmax of attention, over the mask's blocks only.
+struct AttentionKernel {
+    let shape: AttentionShape
+    let scale: Float
+    let query: UnsafePointer<Float>
+    let key: UnsafePointer<Float>
+    let value: UnsafePointer<Float>
+
+    /// Element offsets of head `head`'s query block row 0 and its key/value head's row 0 in batch entry `batch`.
+    private func offsets(batch: Int, head: Int) -> (query: Int, key: Int) {
+        let kvHead = head / (self.shape.heads / self.shape.kvHeads)
+        return (
+            batch * self.shape.queries * self.shape.queryWidth + head * self.shape.headDim,
+            batch * self.shape.keys * self.shape.keyWidth + kvHead * self.shape.headDim
+        )
+    }
+
+    /// Scores, masked softmax (into `scores`, `[queries, keys]`) and `output += P·V` for one head.
+    func forward(
+        batch: Int, head: Int, blocks: [ScoreBlock], additive: UnsafePointer<Float>?,
+        scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let (queryOffset, keyOffset) = self.offsets(batch: batch, head: head)
+        let (d, qw, kw, keys) = (self.shape.headDim, self.shape.queryWidth, self.shape.keyWidth, self.shape.keys)
+        for block in blocks {
+            let ranges = block.computedRanges
+            let rows = block.rows
+            for range in ranges {
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: rows.count, n: range.count, k: d, alpha: self.scale,
+                    a: self.query + queryOffset + rows.lowerBound * qw, lda: qw,
+                    b: self.key + keyOffset + range.lowerBound * kw, ldb: kw,
+                    beta: 0, c: scores + rows.lowerBound * keys + range.lowerBound, ldc: keys)
+            }
+            for row in rows {
+                _ = MaskedSoftmax.normalize(
+                    scores + row * keys, block: block, ranges: ranges, rowIndex: row,
+                    additive: additive.map { $0 + row * keys })
+            }
+            for range in ranges {
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: rows.count, n: d, k: range.count,
+                    a: scores + rows.lowerBound * keys + range.lowerBound, lda: keys,
+                    b: self.value + keyOffset + range.lowerBound * kw, ldb: kw,
+                    beta: 1, c: output + queryOffset + rows.lowerBound * qw, ldc: qw)
+            }
+        }
+    }
+
+    /// Accumulates dQ, dK, dV (each optional) for one head from dO, using the saved probabilities.
+    func backward(
+        batch: Int, head: Int, blocks: [ScoreBlock], probabilities: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+        gradients: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
+    ) {
+        let (queryOffset, keyOffset) = self.offsets(batch: batch, head: head)
+        let (d, qw, kw, keys) = (self.shape.headDim, self.shape.queryWidth, self.shape.keyWidth, self.shape.keys)
+        let needsScores = gradients.0 != nil || gradients.1 != nil
+        for block in blocks {
+            let ranges = block.computedRanges
+            let rows = block.rows
+            let gradientOutput = outputGradient + queryOffset + rows.lowerBound * qw
+            for range in ranges {
+                let p = probabilities + rows.lowerBound * keys + range.lowerBound
+                if let valueGradient = gradients.2 {
+                    // dV += Pᵀ · dO
+                    BLAS.gemm(
+                        transposeA: true, transposeB: false, m: range.count, n: d, k: rows.count,
+                        a: p, lda: keys, b: gradientOutput, ldb: qw,
+                        beta: 1, c: valueGradient + keyOffset + range.lowerBound * kw, ldc: kw)
+                }
+                if needsScores {
+                    // dP = dO · Vᵀ
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: rows.count, n: range.count, k: d,
+                        a: gradientOutput, lda: qw, b: self.value + keyOffset + range.lowerBound * kw, ldb: kw,
+                        beta: 0, c: scratch + rows.lowerBound * keys + range.lowerBound, ldc: keys)
+                }
+            }
+            guard needsScores else { continue }
+            // dS = P ⊙ (dP − rowsum(P ⊙ dP)); P is 0 outside the allowed keys, so whole ranges can be used.
+            for row in rows {
+                let (p, dp) = (probabilities + row * keys, scratch + row * keys)
+                var total: Float = 0
+                for range in ranges {
+                    total += VectorMath.dot(p + range.lowerBound, dp + range.lowerBound, count: range.count)
+                }
+                for range in ranges {
+                    for index in range {
+                        dp[index] = p[index] * (dp[index] - total)
+                    }
+                }
+            }
+            for range in ranges {
+                let ds = UnsafePointer(scratch + rows.lowerBound * keys + range.lowerBound)
+                if let queryGradient = gradients.0 {
+                    // dQ += scale · dS · K
+                    BLAS.gemm(
+                        transposeA: false, transposeB: false, m: rows.count, n: d, k: range.count, alpha: self.scale,
+                        a: ds, lda: keys, b: self.key + keyOffset + range.lowerBound * kw, ldb: kw,
+                        beta: 1, c: queryGradient + queryOffset + rows.lowerBound * qw, ldc: qw)
+                }
+                if let keyGradient = gradients.1 {
+                    // dK += scale · dSᵀ · Q
+                    BLAS.gemm(
+                        transposeA: true, transposeB: false, m: range.count, n: d, k: rows.count, alpha: self.scale,
+                        a: ds, lda: keys, b: self.query + queryOffset + rows.lowerBound * qw, ldb: qw,
+                        beta: 1, c: keyGradient + keyOffset + range.lowerBound * kw, ldc: kw)
+                }
+            }
+        }
+    }
+}
