@@ -47,17 +47,18 @@ import Testing
                     (TensorNames.gguf.block(layer, $0), (TensorNames.huggingFace.block(layer, $0), $0))
                 }
             })
-        var tensors: [(name: String, shape: [Int], values: [Float])] = []
+        var tensors: [(name: String, tensor: Tensor)] = []
         for tensor in TinyLlama.randomTensors() {
             switch tensor.name {
-            case "token_embd.weight": tensors.append(("model.embed_tokens.weight", tensor.shape, tensor.values))
-            case "output_norm.weight": tensors.append(("model.norm.weight", tensor.shape, tensor.values))
+            case "token_embd.weight":
+                tensors.append(("model.embed_tokens.weight", Tensor(tensor.values, shape: tensor.shape)))
+            case "output_norm.weight": tensors.append(("model.norm.weight", Tensor(tensor.values, shape: tensor.shape)))
             default:
                 let (name, part) = try #require(ggufToHF[tensor.name])
                 let heads = !undoPermutation ? 0 : part == .query ? c.heads : part == .key ? c.kvHeads : 0
                 let values =
                     heads > 0 ? TinyLlama.unpermute(tensor.values, heads: heads, columns: c.width) : tensor.values
-                tensors.append((name, tensor.shape, values))
+                tensors.append((name, Tensor(values, shape: tensor.shape)))
             }
         }
         try SafeTensorsFile.write(tensors, to: folder + "/model.safetensors")
@@ -130,7 +131,7 @@ import Testing
     @Test func corruptedSafetensorsAreRejected() throws {
         let scratch = try ScratchFolder()
         let path = scratch.path("x.safetensors")
-        try SafeTensorsFile.write([("w", [2, 2], [1, 2, 3, 4])], to: path)
+        try SafeTensorsFile.write([("w", Tensor([1, 2, 3, 4], shape: [2, 2]))], to: path)
         let good = try SafeTensorsFile(path: path)
         #expect(good.tensors["w"]?.shape == [2, 2])
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -146,7 +147,7 @@ import Testing
         let lengthError = #expect(throws: ModelFileError.self) { try SafeTensorsFile(path: path) }
         #expect(lengthError?.problem.contains("the header length") == true)
         // Unsupported dtype when read.
-        try SafeTensorsFile.write([("w", [2], [1, 2])], to: path)
+        try SafeTensorsFile.write([("w", Tensor([1, 2], shape: [2]))], to: path)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"F32\"", with: "\"I32\"")
         bytes = Data(text.utf8)

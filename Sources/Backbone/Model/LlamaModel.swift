@@ -99,3 +99,19 @@ public final class LlamaModel {
             convention: self.configuration.ropeConvention)
     }
 }
+
+// MARK: - Views
+
+extension LlamaModel {
+    /// A model that runs only the top `count` blocks (inputs enter at block `blockCount − count`), with the same
+    /// final norm and head; it shares this model's weights. Use it when the lower blocks' outputs are cached.
+    public func topBlocks(_ count: Int) -> LlamaModel {
+        precondition((1...self.configuration.blockCount).contains(count), "topBlocks: \(count) blocks")
+        var configuration = self.configuration
+        configuration.blockCount = count
+        let weights = LlamaWeights(
+            embedding: self.weights.embedding, outputNorm: self.weights.outputNorm, head: self.weights.head,
+            blocks: Array(self.weights.blocks.suffix(count)))
+        return LlamaModel(configuration: configuration, weights: weights, tokenizer: self.tokenizer)
+    }
+}

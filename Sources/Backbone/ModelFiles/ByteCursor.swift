@@ -12,6 +12,15 @@ struct ByteCursor {
     /// The byte offset of the next read.
     var offset: Int = 0
 
+    /// The bytes of the file at `path`, memory-mapped (pages are read on first use).
+    static func mapFile(_ path: String) throws(ModelFileError) -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw ModelFileError(file: path, "cannot be read: \(error.localizedDescription)")
+        }
+    }
+
     init(data: Data, file: String) {
         self.data = data
         self.file = file

@@ -43,12 +43,7 @@ public struct GGUFFile: @unchecked Sendable {
 
     /// Memory-maps and parses the GGUF file at `path`.
     public init(path: String) throws(ModelFileError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw ModelFileError(file: path, "cannot be read: \(error.localizedDescription)")
-        }
+        let data = try ByteCursor.mapFile(path)
         try self.init(data: data, path: path)
     }
 

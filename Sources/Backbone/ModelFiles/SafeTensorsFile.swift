@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A parsed `.safetensors` file: an 8-byte header length, a JSON header of tensor entries, then raw data.
 ///
@@ -42,12 +43,7 @@ public struct SafeTensorsFile: @unchecked Sendable {
 
     /// Memory-maps and parses the file at `path`.
     public init(path: String) throws(ModelFileError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw ModelFileError(file: path, "cannot be read: \(error.localizedDescription)")
-        }
+        let data = try ByteCursor.mapFile(path)
         var cursor = ByteCursor(data: data, file: path)
         let headerLength = try cursor.readCount(for: "the header length")
         let header = try cursor.readBytes(headerLength, for: "the JSON header")
@@ -123,37 +119,40 @@ public struct SafeTensorsFile: @unchecked Sendable {
 // MARK: - Writing
 
 extension SafeTensorsFile {
-    /// Writes Float32 tensors as a `.safetensors` file, in the given order.
+    /// Writes tensors as a Float32 `.safetensors` file, in the given order, streaming each tensor's storage to disk
+    /// (no second copy of the weights in memory).
     ///
-    /// - Parameter tensors: `(name, row-major shape, values)`; `values.count` must equal the shape's product.
+    /// - Parameter tensors: `(name, tensor)`; the tensor's shape is written as is.
     /// - Throws: ``ModelFileError`` if the file cannot be written.
-    public static func write(_ tensors: [(name: String, shape: [Int], values: [Float])], to path: String)
-        throws(ModelFileError)
-    {
+    public static func write(_ tensors: [(name: String, tensor: Tensor)], to path: String) throws(ModelFileError) {
         var header: [String: Any] = ["__metadata__": ["format": "pt"]]
         var offset = 0
-        for tensor in tensors {
-            precondition(tensor.values.count == tensor.shape.reduce(1, *), "\(tensor.name): values do not fit shape")
-            let bytes = 4 * tensor.values.count
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
+        for (name, tensor) in tensors {
+            let bytes = 4 * tensor.count
+            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
             offset += bytes
         }
-        var json: Data
         do {
-            json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        } catch {
-            throw ModelFileError(file: path, "cannot encode the header: \(error.localizedDescription)")
-        }
-        while json.count % 8 != 0 { json.append(0x20) }  // pad with spaces so the data is 8-byte aligned
-        var file = Data()
-        file.reserveCapacity(8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(json)
-        for tensor in tensors {
-            tensor.values.withUnsafeBytes { file.append(contentsOf: $0) }
-        }
-        do {
-            try file.write(to: URL(fileURLWithPath: path))
+            var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+            while json.count % 8 != 0 { json.append(0x20) }  // pad with spaces so the data is 8-byte aligned
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw ModelFileError(file: path, "cannot be created")
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            try handle.write(contentsOf: withUnsafeBytes(of: UInt64(json.count).littleEndian) { Data($0) })
+            try handle.write(contentsOf: json)
+            for (_, tensor) in tensors {
+                try tensor.withUnsafeBufferPointer { values in
+                    guard let base = values.baseAddress else { return }
+                    let bytes = Data(
+                        bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: 4 * values.count,
+                        deallocator: .none)
+                    try handle.write(contentsOf: bytes)
+                }
+            }
+        } catch let error as ModelFileError {
+            throw error
         } catch {
             throw ModelFileError(file: path, "cannot be written: \(error.localizedDescription)")
         }
