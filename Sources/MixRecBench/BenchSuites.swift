@@ -4,6 +4,7 @@ import ArgumentParser
 enum BenchSuites {
     static let all: [any ParsableCommand.Type] = [
         TensorBench.self,
+        BackboneBench.self,
         RecDataBench.self,
     ]
 }

@@ -1,0 +1,117 @@
+import Tensor
+
+/// A frozen Llama-family decoder (SmolLM2 by default) with span masks, span-state reuse and adapter hooks.
+///
+/// Weights never require gradients; gradients flow to the input embeddings (when they require them) and to
+/// whatever trainable tensors the hooks use. Shapes: `B` sequences of `L` tokens, width `D`, `H` query heads and
+/// `KV` key/value heads of width `d`, vocabulary `V`.
+public final class LlamaModel {
+    /// The model's shape (with `blockCount` already limited to the blocks in use).
+    public let configuration: LlamaConfiguration
+    /// The frozen weights.
+    public let weights: LlamaWeights
+    /// The model's tokenizer, when the checkpoint has one.
+    public let tokenizer: BPETokenizer?
+
+    /// Wraps already-loaded weights; use ``load(path:layers:)`` to read a checkpoint.
+    public init(configuration: LlamaConfiguration, weights: LlamaWeights, tokenizer: BPETokenizer?) {
+        precondition(weights.blocks.count == configuration.blockCount, "weights do not match the configuration")
+        self.configuration = configuration
+        self.weights = weights
+        self.tokenizer = tokenizer
+    }
+
+    // MARK: - Embeddings and head
+
+    /// The input embeddings of `tokens`: `[B, L, D]` for `B` equally long token lists. Frozen (no gradient).
+    public func embed(_ tokens: [[Int]]) -> Tensor {
+        let length = tokens.first?.count ?? 0
+        precondition(tokens.allSatisfy { $0.count == length }, "embed: sequences must have equal lengths")
+        return withoutGradients {
+            Tensor.embedding(tokens.flatMap { $0 }, table: self.weights.embedding)
+                .reshaped([tokens.count, length, self.configuration.width])
+        }
+    }
+
+    /// Logits over the vocabulary from final hidden states: `[…, D]` → `[…, V]` (tied head when tied).
+    public func logits(_ hidden: Tensor) -> Tensor {
+        Tensor.linear(hidden, weight: self.weights.head)
+    }
+
+    // MARK: - Forward
+
+    /// The final hidden states (after the last RMSNorm) of a batch of sequences.
+    ///
+    /// - Parameters:
+    ///   - input: input embeddings `[B, L, D]` (from ``embed(_:)`` or built by the caller; may require gradients).
+    ///   - mask: which positions each position sees; ``SpanLayout/mask`` builds structured span masks,
+    ///     `.causal(offset: 0)` is the plain causal mask, `.additive` a dense fallback.
+    ///   - positions: RoPE positions, `L` (shared by the batch) or `B·L`; `0..<L` when `nil`.
+    ///   - hook: the inserted trainable modules, if any.
+    /// - Returns: `[B, L, D]`.
+    public func forward(
+        _ input: Tensor, mask: AttentionMask = .causal(offset: 0), positions: [Int]? = nil,
+        hook: BackboneHook? = nil
+    ) -> Tensor {
+        var context = MaskedAttention(mask: mask, configuration: self.configuration)
+        return self.run(input, positions: positions ?? Array(0..<input.shape[1]), context: &context, hook: hook)
+    }
+
+    /// Runs every block and the final norm with `context` providing attention.
+    func run<Context: AttentionContext>(
+        _ input: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?
+    ) -> Tensor {
+        precondition(input.rank == 3 && input.shape[2] == self.configuration.width, "forward: input \(input.shape)")
+        var hidden = input
+        for layer in 0..<self.configuration.blockCount {
+            hidden = self.block(layer, hidden, positions: positions, context: &context, hook: hook)
+        }
+        return Tensor.rmsNorm(hidden, weight: self.weights.outputNorm, epsilon: self.configuration.rmsEpsilon)
+    }
+
+    /// One Llama block: pre-norm attention and SwiGLU MLP, each added to the residual stream, with hooks.
+    func block<Context: AttentionContext>(
+        _ layer: Int, _ x: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?
+    ) -> Tensor {
+        let w = self.weights.blocks[layer]
+        let c = self.configuration
+        func hooked(_ point: HookPoint, _ input: Tensor, _ output: Tensor) -> Tensor {
+            hook.map { $0(HookSite(layer: layer, point: point), input, output) } ?? output
+        }
+        let normed = Tensor.rmsNorm(x, weight: w.attentionNorm, epsilon: c.rmsEpsilon)
+        let query = hooked(.queryProjection, normed, Tensor.linear(normed, weight: w.query))
+        let key = Tensor.linear(normed, weight: w.key)
+        let value = hooked(.valueProjection, normed, Tensor.linear(normed, weight: w.value))
+        let attended = context.attend(
+            layer: layer, query: self.rotate(query, positions: positions),
+            key: self.rotate(key, positions: positions), value: value)
+        let h = x + hooked(.attentionOutput, x, Tensor.linear(attended, weight: w.output))
+        let normed2 = Tensor.rmsNorm(h, weight: w.feedForwardNorm, epsilon: c.rmsEpsilon)
+        let gated = Tensor.swiglu(
+            gate: Tensor.linear(normed2, weight: w.gate), up: Tensor.linear(normed2, weight: w.up))
+        return h + hooked(.mlpOutput, h, Tensor.linear(gated, weight: w.down))
+    }
+
+    /// RoPE at `positions` with the model's base and convention.
+    func rotate(_ x: Tensor, positions: [Int]) -> Tensor {
+        Tensor.rope(
+            x, positions: positions, headDim: self.configuration.headDim, base: self.configuration.ropeBase,
+            convention: self.configuration.ropeConvention)
+    }
+}
+
+// MARK: - Views
+
+extension LlamaModel {
+    /// A model that runs only the top `count` blocks (inputs enter at block `blockCount − count`), with the same
+    /// final norm and head; it shares this model's weights. Use it when the lower blocks' outputs are cached.
+    public func topBlocks(_ count: Int) -> LlamaModel {
+        precondition((1...self.configuration.blockCount).contains(count), "topBlocks: \(count) blocks")
+        var configuration = self.configuration
+        configuration.blockCount = count
+        let weights = LlamaWeights(
+            embedding: self.weights.embedding, outputNorm: self.weights.outputNorm, head: self.weights.head,
+            blocks: Array(self.weights.blocks.suffix(count)))
+        return LlamaModel(configuration: configuration, weights: weights, tokenizer: self.tokenizer)
+    }
+}
