@@ -28,8 +28,8 @@ let package = Package(
         .target(name: "ConfigKit", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
         .target(name: "Backbone", dependencies: ["Tensor"], swiftSettings: numericSettings),
-        /// Gradient checks and tensor comparisons for the test targets.
-        .target(name: "TensorTestKit", dependencies: ["Tensor"]),
+        /// Test support shared by the test targets: gradient checks, the shared-data locator, scratch folders.
+        .target(name: "TestKit", dependencies: ["Tensor"]),
         .target(name: "RecData"),
         .target(
             name: "Search",
@@ -72,11 +72,11 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorTestKit"]),
-        .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Tensor", "TensorTestKit"]),
-        .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestKit"]),
+        .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Tensor", "TestKit"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData", "TestKit"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
-        .testTarget(name: "MixRecTests", dependencies: ["MixRec", "Tensor", "TensorTestKit", "Backbone", "RecData"]),
+        .testTarget(name: "MixRecTests", dependencies: ["MixRec", "Tensor", "TestKit", "Backbone", "RecData"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,5 @@
 import Tensor
-import TensorTestKit
+import TestKit
 import Testing
 
 @testable import MixRec

@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 @testable import RecData
@@ -9,7 +10,7 @@ struct MovieLensReaderTests {
     /// Latin-1 bytes for "Café" (é = 0xE9), as in u.item and movies.dat.
     static let latin1Cafe: [UInt8] = Array("Caf".utf8) + [0xE9]
 
-    static func writeML100K(_ folder: FixtureFolder, extraData: String = "") throws {
+    static func writeML100K(_ folder: ScratchFolder, extraData: String = "") throws {
         try folder.write("u.data", "1\t10\t5\t300\n1\t20\t3\t100\n2\t10\t4\t50\n" + extraData)
         try folder.write("u.genre", "unknown|0\nAction|1\nDrama|2\n\n")
         let flags = "|0|1|1"
@@ -19,7 +20,7 @@ struct MovieLensReaderTests {
     }
 
     @Test func readsMovieLens100KWithLatin1TitlesAndGenres() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try Self.writeML100K(folder)
         let loaded = try DatasetLoader.load(format: .movieLens100K, folder: folder.path)
         #expect(loaded.report.userCount == 2)
@@ -37,7 +38,7 @@ struct MovieLensReaderTests {
     }
 
     @Test func malformedRowsFailWithFileAndLineOrAreSkippedAndCounted() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try Self.writeML100K(folder, extraData: "3\t10\tfive\t1\n3\t20\n")
         #expect(
             throws: DataReadError.malformedRow(MalformedRow(file: "u.data", line: 4, reason: "rating is not a number"))
@@ -53,7 +54,7 @@ struct MovieLensReaderTests {
     }
 
     @Test func readsMovieLens1MWithDoubleColonSeparators() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("ratings.dat", "5::1193::5::978300760\n5::661::3::978302109\r\n6::1193::4::978301968\n")
         try folder.write(
             "movies.dat", bytes: Array("1193::".utf8) + Self.latin1Cafe + Array("::Drama|Comedy\n661::X::Drama\n".utf8))
@@ -67,7 +68,7 @@ struct MovieLensReaderTests {
     }
 
     @Test func readsMovieLensCSVWithQuotedTitlesAndHeaders() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("ratings.csv", "userId,movieId,rating,timestamp\n1,11,4.5,20\n1,12,3.0,10\n2,11,5,5\n")
         try folder.write(
             "movies.csv",
@@ -92,7 +93,7 @@ struct MovieLensReaderTests {
     }
 
     @Test func csvFilesWithWindowsLineEndingsReadTheSame() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("ratings.csv", "userId,movieId,rating,timestamp\r\n1,11,4,20\r\n1,12,3,10\r\n")
         try folder.write("movies.csv", "movieId,title,genres\r\n11,\"A, B\",Drama\r\n12,C,Comedy|Drama\r\n")
         let loaded = try DatasetLoader.load(format: .movieLensCSV, folder: folder.path)
@@ -102,7 +103,7 @@ struct MovieLensReaderTests {
     }
 
     @Test func csvRowsWithBadQuotesAreRejectedAtTheirLine() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("ratings.csv", "1,11,4,20\n")
         try folder.write("movies.csv", "movieId,title,genres\n11,\"Bad\" quote,Drama\n12,Fine,Drama\n")
         let loaded = try DatasetLoader.load(format: .movieLensCSV, folder: folder.path, malformedRows: .skip)

@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 @testable import RecData
@@ -8,7 +9,7 @@ import Testing
 struct OtherReaderTests {
     @Test(arguments: [0, 1])
     func readsAmazonSequencesWithIdsStartingAtZeroOrOne(firstID: Int) throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         let (a, b, c) = (firstID, firstID + 1, firstID + 2)
         try folder.write("sequences.txt", "\(a) \(a) \(b) \(c)\n\(b) \(c) \(a)\n\(c)\n")
         try folder.write(
@@ -30,14 +31,14 @@ struct OtherReaderTests {
     }
 
     @Test func aLeadingByteOrderMarkIsIgnored() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("sequences.txt", bytes: [0xEF, 0xBB, 0xBF] + Array("7 1 2 3\n".utf8))
         let loaded = try DatasetLoader.load(format: .amazon, folder: folder.path)
         #expect(loaded.raw.users.names == ["7"])
     }
 
     @Test func amazonItemRowsWithWrongFieldCountsAndDuplicateUsersAreMalformed() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("sequences.txt", "u1 i1 i2 i3\nu1 i3\n")
         try folder.write("items.tsv", "item_id\ttitle\ni1\tA\ni2\tB\textra\n")
         #expect(throws: DataReadError.self) { try DatasetLoader.load(format: .amazon, folder: folder.path) }
@@ -49,7 +50,7 @@ struct OtherReaderTests {
     }
 
     @Test func unknownTextFieldsAreRejectedWithTheAvailableOnes() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("sequences.txt", "1 1 2 3\n")
         try folder.write("items.tsv", "item_id\ttitle\n1\tA\n")
         #expect(throws: DataReadError.unknownTextField(fields: ["name"], available: ["title"])) {
@@ -58,7 +59,7 @@ struct OtherReaderTests {
     }
 
     @Test func readsRecBoleAtomicFilesWithTypedHeaders() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write(
             "toy.inter",
             "user_id:token\titem_id:token\trating:float\ttimestamp:float\n7\t1\t3\t20.5\n7\t2\t4\t10\n8\t1\t2\t1\n")
@@ -82,7 +83,7 @@ struct OtherReaderTests {
     }
 
     @Test func recBoleFilesWithoutTimestampsKeepFileOrderAndLoadInOneCall() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("x.inter", "item_id:token\tuser_id:token\n5\tu\n3\tu\n4\tu\n9\tv\n")
         let (dataset, report) = try SequentialDataset.load(format: .recbole, folder: folder.path)
         #expect(report.itemsWithoutText == 4 && report.describedItemCount == 0)
@@ -92,7 +93,7 @@ struct OtherReaderTests {
     }
 
     @Test func recBoleHeaderWithoutIdsIsRejected() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try folder.write("x.inter", "uid:token\titem_id:token\n1\t2\n")
         #expect(
             throws: DataReadError.malformedRow(
@@ -103,7 +104,7 @@ struct OtherReaderTests {
     }
 
     @Test func autoDetectionNamesTheFormatOrExplainsWhatIsMissing() throws {
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         #expect(throws: DataReadError.formatNotDetected(folder: folder.path, files: [])) {
             try DatasetFormat.detect(folder: folder.path)
         }

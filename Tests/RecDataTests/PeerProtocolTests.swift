@@ -1,3 +1,4 @@
+import TestKit
 import Testing
 
 @testable import RecData
@@ -46,7 +47,7 @@ struct PeerProtocolTests {
     @Test(arguments: PeerProtocolTests.references)
     func popularityMetricsMatchThePeerProtocol(reference: Reference) throws {
         let (dataset, _) = try SequentialDataset.load(
-            format: reference.format, folder: SharedData.path(reference.folder))
+            format: reference.format, folder: SharedData.dataPath(reference.folder))
         let split = LeaveOneOutSplit(dataset)
         var popularity = [Float](repeating: 0, count: dataset.itemCount)
         for sequence in split.trainingSequences { for item in sequence { popularity[Int(item)] += 1 } }

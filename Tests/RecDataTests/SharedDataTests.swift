@@ -1,3 +1,4 @@
+import TestKit
 import Testing
 
 @testable import RecData
@@ -7,7 +8,7 @@ import Testing
 @Suite(.enabled(if: SharedData.available, "needs ../shared/data next to the repository"))
 struct SharedDataTests {
     @Test func movieLens100KMatchesItsReadme() throws {
-        let loaded = try DatasetLoader.load(format: .auto, folder: SharedData.path("ml-100k"))
+        let loaded = try DatasetLoader.load(format: .auto, folder: SharedData.dataPath("ml-100k"))
         let report = loaded.report
         #expect(report.format == .movieLens100K)
         #expect(report.userCount == 943 && report.itemCount == 1682 && report.interactionCount == 100_000)
@@ -27,8 +28,8 @@ struct SharedDataTests {
 
     @Test func recBoleCopyOfMovieLens100KGivesTheSameSequences() throws {
         let direct = SequentialDataset.prepare(
-            try DatasetLoader.load(format: .movieLens100K, folder: SharedData.path("ml-100k")).raw)
-        let recbole = try DatasetLoader.load(format: .auto, folder: SharedData.path("ml-100k/recbole-atomic"))
+            try DatasetLoader.load(format: .movieLens100K, folder: SharedData.dataPath("ml-100k")).raw)
+        let recbole = try DatasetLoader.load(format: .auto, folder: SharedData.dataPath("ml-100k/recbole-atomic"))
         #expect(recbole.report.format == .recbole)
         let dataset = SequentialDataset.prepare(recbole.raw)
         #expect(dataset.sequences == direct.sequences)
@@ -37,7 +38,7 @@ struct SharedDataTests {
     }
 
     @Test func amazonBeautyMatchesItsReadme() throws {
-        let loaded = try DatasetLoader.load(format: .auto, folder: SharedData.path("amazon-beauty"))
+        let loaded = try DatasetLoader.load(format: .auto, folder: SharedData.dataPath("amazon-beauty"))
         let report = loaded.report
         #expect(report.format == .amazon)
         #expect(report.userCount == 22_363 && report.itemCount == 12_101 && report.interactionCount == 198_502)
@@ -50,7 +51,7 @@ struct SharedDataTests {
     }
 
     @Test func movieLens1MSubsetMatchesItsReadme() throws {
-        let loaded = try DatasetLoader.load(format: .auto, folder: SharedData.path("ml-1m-subset"))
+        let loaded = try DatasetLoader.load(format: .auto, folder: SharedData.dataPath("ml-1m-subset"))
         let report = loaded.report
         #expect(report.format == .movieLens1M)
         #expect(report.userCount == 2999 && report.interactionCount == 487_650)

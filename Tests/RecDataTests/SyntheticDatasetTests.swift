@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 @testable import RecData
@@ -93,7 +94,7 @@ struct SyntheticDatasetTests {
         config.userCount = 40
         config.itemCount = 30
         let dataset = SyntheticDataset.sequential(config)
-        let folder = try FixtureFolder()
+        let folder = try ScratchFolder()
         try AmazonFormatWriter.write(dataset, to: folder.path + "/synthetic")
         let loaded = try DatasetLoader.load(format: .auto, folder: folder.path + "/synthetic")
         #expect(loaded.report.format == .amazon)

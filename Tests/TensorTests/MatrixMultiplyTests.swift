@@ -1,4 +1,4 @@
-import TensorTestKit
+import TestKit
 import Testing
 
 @testable import Tensor

@@ -1,5 +1,5 @@
 import Foundation
-import TensorTestKit
+import TestKit
 import Testing
 
 @testable import Tensor
