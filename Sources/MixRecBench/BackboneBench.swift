@@ -138,7 +138,7 @@ struct BackboneBench: ParsableCommand {
 
     static func peakMemoryMB() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
     }
 
