@@ -3,5 +3,6 @@ import ArgumentParser
 /// Every benchmark suite; each suite is one subcommand in its own file.
 enum BenchSuites {
     static let all: [any ParsableCommand.Type] = [
+        SearchBench.self
     ]
 }

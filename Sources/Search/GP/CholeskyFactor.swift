@@ -42,6 +42,20 @@ struct CholeskyFactor: Sendable {
         }
     }
 
+    /// Writes `(LLᵀ)⁻¹ = L⁻ᵀ L⁻¹` into the lower triangle of `inverse` (column-major `[n, n]`; the upper triangle
+    /// is scratch): one triangular solve against the identity and one symmetric rank-k product, `2n³/3` flops.
+    func inverse(into inverse: inout [Double], scratch: inout [Double]) {
+        precondition(inverse.count == self.n * self.n && scratch.count == self.n * self.n, "buffers must be n × n")
+        for index in scratch.indices { scratch[index] = 0 }
+        for i in 0..<self.n { scratch[i * self.n + i] = 1 }
+        scratch.withUnsafeMutableBufferPointer { identity in
+            guard let base = identity.baseAddress else { return }
+            self.solveLower(base, columns: self.n)
+        }
+        let size = Int32(self.n)
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, size, size, 1, scratch, size, 0, &inverse, size)
+    }
+
     /// Solves `L X = B` in place; `B` is column-major `[n, columns]`.
     func solveLower(_ rhs: UnsafeMutablePointer<Double>, columns: Int) {
         let size = Int32(self.n)

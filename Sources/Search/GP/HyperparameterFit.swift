@@ -1,7 +1,8 @@
 import Foundation
 
 /// Fits GP hyperparameters by maximising the log marginal likelihood plus log priors: the prior mean and
-/// `restarts` prior draws are screened by their value, then bounded L-BFGS runs from the best two.
+/// `restarts` prior draws are screened by their value (one factorisation each), then bounded L-BFGS runs from the
+/// best one.
 struct HyperparameterFit {
     var restarts: Int
     var iterations: Int
@@ -22,7 +23,10 @@ struct HyperparameterFit {
         let clamp: ([Double]) -> [Double] = { theta in theta.indices.map { min(max(theta[$0], lower[$0]), upper[$0]) } }
         var screened: [(start: [Double], value: Double)] = []
         for start in starts.map(clamp) {
-            if let value = objective(start)?.value, value.isFinite { screened.append((start, value)) }
+            guard var value = likelihood.value(GPHyperparameters(flattened: start)) else { continue }
+            var ignored = [Double](repeating: 0, count: start.count)
+            priors.accumulate(start, value: &value, gradient: &ignored)
+            if value.isFinite { screened.append((start, -value)) }
         }
         var diagnostics: [Diagnostic] = []
         if screened.count < starts.count {
@@ -32,9 +36,9 @@ struct HyperparameterFit {
         }
         let optimizer = BoundedLBFGS(lower: lower, upper: upper, maxIterations: self.iterations)
         var best: (point: [Double], value: Double)?
-        for candidate in screened.sorted(by: { $0.value < $1.value }).prefix(2) {
-            guard let result = optimizer.minimize(from: candidate.start, objective: objective) else { continue }
-            if best == nil || result.value < best?.value ?? .infinity { best = result }
+        for candidate in screened.sorted(by: { $0.value < $1.value }) {
+            best = optimizer.minimize(from: candidate.start, objective: objective)
+            if best != nil { break }
         }
         guard let best else {
             diagnostics.append(Diagnostic(.fitDegraded, "no hyperparameter start could be evaluated"))

@@ -1,7 +1,7 @@
 /// Settings of the Bayesian optimizer. Every field has a default that suits 10–300 trials.
 public struct OptimizerSettings: Hashable, Sendable {
     /// Trials drawn from the space-filling (Latin hypercube) design before the GP takes over; `nil` means
-    /// `max(5, min(parameters + 1, 10))`. YAML `initial_trials`.
+    /// `max(5, min(2 · parameters, 10))`. YAML `initial_trials`.
     public var initialTrials: Int?
     /// Random candidates scored by the acquisition function per proposal. YAML `candidates`.
     public var candidates: Int = 1024
@@ -9,8 +9,9 @@ public struct OptimizerSettings: Hashable, Sendable {
     public var localStarts: Int = 4
     /// Local-search rounds per start. YAML `local_steps`.
     public var localSteps: Int = 24
-    /// Hyperparameter restarts when fitting the GP (besides the default start). YAML `restarts`.
-    public var restarts: Int = 2
+    /// Random hyperparameter starts screened (besides the prior mean) before L-BFGS runs from the best.
+    /// YAML `restarts`.
+    public var restarts: Int = 8
     /// Maximum L-BFGS iterations per hyperparameter start. YAML `fit_iterations`.
     public var fitIterations: Int = 60
 
@@ -18,7 +19,7 @@ public struct OptimizerSettings: Hashable, Sendable {
 
     /// The initial-design size for a space with `parameterCount` parameters.
     func initialTrials(parameterCount: Int) -> Int {
-        self.initialTrials ?? max(5, min(parameterCount + 1, 10))
+        self.initialTrials ?? max(5, min(2 * parameterCount, 10))
     }
 
     /// Checks every field.

@@ -85,12 +85,24 @@ extension SearchSpace {
         }
     }
 
-    /// A random neighbour: one or two parameters (active ones preferred) are changed; numeric values move by a
-    /// normal step of standard deviation `scale` in unit space (integers at least one grid step), categorical
-    /// values switch to another choice.
+    /// A random neighbour. Half the time every active float parameter moves together by a normal step of standard
+    /// deviation `scale` in unit space (a move along any direction of the continuous subspace); otherwise one or
+    /// two parameters (active ones preferred) change: numeric values by such a step (integers at least one grid
+    /// step), categorical values to another choice.
     func neighbour(of point: UnitPoint, scale: Double, using generator: inout SplitMix64) -> UnitPoint {
         var result = point
         let activeIndices = point.active.indices.filter { point.active[$0] }
+        let floats = activeIndices.filter {
+            if case .float = self.parameters[$0].domain { return true }
+            return false
+        }
+        if floats.count > 1 && generator.nextUnit() < 0.5 {
+            for index in floats {
+                result.units[index] = self.parameters[index].snappedUnit(
+                    point.units[index] + scale * generator.nextNormal())
+            }
+            return result
+        }
         let pool = activeIndices.isEmpty ? Array(point.units.indices) : activeIndices
         let changes = generator.nextUnit() < 0.3 && pool.count > 1 ? 2 : 1
         for _ in 0..<changes {
