@@ -6,5 +6,6 @@ enum BenchSuites {
         TensorBench.self,
         BackboneBench.self,
         RecDataBench.self,
+        SearchBench.self,
     ]
 }
