@@ -13,8 +13,10 @@ struct RuntimeOptions: ParsableArguments {
         }
     }
 
-    /// Applies the thread count to OpenBLAS.
+    /// Applies the thread count to OpenBLAS and logs the kernel OpenBLAS picked (on standard error).
     func apply() {
         BLASRuntime.setThreads(self.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let line = "openblas kernel: \(BLASRuntime.coreName), threads: \(BLASRuntime.threads)\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }

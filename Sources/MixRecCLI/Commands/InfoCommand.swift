@@ -5,7 +5,7 @@ import Tensor
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Print the MixRec version, the OpenBLAS kernel picked for this CPU and the thread count."
+        abstract: "Print the MixRec version and OpenBLAS build; the kernel and thread count go to standard error."
     )
 
     @OptionGroup var runtime: RuntimeOptions
@@ -14,6 +14,5 @@ struct InfoCommand: ParsableCommand {
         self.runtime.apply()
         print("mixrec \(MixRecVersion.string)")
         print("openblas: \(BLASRuntime.configuration)")
-        print("openblas kernel: \(BLASRuntime.coreName), threads: \(BLASRuntime.threads)")
     }
 }
