@@ -80,8 +80,12 @@ enum DashboardPlots {
                     return HTMLText.parameter(value)
                 }
             ).sorted()
+            let numbers = scored.compactMap { trial, _ in trial.params.values[name].flatMap(Self.numeric) }
+            let logScale =
+                categories.isEmpty && (numbers.min() ?? 0) > 0 && (numbers.max() ?? 0) >= 20 * (numbers.min() ?? 0)
             let position = { (value: ParameterValue) -> Double? in
-                Self.numeric(value) ?? categories.firstIndex(of: HTMLText.parameter(value)).map(Double.init)
+                if let number = Self.numeric(value) { return logScale ? log10(number) : number }
+                return categories.firstIndex(of: HTMLText.parameter(value)).map(Double.init)
             }
             let points = scored.compactMap { trial, objective in
                 trial.params.values[name].flatMap(position).map { (trial, $0, objective) }
@@ -96,9 +100,15 @@ enum DashboardPlots {
                         + "r=\"4.5\" fill=\"\(Self.scale(quality))\" stroke=\"#333\" stroke-width=\"0.5\">"
                         + "<title>trial \(trial.id.rawValue): \(HTMLText.number(objective))</title></circle>")
             }
-            let ticks = categories.isEmpty ? nil : categories.enumerated().map { (Double($0.offset), $0.element) }
+            var ticks = categories.isEmpty ? nil : categories.enumerated().map { (Double($0.offset), $0.element) }
+            if logScale {
+                let exponents = stride(
+                    from: chart.xDomain.lowerBound.rounded(.up), through: chart.xDomain.upperBound, by: 1)
+                ticks = exponents.map { ($0, "1e\(Int($0))") }
+            }
             return chart.render(
-                kind: "parameter", title: "\(name) vs objective", xLabel: name, yLabel: snapshot.objective,
+                kind: "parameter", title: "\(name) vs objective", xLabel: logScale ? "\(name) (log scale)" : name,
+                yLabel: snapshot.objective,
                 xTicks: ticks)
         }
     }

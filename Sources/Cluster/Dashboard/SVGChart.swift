@@ -76,9 +76,19 @@ struct SVGChart {
         String(format: "%.1f", value)
     }
 
-    /// Five evenly spaced tick values over the domain.
+    /// Round tick values (steps of 1, 2 or 5 times a power of ten, about five of them) inside the domain.
     private static func ticks(_ domain: ClosedRange<Double>) -> [Double] {
-        (0...4).map { domain.lowerBound + Double($0) / 4 * (domain.upperBound - domain.lowerBound) }
+        let raw = (domain.upperBound - domain.lowerBound) / 4
+        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        let residual = raw / magnitude
+        let step = (residual < 1.5 ? 1 : residual < 3 ? 2 : residual < 7 ? 5 : 10) * magnitude
+        var ticks: [Double] = []
+        var index = (domain.lowerBound / step).rounded(.up)
+        while index * step <= domain.upperBound + step * 1e-9 {
+            ticks.append(index == 0 ? 0 : index * step)
+            index += 1
+        }
+        return ticks
     }
 
     private static func domain(_ values: [Double]) -> ClosedRange<Double> {
