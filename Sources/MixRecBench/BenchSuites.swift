@@ -7,5 +7,6 @@ enum BenchSuites {
         BackboneBench.self,
         RecDataBench.self,
         SearchBench.self,
+        DashboardFixtureBench.self,
     ]
 }

@@ -1,0 +1,77 @@
+import Foundation
+
+/// The study overview: summary, best trial, plots, trials table and workers. The live dashboard (`/`) and the
+/// HTML report share it.
+enum DashboardPage {
+    enum Style {
+        /// Served by the coordinator: refreshes while the study runs and links to trial pages.
+        case live
+        /// A self-contained file: no refresh, no links.
+        case report
+    }
+
+    static func render(_ snapshot: DashboardSnapshot, style: Style) -> String {
+        let status = snapshot.status
+        let name = status.study?.name ?? "(no study yet)"
+        var body = "<h1>MixRec study \(HTMLText.escape(name))</h1>\n<p class=\"muted\">"
+        body += "state \(HTMLText.escape(status.study?.state.rawValue ?? "–")) · "
+        body += "\(status.trials.count { $0.state.isTerminal }) of \(status.budget) trials finished · "
+        body += "objective \(HTMLText.escape(snapshot.objective)) (\(snapshot.maximize ? "max" : "min")) · "
+        body += "read \(HTMLText.escape(ISO8601DateFormatter().string(from: snapshot.now)))</p>\n"
+        body += Self.best(snapshot, style: style)
+        body += "<h2>Plots</h2>\n<div class=\"plots\">\n"
+        body += DashboardPlots.objective(snapshot) + DashboardPlots.learningCurves(snapshot)
+        body += DashboardPlots.parameters(snapshot).joined()
+        body += "</div>\n<h2>Trials</h2>\n" + Self.trialsTable(snapshot, style: style)
+        body += "<h2>Workers</h2>\n" + Self.workersTable(snapshot)
+        return HTMLText.document(
+            title: "MixRec · \(name)", refresh: style == .live && snapshot.isLive, body: body)
+    }
+
+    private static func best(_ snapshot: DashboardSnapshot, style: Style) -> String {
+        guard let best = snapshot.status.best else { return "<h2>Best trial</h2>\n<p>none complete yet</p>\n" }
+        var html = "<h2>Best trial: \(Self.trialLink(best.id, style: style))</h2>\n"
+        let params = best.params.values.sorted { $0.key < $1.key }.map {
+            [HTMLText.escape($0.key), HTMLText.escape(HTMLText.parameter($0.value))]
+        }
+        html += HTMLText.table(headers: ["parameter", "value"], rows: params, cssClass: "best-params")
+        let metrics = best.metrics.sorted { $0.key < $1.key }.map {
+            [HTMLText.escape($0.key), HTMLText.number($0.value)]
+        }
+        return html + HTMLText.table(headers: ["metric", "value"], rows: metrics, cssClass: "best-metrics")
+    }
+
+    private static func trialsTable(_ snapshot: DashboardSnapshot, style: Style) -> String {
+        let rows = snapshot.status.trials.map { line -> [String] in
+            let tests = line.metrics.filter { $0.key.hasPrefix("test/") }.sorted { $0.key < $1.key }
+                .map { HTMLText.escape("\($0.key.dropFirst(5))=\(HTMLText.number($0.value))") }.joined(separator: " ")
+            return [
+                Self.trialLink(line.id, style: style),
+                "<span class=\"\(line.state.rawValue)\">\(line.state.rawValue)</span>",
+                "\(line.attempt)", "<code>\(HTMLText.parameters(line.params))</code>",
+                HTMLText.escape(line.workers.joined(separator: ", ")), "\(line.epoch)",
+                HTMLText.number(line.bestValidation), tests.isEmpty ? "–" : tests,
+            ]
+        }
+        return HTMLText.table(
+            headers: ["trial", "state", "attempt", "parameters", "workers", "epoch", "validation", "test"], rows: rows,
+            cssClass: "trials")
+    }
+
+    private static func workersTable(_ snapshot: DashboardSnapshot) -> String {
+        let rows = snapshot.status.workers.map { worker -> [String] in
+            let age = max(0, snapshot.now.timeIntervalSince(worker.lastSeen))
+            return [
+                HTMLText.escape(worker.id), worker.status.rawValue, worker.busy ? "busy" : "idle",
+                HTMLText.escape(worker.host), "\(worker.cores)", String(format: "%.0f s ago", age),
+            ]
+        }
+        return HTMLText.table(
+            headers: ["worker", "status", "activity", "host", "cores", "last heartbeat"], rows: rows,
+            cssClass: "workers")
+    }
+
+    static func trialLink(_ id: UInt64, style: Style) -> String {
+        style == .live ? "<a href=\"/trials/\(id)\">\(id)</a>" : "\(id)"
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Everything one page needs, read from the study database in one go.
+struct DashboardSnapshot {
+    let status: StudyStatus
+    /// Every trial in id order, with its per-epoch metrics.
+    let trials: [Trial]
+    /// The metric that ranks trials.
+    let objective: String
+    let maximize: Bool
+    /// When the snapshot was read (heartbeat ages are relative to it).
+    let now: Date
+
+    /// Reads `store` (a read-only store works while the coordinator writes).
+    static func load(from store: StudyStore, objective: String, maximize: Bool, now: Date = Date())
+        throws(StudyStoreError) -> DashboardSnapshot
+    {
+        DashboardSnapshot(
+            status: try StudyStatus.load(from: store, objective: objective, maximize: maximize),
+            trials: try store.trials(), objective: objective, maximize: maximize, now: now)
+    }
+
+    /// Whether the coordinator may still be changing the study (pages refresh themselves then).
+    var isLive: Bool { self.status.study?.state != .finished && self.status.study?.state != .stopped }
+
+    /// A trial's objective for the plots: its final value, else the best over its epochs; nil if none yet.
+    func objectiveValue(of trial: Trial) -> Double? {
+        if let value = trial.finalMetrics?[self.objective] { return value }
+        let values = trial.curve(of: self.objective).values
+        return self.maximize ? values.max() : values.min()
+    }
+
+    /// Whether `a` is a better objective value than `b`.
+    func isBetter(_ a: Double, than b: Double) -> Bool {
+        self.maximize ? a > b : a < b
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A parsed HTTP/1.x request head (the dashboard ignores bodies: it only answers GET and HEAD).
+struct HTTPRequest: Equatable, Sendable {
+    var method: String
+    /// The path without the query string, e.g. `/trials/3`.
+    var path: String
+    /// Header values by lower-cased name.
+    var headers: [String: String]
+
+    /// Parses a request head (everything before the blank line), nil when it is malformed.
+    init?(head: [UInt8]) {
+        let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
+        guard let requestLine = lines.first else { return nil }
+        let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2].hasPrefix("HTTP/1."), parts[1].hasPrefix("/") || parts[1] == "*" else {
+            return nil
+        }
+        self.method = String(parts[0])
+        self.path = String(parts[1].prefix { $0 != "?" && $0 != "#" })
+        self.headers = [:]
+        for line in lines.dropFirst() where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let name = line[..<colon].lowercased()
+            self.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+    }
+}
+
+/// A response to send; the connection is closed after it.
+struct HTTPResponse: Sendable {
+    var status: Int
+    var contentType: String
+    var body: [UInt8]
+    var extraHeaders: [(String, String)] = []
+
+    init(status: Int, contentType: String, body: String, extraHeaders: [(String, String)] = []) {
+        self.status = status
+        self.contentType = contentType
+        self.body = Array(body.utf8)
+        self.extraHeaders = extraHeaders
+    }
+
+    /// A plain-text response, used for errors.
+    static func text(_ status: Int, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(
+            status: status, contentType: "text/plain; charset=utf-8", body: message + "\n", extraHeaders: headers)
+    }
+
+    /// The bytes on the wire (the head only when `includeBody` is false, for HEAD requests).
+    func serialized(includeBody: Bool) -> [UInt8] {
+        var head = "HTTP/1.1 \(self.status) \(Self.reason(self.status))\r\n"
+        head += "Content-Type: \(self.contentType)\r\nContent-Length: \(self.body.count)\r\n"
+        head += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
+        for (name, value) in self.extraHeaders { head += "\(name): \(value)\r\n" }
+        head += "\r\n"
+        return includeBody ? Array(head.utf8) + self.body : Array(head.utf8)
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 431: "Request Header Fields Too Large"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Cluster
+import Dispatch
+import Foundation
+
+/// `mixrec report`: a study as a self-contained HTML report and/or CSV, or its live dashboard served from the
+/// database alone (for a finished study, or to watch one from another process).
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract:
+            "Write a study's HTML report (plots, best configuration, all trials) and/or CSV, or serve its dashboard."
+    )
+
+    @Option(help: "The study directory (holds study.sqlite).")
+    var studyDir: String
+
+    @Option(help: "Write the self-contained HTML report to this file.")
+    var out: String?
+
+    @Option(help: "Write the trials as CSV to this file.")
+    var csv: String?
+
+    @Option(help: "Serve the live dashboard on HOST:PORT until interrupted (reads the database only).")
+    var serve: String?
+
+    @Option(help: "With --serve: a file holding the bearer token every request must carry.")
+    var tokenFile: String?
+
+    @Option(help: "The metric that ranks trials.")
+    var objective = "valid/ndcg@10"
+
+    @Flag(help: "Smaller objective values are better.")
+    var minimize = false
+
+    func validate() throws {
+        guard self.out != nil || self.csv != nil || self.serve != nil else {
+            throw ValidationError("give --out FILE.html, --csv FILE or --serve HOST:PORT")
+        }
+    }
+
+    func run() throws {
+        let directory = URL(fileURLWithPath: self.studyDir)
+        let store = try StudyStore.openReadOnly(directory: directory)
+        if let out = self.out {
+            let html = try StudyReport.html(from: store, objective: self.objective, maximize: !self.minimize)
+            try html.write(toFile: out, atomically: true, encoding: .utf8)
+            print("wrote \(out)")
+        }
+        if let csv = self.csv {
+            let status = try StudyStatus.load(from: store, objective: self.objective, maximize: !self.minimize)
+            try TrialCSV.render(status).write(toFile: csv, atomically: true, encoding: .utf8)
+            print("wrote \(csv) (\(status.trials.count) trials)")
+        }
+        if let serve = self.serve {
+            try self.serveUntilInterrupted(directory: directory, bind: serve)
+        }
+    }
+
+    private func serveUntilInterrupted(directory: URL, bind: String) throws {
+        let server = DashboardServer(objective: self.objective, maximize: !self.minimize)
+        let address = try server.start(
+            studyDirectory: directory, bind: bind, tokenFile: self.tokenFile.map { URL(fileURLWithPath: $0) })
+        print("dashboard on http://\(address)/ (Ctrl-C stops)")
+        let done = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { done.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        done.wait()
+        server.stop()
+        sources.forEach { $0.cancel() }
+    }
+}
