@@ -1,20 +1,20 @@
 import Foundation
 
 /// A function of named real parameters that synthetic trials maximize (until the Search module's objectives land).
-public protocol SyntheticObjective: Sendable {
+public protocol TrialObjective: Sendable {
     /// The value at `point`; larger is better.
-    /// - Throws: `SyntheticObjectiveError` if a parameter it needs is missing.
-    func score(at point: [String: Double]) throws(SyntheticObjectiveError) -> Double
+    /// - Throws: `TrialObjectiveError` if a parameter it needs is missing.
+    func score(at point: [String: Double]) throws(TrialObjectiveError) -> Double
 }
 
 /// A parameter the objective needs is not in the trial's configuration.
-public struct SyntheticObjectiveError: Error, Equatable, CustomStringConvertible {
+public struct TrialObjectiveError: Error, Equatable, CustomStringConvertible {
     public var missing: [String]
     public var description: String { "the objective needs parameters \(self.missing.joined(separator: ", "))" }
 }
 
 /// The synthetic objectives a study config can name (`objective.function`).
-public enum SyntheticFunction: String, Sendable, CaseIterable, SyntheticObjective {
+public enum SyntheticFunction: String, Sendable, CaseIterable, TrialObjective {
     /// Minus the Branin function of `x` in [-5, 10] and `y` in [0, 15]; maximum ≈ -0.397887 at three points.
     case branin
     /// Minus the sum of squares of every parameter; maximum 0 at the origin.
@@ -29,16 +29,16 @@ public enum SyntheticFunction: String, Sendable, CaseIterable, SyntheticObjectiv
     }
 
     /// Checks that `space` has the parameters the function needs.
-    public func check(_ space: SearchSpaceFile) throws(SyntheticObjectiveError) {
+    public func check(_ space: SearchSpaceFile) throws(TrialObjectiveError) {
         let names = Set(space.ranges.map(\.name))
         let missing = self.requiredParameters.filter { !names.contains($0) }
-        guard missing.isEmpty else { throw SyntheticObjectiveError(missing: missing) }
+        guard missing.isEmpty else { throw TrialObjectiveError(missing: missing) }
     }
 
-    public func score(at point: [String: Double]) throws(SyntheticObjectiveError) -> Double {
+    public func score(at point: [String: Double]) throws(TrialObjectiveError) -> Double {
         switch self {
         case .branin:
-            guard let x = point["x"], let y = point["y"] else { throw SyntheticObjectiveError(missing: ["x", "y"]) }
+            guard let x = point["x"], let y = point["y"] else { throw TrialObjectiveError(missing: ["x", "y"]) }
             let b = 5.1 / (4 * Double.pi * Double.pi)
             let c = 5 / Double.pi
             let t = 1 / (8 * Double.pi)

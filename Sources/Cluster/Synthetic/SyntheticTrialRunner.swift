@@ -9,7 +9,7 @@ import Tensor
 public struct SyntheticTrialRunner: TrialRunner {
     /// The validation metric reported every epoch; `test/score` is reported with the final result.
     public static let metric = "valid/score"
-    public var objective: any SyntheticObjective
+    public var objective: any TrialObjective
     /// Standard deviation of the noise on the first epoch's value (halving every epoch).
     public var noise: Double
     /// Wall-clock time per epoch (lets kill tests catch a trial mid-run).
@@ -17,7 +17,7 @@ public struct SyntheticTrialRunner: TrialRunner {
     /// Distance of the first epochs from the final value.
     public var gap = 1.0
 
-    public init(objective: any SyntheticObjective, noise: Double, epochSeconds: Double) {
+    public init(objective: any TrialObjective, noise: Double, epochSeconds: Double) {
         self.objective = objective
         self.noise = noise
         self.epochSeconds = epochSeconds
