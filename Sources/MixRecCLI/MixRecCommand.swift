@@ -9,8 +9,8 @@ struct MixRecCommand: ParsableCommand {
         abstract: "Train and tune MixRec, an LLM-based sequential recommender, on one machine or many.",
         version: MixRecVersion.string,
         subcommands: [
-            InfoCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, EnqueueCommand.self,
-            CancelCommand.self, StopCommand.self,
+            InfoCommand.self, SearchCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self,
+            EnqueueCommand.self, CancelCommand.self, StopCommand.self,
         ]
     )
 }
