@@ -8,6 +8,9 @@ struct MixRecCommand: ParsableCommand {
         commandName: "mixrec",
         abstract: "Train and tune MixRec, an LLM-based sequential recommender, on one machine or many.",
         version: MixRecVersion.string,
-        subcommands: [InfoCommand.self, GenerateCommand.self, SearchCommand.self, ReportCommand.self]
+        subcommands: [
+            InfoCommand.self, GenerateCommand.self, SearchCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+            StatusCommand.self, EnqueueCommand.self, CancelCommand.self, StopCommand.self, ReportCommand.self,
+        ]
     )
 }

@@ -78,12 +78,12 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             guard var study = try store.study() else {
                 try store.saveStudy(
                     StudyRecord(
-                        name: settings.studyName, configJSON: settings.studyConfigJSON,
+                        name: settings.studyName, configJSON: settings.studyConfigText,
                         seed: Int64(bitPattern: settings.seed), budget: settings.scheduler.budget, state: .running,
                         createdAt: Date()))
                 return
             }
-            guard study.configHash != StudyRecord.hash(of: settings.studyConfigJSON) else {
+            guard study.configHash != StudyRecord.hash(of: settings.studyConfigText) else {
                 if study.state == .stopped {
                     study.state = .running
                     try store.saveStudy(study)
@@ -92,16 +92,16 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             }
             let changes: [ConfigChange]
             do {
-                changes = try ConfigDiff.between(old: study.configJSON, new: settings.studyConfigJSON)
+                changes = try ConfigDiff.between(old: study.configJSON, new: settings.studyConfigText)
             } catch {
                 changes = [
-                    ConfigChange(path: "(whole configuration)", old: study.configJSON, new: settings.studyConfigJSON)
+                    ConfigChange(path: "(whole configuration)", old: study.configJSON, new: settings.studyConfigText)
                 ]
             }
             let unsafe = changes.filter { !settings.isSafeChange($0) }
             guard unsafe.isEmpty else { throw CoordinatorError.configurationChanged(unsafe) }
-            study.configJSON = settings.studyConfigJSON
-            study.configHash = StudyRecord.hash(of: settings.studyConfigJSON)
+            study.configJSON = settings.studyConfigText
+            study.configHash = StudyRecord.hash(of: settings.studyConfigText)
             study.budget = settings.scheduler.budget
             study.state = .running
             try store.saveStudy(study)

@@ -4,8 +4,9 @@ public struct CoordinatorSettings: Sendable {
     public var bindEndpoint = "tcp://127.0.0.1:5555"
     /// The study's name (stored in the study row and sent in Welcome).
     public var studyName = "study"
-    /// The study configuration as canonical JSON; a restart with a different one is refused.
-    public var studyConfigJSON = "{}"
+    /// The study configuration as ConfigKit canonical text (`path = value` lines); a restart with a different one
+    /// is refused with a diff.
+    public var studyConfigText = ""
     /// Base seed; trial n trains with seed `seed + n`.
     public var seed: UInt64 = 0
     /// Epochs every trial trains for.

@@ -1,11 +1,9 @@
-import Foundation
-
-/// One difference between two JSON configurations, at a dotted key path (`search.budget`).
+/// One difference between two configurations, at a dotted key path (`study.budget`).
 public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
     public var path: String
-    /// The old value as JSON text, nil when the key is new.
+    /// The old value, nil when the key is new.
     public var old: String?
-    /// The new value as JSON text, nil when the key was removed.
+    /// The new value, nil when the key was removed.
     public var new: String?
 
     public init(path: String, old: String?, new: String?) {
@@ -14,7 +12,7 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         self.new = new
     }
 
-    /// `budget: 6 → 8`, `space.lr: added 0.1`, `seed: removed 3`.
+    /// `study.budget: 6 → 8`, `search.space.parameters.z.low: added 0`, `seed: removed 3`.
     public var description: String {
         switch (self.old, self.new) {
         case (let old?, let new?): "\(self.path): \(old) → \(new)"
@@ -25,43 +23,31 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Differences between two JSON objects, key by key (objects are walked, arrays and scalars compared whole).
+/// Differences between two configurations in ConfigKit's canonical text (`ConfigDocument.canonicalText`: one
+/// `dotted.path = value` leaf per line).
 public enum ConfigDiff {
     /// The changes from `old` to `new`, sorted by path.
-    /// - Throws: `ConfigDiffError` if either text is not a JSON object.
+    /// - Throws: `ConfigDiffError` if a non-empty line of either text is not `path = value`.
     public static func between(old: String, new: String) throws(ConfigDiffError) -> [ConfigChange] {
-        let before = try self.flatten(old)
-        let after = try self.flatten(new)
+        let before = try self.leaves(old)
+        let after = try self.leaves(new)
         return Set(before.keys).union(after.keys).sorted().compactMap { path in
             before[path] == after[path] ? nil : ConfigChange(path: path, old: before[path], new: after[path])
         }
     }
 
-    private static func flatten(_ json: String) throws(ConfigDiffError) -> [String: String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            throw ConfigDiffError(text: json)
+    private static func leaves(_ text: String) throws(ConfigDiffError) -> [String: String] {
+        var leaves: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.isEmpty {
+            guard let separator = line.firstRange(of: " = ") else { throw ConfigDiffError(line: String(line)) }
+            leaves[String(line[..<separator.lowerBound])] = String(line[separator.upperBound...])
         }
-        var flat: [String: String] = [:]
-        self.walk(object, prefix: "", into: &flat)
-        return flat
-    }
-
-    private static func walk(_ object: [String: Any], prefix: String, into flat: inout [String: String]) {
-        for (key, value) in object {
-            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
-            if let nested = value as? [String: Any] {
-                self.walk(nested, prefix: path, into: &flat)
-            } else {
-                let data = try? JSONSerialization.data(
-                    withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-                flat[path] = data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
-            }
-        }
+        return leaves
     }
 }
 
-/// A configuration that is not a JSON object.
+/// A line of a configuration that is not `path = value`.
 public struct ConfigDiffError: Error, Equatable, CustomStringConvertible {
-    public var text: String
-    public var description: String { "not a JSON object: \(self.text.prefix(80))" }
+    public var line: String
+    public var description: String { "not a `path = value` line: \(self.line.prefix(80))" }
 }

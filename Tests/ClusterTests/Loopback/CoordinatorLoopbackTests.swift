@@ -105,12 +105,12 @@ import ZeroMQ
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
         var settings = self.settings(budget: 1)
-        settings.studyConfigJSON = #"{"budget":1,"space":{"lr":[0.001,0.1]}}"#
+        settings.studyConfigText = "budget = 1\nspace.lr[0] = 0.001\nspace.lr[1] = 0.1"
         settings.isSafeChange = { $0.path == "budget" }
         _ = try CoordinatorService(
             context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: NoPruning())
 
-        settings.studyConfigJSON = #"{"budget":1,"space":{"lr":[0.01,0.1],"rank":8}}"#
+        settings.studyConfigText = "budget = 1\nspace.lr[0] = 0.01\nspace.lr[1] = 0.1\nspace.rank = 8"
         let refused = #expect(throws: CoordinatorError.self) {
             try CoordinatorService(
                 context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: NoPruning())
@@ -118,12 +118,12 @@ import ZeroMQ
         #expect(
             refused
                 == .configurationChanged([
-                    ConfigChange(path: "space.lr", old: "[0.001,0.1]", new: "[0.01,0.1]"),
+                    ConfigChange(path: "space.lr[0]", old: "0.001", new: "0.01"),
                     ConfigChange(path: "space.rank", old: nil, new: "8"),
                 ]))
-        #expect(refused?.description.contains("space.lr: [0.001,0.1] → [0.01,0.1]") == true)
+        #expect(refused?.description.contains("space.lr[0]: 0.001 → 0.01") == true)
 
-        settings.studyConfigJSON = #"{"budget":4,"space":{"lr":[0.001,0.1]}}"#
+        settings.studyConfigText = "budget = 4\nspace.lr[0] = 0.001\nspace.lr[1] = 0.1"
         settings.scheduler.budget = 4
         settings.bindEndpoint = "tcp://127.0.0.1:*"
         _ = try CoordinatorService(

@@ -1,0 +1,55 @@
+import Foundation
+
+// MARK: - The readable table of `mixrec status`
+
+extension StudyStatus {
+    /// The study's state, a row per trial, the best trial and the workers, as aligned text.
+    public func table() -> String {
+        var lines: [String] = []
+        if let study = self.study {
+            let done = self.trials.filter { $0.state.isTerminal }.count
+            lines.append("study \(study.name): \(study.state.rawValue), \(done) of \(self.budget) trials done")
+        }
+        let header = ["id", "state", "attempt", "params", "workers", "epoch", "best"]
+        let rows = self.trials.map { trial in
+            [
+                "\(trial.id)", trial.state.rawValue, "\(trial.attempt)", Self.short(trial.params),
+                trial.workers.joined(separator: ","), "\(trial.epoch)",
+                trial.bestValidation.map(Self.number) ?? "-",
+            ]
+        }
+        lines += Self.aligned([header] + rows)
+        if let best = self.best {
+            let metrics = best.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.number($0.value))" }
+            lines.append("best: trial \(best.id) \(Self.short(best.params)) \(metrics.joined(separator: " "))")
+        } else {
+            lines.append("best: none yet")
+        }
+        let workers = self.workers.map { "\($0.id) \($0.status.rawValue)\($0.busy ? " busy" : "")" }
+        lines.append("workers: " + (workers.isEmpty ? "none" : workers.joined(separator: "; ")))
+        return lines.joined(separator: "\n")
+    }
+
+    /// `x=3.14 y=2.27`, in name order, numbers to 3 significant digits.
+    static func short(_ params: TrialParameters) -> String {
+        params.values.sorted { $0.key < $1.key }.map { key, value in
+            switch value {
+            case .int(let number): "\(key)=\(number)"
+            case .double(let number): "\(key)=\(Self.number(number))"
+            case .string(let text): "\(key)=\(text)"
+            case .bool(let flag): "\(key)=\(flag)"
+            }
+        }.joined(separator: " ")
+    }
+
+    static func number(_ value: Double) -> String {
+        String(format: "%.4g", value)
+    }
+
+    private static func aligned(_ rows: [[String]]) -> [String] {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Tensor
+
+/// Trains nothing: each epoch it waits `epochSeconds`, then reports a noisy value converging to the objective's
+/// score at the trial's configuration, and uploads a checkpoint of its small state (epoch, value as Float32).
+///
+/// Epoch `e` reports `score - gap · 2^-e + noise · 2^-e · N(0, 1)`, seeded by the trial's seed and the epoch, so
+/// a resumed run reports exactly what an uninterrupted one would have.
+public struct SyntheticTrialRunner: TrialRunner {
+    /// The validation metric reported every epoch; `test/score` is reported with the final result.
+    public static let metric = "valid/score"
+    public var objective: any TrialObjective
+    /// Standard deviation of the noise on the first epoch's value (halving every epoch).
+    public var noise: Double
+    /// Wall-clock time per epoch (lets kill tests catch a trial mid-run).
+    public var epochSeconds: Double
+    /// Distance of the first epochs from the final value.
+    public var gap = 1.0
+
+    public init(objective: any TrialObjective, noise: Double, epochSeconds: Double) {
+        self.objective = objective
+        self.noise = noise
+        self.epochSeconds = epochSeconds
+    }
+
+    public func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
+        let params = try TrialParameters.parse(json: job.configJSON)
+        let score = try self.objective.score(at: params.numericValues)
+        let first = try Self.resumedEpoch(job.resume) + 1
+        guard first <= job.maxEpochs else { throw TrialRunError("nothing left to train", retryable: false) }
+        var value = score
+        for epoch in first...job.maxEpochs {
+            if !self.wait(context) { return .cancelled }
+            var random = RandomGenerator(seed: job.seed).split(UInt64(epoch))
+            let shrink = pow(0.5, Double(epoch))
+            value = score - self.gap * shrink + self.noise * shrink * Double(random.nextNormal())
+            context.reportEpoch(epoch, metrics: [Self.metric: value], seconds: self.epochSeconds)
+            context.uploadCheckpoint(epoch: epoch, parameters: Self.state(epoch: epoch, value: value))
+        }
+        return .finished([Self.metric: value, "test/score": score], epochs: job.maxEpochs)
+    }
+
+    /// Sleeps one epoch in short slices; false once the run is cancelled.
+    private func wait(_ context: TrialRunContext) -> Bool {
+        let deadline = Date().addingTimeInterval(self.epochSeconds)
+        while Date() < deadline {
+            if context.isCancelled { return false }
+            Thread.sleep(forTimeInterval: min(0.02, max(0, deadline.timeIntervalSinceNow)))
+        }
+        return !context.isCancelled
+    }
+
+    /// The checkpoint: two little-endian Float32 values, the epoch and the value it reported.
+    static func state(epoch: Int, value: Double) -> [UInt8] {
+        [Float(epoch), Float(value)].flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+    }
+
+    /// The epoch a checkpoint covers, checked against the state it holds.
+    static func resumedEpoch(_ resume: ResumePoint?) throws -> Int {
+        guard let resume else { return 0 }
+        guard resume.parameters.count == 8 else {
+            throw TrialRunError("a synthetic checkpoint has 8 bytes, got \(resume.parameters.count)", retryable: false)
+        }
+        let bits = resume.parameters[0..<4].enumerated().reduce(UInt32(0)) {
+            $0 | UInt32($1.element) << ($1.offset * 8)
+        }
+        guard Int(Float(bitPattern: bits)) == resume.epoch else {
+            throw TrialRunError(
+                "checkpoint of epoch \(Float(bitPattern: bits)) sent as \(resume.epoch)", retryable: false)
+        }
+        return resume.epoch
+    }
+}
+
+extension TrialParameters {
+    /// The numeric values as doubles (strings and booleans left out).
+    public var numericValues: [String: Double] {
+        self.values.compactMapValues { value in
+            switch value {
+            case .int(let number): Double(number)
+            case .double(let number): number
+            case .string, .bool: nil
+            }
+        }
+    }
+}

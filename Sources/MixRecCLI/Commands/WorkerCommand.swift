@@ -1,0 +1,63 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+import ZeroMQ
+
+/// `mixrec worker`: registers with a coordinator, trains the trials it is assigned, heartbeats meanwhile.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Train trials for a coordinator until it says the study is finished.")
+
+    @Option(help: "The coordinator's ZeroMQ endpoint.")
+    var connect: String
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    @Option(help: "Folder of cached datasets and models (reported to the coordinator).")
+    var cache: String?
+
+    @Option(help: "This worker's stable name (default: host-pid).")
+    var id: String?
+
+    @Option(help: "Synthetic objective the trials evaluate (until real MixRec trials run): branin or sphere.")
+    var synthetic: String = SyntheticFunction.branin.rawValue
+
+    @Option(help: "Seconds each synthetic epoch takes.")
+    var epochSeconds = 0.2
+
+    @Option(help: "Noise on the synthetic first epoch's value (halving every epoch).")
+    var noise = 0.05
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard SyntheticFunction(rawValue: self.synthetic) != nil else {
+            throw ValidationError("--synthetic must be one of \(SyntheticFunction.allCases.map(\.rawValue)).")
+        }
+        guard self.epochSeconds >= 0, self.noise >= 0 else {
+            throw ValidationError("--epoch-seconds and --noise must not be negative.")
+        }
+    }
+
+    func run() throws {
+        self.logging.bootstrap()
+        self.runtime.apply()
+        let host = ProcessInfo.processInfo.hostName
+        var settings = WorkerSettings(
+            coordinatorEndpoint: self.connect,
+            workerID: self.id ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)")
+        settings.cores = self.runtime.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if let cache = self.cache {
+            settings.cachedDatasets = (try? FileManager.default.contentsOfDirectory(atPath: cache).sorted()) ?? []
+        }
+        let runner = SyntheticTrialRunner(
+            objective: SyntheticFunction(rawValue: self.synthetic) ?? .branin, noise: self.noise,
+            epochSeconds: self.epochSeconds)
+        let context = try ZMQContext()
+        let signals = SignalStop()
+        let service = try WorkerService(
+            context: context, settings: settings, runner: runner, logger: Logger(label: "mixrec.worker"))
+        try service.run(until: signals.signal)
+    }
+}
