@@ -18,6 +18,12 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "ZeroMQ endpoint to serve workers on (loopback unless told otherwise).")
     var bind = "tcp://127.0.0.1:5555"
 
+    @Option(help: "Serve the dashboard, JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080); off by default.")
+    var http: String?
+
+    @Option(help: "A file holding a bearer token the dashboard requires (with --http).")
+    var httpTokenFile: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
@@ -33,6 +39,7 @@ struct CoordinatorCommand: ParsableCommand {
         let store = try StudyStore(directory: self.study.url)
         let context = try ZMQContext()
         let signals = SignalStop()
+        let dashboard = try self.startDashboard(logger: logger)
         do {
             let service = try CoordinatorService(
                 context: context, settings: config.coordinatorSettings(bindEndpoint: self.bind), store: store,
@@ -42,7 +49,19 @@ struct CoordinatorCommand: ParsableCommand {
         } catch CoordinatorError.configurationChanged(let changes) {
             throw CommandFailure(CoordinatorError.configurationChanged(changes).description)
         }
+        dashboard?.stop()
         logger.info("coordinator stopped")
+    }
+
+    /// Starts the dashboard when `--http` is given.
+    private func startDashboard(logger: Logger) throws -> DashboardServer? {
+        guard let address = self.http else { return nil }
+        let dashboard = DashboardServer()
+        let bound = try dashboard.start(
+            studyDirectory: self.study.url, bind: address, tokenFile: self.httpTokenFile.map(URL.init(fileURLWithPath:))
+        )
+        logger.info("dashboard on http://\(bound.host):\(bound.port)/")
+        return dashboard
     }
 }
 
