@@ -5,5 +5,6 @@ enum BenchSuites {
     static let all: [any ParsableCommand.Type] = [
         TensorBench.self,
         RecDataBench.self,
+        ClusterBench.self,
     ]
 }

@@ -8,6 +8,6 @@ struct MixRecCommand: ParsableCommand {
         commandName: "mixrec",
         abstract: "Train and tune MixRec, an LLM-based sequential recommender, on one machine or many.",
         version: MixRecVersion.string,
-        subcommands: [InfoCommand.self]
+        subcommands: [InfoCommand.self, KeysCommand.self]
     )
 }
