@@ -9,7 +9,7 @@ import ZeroMQ
 struct ClusterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Ring all-reduce throughput for 2-4 ranks (threads, tcp loopback) and 1-64 MB against the ideal."
+        abstract: "Ring all-reduce throughput (2-4 ranks, 1-64 MB) against the ideal; data-parallel training users/s."
     )
 
     @Option(help: "Buffer sizes in MB.")
@@ -23,6 +23,9 @@ struct ClusterBench: ParsableCommand {
 
     @Option(help: "Chunk size in KiB.")
     var chunkKiB = 512
+
+    @Option(help: "Training steps for the users/s comparison (0 skips it).")
+    var trainingSteps = 20
 
     func run() throws {
         var settings = AllReduceSettings()
@@ -43,6 +46,13 @@ struct ClusterBench: ParsableCommand {
                         ring * 1e3, ideal * 1e3, 100 * ideal / ring, Double(count * 4) / ring / 1e9))
             }
         }
+        guard self.trainingSteps > 0 else { return }
+        let single = try ClusterTrainingBench.usersPerSecond(worldSize: 1, steps: self.trainingSteps)
+        let pair = try ClusterTrainingBench.usersPerSecond(worldSize: 2, steps: self.trainingSteps)
+        print(
+            String(
+                format: "collaborative model training (width 64, L 50, batch 64, 1 BLAS thread per rank): "
+                    + "1 rank %.0f users/s, 2 ranks %.0f users/s (%.2fx)", single, pair, pair / single))
     }
 
     private func fastest(_ body: () throws -> Double) throws -> Double {
