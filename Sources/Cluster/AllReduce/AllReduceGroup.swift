@@ -54,6 +54,8 @@ public final class AllReduceGroup {
                 try socket.setSendTimeout(milliseconds: settings.timeoutMilliseconds)
                 try socket.setMaxMessageSize(bytes: settings.maxMessageBytes)
             }
+            // A rank that finishes first must not drop its last queued chunks on close: linger up to the timeout.
+            try sender.setLinger(milliseconds: settings.timeoutMilliseconds)
             if let curve = settings.curve {
                 try receiver.configureCurveServer(curve.server)
                 try sender.configureCurveClient(curve.client, serverPublicKey: curve.server.publicKey)
