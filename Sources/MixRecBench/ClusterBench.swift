@@ -69,6 +69,7 @@ struct ClusterBench: ParsableCommand {
         let payload = [UInt8](repeating: 1, count: chunkBytes)
         let total = count * 4
         let seconds = Mutex<Double>(0)
+        let started = Mutex<ContinuousClock.Instant>(.now)
         let ready = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
         let receiver = Thread {
@@ -79,13 +80,10 @@ struct ClusterBench: ParsableCommand {
                 try pull.bind("tcp://127.0.0.1:\(port)")
                 ready.signal()
                 var received = 0
-                var start = ContinuousClock.now
                 while received < total {
-                    let bytes = try pull.receiveRaw { (_, data) in data.count } ?? 0
-                    if received == 0 { start = ContinuousClock.now }
-                    received += bytes
+                    received += try pull.receiveRaw { (_, data) in data.count } ?? 0
                 }
-                let elapsed = (ContinuousClock.now - start).components
+                let elapsed = (ContinuousClock.now - started.withLock { $0 }).components
                 seconds.withLock { $0 = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18 }
             } catch {
                 ready.signal()
@@ -97,6 +95,8 @@ struct ClusterBench: ParsableCommand {
         try push.setSendHighWaterMark(settings.highWaterMark)
         try push.connect("tcp://127.0.0.1:\(port)")
         let header = [UInt8](repeating: 0, count: 36)
+        Thread.sleep(forTimeInterval: 0.05)  // let the connection come up before the clock starts
+        started.withLock { $0 = .now }
         var sent = 0
         while sent < total {
             let size = min(chunkBytes, total - sent)
