@@ -8,5 +8,6 @@ enum BenchSuites {
         RecDataBench.self,
         SearchBench.self,
         DashboardFixtureBench.self,
+        ClusterBench.self,
     ]
 }

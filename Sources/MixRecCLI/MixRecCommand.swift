@@ -11,6 +11,7 @@ struct MixRecCommand: ParsableCommand {
         subcommands: [
             InfoCommand.self, GenerateCommand.self, SearchCommand.self, CoordinatorCommand.self, WorkerCommand.self,
             StatusCommand.self, EnqueueCommand.self, CancelCommand.self, StopCommand.self, ReportCommand.self,
+            KeysCommand.self,
         ]
     )
 }

@@ -58,6 +58,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             try self.socket.setMaxMessageSize(
                 bytes: Int64(max(settings.limits.maxBlobBytes, settings.limits.maxEnvelopeBytes)))
             try self.socket.setSendTimeout(milliseconds: 1000)
+            try self.socket.apply(settings.curve)
             try self.socket.bind(settings.bindEndpoint)
         } catch {
             throw .transport(error)

@@ -14,6 +14,9 @@ public struct CoordinatorSettings: Sendable {
     public var membership = MembershipSettings()
     public var scheduler: SchedulerSettings
     public var limits = WireLimits()
+    /// CURVE on the ROUTER (nil: plain TCP). Run a `ZAPAuthenticator` in the same context to admit only
+    /// allow-listed workers.
+    public var curve: CurveServerSettings?
     /// How often silence is checked and free groups are filled.
     public var tickInterval: Duration = .milliseconds(100)
     /// Which configuration changes a restart may apply (a larger budget, timeouts, …); others are refused.

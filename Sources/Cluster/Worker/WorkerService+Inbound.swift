@@ -99,7 +99,8 @@ extension WorkerService {
                     failure.trialID = job.trial.rawValue
                     failure.attempt = UInt32(job.attempt)
                     failure.reason = "\(error)"
-                    failure.retryable = (error as? TrialRunError)?.retryable ?? false
+                    failure.retryable =
+                        (error as? TrialRunError)?.retryable ?? (error as? AllReduceError)?.isRetryable ?? false
                     context.post(.message(.failure(failure), blobs: []))
                 }
             }

@@ -41,6 +41,7 @@ public final class WorkerService<Runner: TrialRunner> {
         try self.socket.setMaxMessageSize(
             bytes: Int64(max(settings.limits.maxBlobBytes, settings.limits.maxEnvelopeBytes)))
         try self.socket.setSendTimeout(milliseconds: 1000)
+        try self.socket.apply(settings.curve)
         try self.socket.connect(settings.coordinatorEndpoint)
     }
 

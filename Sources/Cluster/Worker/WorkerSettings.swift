@@ -21,6 +21,8 @@ public struct WorkerSettings: Sendable {
     /// How often the I/O loop checks the outbox (the longest a report waits before it is sent).
     public var pollInterval: Duration = .milliseconds(10)
     public var limits = WireLimits()
+    /// CURVE on the DEALER (nil: plain TCP).
+    public var curve: CurveClientSettings?
 
     /// Settings for worker `workerID` of the coordinator at `coordinatorEndpoint`.
     public init(coordinatorEndpoint: String, workerID: String) {

@@ -1,0 +1,47 @@
+import ZeroMQ
+
+/// Why an all-reduce (or a replica check) failed. Every case ends the collective on this rank.
+public enum AllReduceError: Error, Equatable, CustomStringConvertible {
+    /// The left neighbour sent nothing (or the right one took nothing) within the timeout: it died or hangs.
+    case peerTimeout(rank: Int, peer: Int, milliseconds: Int32)
+    /// A chunk whose header does not match what this rank expects next (stale run, wrong order, corrupt).
+    case unexpectedChunk(rank: Int, detail: String)
+    /// A chunk whose payload fails its checksum.
+    case checksumMismatch(rank: Int, step: UInt64, chunk: UInt32)
+    /// Replicas hold different parameters (found by the periodic checksum exchange).
+    case replicasDiverged(step: Int, checksums: [UInt32])
+    /// The group description is unusable (rank out of range, endpoint count, …).
+    case invalidGroup(String)
+    /// A ZeroMQ call failed.
+    case transport(ZMQError)
+
+    public var description: String {
+        switch self {
+        case .peerTimeout(let rank, let peer, let milliseconds):
+            "all-reduce rank \(rank): peer rank \(peer) silent for \(milliseconds) ms (dead or hung)"
+        case .unexpectedChunk(let rank, let detail):
+            "all-reduce rank \(rank): unexpected chunk: \(detail)"
+        case .checksumMismatch(let rank, let step, let chunk):
+            "all-reduce rank \(rank): checksum mismatch in step \(step) chunk \(chunk)"
+        case .replicasDiverged(let step, let checksums):
+            "replicas diverged at step \(step): parameter checksums by rank \(checksums)"
+        case .invalidGroup(let reason):
+            "invalid all-reduce group: \(reason)"
+        case .transport(let error):
+            "all-reduce transport: \(error)"
+        }
+    }
+
+    /// Whether the trial may be retried on another group from its checkpoint (a lost peer is; divergence is not).
+    public var isRetryable: Bool {
+        switch self {
+        case .peerTimeout, .unexpectedChunk, .checksumMismatch, .transport: true
+        case .replicasDiverged, .invalidGroup: false
+        }
+    }
+
+    /// The worker's trial-failure form of this error.
+    public var trialRunError: TrialRunError {
+        TrialRunError(self.description, retryable: self.isRetryable)
+    }
+}

@@ -1,0 +1,222 @@
+import ZeroMQ
+
+/// One rank's end of a ring all-reduce over direct worker↔worker ZeroMQ links.
+///
+/// Rank `r` binds a PULL socket at `endpoints[r]` (its left neighbour sends there) and connects a PUSH socket to
+/// `endpoints[(r+1) mod N]`. A collective is a reduce-scatter followed by an all-gather (`2(N−1)` steps, see
+/// `RingSchedule`); each step's segment travels as chunks of at most `settings.chunkBytes` raw little-endian
+/// bytes behind a `ChunkHeader`, pipelined so that one chunk is in flight while the previous one is added.
+/// Every rank of a group must call the same collectives with buffers of the same length, in the same order.
+///
+/// Not `Sendable`: it owns sockets, so it is created, used and dropped on one thread (the training thread).
+public final class AllReduceGroup {
+    /// This process's rank, `0..<worldSize`.
+    public let rank: Int
+    /// Every rank's ring endpoint, by rank.
+    public let endpoints: [String]
+    public let settings: AllReduceSettings
+    private let receiver: ZMQSocket?
+    private let sender: ZMQSocket?
+    private var sequence: UInt64 = 0
+
+    /// The number of ranks.
+    public var worldSize: Int { self.endpoints.count }
+
+    /// Opens this rank's links. A group of one has no sockets and its collectives return at once.
+    /// - Parameters:
+    ///   - rank: this process's rank.
+    ///   - endpoints: each rank's endpoint (`tcp://10.0.0.2:6100`, `ipc://…`, `inproc://…`), by rank.
+    ///   - context: the ZeroMQ context (the same one for `inproc://` groups in one process).
+    ///   - bindEndpoint: where to bind instead of `endpoints[rank]` (`tcp://*:6100` behind NAT, say).
+    /// - Throws: `AllReduceError.invalidGroup` or `.transport`.
+    public init(
+        rank: Int, endpoints: [String], context: ZMQContext, settings: AllReduceSettings = AllReduceSettings(),
+        bindEndpoint: String? = nil
+    ) throws(AllReduceError) {
+        guard !endpoints.isEmpty, endpoints.indices.contains(rank) else {
+            throw .invalidGroup("rank \(rank) of \(endpoints.count) endpoints")
+        }
+        guard settings.chunkBytes >= 64 else { throw .invalidGroup("chunk of \(settings.chunkBytes) bytes") }
+        self.rank = rank
+        self.endpoints = endpoints
+        self.settings = settings
+        guard endpoints.count > 1 else {
+            (self.receiver, self.sender) = (nil, nil)
+            return
+        }
+        do {
+            let receiver = try ZMQSocket(context: context, type: .pull)
+            let sender = try ZMQSocket(context: context, type: .push)
+            for socket in [receiver, sender] {
+                try socket.setReceiveHighWaterMark(settings.highWaterMark)
+                try socket.setSendHighWaterMark(settings.highWaterMark)
+                try socket.setReceiveTimeout(milliseconds: settings.timeoutMilliseconds)
+                try socket.setSendTimeout(milliseconds: settings.timeoutMilliseconds)
+                try socket.setMaxMessageSize(bytes: settings.maxMessageBytes)
+            }
+            // A rank that finishes first must not drop its last queued chunks on close: linger up to the timeout.
+            try sender.setLinger(milliseconds: settings.timeoutMilliseconds)
+            if let curve = settings.curve {
+                try receiver.configureCurveServer(curve.server)
+                try sender.configureCurveClient(curve.client, serverPublicKey: curve.server.publicKey)
+            }
+            try receiver.bind(bindEndpoint ?? endpoints[rank])
+            try sender.connect(endpoints[(rank + 1) % endpoints.count])
+            (self.receiver, self.sender) = (receiver, sender)
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    // MARK: - Collectives
+
+    /// Replaces `buffer` on every rank by the element-wise sum of all ranks' buffers.
+    ///
+    /// Float sums are not associative: ranks add the partial sums of a segment in ring order, so the result may
+    /// differ from a sequential sum by a few ulps of the running total, but it is bit-identical on every rank
+    /// (each segment is summed once, by its owner, and then copied).
+    /// - Throws: `AllReduceError` (`.peerTimeout` when a neighbour is dead); the buffer is then partly reduced.
+    public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws(AllReduceError) {
+        try self.ringSum(buffer)
+    }
+
+    /// `sum` of Double values (metric totals).
+    public func sum(_ buffer: UnsafeMutableBufferPointer<Double>) throws(AllReduceError) {
+        try self.ringSum(buffer)
+    }
+
+    /// `sum` of integers (histograms, counts, checksums): exact.
+    public func sum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws(AllReduceError) {
+        try self.ringSum(buffer)
+    }
+
+    /// `sum` over an array of Float.
+    public func sum(_ values: inout [Float]) throws(AllReduceError) {
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.ringSum(buffer) }
+    }
+
+    /// `sum` over an array of Double.
+    public func sum(_ values: inout [Double]) throws(AllReduceError) {
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.ringSum(buffer) }
+    }
+
+    /// `sum` over an array of Int64.
+    public func sum(_ values: inout [Int64]) throws(AllReduceError) {
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.ringSum(buffer) }
+    }
+
+    // MARK: - Ring
+
+    /// The ring: `2(N−1)` steps, each sending one segment to the right while receiving one from the left.
+    private func ringSum<Element: AdditiveArithmetic & BitwiseCopyable>(
+        _ buffer: UnsafeMutableBufferPointer<Element>
+    ) throws(AllReduceError) {
+        guard let sender = self.sender, let receiver = self.receiver else { return }
+        self.sequence &+= 1
+        let schedule = RingSchedule(rank: self.rank, worldSize: self.worldSize, count: buffer.count)
+        let chunkElements = max(1, self.settings.chunkBytes / MemoryLayout<Element>.stride)
+        for step in 0..<schedule.stepCount {
+            let outgoing = schedule.sendSegment(step)
+            let incoming = schedule.receiveSegment(step)
+            let sendChunks = Self.chunkCount(outgoing.count, chunkElements)
+            let receiveChunks = Self.chunkCount(incoming.count, chunkElements)
+            var sent = 0
+            func sendNext() throws(AllReduceError) {
+                guard sent < sendChunks else { return }
+                let start = outgoing.lowerBound + sent * chunkElements
+                let slice = UnsafeMutableBufferPointer(
+                    rebasing: buffer[start..<min(start + chunkElements, outgoing.upperBound)])
+                try self.send(UnsafeRawBufferPointer(slice), step: step, chunk: sent, on: sender)
+                sent += 1
+            }
+            try sendNext()
+            for chunk in 0..<receiveChunks {
+                try sendNext()
+                let start = incoming.lowerBound + chunk * chunkElements
+                let target = UnsafeMutableBufferPointer(
+                    rebasing: buffer[start..<min(start + chunkElements, incoming.upperBound)])
+                try self.receive(
+                    into: target, step: step, chunk: chunk, reducing: schedule.isReducing(step), on: receiver)
+            }
+            while sent < sendChunks { try sendNext() }
+        }
+    }
+
+    // MARK: - Chunks
+
+    private static func chunkCount(_ elements: Int, _ chunkElements: Int) -> Int {
+        (elements + chunkElements - 1) / chunkElements
+    }
+
+    private func send(_ payload: UnsafeRawBufferPointer, step: Int, chunk: Int, on socket: ZMQSocket)
+        throws(AllReduceError)
+    {
+        let header = ChunkHeader(
+            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(step), chunk: UInt32(chunk),
+            payloadBytes: UInt32(payload.count), checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
+        let sent: Bool
+        do {
+            sent = try socket.send(header: header.encoded, payload: payload)
+        } catch {
+            throw .transport(error)
+        }
+        guard sent else { throw self.timeout(peer: (self.rank + 1) % self.worldSize) }
+    }
+
+    private func receive<Element: AdditiveArithmetic & BitwiseCopyable>(
+        into target: UnsafeMutableBufferPointer<Element>, step: Int, chunk: Int, reducing: Bool, on socket: ZMQSocket
+    ) throws(AllReduceError) {
+        let expected = ChunkHeader(
+            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(step), chunk: UInt32(chunk),
+            payloadBytes: UInt32(target.count * MemoryLayout<Element>.stride), checksum: 0)
+        let received: Void?
+        do {
+            received = try socket.receiveRaw { (header, payload) throws(AllReduceError) in
+                try self.validate(header, payload, expected: expected)
+                guard let base = target.baseAddress, let source = payload.baseAddress else { return }
+                if reducing {
+                    Self.add(source, into: base, count: target.count)
+                } else {
+                    UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: payload.count)
+                }
+            }
+        } catch let error as AllReduceError {
+            throw error
+        } catch let error as ZMQError {
+            throw .transport(error)
+        } catch {
+            throw .unexpectedChunk(rank: self.rank, detail: "\(error)")
+        }
+        guard received != nil else { throw self.timeout(peer: (self.rank + self.worldSize - 1) % self.worldSize) }
+    }
+
+    /// `target[i] += source[i]`; the source may be unaligned (it is a ZeroMQ frame).
+    private static func add<Element: AdditiveArithmetic & BitwiseCopyable>(
+        _ source: UnsafeRawPointer, into target: UnsafeMutablePointer<Element>, count: Int
+    ) {
+        let stride = MemoryLayout<Element>.stride
+        for index in 0..<count {
+            target[index] += source.loadUnaligned(fromByteOffset: index * stride, as: Element.self)
+        }
+    }
+
+    private func validate(
+        _ header: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer, expected: ChunkHeader
+    ) throws(AllReduceError) {
+        guard let actual = ChunkHeader(header) else {
+            throw .unexpectedChunk(rank: self.rank, detail: "header of \(header.count) bytes without the magic")
+        }
+        var comparable = actual
+        comparable.checksum = 0
+        guard comparable == expected, payload.count == Int(actual.payloadBytes) else {
+            throw .unexpectedChunk(rank: self.rank, detail: "got \(actual), expected \(expected)")
+        }
+        if self.settings.checksums && CRC32C.checksum(payload) != actual.checksum {
+            throw .checksumMismatch(rank: self.rank, step: actual.sequence, chunk: actual.chunk)
+        }
+    }
+
+    private func timeout(peer: Int) -> AllReduceError {
+        .peerTimeout(rank: self.rank, peer: peer, milliseconds: self.settings.timeoutMilliseconds)
+    }
+}

@@ -1,0 +1,29 @@
+/// How a ring all-reduce group talks: timeouts, chunking, integrity checks and limits.
+public struct AllReduceSettings: Sendable, Equatable {
+    /// How long a rank waits for its left neighbour's next chunk (or for room to send) before it gives up with
+    /// `AllReduceError.peerTimeout`. Use the cluster's heartbeat timeout.
+    public var timeout: Duration = .seconds(10)
+    /// The most bytes one chunk frame carries; segments are cut into chunks this size and pipelined.
+    public var chunkBytes: Int = 512 * 1024
+    /// Whether every chunk carries a CRC32C of its payload that the receiver checks.
+    public var checksums = false
+    /// Identifies one run of one group (trial and attempt, say); chunks of any other run are refused.
+    public var runTag: UInt64 = 0
+    /// Messages queued per link before a send blocks (the pipeline keeps at most two chunks in flight).
+    public var highWaterMark: Int32 = 8
+    /// The socket security (CURVE) of the ring links; nil for plain TCP.
+    public var curve: RingCurveSettings?
+
+    /// Default settings (10 s timeout, 512 KiB chunks, no checksums, no CURVE).
+    public init() {}
+
+    /// The `ZMQ_MAXMSGSIZE` of ring sockets: one chunk frame (headers are smaller).
+    public var maxMessageBytes: Int64 { Int64(max(self.chunkBytes, ChunkHeader.byteCount)) }
+
+    /// The timeout in whole milliseconds, for socket options.
+    var timeoutMilliseconds: Int32 {
+        let (seconds, attoseconds) = self.timeout.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: max(1, milliseconds))
+    }
+}

@@ -1,0 +1,53 @@
+/// The fixed 36-byte little-endian header in front of every ring chunk's raw payload.
+///
+/// Layout (byte offsets): magic `MXAR` 0–3, run tag 4–11, collective sequence number 12–19, ring step 20–21
+/// (reduce-scatter steps `0..<N-1`, then all-gather steps `N-1..<2N-2`), reserved 22–23, chunk index 24–27,
+/// payload bytes 28–31, CRC32C of the payload 32–35 (0 when checksums are off).
+struct ChunkHeader: Equatable {
+    static let magic: UInt32 = 0x5241_584D  // "MXAR" read little-endian
+    static let byteCount = 36
+
+    var runTag: UInt64
+    var sequence: UInt64
+    var ringStep: UInt16
+    var chunk: UInt32
+    var payloadBytes: UInt32
+    var checksum: UInt32
+
+    /// The header's bytes.
+    var encoded: [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Self.byteCount)
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: Self.magic.littleEndian, toByteOffset: 0, as: UInt32.self)
+            raw.storeBytes(of: self.runTag.littleEndian, toByteOffset: 4, as: UInt64.self)
+            raw.storeBytes(of: self.sequence.littleEndian, toByteOffset: 12, as: UInt64.self)
+            raw.storeBytes(of: self.ringStep.littleEndian, toByteOffset: 20, as: UInt16.self)
+            raw.storeBytes(of: self.chunk.littleEndian, toByteOffset: 24, as: UInt32.self)
+            raw.storeBytes(of: self.payloadBytes.littleEndian, toByteOffset: 28, as: UInt32.self)
+            raw.storeBytes(of: self.checksum.littleEndian, toByteOffset: 32, as: UInt32.self)
+        }
+        return bytes
+    }
+
+    /// Parses a received header; nil when it is not one (wrong size or magic).
+    init?(_ raw: UnsafeRawBufferPointer) {
+        guard raw.count == Self.byteCount,
+            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) == Self.magic
+        else { return nil }
+        self.runTag = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt64.self))
+        self.sequence = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+        self.ringStep = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 20, as: UInt16.self))
+        self.chunk = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt32.self))
+        self.payloadBytes = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 28, as: UInt32.self))
+        self.checksum = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 32, as: UInt32.self))
+    }
+
+    init(runTag: UInt64, sequence: UInt64, ringStep: UInt16, chunk: UInt32, payloadBytes: UInt32, checksum: UInt32) {
+        self.runTag = runTag
+        self.sequence = sequence
+        self.ringStep = ringStep
+        self.chunk = chunk
+        self.payloadBytes = payloadBytes
+        self.checksum = checksum
+    }
+}

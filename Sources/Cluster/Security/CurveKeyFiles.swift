@@ -1,0 +1,71 @@
+import Foundation
+import ZeroMQ
+
+/// Why key files could not be written or read.
+public enum CurveKeyFileError: Error, Equatable, CustomStringConvertible {
+    case exists(String)
+    case unreadable(String)
+    case malformed(path: String, line: Int)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .exists(let path): "\(path) exists; refusing to overwrite a key"
+        case .unreadable(let path): "cannot read key file \(path)"
+        case .malformed(let path, let line): "\(path):\(line): not a 40-character Z85 CURVE key"
+        case .io(let reason): "key file I/O failed: \(reason)"
+        }
+    }
+}
+
+/// Key pairs on disk: `<name>.public` and `<name>.secret`, each one Z85 line, both created with mode 0600.
+/// Allow-lists are text files with one Z85 public key per line, optionally followed by a space and a note;
+/// lines that are blank or start with `# ` are comments.
+public enum CurveKeyFiles {
+    /// Writes `keys` as `directory/name.public` and `directory/name.secret` (the directory is created).
+    /// - Returns: the two paths.
+    /// - Throws: `CurveKeyFileError.exists` rather than overwrite a key, `.io` otherwise.
+    @discardableResult
+    public static func write(_ keys: CurveKeyPair, directory: String, name: String) throws(CurveKeyFileError)
+        -> (publicPath: String, secretPath: String)
+    {
+        let manager = FileManager.default
+        let paths = (publicPath: "\(directory)/\(name).public", secretPath: "\(directory)/\(name).secret")
+        do {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .io("create \(directory): \(error)")
+        }
+        for (path, key) in [(paths.publicPath, keys.publicKey), (paths.secretPath, keys.secretKey)] {
+            guard !manager.fileExists(atPath: path) else { throw .exists(path) }
+            let created = manager.createFile(
+                atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            guard created else { throw .io("create \(path)") }
+        }
+        return paths
+    }
+
+    /// Reads the key pair `directory/name.{public,secret}`.
+    public static func read(directory: String, name: String) throws(CurveKeyFileError) -> CurveKeyPair {
+        let publicKey = try self.keys(in: "\(directory)/\(name).public").first
+        let secretKey = try self.keys(in: "\(directory)/\(name).secret").first
+        guard let publicKey, let secretKey, let pair = try? CurveKeyPair(publicKey: publicKey, secretKey: secretKey)
+        else { throw .malformed(path: "\(directory)/\(name)", line: 1) }
+        return pair
+    }
+
+    /// Reads a public key file or an allow-list: every non-empty, non-comment line must be a Z85 key.
+    public static func keys(in path: String) throws(CurveKeyFileError) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
+        var keys: [String] = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            // Z85 keys may contain `#` but never a space, so only `#` alone or `# …` starts a comment.
+            if line.isEmpty || line == "#" || line.hasPrefix("# ") { continue }
+            let key = String(line.prefix { !$0.isWhitespace })
+            guard ZMQCurve.decode(key) != nil else { throw .malformed(path: path, line: index + 1) }
+            keys.append(key)
+        }
+        return keys
+    }
+}

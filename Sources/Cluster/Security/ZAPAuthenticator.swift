@@ -1,0 +1,101 @@
+import Foundation
+import Synchronization
+import ZeroMQ
+
+/// A ZAP handler (RFC 27): a thread serving `inproc://zeromq.zap.01` in one context that admits a CURVE client
+/// only if its public key is on the allow-list. Every CURVE server socket of that context asks it during the
+/// handshake, so a worker with an unknown key never gets a connection (and so can never register).
+///
+/// Start it before the server sockets bind; `stop()` (or the context shutting down) ends the thread.
+public final class ZAPAuthenticator: Sendable {
+    private let allowed: Mutex<Set<String>>
+    private let running = Atomic<Bool>(true)
+    private let finished = DispatchSemaphore(value: 0)
+    private let refusals = Atomic<Int>(0)
+
+    /// Binds the ZAP endpoint in `context` and starts serving on a new thread.
+    /// - Parameter allowList: Z85 public keys of the clients to admit.
+    /// - Throws: `ZMQError` if the endpoint cannot be bound (another handler already runs in this context).
+    public init(context: ZMQContext, allowList: Set<String>) throws(ZMQError) {
+        self.allowed = Mutex(allowList)
+        let ready = DispatchSemaphore(value: 0)
+        let failure = BindFailure()
+        let thread = Thread { [self] in
+            do throws(ZMQError) {
+                let socket = try ZMQSocket(context: context, type: .router)
+                try socket.setReceiveTimeout(milliseconds: 50)
+                try socket.bind("inproc://zeromq.zap.01")
+                ready.signal()
+                self.serve(socket)
+            } catch {
+                failure.error.withLock { $0 = error }
+                ready.signal()
+            }
+            self.finished.signal()
+        }
+        thread.name = "mixrec.zap"
+        thread.start()
+        ready.wait()
+        if let error = failure.error.withLock({ $0 }) { throw error }
+    }
+
+    /// Replaces the allow-list (new handshakes see it at once; established connections stay).
+    public func updateAllowList(_ keys: Set<String>) {
+        self.allowed.withLock { $0 = keys }
+    }
+
+    /// Handshakes refused so far.
+    public var refusedCount: Int { self.refusals.load(ordering: .relaxed) }
+
+    /// Stops the thread and waits for it to close its socket.
+    public func stop() {
+        guard self.running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        self.finished.wait()
+    }
+
+    // MARK: - Serving
+
+    /// Request: `[peer][empty][version][request id][domain][address][identity][mechanism][credentials…]`.
+    /// Reply: `[peer][empty][version][request id][status code][status text][user id][metadata]`.
+    private func serve(_ socket: ZMQSocket) {
+        while self.running.load(ordering: .acquiring) {
+            let request: [[UInt8]]?
+            do {
+                request = try socket.receive(maxFrames: 16)
+            } catch {
+                if error.isContextTerminated { return }
+                continue
+            }
+            guard let request, request.count >= 8 else { continue }
+            let (code, text, user) = self.decide(mechanism: request[7], credentials: request.dropFirst(8).first)
+            let reply: [[UInt8]] = [
+                request[0], request[1], request[2], request[3], Array(code.utf8), Array(text.utf8), Array(user.utf8),
+                [],
+            ]
+            do {
+                try socket.send(reply)
+            } catch {
+                if error.isContextTerminated { return }
+            }
+        }
+    }
+
+    private func decide(mechanism: [UInt8], credentials: [UInt8]?) -> (String, String, String) {
+        guard String(decoding: mechanism, as: UTF8.self) == "CURVE", let credentials,
+            let key = credentials.withUnsafeBytes({ ZMQCurve.encode($0) })
+        else {
+            self.refusals.add(1, ordering: .relaxed)
+            return ("400", "CURVE required", "")
+        }
+        guard self.allowed.withLock({ $0.contains(key) }) else {
+            self.refusals.add(1, ordering: .relaxed)
+            return ("400", "public key not on the allow-list", "")
+        }
+        return ("200", "OK", key)
+    }
+}
+
+/// Carries a bind failure from the handler thread to the initialiser.
+private final class BindFailure: Sendable {
+    let error = Mutex<ZMQError?>(nil)
+}

@@ -1,0 +1,81 @@
+import Cluster
+import Foundation
+import MixRec
+import RecData
+import Synchronization
+import Tensor
+import ZeroMQ
+
+/// Training throughput of MixRec's collaborative model: one rank on one core against a data-parallel group of
+/// two ranks (threads of this process, one BLAS thread each, ring all-reduce over tcp loopback).
+enum ClusterTrainingBench {
+    static let width = 64
+    static let maximumLength = 50
+    static let batch = 64
+
+    /// Users trained per second by a group of `worldSize` ranks (global batch `batch`, `steps` steps after one
+    /// warm-up step).
+    static func usersPerSecond(worldSize: Int, steps: Int) throws -> Double {
+        BLASRuntime.setThreads(1)
+        var data = SyntheticDatasetConfig()
+        data.userCount = 2000
+        data.itemCount = 1000
+        data.historyLengths = 20...60
+        let dataset = SyntheticDataset.sequential(data)
+        let split = LeaveOneOutSplit(dataset)
+        let context = try ZMQContext()
+        let base = ClusterBench.freePort()
+        let endpoints = (0..<worldSize).map { "tcp://127.0.0.1:\(base + $0)" }
+        let slowest = Mutex<Double>(0)
+        let done = DispatchGroup()
+        for rank in 0..<worldSize {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context)
+                    let seconds = try Self.train(split: split, itemCount: dataset.itemCount, group: group, steps: steps)
+                    slowest.withLock { $0 = max($0, seconds) }
+                } catch {
+                    print("rank \(rank): \(error)")
+                }
+            }.start()
+        }
+        done.wait()
+        return Double(steps * Self.batch) / slowest.withLock { $0 }
+    }
+
+    /// Seconds for `steps` data-parallel steps of this rank (the first, warm-up step not counted).
+    private static func train(split: LeaveOneOutSplit, itemCount: Int, group: AllReduceGroup, steps: Int) throws
+        -> Double
+    {
+        var configuration = CollaborativeConfig()
+        configuration.width = Self.width
+        configuration.dropout = 0
+        var generator = RandomGenerator(seed: 1)
+        let model = CollaborativeModel(
+            configuration: configuration, itemCount: itemCount, maximumLength: Self.maximumLength,
+            generator: &generator)
+        let optimizer = AdamW(parameters: model.parameters.tensors)
+        let gradients = DataParallelGradients(group: group, parameters: model.parameters.tensors)
+        let shard = DataParallelShard(rank: group.rank, worldSize: group.worldSize)
+        let users = split.trainableUsers
+        var start = ContinuousClock.now
+        for step in 0...steps {
+            if step == 1 { start = ContinuousClock.now }
+            let global = (0..<Self.batch).map { users[(step * Self.batch + $0) % users.count] }
+            let windows = shard.part(of: global).map { split.trainingWindow(user: $0, maxLength: Self.maximumLength) }
+            let targets = windows.flatMap { window in
+                [Int](repeating: -100, count: Self.maximumLength - window.targets.count) + window.targets.map(Int.init)
+            }
+            let states = model.states(windows.map { $0.inputs.map(Int.init) }, dropout: 0, generator: &generator)
+            let logits = model.scores(states.reshaped([windows.count * Self.maximumLength, Self.width]))
+            Tensor.crossEntropy(logits: logits, targets: targets, reduction: .sum).backward()
+            try gradients.averageSummedGradients(localCount: targets.filter { $0 >= 0 }.count)
+            optimizer.update()
+            optimizer.zeroGradients()
+        }
+        let elapsed = (ContinuousClock.now - start).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+    }
+}

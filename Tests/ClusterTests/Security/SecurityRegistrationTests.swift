@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import ZeroMQ
+
+@testable import Cluster
+
+@Suite("CURVE registration", .enabled(if: ZMQCurve.isAvailable, "libzmq was built without CURVE"))
+struct SecurityRegistrationTests {
+    /// Starts a CURVE worker shell on its own thread; signalled when it exits.
+    private func startWorker(
+        _ id: String, keys: CurveKeyPair, serverKey: String, context: ZMQContext, endpoint: String, stop: StopSignal
+    ) -> DispatchSemaphore {
+        let exited = DispatchSemaphore(value: 0)
+        Thread {
+            var settings = WorkerSettings(coordinatorEndpoint: endpoint, workerID: id)
+            settings.heartbeatInterval = .milliseconds(50)
+            settings.curve = CurveClientSettings(keys: keys, serverPublicKey: serverKey)
+            if let worker = try? WorkerService(context: context, settings: settings, runner: FakeRunner()) {
+                try? worker.run(until: stop)
+            }
+            exited.signal()
+        }.start()
+        return exited
+    }
+
+    @Test("a search over CURVE runs only on allow-listed workers; one with an unknown key never registers")
+    func unknownWorkerCannotRegister() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        let (server, trusted, stranger) = (
+            try CurveKeyPair.generate(), try CurveKeyPair.generate(), try CurveKeyPair.generate()
+        )
+        let authenticator = try ZAPAuthenticator(context: context, allowList: [trusted.publicKey])
+        defer { authenticator.stop() }
+        var settings = CoordinatorSettings(budget: 3)
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        settings.tickInterval = .milliseconds(20)
+        settings.membership.heartbeatInterval = .milliseconds(50)
+        settings.curve = CurveServerSettings(keys: server)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        let stop = StopSignal()
+        let intruder = self.startWorker(
+            "intruder", keys: stranger, serverKey: server.publicKey, context: context,
+            endpoint: coordinator.endpoint, stop: stop)
+        Thread.sleep(forTimeInterval: 0.3)  // the intruder gets a head start and still cannot join
+        let worker = self.startWorker(
+            "trusted", keys: trusted, serverKey: server.publicKey, context: context,
+            endpoint: coordinator.endpoint, stop: stop)
+        let finished = coordinator.finish(timeout: 60)
+        _ = worker.wait(timeout: .now() + 10)
+        stop.stop()
+        _ = intruder.wait(timeout: .now() + 10)
+        #expect(finished)
+        let trials = try store.trials()
+        #expect(trials.count == 3 && trials.allSatisfy { $0.state == .complete })
+        #expect(Set(trials.flatMap(\.workers)) == ["trusted"])
+        #expect(try store.workers().map(\.id) == ["trusted"])
+        #expect(authenticator.refusedCount >= 1)
+    }
+}
