@@ -111,6 +111,22 @@ struct ClusterBench: ParsableCommand {
 
     /// Seconds for a ring of `worldSize` threads to sum `count` floats (the slowest rank, after a warm-up sum).
     static func ring(worldSize: Int, count: Int, settings: AllReduceSettings) throws -> Double {
+        try Self.slowestRank(worldSize: worldSize) { rank, endpoints, context in
+            let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context, settings: settings)
+            var values = [Float](repeating: Float(rank), count: count)
+            try group.sum(&values)  // warm-up: connections, page faults
+            let start = ContinuousClock.now
+            try group.sum(&values)
+            let elapsed = (ContinuousClock.now - start).components
+            return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+        }
+    }
+
+    /// Runs `body` on one thread per rank (ranks on loopback endpoints at a fresh port range) and returns the
+    /// slowest rank's seconds; a rank that throws prints its error and counts as 0.
+    static func slowestRank(
+        worldSize: Int, _ body: @escaping @Sendable (_ rank: Int, _ endpoints: [String], ZMQContext) throws -> Double
+    ) throws -> Double {
         let context = try ZMQContext()
         let base = Self.freePort()
         let endpoints = (0..<worldSize).map { "tcp://127.0.0.1:\(base + $0)" }
@@ -121,14 +137,7 @@ struct ClusterBench: ParsableCommand {
             Thread {
                 defer { done.leave() }
                 do {
-                    let group = try AllReduceGroup(
-                        rank: rank, endpoints: endpoints, context: context, settings: settings)
-                    var values = [Float](repeating: Float(rank), count: count)
-                    try group.sum(&values)  // warm-up: connections, page faults
-                    let start = ContinuousClock.now
-                    try group.sum(&values)
-                    let elapsed = (ContinuousClock.now - start).components
-                    let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+                    let seconds = try body(rank, endpoints, context)
                     slowest.withLock { $0 = max($0, seconds) }
                 } catch {
                     print("rank \(rank): \(error)")

@@ -2,9 +2,7 @@ import Cluster
 import Foundation
 import MixRec
 import RecData
-import Synchronization
 import Tensor
-import ZeroMQ
 
 /// Training throughput of MixRec's collaborative model: one rank on one core against a data-parallel group of
 /// two ranks (threads of this process, one BLAS thread each, ring all-reduce over tcp loopback).
@@ -23,26 +21,11 @@ enum ClusterTrainingBench {
         data.historyLengths = 20...60
         let dataset = SyntheticDataset.sequential(data)
         let split = LeaveOneOutSplit(dataset)
-        let context = try ZMQContext()
-        let base = ClusterBench.freePort()
-        let endpoints = (0..<worldSize).map { "tcp://127.0.0.1:\(base + $0)" }
-        let slowest = Mutex<Double>(0)
-        let done = DispatchGroup()
-        for rank in 0..<worldSize {
-            done.enter()
-            Thread {
-                defer { done.leave() }
-                do {
-                    let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context)
-                    let seconds = try Self.train(split: split, itemCount: dataset.itemCount, group: group, steps: steps)
-                    slowest.withLock { $0 = max($0, seconds) }
-                } catch {
-                    print("rank \(rank): \(error)")
-                }
-            }.start()
+        let seconds = try ClusterBench.slowestRank(worldSize: worldSize) { rank, endpoints, context in
+            let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context)
+            return try Self.train(split: split, itemCount: dataset.itemCount, group: group, steps: steps)
         }
-        done.wait()
-        return Double(steps * Self.batch) / slowest.withLock { $0 }
+        return Double(steps * Self.batch) / seconds
     }
 
     /// Seconds for `steps` data-parallel steps of this rank (the first, warm-up step not counted).
