@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Search
 
 /// `mixrec-bench dashboard-fixture DIR`: writes a small, plausible study database (complete, pruned, failed,
 /// running and waiting trials with learning curves, workers, checkpoints, events) for the dashboard screenshot.
@@ -60,7 +61,7 @@ struct DashboardFixtureBench: ParsableCommand {
         let experts = [2, 4, 8][Int(random.next() % 3)]
         let learningRate = pow(10, -4 + 2 * random.unit())
         let plan = ["top1", "top2", "dense"][Int(random.next() % 3)]
-        let params = TrialParameters([
+        let params = Configuration([
             "experts": .int(experts), "learning_rate": .double(learningRate), "routing": .string(plan),
         ])
         var trial = Trial(id: TrialID(UInt64(index)), params: params, origin: index <= 2 ? .enqueued : .proposed)

@@ -1,3 +1,5 @@
+import Search
+
 /// The coordinator's whole protocol logic: membership (failure detection) joined with the scheduler.
 ///
 /// Membership events that matter to the schedule are forwarded (`.joined` → `workerAvailable`, `.lost` →
@@ -62,7 +64,7 @@ public struct CoordinatorCore: Sendable {
     }
 
     /// An operator's hand-picked configuration.
-    public mutating func enqueue(_ params: TrialParameters) -> [CoordinatorDirective] {
+    public mutating func enqueue(_ params: Configuration) -> [CoordinatorDirective] {
         self.scheduler.enqueue(params).map { .scheduler($0) }
     }
 

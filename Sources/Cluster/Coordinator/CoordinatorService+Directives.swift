@@ -51,6 +51,8 @@ extension CoordinatorService {
             cancel.reason = reason.wire
             for worker in workers { self.send(.cancel(cancel), to: worker) }
             try self.log("trial.cancelled", trial: trial, "attempt \(attempt) on \(workers): \(reason)")
+        case .trialPruned(let trial, let epoch, let reason):
+            try self.log("trial.pruned", trial: trial, "after epoch \(epoch): \(reason)")
         case .storeCheckpoint(let trial, let attempt, let epoch):
             guard let bytes = self.currentBlob else { return }
             try self.store.storeCheckpoint(trial: trial, attempt: attempt, epoch: epoch, parameters: bytes)
@@ -84,7 +86,8 @@ extension CoordinatorService {
             peer.endpoint = self.core.membership.members[worker]?.info.peerEndpoint ?? ""
             return peer
         }
-        assignment.configJson = plan.params.canonicalJSON()
+        assignment.configJson = plan.params.canonicalJSON
+        assignment.task = self.settings.task.wire
         assignment.maxEpochs = UInt32(self.settings.maxEpochs)
         assignment.seed = self.settings.seed &+ plan.trial.rawValue
         var blobs: [[UInt8]] = []

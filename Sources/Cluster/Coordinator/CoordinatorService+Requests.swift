@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 // MARK: - Operator requests from the study inbox
 
@@ -8,7 +9,7 @@ extension CoordinatorService {
         for (file, request) in self.inbox.pending() {
             switch request {
             case .success(.enqueue(let params)):
-                self.perform(self.core.enqueue(params))
+                self.enqueue(params)
             case .success(.cancel(let trial, let reason)):
                 self.perform(self.core.cancel(TrialID(trial), reason: reason))
             case .success(.stop):
@@ -18,6 +19,21 @@ extension CoordinatorService {
                 self.logger.warning("ignored an inbox file", metadata: ["error": "\(error)"])
             }
             self.inbox.remove(file)
+        }
+    }
+
+    /// Queues a hand-picked configuration that fits the search space; logs and drops one that does not.
+    private func enqueue(_ params: Configuration) {
+        do {
+            self.perform(self.core.enqueue(try self.proposer.validate(params)))
+        } catch {
+            self.logger.warning("refused an enqueued configuration", metadata: ["error": "\(error)"])
+            do {
+                try self.store.log(
+                    StudyEvent(at: Date(), kind: "enqueue.refused", message: "\(params): \(error)"))
+            } catch {
+                self.logger.error("could not record the refusal", metadata: ["error": "\(error)"])
+            }
         }
     }
 

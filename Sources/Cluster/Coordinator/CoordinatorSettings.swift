@@ -1,3 +1,5 @@
+import Search
+
 /// Everything a coordinator process needs besides its study store, proposer and pruner.
 public struct CoordinatorSettings: Sendable {
     /// The ROUTER endpoint; loopback unless told otherwise.
@@ -11,6 +13,8 @@ public struct CoordinatorSettings: Sendable {
     public var seed: UInt64 = 0
     /// Epochs every trial trains for.
     public var maxEpochs = 1
+    /// What trials train (sent with every assignment).
+    public var task = TrialTask.synthetic(.branin)
     public var membership = MembershipSettings()
     public var scheduler: SchedulerSettings
     public var limits = WireLimits()

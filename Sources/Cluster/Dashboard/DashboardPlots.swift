@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// The server-side SVG plots. Every trial drawn is one element with `class="mark"` and `data-trial="ID"`.
 enum DashboardPlots {
@@ -76,15 +77,15 @@ enum DashboardPlots {
         return names.map { name in
             let categories = Set(
                 scored.compactMap { trial, _ -> String? in
-                    guard let value = trial.params.values[name], Self.numeric(value) == nil else { return nil }
+                    guard let value = trial.params.values[name], value.number == nil else { return nil }
                     return HTMLText.parameter(value)
                 }
             ).sorted()
-            let numbers = scored.compactMap { trial, _ in trial.params.values[name].flatMap(Self.numeric) }
+            let numbers = scored.compactMap { trial, _ in trial.params.values[name].flatMap(\.number) }
             let logScale =
                 categories.isEmpty && (numbers.min() ?? 0) > 0 && (numbers.max() ?? 0) >= 20 * (numbers.min() ?? 0)
             let position = { (value: ParameterValue) -> Double? in
-                if let number = Self.numeric(value) { return logScale ? log10(number) : number }
+                if let number = value.number { return logScale ? log10(number) : number }
                 return categories.firstIndex(of: HTMLText.parameter(value)).map(Double.init)
             }
             let points = scored.compactMap { trial, objective in
@@ -134,14 +135,5 @@ enum DashboardPlots {
         let (a, b) = (stops[index], stops[index + 1])
         let mix = { (p: Double, q: Double) in Int((p + (q - p) * f).rounded()) }
         return String(format: "#%02x%02x%02x", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
-    }
-
-    private static func numeric(_ value: ParameterValue) -> Double? {
-        switch value {
-        case .int(let value): Double(value)
-        case .double(let value): value
-        case .bool(let value): value ? 1 : 0
-        case .string: nil
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// Escaping and number formatting shared by the HTML pages and SVG plots.
 enum HTMLText {
@@ -31,12 +32,11 @@ enum HTMLText {
         case .int(let value): "\(value)"
         case .double(let value): String(format: "%.4g", value)
         case .string(let value): value
-        case .bool(let value): "\(value)"
         }
     }
 
     /// `key=value` pairs in key order, escaped.
-    static func parameters(_ params: TrialParameters) -> String {
+    static func parameters(_ params: Configuration) -> String {
         params.values.sorted { $0.key < $1.key }.map { escape("\($0.key)=\(parameter($0.value))") }
             .joined(separator: " ")
     }

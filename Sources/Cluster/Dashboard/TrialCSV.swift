@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// Trials as CSV (RFC 4180): id, state, attempt, epoch, seconds, workers, then one column per parameter
 /// (`param:NAME`) and per final or newest metric (`metric:NAME`), names in sorted order.

@@ -1,3 +1,5 @@
+import Search
+
 /// Why a group must stop training a trial.
 public enum CancellationReason: String, Hashable, Sendable {
     /// The pruner stopped the trial.
@@ -15,7 +17,7 @@ public struct AssignmentPlan: Hashable, Sendable {
     public var group: GroupID
     /// The group's members in rank order; each gets a `TrialAssignment` with its rank.
     public var members: [WorkerID]
-    public var params: TrialParameters
+    public var params: Configuration
     /// Resume from the newest stored checkpoint at or before this epoch (nil: start from scratch). The shell
     /// verifies checksums and falls back to an earlier checkpoint if this one is corrupt.
     public var resumeEpoch: Int?
@@ -27,6 +29,8 @@ public enum SchedulerDirective: Equatable, Sendable {
     case assign(AssignmentPlan)
     /// Tell `workers` to stop `trial`'s run `attempt`.
     case cancel(workers: [WorkerID], trial: TrialID, attempt: Int, reason: CancellationReason)
+    /// The pruner stopped a trial after `epoch` (its workers are cancelled by a `.cancel` beside it).
+    case trialPruned(TrialID, epoch: Int, reason: String)
     /// Store the checkpoint that came with the upload (its bytes are in the message, not here).
     case storeCheckpoint(TrialID, attempt: Int, epoch: Int)
     /// Persist this trial (state, attempt, metrics, workers changed).

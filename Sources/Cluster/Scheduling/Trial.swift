@@ -1,3 +1,5 @@
+import Search
+
 /// Where a trial's configuration came from.
 public enum TrialOrigin: String, Sendable, Codable {
     /// Added by an operator (`mixrec enqueue`); runs before any proposal.
@@ -9,7 +11,7 @@ public enum TrialOrigin: String, Sendable, Codable {
 /// Everything the scheduler knows about one trial; the study store persists it as it is.
 public struct Trial: Hashable, Sendable {
     public let id: TrialID
-    public var params: TrialParameters
+    public var params: Configuration
     public var origin: TrialOrigin
     public var state: TrialState
     /// Runs started so far (0 until first assigned); every run has its own attempt number on the wire.
@@ -32,7 +34,7 @@ public struct Trial: Hashable, Sendable {
     public var seconds: Double
 
     /// A new WAITING trial.
-    public init(id: TrialID, params: TrialParameters, origin: TrialOrigin) {
+    public init(id: TrialID, params: Configuration, origin: TrialOrigin) {
         self.id = id
         self.params = params
         self.origin = origin

@@ -1,3 +1,5 @@
+import Search
+
 // MARK: - Forming groups and starting trials
 
 extension TrialScheduler {
@@ -45,7 +47,7 @@ extension TrialScheduler {
                 objective: trial.finalMetrics?[self.settings.objectiveMetric] ?? last, curve: curve)
         }
         let pending = ordered.filter { !$0.state.isTerminal }.map(\.params)
-        let proposals: [TrialParameters]
+        let proposals: [Configuration]
         do {
             proposals = try proposer.propose(count: count, observations: observations, pending: pending)
         } catch {

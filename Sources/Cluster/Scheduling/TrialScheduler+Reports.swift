@@ -1,3 +1,5 @@
+import Search
+
 // MARK: - Reports from running groups
 
 extension TrialScheduler {
@@ -15,23 +17,29 @@ extension TrialScheduler {
         trial.intermediate[epoch] = metrics
         trial.seconds = seconds
         self.trials[id] = trial
-        let curves = self.trials.values.reduce(into: [TrialID: [Int: Double]]()) { curves, other in
-            let curve = other.curve(of: self.settings.objectiveMetric)
-            if !curve.isEmpty { curves[other.id] = curve }
-        }
-        guard metrics[self.settings.objectiveMetric] != nil,
-            pruner.shouldPrune(trial: id, epoch: epoch, curves: curves)
-        else {
-            return [.trialChanged(trial)]
-        }
+        guard metrics[self.settings.objectiveMetric] != nil else { return [.trialChanged(trial)] }
+        let decision = pruner.decide(trial: id, epoch: epoch, progress: self.progress())
+        guard decision.shouldPrune else { return [.trialChanged(trial)] }
         trial.state = .pruned
         trial.finalMetrics = metrics
         trial.group = nil
         self.trials[id] = trial
         self.groups[run.group.id]?.trial = nil
         return [
-            .cancel(workers: run.group.members, trial: id, attempt: attempt, reason: .pruned), .trialChanged(trial),
+            .cancel(workers: run.group.members, trial: id, attempt: attempt, reason: .pruned),
+            .trialPruned(id, epoch: epoch, reason: decision.reason), .trialChanged(trial),
         ]
+    }
+
+    /// Every trial's objective curve in id order, as the pruner reads them; COMPLETE and PRUNED ones are finished.
+    func progress() -> [TrialProgress] {
+        self.trials.values.sorted { $0.id < $1.id }.compactMap { trial in
+            let curve = trial.curve(of: self.settings.objectiveMetric)
+            guard !curve.isEmpty else { return nil }
+            return TrialProgress(
+                id: Int(clamping: trial.id.rawValue), values: curve,
+                isFinished: trial.state == .complete || trial.state == .pruned)
+        }
     }
 
     /// Rank 0 uploaded the parameters after `epoch` epochs; a later re-queue resumes from them.

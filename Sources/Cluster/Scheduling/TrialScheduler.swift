@@ -1,3 +1,5 @@
+import Search
+
 /// The coordinator's scheduler as a pure state machine: trials, worker groups, budget, retries and pruning.
 ///
 /// Events (a worker became available or was lost, a report arrived, an operator enqueued or cancelled) update
@@ -76,7 +78,7 @@ public struct TrialScheduler: Sendable {
 
     /// Adds a hand-picked configuration; it starts before every proposed trial that has not started yet.
     /// The study's budget is not raised: an enqueued trial is one of the budget's trials.
-    public mutating func enqueue(_ params: TrialParameters) -> [SchedulerDirective] {
+    public mutating func enqueue(_ params: Configuration) -> [SchedulerDirective] {
         let trial = Trial(id: TrialID(self.nextTrialID), params: params, origin: .enqueued)
         self.nextTrialID += 1
         self.trials[trial.id] = trial

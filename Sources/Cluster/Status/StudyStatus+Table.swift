@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 // MARK: - The readable table of `mixrec status`
 
@@ -31,13 +32,12 @@ extension StudyStatus {
     }
 
     /// `x=3.14 y=2.27`, in name order, numbers to 3 significant digits.
-    static func short(_ params: TrialParameters) -> String {
+    static func short(_ params: Configuration) -> String {
         params.values.sorted { $0.key < $1.key }.map { key, value in
             switch value {
             case .int(let number): "\(key)=\(number)"
             case .double(let number): "\(key)=\(Self.number(number))"
             case .string(let text): "\(key)=\(text)"
-            case .bool(let flag): "\(key)=\(flag)"
             }
         }.joined(separator: " ")
     }

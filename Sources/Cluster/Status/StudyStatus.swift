@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// What `mixrec status --json` prints: one object, stable for scripts.
 ///
@@ -26,7 +27,7 @@ public struct StudyStatus: Codable, Equatable, Sendable {
         public var id: UInt64
         public var state: TrialState
         public var attempt: Int
-        public var params: TrialParameters
+        public var params: Configuration
         public var metrics: Metrics
         public var epoch: Int
         public var bestValidation: Double?
@@ -36,7 +37,7 @@ public struct StudyStatus: Codable, Equatable, Sendable {
 
     public struct Best: Codable, Equatable, Sendable {
         public var id: UInt64
-        public var params: TrialParameters
+        public var params: Configuration
         public var metrics: Metrics
     }
 

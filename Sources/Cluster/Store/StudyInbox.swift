@@ -1,9 +1,10 @@
 import Foundation
+import Search
 
 /// An operator's request to a running (or next) coordinator of a study.
 public enum StudyRequest: Codable, Equatable, Sendable {
     /// Run this hand-picked configuration before any further proposal.
-    case enqueue(TrialParameters)
+    case enqueue(Configuration)
     /// Stop a trial for good.
     case cancel(trial: UInt64, reason: String)
     /// Stop the coordinator cleanly (the study is STOPPED and continues at the next start).

@@ -69,9 +69,25 @@ enum StudySchema {
             try db.create(index: "trialByState", on: "trial", columns: ["state"])
             try db.create(index: "eventByTrial", on: "event", columns: ["trialID"])
         }
+        migrator.registerMigration("v3-telemetry") { db in
+            try db.create(table: "workerThroughput") { table in
+                table.column("workerID", .text).primaryKey()
+                table.column("stepsTotal", .integer).notNull()
+                table.column("stepRate", .double)
+                table.column("allReduceBytes", .integer).notNull()
+                table.column("allReduceSeconds", .double).notNull()
+                table.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "coordinatorCounter") { table in
+                table.column("name", .text).notNull()
+                table.column("label", .text).notNull()
+                table.column("value", .integer).notNull()
+                table.primaryKey(["name", "label"])
+            }
+        }
         return migrator
     }
 
     /// The newest migration; a database that has applied it is current.
-    static let latestMigration = "v2-indexes"
+    static let latestMigration = "v3-telemetry"
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Search
 
 /// How a `Trial` is stored: scalars as columns, collections as JSON text. Intermediate metrics live in
 /// `TrialEpochRow`s, one per epoch.
@@ -20,7 +21,7 @@ struct TrialRow: Codable, FetchableRecord, PersistableRecord {
 
     init(_ trial: Trial) {
         self.id = Int64(trial.id.rawValue)
-        self.paramsJSON = trial.params.canonicalJSON()
+        self.paramsJSON = trial.params.canonicalJSON
         self.origin = trial.origin.rawValue
         self.state = trial.state.rawValue
         self.attempt = trial.attempt
@@ -39,9 +40,9 @@ struct TrialRow: Codable, FetchableRecord, PersistableRecord {
         guard let origin = TrialOrigin(rawValue: self.origin), let state = TrialState(rawValue: self.state) else {
             throw .corruptRow(table: "trial", key: key, message: "unknown origin \(self.origin) or state \(self.state)")
         }
-        let params: TrialParameters
+        let params: Search.Configuration
         do {
-            params = try TrialParameters.parse(json: self.paramsJSON)
+            params = try Search.Configuration(json: self.paramsJSON)
         } catch {
             throw .corruptRow(table: "trial", key: key, message: "paramsJSON: \(error)")
         }

@@ -1,15 +1,10 @@
 import ConfigKit
 import Foundation
+import Search
 
 /// A study as `configs/*.yaml` describes it (see `configs/README.md`, "Study configs"): budget, groups,
-/// heartbeats, retries, pruner, the search space file and the objective.
-public struct StudyConfig: Sendable, Equatable {
-    /// How running trials are stopped early.
-    public enum PrunerKind: String, Sendable, CaseIterable {
-        case none
-        case median
-    }
-
+/// heartbeats, retries, the search file (space, direction, optimizer, pruner) and what trials train.
+public struct StudyConfig: Sendable {
     public var name = "study"
     public var seed: UInt64 = 0
     /// Trials to finish (COMPLETE, PRUNED or FAILED).
@@ -21,24 +16,23 @@ public struct StudyConfig: Sendable, Equatable {
     /// Failed attempts after which a trial is FAILED.
     public var retryCap = 3
     public var membership = MembershipSettings()
-    public var pruner = PrunerKind.none
-    /// Trials that must have reported an epoch before the median rule compares against them.
-    public var prunerWarmupTrials = 3
-    /// Epochs a trial trains before it can be pruned.
-    public var prunerWarmupEpochs = 1
-    /// The search space, read from `search.space` (a path relative to the config file).
-    public var space: SearchSpaceFile
-    /// Which synthetic function trials evaluate.
-    public var objective = SyntheticFunction.branin
-    /// The metric trials report and the optimizer maximizes.
-    public var metric = SyntheticTrialRunner.metric
-    /// Every leaf of the study config and its space file, one `path = value` per line: stored with the study.
+    /// The search space, direction, optimizer and pruner settings, read from `search.space` (a Search file,
+    /// relative to the study config).
+    public var search: SearchConfig
+    /// What trials train: a synthetic function, or MixRec with the training config `objective.config`.
+    public var task: TrialTask
+    /// The validation metric trials report every epoch and the optimizer and pruner read.
+    public var metric: String
+    /// Every leaf of the study config, its search file (under `search.space.`) and, for MixRec, its training
+    /// config (under `objective.config.`), one `path = value` per line: stored with the study.
     public var canonicalText: String
 
-    /// Reads and checks a study config and its space file.
-    /// - Throws: `ConfigError` naming the key for unknown keys and bad values, or a file that cannot be read.
+    /// Reads and checks a study config, its search file and (for MixRec) its training config.
+    /// - Throws: `ConfigError` naming the key for unknown keys and bad values, `SearchError` for a bad search file,
+    ///   or `StudyConfigError` when the parts do not fit together.
     public init(contentsOf path: String) throws {
         let document = try ConfigDocument(contentsOf: path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         let root = document.root
         let study = try root.section("study")
         self.name = try study.string("name", default: self.name)
@@ -47,40 +41,38 @@ public struct StudyConfig: Sendable, Equatable {
         self.epochs = try study.int("epochs", default: self.epochs, min: 1, max: 10_000)
         self.groupSize = try study.int("group_size", default: self.groupSize, min: 1, max: 1024)
         self.retryCap = try study.int("retry_cap", default: self.retryCap, min: 1, max: 100)
-        let heartbeat = try root.section("heartbeat")
-        func milliseconds(_ key: String, _ current: Duration) throws -> Duration {
-            .milliseconds(try heartbeat.int(key, default: Int(current.wholeMilliseconds), min: 10, max: 3_600_000))
-        }
-        self.membership.heartbeatInterval = try milliseconds("interval_ms", self.membership.heartbeatInterval)
-        self.membership.idleSuspectAfter = try milliseconds("idle_suspect_ms", self.membership.idleSuspectAfter)
-        self.membership.idleDeadAfter = try milliseconds("idle_dead_ms", self.membership.idleDeadAfter)
-        self.membership.busySuspectAfter = try milliseconds("busy_suspect_ms", self.membership.busySuspectAfter)
-        self.membership.busyDeadAfter = try milliseconds("busy_dead_ms", self.membership.busyDeadAfter)
-        guard self.membership.isConsistent else {
-            throw ConfigError.invalidValue(
-                key: "heartbeat", value: "\(self.membership)",
-                allowed: "interval < suspect < dead, for idle and busy workers")
-        }
-        let pruner = try root.section("pruner")
-        self.pruner = try pruner.choice("kind", default: PrunerKind.none)
-        self.prunerWarmupTrials = try pruner.int("warmup_trials", default: self.prunerWarmupTrials, min: 1)
-        self.prunerWarmupEpochs = try pruner.int("warmup_epochs", default: self.prunerWarmupEpochs, min: 1)
-        let search = try root.section("search")
-        let spacePath = try search.string("space")
+        self.membership = try Self.membership(try root.section("heartbeat"))
+        let spacePath = Self.resolve(try root.section("search").string("space"), in: folder)
+        self.search = try SearchConfig(contentsOf: spacePath)
         let objective = try root.section("objective")
-        _ = try objective.string("kind", default: "synthetic", allowed: ["synthetic"])
-        self.objective = try objective.choice("function", default: SyntheticFunction.branin)
-        self.metric = try objective.string("metric", default: self.metric, allowed: [SyntheticTrialRunner.metric])
+        let kind = try objective.string("kind", default: "synthetic", allowed: ["synthetic", "mixrec"])
+        var extraLines: [String] = []
+        if kind == "synthetic" {
+            let function = try objective.choice("function", default: SyntheticObjective.branin)
+            self.task = .synthetic(function)
+            self.metric = try objective.string(
+                "metric", default: SyntheticTrialRunner.metric, allowed: [SyntheticTrialRunner.metric])
+            try Self.check(function, against: self.search)
+        } else {
+            let configPath = Self.resolve(try objective.string("config"), in: folder)
+            let training = try ConfigDocument(contentsOf: configPath)
+            self.task = .mixrec(baseConfig: try String(contentsOfFile: configPath, encoding: .utf8))
+            self.metric = try objective.string("metric", default: MixRecTrialConfig.objectiveMetric)
+            guard self.metric.hasPrefix(MixRecTrialConfig.validationPrefix) else {
+                throw ConfigError.invalidValue(
+                    key: "objective.metric", value: self.metric, allowed: "a validation metric such as valid/ndcg@10")
+            }
+            try MixRecTrialConfig.check(self.search, base: training, seed: self.seed)
+            extraLines = training.value.canonicalLines.map { "objective.config.\($0)" }
+        }
         try root.finish()
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let spaceURL = URL(fileURLWithPath: spacePath, relativeTo: folder).standardizedFileURL
-        let spaceDocument = try ConfigDocument(contentsOf: spaceURL.path)
-        self.space = try SearchSpaceFile(spaceDocument.root)
-        try self.objective.check(self.space)
-        // The space's leaves replace the path, so editing the space file (not only renaming it) is a change.
-        let studyLines = document.value.canonicalLines.filter { !$0.hasPrefix("search.space = ") }
-        let spaceLines = spaceDocument.value.canonicalLines.map { "search.space.\($0)" }
-        self.canonicalText = (studyLines + spaceLines).sorted().joined(separator: "\n")
+        // The search file's leaves replace its path, so editing the file (not only renaming it) is a change; the
+        // same holds for the training config.
+        let studyLines = document.value.canonicalLines.filter {
+            !$0.hasPrefix("search.space = ") && !$0.hasPrefix("objective.config = ")
+        }
+        let spaceLines = try ConfigDocument(contentsOf: spacePath).value.canonicalLines.map { "search.space.\($0)" }
+        self.canonicalText = (studyLines + spaceLines + extraLines).sorted().joined(separator: "\n")
     }
 
     /// Coordinator settings for this study, serving on `bindEndpoint`.
@@ -91,12 +83,19 @@ public struct StudyConfig: Sendable, Equatable {
         settings.studyConfigText = self.canonicalText
         settings.seed = self.seed
         settings.maxEpochs = self.epochs
+        settings.task = self.task
         settings.membership = self.membership
         settings.scheduler.maxFailedAttempts = self.retryCap
         settings.scheduler.objectiveMetric = self.metric
         settings.isSafeChange = Self.isSafeChange
         return settings
     }
+
+    /// The Bayesian optimizer over the study's space, seeded by the study.
+    public var proposer: BayesianTrialProposer { BayesianTrialProposer(search: self.search, seed: self.seed) }
+
+    /// The search file's pruner.
+    public var pruner: SearchTrialPruner { SearchTrialPruner(search: self.search) }
 
     /// A larger budget, another group size and any heartbeat timing may change between runs of a study.
     @Sendable public static func isSafeChange(_ change: ConfigChange) -> Bool {
@@ -111,9 +110,66 @@ public struct StudyConfig: Sendable, Equatable {
         }
     }
 
+    // MARK: - Reading a stored study's objective
+
     /// The metric a stored study ranks trials by (its `objective.metric` line), nil if it has none.
     public static func metric(inCanonicalText text: String) -> String? {
-        let prefix = "objective.metric = "
+        self.value(of: "objective.metric", inCanonicalText: text)
+    }
+
+    /// Whether a stored study maximises its metric (its search file's `direction`, `maximize` by default).
+    public static func maximizes(inCanonicalText text: String) -> Bool {
+        self.value(of: "search.space.direction", inCanonicalText: text) != Direction.minimize.rawValue
+    }
+
+    private static func value(of path: String, inCanonicalText text: String) -> String? {
+        let prefix = "\(path) = "
         return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }
+
+    // MARK: - Parts
+
+    private static func membership(_ heartbeat: ConfigSection) throws -> MembershipSettings {
+        var membership = MembershipSettings()
+        func milliseconds(_ key: String, _ current: Duration) throws -> Duration {
+            .milliseconds(try heartbeat.int(key, default: Int(current.wholeMilliseconds), min: 10, max: 3_600_000))
+        }
+        membership.heartbeatInterval = try milliseconds("interval_ms", membership.heartbeatInterval)
+        membership.idleSuspectAfter = try milliseconds("idle_suspect_ms", membership.idleSuspectAfter)
+        membership.idleDeadAfter = try milliseconds("idle_dead_ms", membership.idleDeadAfter)
+        membership.busySuspectAfter = try milliseconds("busy_suspect_ms", membership.busySuspectAfter)
+        membership.busyDeadAfter = try milliseconds("busy_dead_ms", membership.busyDeadAfter)
+        guard membership.isConsistent else {
+            throw ConfigError.invalidValue(
+                key: "heartbeat", value: "\(membership)",
+                allowed: "interval < suspect < dead, for idle and busy workers")
+        }
+        return membership
+    }
+
+    private static func resolve(_ path: String, in folder: URL) -> String {
+        URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL.path
+    }
+
+    /// A synthetic function is minimised and reads its own parameter names: the search file must agree.
+    private static func check(_ function: SyntheticObjective, against search: SearchConfig) throws {
+        guard search.direction == .minimize else {
+            throw StudyConfigError(
+                "objective.function \(function.rawValue) is minimised: the search file needs "
+                    + "direction: minimize")
+        }
+        let missing = function.space.parameters.map(\.name).filter { search.space.parameter(named: $0) == nil }
+        guard missing.isEmpty else {
+            throw StudyConfigError(
+                "objective.function \(function.rawValue) reads parameters the search file lacks: "
+                    + missing.joined(separator: ", "))
+        }
+    }
+}
+
+/// A study config whose parts do not fit together (a search file and an objective that disagree).
+public struct StudyConfigError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
 }

@@ -1,15 +1,16 @@
 import Foundation
+import Search
 import Tensor
 
-/// Trains nothing: each epoch it waits `epochSeconds`, then reports a noisy value converging to the objective's
-/// score at the trial's configuration, and uploads a checkpoint of its small state (epoch, value as Float32).
+/// Trains nothing: each epoch it waits `epochSeconds`, then reports a noisy value converging to the Search test
+/// function's value at the trial's configuration (`TrialTask.synthetic`), and uploads a checkpoint of its small
+/// state (epoch, value as Float32).
 ///
-/// Epoch `e` reports `score - gap · 2^-e + noise · 2^-e · N(0, 1)`, seeded by the trial's seed and the epoch, so
-/// a resumed run reports exactly what an uninterrupted one would have.
+/// The functions are minimised, so epoch `e` reports `value + gap · 2^-e + noise · 2^-e · N(0, 1)`, seeded by the
+/// trial's seed and the epoch: a resumed run reports exactly what an uninterrupted one would have.
 public struct SyntheticTrialRunner: TrialRunner {
     /// The validation metric reported every epoch; `test/score` is reported with the final result.
     public static let metric = "valid/score"
-    public var objective: any TrialObjective
     /// Standard deviation of the noise on the first epoch's value (halving every epoch).
     public var noise: Double
     /// Wall-clock time per epoch (lets kill tests catch a trial mid-run).
@@ -17,15 +18,16 @@ public struct SyntheticTrialRunner: TrialRunner {
     /// Distance of the first epochs from the final value.
     public var gap = 1.0
 
-    public init(objective: any TrialObjective, noise: Double, epochSeconds: Double) {
-        self.objective = objective
+    public init(noise: Double, epochSeconds: Double) {
         self.noise = noise
         self.epochSeconds = epochSeconds
     }
 
     public func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
-        let params = try TrialParameters.parse(json: job.configJSON)
-        let score = try self.objective.score(at: params.numericValues)
+        guard case .synthetic(let function) = job.task else {
+            throw TrialRunError("a synthetic runner cannot train a \(job.task.kind) trial", retryable: false)
+        }
+        let score = try function.evaluate(job.configuration)
         let first = try Self.resumedEpoch(job.resume) + 1
         guard first <= job.maxEpochs else { throw TrialRunError("nothing left to train", retryable: false) }
         var value = score
@@ -33,7 +35,7 @@ public struct SyntheticTrialRunner: TrialRunner {
             if !self.wait(context) { return .cancelled }
             var random = RandomGenerator(seed: job.seed).split(UInt64(epoch))
             let shrink = pow(0.5, Double(epoch))
-            value = score - self.gap * shrink + self.noise * shrink * Double(random.nextNormal())
+            value = score + self.gap * shrink + self.noise * shrink * Double(random.nextNormal())
             context.reportEpoch(epoch, metrics: [Self.metric: value], seconds: self.epochSeconds)
             context.uploadCheckpoint(epoch: epoch, parameters: Self.state(epoch: epoch, value: value))
         }
@@ -69,18 +71,5 @@ public struct SyntheticTrialRunner: TrialRunner {
                 "checkpoint of epoch \(Float(bitPattern: bits)) sent as \(resume.epoch)", retryable: false)
         }
         return resume.epoch
-    }
-}
-
-extension TrialParameters {
-    /// The numeric values as doubles (strings and booleans left out).
-    public var numericValues: [String: Double] {
-        self.values.compactMapValues { value in
-            switch value {
-            case .int(let number): Double(number)
-            case .double(let number): number
-            case .string, .bool: nil
-            }
-        }
     }
 }

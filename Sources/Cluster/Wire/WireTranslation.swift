@@ -1,4 +1,5 @@
 import ClusterProto
+import Search
 
 // MARK: - Protocol messages ↔ domain values
 
@@ -61,5 +62,32 @@ extension WorkerReport {
         default:
             return nil
         }
+    }
+}
+
+extension TrialTask {
+    /// The task a wire message names; nil for an unknown kind or function, or a MixRec task without a config.
+    public init?(wire task: Mixrec_Cluster_V1_TrialTask) {
+        switch task.kind {
+        case "synthetic":
+            guard let function = SyntheticObjective(rawValue: task.function) else { return nil }
+            self = .synthetic(function)
+        case "mixrec":
+            guard !task.baseConfig.isEmpty else { return nil }
+            self = .mixrec(baseConfig: task.baseConfig)
+        default:
+            return nil
+        }
+    }
+
+    /// The wire form.
+    public var wire: Mixrec_Cluster_V1_TrialTask {
+        var task = Mixrec_Cluster_V1_TrialTask()
+        task.kind = self.kind
+        switch self {
+        case .synthetic(let function): task.function = function.rawValue
+        case .mixrec(let baseConfig): task.baseConfig = baseConfig
+        }
+        return task
     }
 }

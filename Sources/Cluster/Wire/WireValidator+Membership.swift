@@ -38,6 +38,7 @@ extension WireValidator {
     func validate(_ heartbeat: Mixrec_Cluster_V1_Heartbeat) throws(WireError) {
         try self.identifier(heartbeat.workerID, "heartbeat.worker_id")
         try self.positive(heartbeat.incarnation, "heartbeat.incarnation")
+        try self.seconds(heartbeat.allreduceSeconds, "heartbeat.allreduce_seconds")
         switch heartbeat.activity {
         case .idle:
             break

@@ -1,5 +1,6 @@
 import ClusterProto
 import Foundation
+import Search
 
 // MARK: - Assignment, progress, checkpoints, results, failures, cancels
 
@@ -28,6 +29,7 @@ extension WireValidator {
             try self.endpoint(peer.endpoint, "assignment.peers[\(index)].endpoint", required: assignment.worldSize > 1)
         }
         try self.configJSON(assignment.configJson)
+        try self.task(assignment.task)
         try self.positive(assignment.maxEpochs, "assignment.max_epochs")
         if assignment.hasResume {
             try self.blob(assignment.resume, "assignment.resume")
@@ -83,7 +85,27 @@ extension WireValidator {
         try self.positive(attempt, "\(message).attempt")
     }
 
-    /// The configuration must be a JSON object within the size limit.
+    /// The task must name a known kind with what that kind needs: a known function, or a training config within
+    /// the size limit.
+    private func task(_ task: Mixrec_Cluster_V1_TrialTask) throws(WireError) {
+        guard TrialTask(wire: task) != nil else {
+            switch task.kind {
+            case "": throw WireError(.missingField, "assignment.task.kind is empty")
+            case "synthetic":
+                throw WireError(.outOfRange, "assignment.task.function '\(task.function)' is not a known function")
+            case "mixrec":
+                throw WireError(.missingField, "assignment.task.base_config is empty")
+            default: throw WireError(.outOfRange, "assignment.task.kind '\(task.kind)' is unknown")
+            }
+        }
+        let bytes = task.baseConfig.utf8.count
+        guard bytes <= self.limits.maxConfigBytes else {
+            throw WireError(
+                .tooLarge, "assignment.task.base_config is \(bytes) bytes, the limit is \(self.limits.maxConfigBytes)")
+        }
+    }
+
+    /// The configuration must be a JSON object of scalars within the size limit.
     private func configJSON(_ json: String) throws(WireError) {
         guard !json.isEmpty else { throw WireError(.missingField, "assignment.config_json is empty") }
         let bytes = Data(json.utf8)
@@ -91,8 +113,8 @@ extension WireValidator {
             throw WireError(
                 .tooLarge, "assignment.config_json is \(bytes.count) bytes, the limit is \(self.limits.maxConfigBytes)")
         }
-        guard (try? JSONSerialization.jsonObject(with: bytes)) is [String: Any] else {
-            throw WireError(.outOfRange, "assignment.config_json is not a JSON object")
+        guard (try? Configuration(json: json)) != nil else {
+            throw WireError(.outOfRange, "assignment.config_json is not a JSON object of numbers and strings")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// One run of a trial as a worker trains it.
 public struct TrialJob: Sendable, Equatable {
@@ -10,8 +11,10 @@ public struct TrialJob: Sendable, Equatable {
     public var worldSize: Int
     /// Peer endpoints by rank (for all-reduce).
     public var peers: [String]
-    /// The trial configuration as canonical JSON.
-    public var configJSON: String
+    /// What the study's trials train.
+    public var task: TrialTask
+    /// The trial's searched (or hand-picked) values.
+    public var configuration: Configuration
     public var maxEpochs: Int
     public var seed: UInt64
     /// Parameters to start from (nil: from scratch).

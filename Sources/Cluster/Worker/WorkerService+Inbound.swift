@@ -1,5 +1,6 @@
 import ClusterProto
 import Foundation
+import Search
 
 // MARK: - Messages from the coordinator, and runs
 
@@ -59,10 +60,17 @@ extension WorkerService {
 
     /// Starts the assigned run now, or after the current one has ended (it is cancelled first).
     private func accept(_ assignment: Mixrec_Cluster_V1_TrialAssignment, parameters: [UInt8]?) {
+        // The validator already checked both; a mismatch would be a validator bug, so log it and drop the run.
+        guard let task = TrialTask(wire: assignment.task),
+            let configuration = try? Configuration(json: assignment.configJson)
+        else {
+            self.logger.error("dropped an assignment the validator should have rejected")
+            return
+        }
         let job = TrialJob(
             trial: TrialID(assignment.trialID), attempt: Int(assignment.attempt), group: GroupID(assignment.groupID),
             rank: Int(assignment.rank), worldSize: Int(assignment.worldSize), peers: assignment.peers.map(\.endpoint),
-            configJSON: assignment.configJson, maxEpochs: Int(assignment.maxEpochs), seed: assignment.seed,
+            task: task, configuration: configuration, maxEpochs: Int(assignment.maxEpochs), seed: assignment.seed,
             resume: assignment.hasResume
                 ? parameters.map { ResumePoint(epoch: Int(assignment.resume.epoch), parameters: $0) } : nil)
         if let current = self.current {

@@ -39,12 +39,12 @@ struct CoordinatorCommand: ParsableCommand {
         let store = try StudyStore(directory: self.study.url)
         let context = try ZMQContext()
         let signals = SignalStop()
-        let dashboard = try self.startDashboard(logger: logger)
+        let dashboard = try self.startDashboard(
+            logger: logger, objective: config.metric, maximize: config.search.direction == .maximize)
         do {
             let service = try CoordinatorService(
                 context: context, settings: config.coordinatorSettings(bindEndpoint: self.bind), store: store,
-                proposer: UniformProposer(space: config.space, seed: config.seed), pruner: ConfiguredPruner(config),
-                logger: logger)
+                proposer: config.proposer, pruner: config.pruner, logger: logger)
             try service.run(until: signals.signal)
         } catch CoordinatorError.configurationChanged(let changes) {
             throw CommandFailure(CoordinatorError.configurationChanged(changes).description)
@@ -54,9 +54,9 @@ struct CoordinatorCommand: ParsableCommand {
     }
 
     /// Starts the dashboard when `--http` is given.
-    private func startDashboard(logger: Logger) throws -> DashboardServer? {
+    private func startDashboard(logger: Logger, objective: String, maximize: Bool) throws -> DashboardServer? {
         guard let address = self.http else { return nil }
-        let dashboard = DashboardServer()
+        let dashboard = DashboardServer(objective: objective, maximize: maximize)
         let bound = try dashboard.start(
             studyDirectory: self.study.url, bind: address, tokenFile: self.httpTokenFile.map(URL.init(fileURLWithPath:))
         )

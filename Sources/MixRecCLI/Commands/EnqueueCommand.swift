@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Search
 
 /// `mixrec enqueue`: adds a hand-picked configuration that runs before the optimizer's next proposal.
 struct EnqueueCommand: ParsableCommand {
@@ -14,13 +15,15 @@ struct EnqueueCommand: ParsableCommand {
 
     func run() throws {
         let text = try String(contentsOfFile: self.params, encoding: .utf8)
-        let parameters: TrialParameters
+        let parameters: Configuration
         do {
-            parameters = try TrialParameters.parse(json: text)
+            parameters = try Configuration(json: text)
         } catch {
-            throw ValidationError("\(self.params) is not a JSON object of numbers, strings and booleans.")
+            throw ValidationError("\(self.params) is not a JSON object of numbers and strings.")
         }
         try self.study.submit(.enqueue(parameters))
-        print("queued \(parameters.canonicalJSON()) for the coordinator of \(self.study.studyDir)")
+        print(
+            "queued \(parameters.canonicalJSON) for the coordinator of \(self.study.studyDir) "
+                + "(it checks the values against the search space; a refusal is logged as enqueue.refused)")
     }
 }

@@ -27,10 +27,10 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "With --serve: a file holding the bearer token every request must carry.")
     var tokenFile: String?
 
-    @Option(help: "The metric that ranks trials.")
-    var objective = "valid/ndcg@10"
+    @Option(help: "The metric that ranks trials (default: the study's objective.metric).")
+    var objective: String?
 
-    @Flag(help: "Smaller objective values are better.")
+    @Flag(help: "Smaller objective values are better (default: the study's search direction).")
     var minimize = false
 
     func validate() throws {
@@ -42,23 +42,27 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let directory = URL(fileURLWithPath: self.studyDir)
         let store = try StudyStore.openReadOnly(directory: directory)
+        let config = try store.study()?.configJSON ?? ""
+        let objective = self.objective ?? StudyConfig.metric(inCanonicalText: config) ?? "valid/ndcg@10"
+        let maximize = !self.minimize && StudyConfig.maximizes(inCanonicalText: config)
         if let out = self.out {
-            let html = try StudyReport.html(from: store, objective: self.objective, maximize: !self.minimize)
+            let html = try StudyReport.html(from: store, objective: objective, maximize: maximize)
             try html.write(toFile: out, atomically: true, encoding: .utf8)
             print("wrote \(out)")
         }
         if let csv = self.csv {
-            let status = try StudyStatus.load(from: store, objective: self.objective, maximize: !self.minimize)
+            let status = try StudyStatus.load(from: store, objective: objective, maximize: maximize)
             try TrialCSV.render(status).write(toFile: csv, atomically: true, encoding: .utf8)
             print("wrote \(csv) (\(status.trials.count) trials)")
         }
         if let serve = self.serve {
-            try self.serveUntilInterrupted(directory: directory, bind: serve)
+            try self.serveUntilInterrupted(
+                directory: directory, bind: serve, objective: objective, maximize: maximize)
         }
     }
 
-    private func serveUntilInterrupted(directory: URL, bind: String) throws {
-        let server = DashboardServer(objective: self.objective, maximize: !self.minimize)
+    private func serveUntilInterrupted(directory: URL, bind: String, objective: String, maximize: Bool) throws {
+        let server = DashboardServer(objective: objective, maximize: maximize)
         let address = try server.start(
             studyDirectory: directory, bind: bind, tokenFile: self.tokenFile.map { URL(fileURLWithPath: $0) })
         print("dashboard on http://\(address)/ (Ctrl-C stops)")

@@ -18,8 +18,10 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let store = try self.study.openReadOnly()
         while true {
-            let metric = try store.study().flatMap { StudyConfig.metric(inCanonicalText: $0.configJSON) }
-            let status = try StudyStatus.load(from: store, objective: metric ?? "valid/ndcg@10")
+            let config = try store.study()?.configJSON ?? ""
+            let status = try StudyStatus.load(
+                from: store, objective: StudyConfig.metric(inCanonicalText: config) ?? "valid/ndcg@10",
+                maximize: StudyConfig.maximizes(inCanonicalText: config))
             print(self.json ? status.json() : status.table())
             guard self.watch, status.study?.state == .running else { return }
             print("")

@@ -20,10 +20,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "This worker's stable name (default: host-pid).")
     var id: String?
 
-    @Option(help: "Synthetic objective the trials evaluate (until real MixRec trials run): branin or sphere.")
-    var synthetic: String = SyntheticFunction.branin.rawValue
-
-    @Option(help: "Seconds each synthetic epoch takes.")
+    @Option(help: "Seconds each epoch of a synthetic trial takes.")
     var epochSeconds = 0.2
 
     @Option(help: "Noise on the synthetic first epoch's value (halving every epoch).")
@@ -32,9 +29,6 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard SyntheticFunction(rawValue: self.synthetic) != nil else {
-            throw ValidationError("--synthetic must be one of \(SyntheticFunction.allCases.map(\.rawValue)).")
-        }
         guard self.epochSeconds >= 0, self.noise >= 0 else {
             throw ValidationError("--epoch-seconds and --noise must not be negative.")
         }
@@ -51,9 +45,7 @@ struct WorkerCommand: ParsableCommand {
         if let cache = self.cache {
             settings.cachedDatasets = (try? FileManager.default.contentsOfDirectory(atPath: cache).sorted()) ?? []
         }
-        let runner = SyntheticTrialRunner(
-            objective: SyntheticFunction(rawValue: self.synthetic) ?? .branin, noise: self.noise,
-            epochSeconds: self.epochSeconds)
+        let runner = SyntheticTrialRunner(noise: self.noise, epochSeconds: self.epochSeconds)
         let context = try ZMQContext()
         let signals = SignalStop()
         let service = try WorkerService(

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Search
 import Testing
 
 /// The HTML report and CSV export built from the same study.
@@ -44,7 +45,7 @@ import Testing
         let store = try StudyStore(directory: directory.url)
         let trials = [1e-4, 1e-3, 1e-2].enumerated().map { index, rate in
             var trial = Trial(
-                id: TrialID(UInt64(index + 1)), params: TrialParameters(["lr": .double(rate)]), origin: .proposed)
+                id: TrialID(UInt64(index + 1)), params: Configuration(["lr": .double(rate)]), origin: .proposed)
             trial.state = .complete
             trial.finalMetrics = ["valid/ndcg@10": Double(index)]
             return trial

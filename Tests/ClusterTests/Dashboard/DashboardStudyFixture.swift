@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Search
 
 /// A small study written through `StudyStore` for the dashboard tests, with hostile strings where users control
 /// text (parameter values, worker ids, failure reasons).
@@ -41,7 +42,7 @@ struct DashboardStudyFixture {
     private static func trial(_ id: UInt64, _ state: TrialState, epochs: [Double], final: Double?) -> Trial {
         var trial = Trial(
             id: TrialID(id),
-            params: TrialParameters([
+            params: Configuration([
                 "experts": .int(Int(id) * 2), "lr": .double(0.001 * Double(id)), "plan": .string(Self.hostile),
             ]),
             origin: .proposed)

@@ -1,12 +1,12 @@
 import Cluster
 import Foundation
+import Search
 
 /// "Trains" instantly: each epoch reports a metric derived from the config's `x` and uploads a checkpoint whose
 /// bytes encode the trial, epoch and the epoch it resumed from, so tests can check where a run started.
 struct FakeRunner: TrialRunner {
     func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
-        let params = try TrialParameters.parse(json: job.configJSON)
-        guard case .int(let x) = params.values["x"] else { throw TrialRunError("no x in config", retryable: false) }
+        guard case .int(let x) = job.configuration["x"] else { throw TrialRunError("no x in config", retryable: false) }
         let first = (job.resume?.epoch ?? 0) + 1
         guard first <= job.maxEpochs else { throw TrialRunError("nothing left to train", retryable: false) }
         var ndcg = 0.0

@@ -1,6 +1,7 @@
 import Cluster
 import ClusterProto
 import Foundation
+import Search
 import Testing
 import ZeroMQ
 
@@ -10,7 +11,7 @@ import ZeroMQ
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let inbox = StudyInbox(studyDirectory: directory.url)
-        let manual = TrialParameters(["x": .string("manual")])
+        let manual = Configuration(["x": .string("manual")])
         try inbox.submit(.enqueue(manual))
         try FileManager.default.createDirectory(at: inbox.folder, withIntermediateDirectories: true)
         try Data("not a request".utf8).write(to: inbox.folder.appendingPathComponent("0-garbage.json"))
@@ -23,7 +24,7 @@ import ZeroMQ
         let worker = try FakeWorker("w1", context: context, endpoint: coordinator.endpoint)
         try worker.hello()
         let first = try #require(try worker.next(where: { $0.assignment != nil })?.assignment)
-        #expect(first.configJson == manual.canonicalJSON())
+        #expect(first.configJson == manual.canonicalJSON)
 
         try inbox.submit(.cancel(trial: first.trialID, reason: "operator changed their mind"))
         let cancel = try #require(try worker.next(where: { $0.kind == "CancelTrial" }))

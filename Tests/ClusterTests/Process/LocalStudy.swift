@@ -11,7 +11,7 @@ final class LocalStudy {
     var workers: [String: MixRecProcess] = [:]
 
     /// Writes the study config (`budget` trials of `epochs` epochs on groups of `groupSize`, fast heartbeats) and its
-    /// space file.
+    /// search file (Branin, with optimizer settings small enough for a debug build).
     init(budget: Int, epochs: Int, groupSize: Int = 1, xHigh: Double = 10) throws {
         self.directory = try StudyDirectory()
         try self.writeSpace(xHigh: xHigh)
@@ -19,7 +19,6 @@ final class LocalStudy {
             study: {name: process-test, seed: 3, budget: \(budget), epochs: \(epochs), group_size: \(groupSize), retry_cap: 3}
             heartbeat: {interval_ms: 100, idle_suspect_ms: 400, idle_dead_ms: 800, busy_suspect_ms: 400, \
             busy_dead_ms: 800}
-            pruner: {kind: none}
             search: {space: space.yaml}
             objective: {kind: synthetic, function: branin, metric: valid/score}
             """
@@ -27,7 +26,14 @@ final class LocalStudy {
     }
 
     func writeSpace(xHigh: Double) throws {
-        let space = "parameters:\n  x: {low: -5, high: \(xHigh)}\n  y: {low: 0, high: 15}\n"
+        let space = """
+            direction: minimize
+            optimizer: {initial_trials: 3, candidates: 128, local_starts: 1, local_steps: 4, restarts: 1, \
+            fit_iterations: 15}
+            parameters:
+              - {name: x1, type: float, low: -5, high: \(xHigh)}
+              - {name: x2, type: float, low: 0, high: 15}
+            """
         try space.write(to: self.directory.url.appendingPathComponent("space.yaml"), atomically: true, encoding: .utf8)
     }
 
@@ -57,7 +63,7 @@ final class LocalStudy {
                 atPath: self.directory.url.appendingPathComponent(StudyStore.databaseFileName).path),
             let store = try? StudyStore.openReadOnly(directory: self.directory.url)
         else { return nil }
-        return try? StudyStatus.load(from: store, objective: SyntheticTrialRunner.metric)
+        return try? StudyStatus.load(from: store, objective: SyntheticTrialRunner.metric, maximize: false)
     }
 
     /// Polls the study every 50 ms until `condition` holds; false after `seconds`.

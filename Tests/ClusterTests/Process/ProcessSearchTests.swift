@@ -117,7 +117,7 @@ struct ProcessSearchTests {
         let status = second.exitStatus(within: 20)
         #expect(status != nil && status != 0)
         #expect(second.output.contains("refusing these changes"), "\(second.output)")
-        #expect(second.output.contains("search.space.parameters.x.high: \(10.0) → \(12.0)"), "\(second.output)")
+        #expect(second.output.contains("search.space.parameters[0].high: \(10.0) → \(12.0)"), "\(second.output)")
         #expect(study.status()?.trials.isEmpty == true)
     }
 }

@@ -1,11 +1,12 @@
 import Cluster
+import Search
 
 /// Proposes `{"x": n}` for n = 1, 2, … and records every call.
 struct CountingProposer: TrialProposer {
     struct Call: Equatable {
         var count: Int
         var observations: [TrialObservation]
-        var pending: [TrialParameters]
+        var pending: [Configuration]
     }
     struct Failure: Error, CustomStringConvertible {
         var description: String { "the optimizer is broken" }
@@ -17,10 +18,12 @@ struct CountingProposer: TrialProposer {
     var maxPerCall = Int.max
     var fails = false
 
-    static func params(_ n: Int) -> TrialParameters { TrialParameters(["x": .int(n)]) }
+    static func params(_ n: Int) -> Configuration { Configuration(["x": .int(n)]) }
 
-    mutating func propose(count: Int, observations: [TrialObservation], pending: [TrialParameters]) throws
-        -> [TrialParameters]
+    func validate(_ configuration: Configuration) throws -> Configuration { configuration }
+
+    mutating func propose(count: Int, observations: [TrialObservation], pending: [Configuration]) throws
+        -> [Configuration]
     {
         self.calls.append(Call(count: count, observations: observations, pending: pending))
         if self.fails { throw Failure() }
@@ -35,9 +38,11 @@ struct ThresholdPruner: TrialPruner {
     var threshold: Double
     var fromEpoch = 1
 
-    func shouldPrune(trial: TrialID, epoch: Int, curves: [TrialID: [Int: Double]]) -> Bool {
-        guard epoch >= self.fromEpoch, let value = curves[trial]?[epoch] else { return false }
-        return value < self.threshold
+    func decide(trial: TrialID, epoch: Int, progress: [TrialProgress]) -> PruneDecision {
+        guard epoch >= self.fromEpoch,
+            let value = progress.first(where: { $0.id == Int(trial.rawValue) })?.values[epoch], value < self.threshold
+        else { return .keep(reason: "above \(self.threshold)") }
+        return .prune(reason: "\(value) < \(self.threshold)")
     }
 }
 

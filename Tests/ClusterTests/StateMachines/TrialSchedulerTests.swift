@@ -1,4 +1,5 @@
 import Cluster
+import Search
 import Testing
 
 @Suite struct TrialSchedulerTests {
@@ -42,7 +43,7 @@ import Testing
 
     @Test func enqueuedConfigurationsRunBeforeProposals() {
         var scheduler = self.scheduler(budget: 5, workers: ["a"])
-        let manual = TrialParameters(["x": .string("manual")])
+        let manual = Configuration(["x": .string("manual")])
         _ = scheduler.enqueue(manual)
         var proposer = CountingProposer()
         let first = scheduler.fill(proposer: &proposer).assignments
@@ -59,7 +60,7 @@ import Testing
         _ = scheduler.fill(proposer: &proposer)  // two proposals start
         let lost = scheduler.workerLost("b", reason: "test")  // one goes back to the front of the queue
         #expect(lost.contains(.groupDissolved(2, reason: "worker b lost: test")))
-        _ = scheduler.enqueue(TrialParameters(["x": .string("manual")]))
+        _ = scheduler.enqueue(Configuration(["x": .string("manual")]))
         // The interrupted trial keeps its place before the enqueued one.
         #expect(scheduler.waitingQueue == [2, 3])
     }
@@ -78,6 +79,7 @@ import Testing
             pruner: pruner)
         #expect(pruned.cancels.map(\.workers) == [["a", "b"]])
         #expect(pruned.cancels.map(\.reason) == [.pruned])
+        #expect(pruned.contains(.trialPruned(plan.trial, epoch: 2, reason: "0.05 < 0.1")))
         #expect(scheduler.trials[plan.trial]?.state == .pruned)
         #expect(scheduler.trials[plan.trial]?.intermediate[1]?[self.objective] == 0.2)
         #expect(scheduler.budgetUsed == 1)
@@ -225,7 +227,7 @@ import Testing
         interrupted.attempt = 1
         interrupted.group = 5
         interrupted.checkpointEpoch = 3
-        var waiting = Trial(id: 3, params: TrialParameters(["x": .string("manual")]), origin: .enqueued)
+        var waiting = Trial(id: 3, params: Configuration(["x": .string("manual")]), origin: .enqueued)
         waiting.state = .waiting
 
         var scheduler = TrialScheduler(settings: SchedulerSettings(budget: 5), restoring: [waiting, done, interrupted])

@@ -1,10 +1,11 @@
 import Cluster
 import Foundation
+import Search
 import Testing
 
 @Suite struct StudyStatusTests {
     private func trial(_ id: TrialID, _ state: TrialState, final: Double?, epochs: [Double]) -> Trial {
-        var trial = Trial(id: id, params: TrialParameters(["x": .int(Int(id.rawValue))]), origin: .proposed)
+        var trial = Trial(id: id, params: Configuration(["x": .int(Int(id.rawValue))]), origin: .proposed)
         trial.state = state
         trial.attempt = 1
         trial.workers = ["w1"]

@@ -1,4 +1,5 @@
 import Foundation
+import Search
 import Testing
 
 @testable import Cluster
@@ -10,7 +11,7 @@ import Testing
 
     private func storeWithEpochs(_ directory: StudyDirectory, _ epochs: ClosedRange<Int>) throws -> StudyStore {
         let store = try StudyStore(directory: directory.url)
-        try store.save([Trial(id: 4, params: TrialParameters([:]), origin: .proposed)])
+        try store.save([Trial(id: 4, params: Configuration([:]), origin: .proposed)])
         for epoch in epochs {
             try store.storeCheckpoint(trial: 4, attempt: 1, epoch: epoch, parameters: self.parameters(epoch))
         }

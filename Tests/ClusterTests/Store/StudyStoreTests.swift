@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Search
 import Testing
 
 @testable import Cluster
@@ -7,7 +8,8 @@ import Testing
 @Suite struct StudyStoreTests {
     private func sampleTrial(_ id: TrialID) -> Trial {
         var trial = Trial(
-            id: id, params: TrialParameters(["lr": .double(0.0025), "layers": .int(4), "expert": .string("lora")]),
+            id: id,
+            params: Search.Configuration(["lr": .double(0.0025), "layers": .int(4), "expert": .string("lora")]),
             origin: .enqueued)
         trial.state = .running
         trial.attempt = 2
@@ -24,7 +26,7 @@ import Testing
     @Test func freshDatabaseAppliesEveryMigrationInWALMode() throws {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
-        #expect(try store.appliedMigrations() == ["v1-tables", StudySchema.latestMigration])
+        #expect(try store.appliedMigrations() == ["v1-tables", "v2-indexes", StudySchema.latestMigration])
         let mode = try store.database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
     }
@@ -65,7 +67,7 @@ import Testing
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         var trial = self.sampleTrial(5)
-        var other = Trial(id: 6, params: TrialParameters(["x": .bool(true)]), origin: .proposed)
+        var other = Trial(id: 6, params: Search.Configuration(["x": .string("yes")]), origin: .proposed)
         other.state = .complete
         other.finalMetrics = ["test/hr@10": 0.5]
         try store.save([trial, other])
@@ -105,7 +107,7 @@ import Testing
         let writing = Thread {
             for index in 1...total {
                 var trial = Trial(
-                    id: TrialID(UInt64(index)), params: TrialParameters(["i": .int(index)]), origin: .proposed)
+                    id: TrialID(UInt64(index)), params: Search.Configuration(["i": .int(index)]), origin: .proposed)
                 trial.intermediate = [1: ["m": 1], 2: ["m": 2]]
                 try? writer.save([trial])
             }
@@ -125,7 +127,7 @@ import Testing
         #expect(lastCount == total)
         #expect(reads > 1)
         #expect(throws: StudyStoreError.self) {
-            try reader.save([Trial(id: 999, params: TrialParameters([:]), origin: .proposed)])
+            try reader.save([Trial(id: 999, params: Search.Configuration([:]), origin: .proposed)])
         }
     }
 

@@ -1,32 +1,51 @@
 import Cluster
 import ConfigKit
 import Foundation
+import Search
 import Testing
 
 @Suite struct StudyConfigTests {
-    /// Writes `config` and a two-parameter space next to it; returns the config's path.
-    private func write(_ config: String, in directory: StudyDirectory) throws -> String {
-        let space = "parameters:\n  x: {low: -5, high: 10}\n  y: {low: 0, high: 15}\n"
+    private static let branin = """
+        direction: minimize
+        pruner: {kind: asha, warmup_trials: 2, min_resource: 1, reduction_factor: 2}
+        parameters:
+          - {name: x1, type: float, low: -5, high: 10}
+          - {name: x2, type: float, low: 0, high: 15}
+        """
+
+    /// Writes `config` and the search file `space` next to it; returns the config's path.
+    private func write(_ config: String, space: String = Self.branin, in directory: StudyDirectory) throws -> String {
         try space.write(to: directory.url.appendingPathComponent("space.yaml"), atomically: true, encoding: .utf8)
         let path = directory.url.appendingPathComponent("study.yaml").path
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
+    private static var configs: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("configs")
+    }
+
     @Test func theDemoConfigReadsIntoCoordinatorSettings() throws {
-        let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("configs/demo.yaml")
-        let config = try StudyConfig(contentsOf: demo.path)
+        let config = try StudyConfig(contentsOf: Self.configs.appendingPathComponent("demo.yaml").path)
         let settings = config.coordinatorSettings(bindEndpoint: "tcp://127.0.0.1:6000")
         #expect(settings.scheduler.budget == config.budget && settings.maxEpochs == config.epochs)
         #expect(settings.scheduler.objectiveMetric == "valid/score")
-        #expect(config.space.ranges.map(\.name) == ["x", "y"])
-        #expect(settings.studyConfigText.contains("search.space.parameters.x.high = 10"))
+        #expect(settings.task == .synthetic(.branin))
+        #expect(config.search.space.parameters.map(\.name) == ["x1", "x2"])
+        #expect(config.search.direction == .minimize)
+        guard case .median = config.pruner.settings else {
+            Issue.record("the demo prunes with the median rule, got \(config.pruner.settings)")
+            return
+        }
+        #expect(settings.studyConfigText.contains("search.space.parameters[0].high = 10"))
         #expect(!settings.studyConfigText.contains("search.space = "))
         #expect(StudyConfig.metric(inCanonicalText: settings.studyConfigText) == "valid/score")
+        #expect(!StudyConfig.maximizes(inCanonicalText: settings.studyConfigText))
+        #expect(StudyConfig.maximizes(inCanonicalText: "objective.metric = valid/ndcg@10"), "maximize by default")
     }
 
-    @Test func unknownKeysAndBadValuesNameTheKey() throws {
+    @Test func unknownKeysBadValuesAndMismatchedPartsAreRefused() throws {
         let directory = try StudyDirectory()
         let typo = try self.write("study: {budgett: 3}\nsearch: {space: space.yaml}", in: directory)
         #expect(throws: ConfigError.unknownKey(key: "study.budgett", suggestion: "study.budget")) {
@@ -34,12 +53,53 @@ import Testing
         }
         let negative = try self.write("study: {budget: -1}\nsearch: {space: space.yaml}", in: directory)
         #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: negative) }
-        let pruner = try self.write("pruner: {kind: hyperband}\nsearch: {space: space.yaml}", in: directory)
-        let error = #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: pruner) }
-        #expect("\(error.map { "\($0)" } ?? "")".contains("pruner.kind"))
         let timing = try self.write(
             "heartbeat: {interval_ms: 500, idle_suspect_ms: 400}\nsearch: {space: space.yaml}", in: directory)
         #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: timing) }
+        let pruner = try self.write(
+            "search: {space: space.yaml}",
+            space: Self.branin.replacingOccurrences(of: "kind: asha", with: "kind: hyperband"), in: directory)
+        #expect(throws: SearchError.self) { try StudyConfig(contentsOf: pruner) }
+
+        let maximised = try self.write(
+            "search: {space: space.yaml}", space: Self.branin.replacingOccurrences(of: "minimize", with: "maximize"),
+            in: directory)
+        let direction = #expect(throws: StudyConfigError.self) { try StudyConfig(contentsOf: maximised) }
+        #expect(direction?.description.contains("direction: minimize") == true)
+        let hartmann = try self.write("search: {space: space.yaml}\nobjective: {function: hartmann6}", in: directory)
+        let missing = #expect(throws: StudyConfigError.self) { try StudyConfig(contentsOf: hartmann) }
+        #expect(missing?.description.contains("x3, x4, x5, x6") == true, "\(missing.map { "\($0)" } ?? "")")
+    }
+
+    @Test func aMixRecStudySendsItsTrainingConfigAndChecksTheSearchKeysAgainstIt() throws {
+        let directory = try StudyDirectory()
+        let training = "train: {epochs: 9, lr: 0.001}\n"
+        try training.write(
+            to: directory.url.appendingPathComponent("train.yaml"), atomically: true, encoding: .utf8)
+        let space = """
+            parameters:
+              - {name: train.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}
+              - {name: losses.align, type: float, low: 0, high: 1}
+            """
+        let path = try self.write(
+            "study: {epochs: 2}\nsearch: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}",
+            space: space, in: directory)
+        let config = try StudyConfig(contentsOf: path)
+        #expect(config.task == .mixrec(baseConfig: training))
+        #expect(config.metric == "valid/ndcg@10")
+        #expect(config.canonicalText.contains("objective.config.train.lr = 0.001"), "the training config is stored")
+        let trial = try MixRecTrialConfig.make(
+            base: try ConfigDocument(yaml: training),
+            configuration: Configuration(["train.lr": .double(0.004), "losses.align": .double(0.25)]), epochs: 2,
+            seed: 77)
+        #expect(trial.training.epochs == 2 && trial.seed == 77)
+        #expect(abs(trial.training.learningRate - 0.004) < 1e-12 && trial.losses.align == 0.25)
+
+        let typo = space.replacingOccurrences(of: "losses.align", with: "losses.allign")
+        let bad = try self.write(
+            "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: typo, in: directory)
+        let error = #expect(throws: StudyConfigError.self) { try StudyConfig(contentsOf: bad) }
+        #expect(error?.description.contains("losses.allign") == true, "\(error.map { "\($0)" } ?? "")")
     }
 
     @Test func onlyALargerBudgetGroupSizeAndHeartbeatsAreSafeChanges() {
@@ -47,7 +107,9 @@ import Testing
         #expect(!StudyConfig.isSafeChange(ConfigChange(path: "study.budget", old: "6", new: "4")))
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.group_size", old: "1", new: "2")))
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "heartbeat.busy_dead_ms", old: nil, new: "9000")))
-        #expect(!StudyConfig.isSafeChange(ConfigChange(path: "search.space.parameters.x.high", old: "10", new: "12")))
+        #expect(
+            !StudyConfig.isSafeChange(ConfigChange(path: "search.space.parameters[0].high", old: "10", new: "12")))
+        #expect(!StudyConfig.isSafeChange(ConfigChange(path: "objective.config.train.lr", old: "0.1", new: "0.2")))
         #expect(!StudyConfig.isSafeChange(ConfigChange(path: "study.seed", old: "1", new: "2")))
     }
 }

@@ -1,5 +1,6 @@
 import Cluster
 import ClusterProto
+import Search
 import Testing
 
 /// Each test breaks one rule of an otherwise valid message and checks the code the receiver answers with.
@@ -82,12 +83,33 @@ import Testing
         #expect(self.code(.assignment(assignment)) == .outOfRange)
         assignment.configJson = "{\"a\": "
         #expect(self.code(.assignment(assignment)) == .outOfRange)
+        assignment.configJson = #"{"a": {"nested": 1}}"#
+        #expect(self.code(.assignment(assignment)) == .outOfRange)
         assignment = WireFixtures.assignment()
         assignment.groupID = 0
         #expect(self.code(.assignment(assignment)) == .missingField)
         assignment = WireFixtures.assignment()
         assignment.resume = .describing(WireFixtures.parameters, epoch: 5)
         #expect(self.code(.assignment(assignment), blobs: [WireFixtures.parameters]) == .outOfRange)
+    }
+
+    @Test func anAssignmentMustNameAKnownTaskWithWhatItNeeds() {
+        var assignment = WireFixtures.assignment()
+        assignment.task = Mixrec_Cluster_V1_TrialTask()
+        #expect(self.code(.assignment(assignment)) == .missingField)
+        assignment.task.kind = "mixrec"
+        #expect(self.code(.assignment(assignment)) == .missingField, "no training config")
+        assignment.task.baseConfig = String(repeating: "#", count: WireLimits().maxConfigBytes + 1)
+        #expect(self.code(.assignment(assignment)) == .tooLarge)
+        assignment.task = TrialTask.synthetic(.hartmann6).wire
+        #expect(self.code(.assignment(assignment)) == nil)
+        assignment.task.function = "rosenbrock"
+        #expect(self.code(.assignment(assignment)) == .outOfRange)
+        assignment.task.kind = "quantum"
+        #expect(self.code(.assignment(assignment)) == .outOfRange)
+        for task in [TrialTask.synthetic(.mixedSynthetic), .mixrec(baseConfig: "seed: 3\n")] {
+            #expect(TrialTask(wire: task.wire) == task)
+        }
     }
 
     @Test func metricsMustBeFiniteAndDistinct() {

@@ -135,6 +135,15 @@ public nonisolated struct Mixrec_Cluster_V1_Heartbeat: Sendable {
   /// optimizer steps within the current epoch
   public var step: UInt64 = 0
 
+  /// optimizer steps this worker process has taken, all runs together
+  public var stepsTotal: UInt64 = 0
+
+  /// gradient bytes this process has summed with its group peers
+  public var allreduceBytes: UInt64 = 0
+
+  /// wall time this process has spent in those all-reduce rounds
+  public var allreduceSeconds: Double = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -273,7 +282,7 @@ nonisolated extension Mixrec_Cluster_V1_Welcome: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Mixrec_Cluster_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}incarnation\0\u{1}activity\0\u{3}trial_id\0\u{1}attempt\0\u{1}epoch\0\u{1}step\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}incarnation\0\u{1}activity\0\u{3}trial_id\0\u{1}attempt\0\u{1}epoch\0\u{1}step\0\u{3}steps_total\0\u{3}allreduce_bytes\0\u{3}allreduce_seconds\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -288,6 +297,9 @@ nonisolated extension Mixrec_Cluster_V1_Heartbeat: SwiftProtobuf.Message, SwiftP
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.epoch) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.step) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.stepsTotal) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.allreduceBytes) }()
+      case 10: try { try decoder.decodeSingularDoubleField(value: &self.allreduceSeconds) }()
       default: break
       }
     }
@@ -315,6 +327,15 @@ nonisolated extension Mixrec_Cluster_V1_Heartbeat: SwiftProtobuf.Message, SwiftP
     if self.step != 0 {
       try visitor.visitSingularUInt64Field(value: self.step, fieldNumber: 7)
     }
+    if self.stepsTotal != 0 {
+      try visitor.visitSingularUInt64Field(value: self.stepsTotal, fieldNumber: 8)
+    }
+    if self.allreduceBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.allreduceBytes, fieldNumber: 9)
+    }
+    if self.allreduceSeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.allreduceSeconds, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -326,6 +347,9 @@ nonisolated extension Mixrec_Cluster_V1_Heartbeat: SwiftProtobuf.Message, SwiftP
     if lhs.attempt != rhs.attempt {return false}
     if lhs.epoch != rhs.epoch {return false}
     if lhs.step != rhs.step {return false}
+    if lhs.stepsTotal != rhs.stepsTotal {return false}
+    if lhs.allreduceBytes != rhs.allreduceBytes {return false}
+    if lhs.allreduceSeconds != rhs.allreduceSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -126,11 +126,42 @@ public nonisolated struct Mixrec_Cluster_V1_TrialAssignment: Sendable {
   /// Clears the value of `resume`. Subsequent reads from it will return its default value.
   public mutating func clearResume() {self._resume = nil}
 
+  /// what to train; config_json holds the searched values applied to it
+  public var task: Mixrec_Cluster_V1_TrialTask {
+    get {_task ?? Mixrec_Cluster_V1_TrialTask()}
+    set {_task = newValue}
+  }
+  /// Returns true if `task` has been explicitly set.
+  public var hasTask: Bool {self._task != nil}
+  /// Clears the value of `task`. Subsequent reads from it will return its default value.
+  public mutating func clearTask() {self._task = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _resume: Mixrec_Cluster_V1_ParameterBlob? = nil
+  fileprivate var _task: Mixrec_Cluster_V1_TrialTask? = nil
+}
+
+/// What a study's trials train, sent with every assignment so that workers need no config files.
+public nonisolated struct Mixrec_Cluster_V1_TrialTask: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "synthetic" (a test function) or "mixrec" (the MixRec model)
+  public var kind: String = String()
+
+  /// synthetic: branin, hartmann6 or mixed-synthetic
+  public var function: String = String()
+
+  /// mixrec: the training config (YAML); each searched value overrides a key
+  public var baseConfig: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Worker (rank 0) -> coordinator after each epoch.
@@ -294,7 +325,7 @@ nonisolated extension Mixrec_Cluster_V1_GroupPeer: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TrialAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}attempt\0\u{3}group_id\0\u{1}rank\0\u{3}world_size\0\u{1}peers\0\u{3}config_json\0\u{3}max_epochs\0\u{1}seed\0\u{1}resume\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}attempt\0\u{3}group_id\0\u{1}rank\0\u{3}world_size\0\u{1}peers\0\u{3}config_json\0\u{3}max_epochs\0\u{1}seed\0\u{1}resume\0\u{1}task\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -312,6 +343,7 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.maxEpochs) }()
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
       case 10: try { try decoder.decodeSingularMessageField(value: &self._resume) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._task) }()
       default: break
       }
     }
@@ -352,6 +384,9 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
     try { if let v = self._resume {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
     } }()
+    try { if let v = self._task {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -366,6 +401,47 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
     if lhs.maxEpochs != rhs.maxEpochs {return false}
     if lhs.seed != rhs.seed {return false}
     if lhs._resume != rhs._resume {return false}
+    if lhs._task != rhs._task {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Mixrec_Cluster_V1_TrialTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TrialTask"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}function\0\u{3}base_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.function) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.baseConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.function.isEmpty {
+      try visitor.visitSingularStringField(value: self.function, fieldNumber: 2)
+    }
+    if !self.baseConfig.isEmpty {
+      try visitor.visitSingularStringField(value: self.baseConfig, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Mixrec_Cluster_V1_TrialTask, rhs: Mixrec_Cluster_V1_TrialTask) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.function != rhs.function {return false}
+    if lhs.baseConfig != rhs.baseConfig {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,17 @@
+import Search
+
+/// What a study's trials train. The coordinator sends it with every assignment, so workers need no config files.
+public enum TrialTask: Sendable, Equatable {
+    /// A Search test function (to minimise), trained as simulated epochs that converge to its value.
+    case synthetic(SyntheticObjective)
+    /// The MixRec model, trained from a training config (YAML text) with the trial's values as key overrides.
+    case mixrec(baseConfig: String)
+
+    /// `synthetic` or `mixrec`, as study configs and the wire name it.
+    public var kind: String {
+        switch self {
+        case .synthetic: "synthetic"
+        case .mixrec: "mixrec"
+        }
+    }
+}

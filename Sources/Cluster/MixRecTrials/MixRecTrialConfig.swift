@@ -1,0 +1,49 @@
+import ConfigKit
+import MixRec
+import Search
+
+/// How a MixRec trial's training config is made: the study's training config (YAML) with every searched value
+/// written over the key its parameter names (`train.lr`, `model.experts.groups.top.types`, …), then the study's
+/// epochs and the trial's seed.
+public enum MixRecTrialConfig {
+    /// Metrics reported after each epoch are the trainer's validation metrics under this prefix (`valid/ndcg@10`).
+    public static let validationPrefix = "valid/"
+    /// The final test metrics are reported under this prefix (`test/ndcg@10`).
+    public static let testPrefix = "test/"
+    /// The metric a MixRec study maximises unless its config names another.
+    public static let objectiveMetric = "valid/ndcg@10"
+
+    /// The training config of one trial.
+    /// - Parameters:
+    ///   - base: the study's training config.
+    ///   - configuration: the trial's values, by dotted config key.
+    ///   - epochs: overrides `train.epochs` (the study's epochs), if given.
+    ///   - seed: overrides `seed` (the trial's seed), if given.
+    /// - Throws: `ConfigError` naming the key when a value does not fit the training config.
+    public static func make(
+        base: ConfigDocument, configuration: Configuration, epochs: Int? = nil, seed: UInt64? = nil
+    ) throws -> MixRecConfig {
+        var document = base
+        for (key, value) in configuration.values.sorted(by: { $0.key < $1.key }) {
+            try document.override("\(key)=\(value)")
+        }
+        if let epochs { try document.override("train.epochs=\(epochs)") }
+        if let seed { try document.override("seed=\(seed)") }
+        return try MixRecConfig(document: document)
+    }
+
+    /// Checks that the search space's parameters are keys of the training config and their values fit it, on a
+    /// handful of configurations spread over the space (the optimizer's first proposals).
+    /// - Throws: `StudyConfigError` naming the configuration and the key at fault.
+    static func check(_ search: SearchConfig, base: ConfigDocument, seed: UInt64) throws {
+        let samples = try BayesianOptimizer(config: search).propose(count: 8, seed: seed, observations: [])
+        for configuration in samples.configurations {
+            do {
+                _ = try Self.make(base: base, configuration: configuration)
+            } catch {
+                throw StudyConfigError(
+                    "the search file's values do not fit the training config (\(configuration)): \(error)")
+            }
+        }
+    }
+}
