@@ -15,11 +15,13 @@ extension CoordinatorService {
         do {
             message = try WireMessage.decode(frames: frames.dropFirst(), limits: self.settings.limits)
         } catch {
+            self.counters.increment(CoordinatorCounters.received, "undecodable")
             self.logger.warning("rejected a message", metadata: ["error": "\(error)"])
             self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
             return
         }
         guard let body = message.envelope.body else { return }
+        self.counters.increment(CoordinatorCounters.received, body.kind)
         let now = self.now()
         switch body {
         case .hello(let hello):
@@ -39,7 +41,12 @@ extension CoordinatorService {
         case .heartbeat(let heartbeat):
             guard let worker = self.sender(identity, claims: heartbeat.workerID, message: message) else { return }
             let runs = heartbeat.activity == .busy ? (TrialID(heartbeat.trialID), Int(heartbeat.attempt)) : nil
-            self.perform(self.core.onHeartbeat(from: worker, incarnation: heartbeat.incarnation, runs: runs, now: now))
+            let directives = self.core.onHeartbeat(
+                from: worker, incarnation: heartbeat.incarnation, runs: runs, now: now)
+            self.perform(directives)
+            if !directives.contains(where: { if case .membership(.reject) = $0 { true } else { false } }) {
+                self.recordThroughput(heartbeat, of: worker, now: now)
+            }
         case .progress, .checkpoint, .result, .failure:
             guard let worker = self.sender(identity, claims: nil, message: message), let report = WorkerReport(body)
             else { return }
@@ -83,6 +90,10 @@ extension CoordinatorService {
 
     /// Sends an envelope (and raw frames) to a peer; a peer that went away is logged, not fatal.
     func send(_ envelope: WireEnvelope, blobs: [[UInt8]] = [], to identity: [UInt8]) {
+        if let body = envelope.body {
+            self.counters.increment(CoordinatorCounters.sent, body.kind)
+            if case .error(let error) = body { self.counters.increment(CoordinatorCounters.rejected, "\(error.code)") }
+        }
         do {
             let frames = try WireMessage(envelope: envelope, blobs: blobs).frames()
             if try !self.socket.send([identity] + frames) {

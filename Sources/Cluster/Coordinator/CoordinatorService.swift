@@ -28,6 +28,11 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     /// Set by a `stop` request from the inbox.
     var stopRequested = false
     let inbox: StudyInbox
+    /// Messages received, sent and rejected; stored every `counterFlushInterval`.
+    var counters: CoordinatorCounters
+    var countersFlushed = ContinuousClock.now
+    /// Step rates and all-reduce totals from the workers' heartbeats.
+    var throughput: WorkerThroughput
 
     /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
     /// - Throws: `CoordinatorError` if the stored study has another configuration, or the store or bind fails.
@@ -41,11 +46,13 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.pruner = pruner
         self.logger = logger
         self.inbox = StudyInbox(studyDirectory: store.directory)
+        self.throughput = WorkerThroughput(window: settings.throughputWindow)
         try Self.openStudy(store, settings: settings)
         store.removePartialCheckpointFiles()
         let restored: [Trial]
         do {
             restored = try store.trials()
+            self.counters = CoordinatorCounters(stored: try store.coordinatorCounters())
         } catch {
             throw .store(error)
         }
@@ -140,10 +147,12 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             if self.now() >= nextTick {
                 self.perform(self.core.onTick(now: self.now()))
                 self.takeRequests()
+                self.flushCounters(force: false)
                 nextTick = self.now() + .milliseconds(tick)
             }
             self.perform(self.core.fill(proposer: &self.proposer))
         }
+        self.flushCounters(force: true)
         if self.finished {
             // Let the Shutdown messages just queued reach the workers after the socket closes.
             try? self.socket.setLinger(milliseconds: 1000)

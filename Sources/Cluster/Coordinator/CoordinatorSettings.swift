@@ -23,6 +23,10 @@ public struct CoordinatorSettings: Sendable {
     public var curve: CurveServerSettings?
     /// How often silence is checked and free groups are filled.
     public var tickInterval: Duration = .milliseconds(100)
+    /// How often changed message counters are written to the study database.
+    public var counterFlushInterval: Duration = .seconds(1)
+    /// The shortest time between the heartbeats a worker's step rate is measured over.
+    public var throughputWindow: Duration = .seconds(2)
     /// Which configuration changes a restart may apply (a larger budget, timeouts, …); others are refused.
     public var isSafeChange: @Sendable (ConfigChange) -> Bool = { _ in false }
     /// Return from `run` once the study is finished (after telling workers to shut down).

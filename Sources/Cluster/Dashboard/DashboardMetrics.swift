@@ -1,8 +1,5 @@
-/// The `/metrics` page: the study's state as Prometheus gauges and counters.
-///
-/// Exposes what the study database records. Not exposed (the database does not record them yet): per-worker step
-/// rates, all-reduce bytes and seconds, and per-type counts of coordinator messages and rejected messages; event
-/// counts by kind stand in for the coordinator's activity.
+/// The `/metrics` page: the study's state as Prometheus gauges and counters, all read from the study database
+/// (trials, workers and their throughput from heartbeats, the coordinator's message counters, the event log).
 enum DashboardMetrics {
     static func exposition(_ snapshot: DashboardSnapshot, eventCounts: [String: Int]) -> String {
         var out = PrometheusText()
@@ -44,11 +41,59 @@ enum DashboardMetrics {
             out.sample("mixrec_worker_busy", Self.labels(of: worker), worker.busy ? 1 : 0)
         }
 
+        Self.throughput(snapshot, into: &out)
+        Self.messages(snapshot, into: &out)
+
         out.family("mixrec_study_events_total", .counter, help: "Events in the study log by kind.")
         for (kind, count) in eventCounts.sorted(by: { $0.key < $1.key }) {
             out.sample("mixrec_study_events_total", [("kind", kind)], Double(count))
         }
         return out.text
+    }
+
+    /// Step rates, step totals and all-reduce totals of the workers that reported any.
+    private static func throughput(_ snapshot: DashboardSnapshot, into out: inout PrometheusText) {
+        let reported = snapshot.status.workers.compactMap { worker in
+            snapshot.throughput[worker.id].map { (Self.labels(of: worker), $0) }
+        }
+        out.family(
+            "mixrec_worker_step_rate", .gauge, help: "Optimizer steps per second of the worker, over its last window.")
+        for (labels, throughput) in reported {
+            if let rate = throughput.stepRate { out.sample("mixrec_worker_step_rate", labels, rate) }
+        }
+        let totals: [(String, String, (WorkerThroughputRecord) -> Double)] = [
+            ("mixrec_worker_steps_total", "Optimizer steps the worker process has taken.", { Double($0.stepsTotal) }),
+            (
+                "mixrec_worker_allreduce_bytes_total", "Gradient bytes the worker has all-reduced with its group.",
+                { Double($0.allReduceBytes) }
+            ),
+            (
+                "mixrec_worker_allreduce_seconds_total", "Seconds the worker has spent in all-reduce rounds.",
+                { $0.allReduceSeconds }
+            ),
+        ]
+        for (name, help, value) in totals {
+            out.family(name, .counter, help: help)
+            for (labels, throughput) in reported { out.sample(name, labels, value(throughput)) }
+        }
+    }
+
+    /// The coordinator's messages received and sent by kind, and rejected (answered with an Error) by code.
+    private static func messages(_ snapshot: DashboardSnapshot, into out: inout PrometheusText) {
+        let families: [(String, String, String, String)] = [
+            (CoordinatorCounters.received, "mixrec_coordinator_messages_received_total", "kind", "Messages received."),
+            (CoordinatorCounters.sent, "mixrec_coordinator_messages_sent_total", "kind", "Messages sent."),
+            (
+                CoordinatorCounters.rejected, "mixrec_coordinator_messages_rejected_total", "code",
+                "Messages answered with an Error, by error code."
+            ),
+        ]
+        for (counter, name, label, help) in families {
+            out.family(name, .counter, help: "Coordinator: " + help)
+            for record in snapshot.counters where record.name == counter {
+                out.sample(name, [(label, record.label)], Double(record.value))
+            }
+        }
     }
 
     private static func labels(of worker: StoredWorker) -> [(String, String)] {

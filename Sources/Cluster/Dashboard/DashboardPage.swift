@@ -24,6 +24,7 @@ enum DashboardPage {
         body += DashboardPlots.parameters(snapshot).joined()
         body += "</div>\n<h2>Trials</h2>\n" + Self.trialsTable(snapshot, style: style)
         body += "<h2>Workers</h2>\n" + Self.workersTable(snapshot)
+        body += "<h2>Coordinator messages</h2>\n" + Self.messagesTable(snapshot)
         return HTMLText.document(
             title: "MixRec · \(name)", refresh: style == .live && snapshot.isLive, body: body)
     }
@@ -61,14 +62,27 @@ enum DashboardPage {
     private static func workersTable(_ snapshot: DashboardSnapshot) -> String {
         let rows = snapshot.status.workers.map { worker -> [String] in
             let age = max(0, snapshot.now.timeIntervalSince(worker.lastSeen))
+            let throughput = snapshot.throughput[worker.id]
             return [
                 HTMLText.escape(worker.id), worker.status.rawValue, worker.busy ? "busy" : "idle",
                 HTMLText.escape(worker.host), "\(worker.cores)", String(format: "%.0f s ago", age),
+                HTMLText.number(throughput?.stepRate), throughput.map { "\($0.stepsTotal)" } ?? "–",
+                throughput.map {
+                    String(format: "%.1f MB in %.1f s", Double($0.allReduceBytes) / 1e6, $0.allReduceSeconds)
+                } ?? "–",
             ]
         }
         return HTMLText.table(
-            headers: ["worker", "status", "activity", "host", "cores", "last heartbeat"], rows: rows,
-            cssClass: "workers")
+            headers: [
+                "worker", "status", "activity", "host", "cores", "last heartbeat", "steps/s", "steps", "all-reduce",
+            ], rows: rows, cssClass: "workers")
+    }
+
+    /// Messages received and sent by kind, and rejected by error code, over every run of the coordinator.
+    private static func messagesTable(_ snapshot: DashboardSnapshot) -> String {
+        guard !snapshot.counters.isEmpty else { return "<p>none counted yet</p>\n" }
+        let rows = snapshot.counters.map { [HTMLText.escape($0.name), HTMLText.escape($0.label), "\($0.value)"] }
+        return HTMLText.table(headers: ["counter", "kind or code", "messages"], rows: rows, cssClass: "messages")
     }
 
     static func trialLink(_ id: UInt64, style: Style) -> String {

@@ -8,6 +8,10 @@ struct DashboardSnapshot {
     /// The metric that ranks trials.
     let objective: String
     let maximize: Bool
+    /// Each worker's step rate and all-reduce totals, by worker id.
+    let throughput: [String: WorkerThroughputRecord]
+    /// The coordinator's message counters, by name then label.
+    let counters: [CoordinatorCounterRecord]
     /// When the snapshot was read (heartbeat ages are relative to it).
     let now: Date
 
@@ -17,7 +21,9 @@ struct DashboardSnapshot {
     {
         DashboardSnapshot(
             status: try StudyStatus.load(from: store, objective: objective, maximize: maximize),
-            trials: try store.trials(), objective: objective, maximize: maximize, now: now)
+            trials: try store.trials(), objective: objective, maximize: maximize,
+            throughput: Dictionary(try store.workerThroughput().map { ($0.workerID, $0) }, uniquingKeysWith: { $1 }),
+            counters: try store.coordinatorCounters(), now: now)
     }
 
     /// Whether the coordinator may still be changing the study (pages refresh themselves then).

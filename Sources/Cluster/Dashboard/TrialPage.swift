@@ -24,7 +24,7 @@ enum TrialPage {
         }
         let single = DashboardSnapshot(
             status: snapshot.status, trials: [trial], objective: snapshot.objective, maximize: snapshot.maximize,
-            now: snapshot.now)
+            throughput: snapshot.throughput, counters: snapshot.counters, now: snapshot.now)
         body += "<h2>Learning curve</h2>\n<div class=\"plots\">" + DashboardPlots.learningCurves(single) + "</div>\n"
         body += Self.epochs(trial)
         body += "<h2>Failures</h2>\n"

@@ -42,12 +42,22 @@ public struct SyntheticTrialRunner: TrialRunner {
         return .finished([Self.metric: value, "test/score": score], epochs: job.maxEpochs)
     }
 
-    /// Sleeps one epoch in short slices; false once the run is cancelled.
+    /// Simulated optimizer steps per epoch (noted on the context, so heartbeats carry a step rate).
+    public static let stepsPerEpoch = 10
+
+    /// Sleeps one epoch as `stepsPerEpoch` steps in short slices; false once the run is cancelled.
     private func wait(_ context: TrialRunContext) -> Bool {
-        let deadline = Date().addingTimeInterval(self.epochSeconds)
-        while Date() < deadline {
+        let start = Date()
+        var step = 0
+        while step < Self.stepsPerEpoch {
             if context.isCancelled { return false }
-            Thread.sleep(forTimeInterval: min(0.02, max(0, deadline.timeIntervalSinceNow)))
+            let due = start.addingTimeInterval(self.epochSeconds * Double(step + 1) / Double(Self.stepsPerEpoch))
+            if Date() >= due {
+                step += 1
+                context.noteStep(step)
+            } else {
+                Thread.sleep(forTimeInterval: min(0.02, max(0, due.timeIntervalSinceNow)))
+            }
         }
         return !context.isCancelled
     }

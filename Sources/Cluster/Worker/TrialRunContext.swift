@@ -34,13 +34,24 @@ public final class TrialRunContext: Sendable {
     /// The run this context belongs to.
     public let job: TrialJob
     private let outbox: WorkerOutbox
+    private let counters: WorkerCounters
     private let cancelled = Atomic<Bool>(false)
-    private let position = Mutex<(epoch: Int, step: Int)>((0, 0))
+    private let position: Mutex<RunPosition>
+    private let started = ContinuousClock.now
 
-    init(job: TrialJob, outbox: WorkerOutbox) {
+    /// Where a run is: completed epochs, the step within the current one, what the last epoch took and reported.
+    private struct RunPosition {
+        var epoch: Int
+        var step = 0
+        var stepsPerEpoch: Int?
+        var metrics: Metrics = [:]
+    }
+
+    init(job: TrialJob, outbox: WorkerOutbox, counters: WorkerCounters = WorkerCounters()) {
         self.job = job
         self.outbox = outbox
-        self.position.withLock { $0.epoch = job.resume?.epoch ?? 0 }
+        self.counters = counters
+        self.position = Mutex(RunPosition(epoch: job.resume?.epoch ?? 0))
     }
 
     /// True once the coordinator cancelled the run (pruned, reassigned) or the worker shuts down.
@@ -51,16 +62,38 @@ public final class TrialRunContext: Sendable {
     }
 
     /// Completed epochs and optimizer steps within the current epoch, for heartbeats.
-    var progress: (epoch: Int, step: Int) { self.position.withLock { $0 } }
+    var progress: (epoch: Int, step: Int) { self.position.withLock { ($0.epoch, $0.step) } }
 
-    /// Notes the optimizer step within the current epoch (cheap; call it every step).
+    /// The run's progress for a display, `now` being the time it is shown.
+    func snapshot(now: ContinuousClock.Instant = .now) -> WorkerProgress {
+        let position = self.position.withLock { $0 }
+        let elapsed = (now - self.started).components
+        return WorkerProgress(
+            trial: self.job.trial, attempt: self.job.attempt, epoch: position.epoch, maxEpochs: self.job.maxEpochs,
+            firstEpoch: self.job.resume?.epoch ?? 0, step: position.step, stepsPerEpoch: position.stepsPerEpoch,
+            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18, metrics: position.metrics)
+    }
+
+    /// Notes the optimizer step within the current epoch (cheap; call it once per step): heartbeats carry it, and
+    /// the worker's step total grows by one.
     public func noteStep(_ step: Int) {
         self.position.withLock { $0.step = step }
+        self.counters.addStep()
+    }
+
+    /// Notes one all-reduce round of `bytes` payload bytes that took `seconds` (heartbeats carry the totals).
+    public func noteAllReduce(bytes: Int, seconds: Double) {
+        self.counters.addAllReduce(bytes: bytes, seconds: seconds)
     }
 
     /// Reports a finished epoch's validation metrics (sent by rank 0 only).
     public func reportEpoch(_ epoch: Int, metrics: Metrics, seconds: Double) {
-        self.position.withLock { $0 = (epoch, 0) }
+        self.position.withLock { position in
+            if position.step > 0 { position.stepsPerEpoch = position.step }
+            position.epoch = epoch
+            position.step = 0
+            position.metrics = metrics
+        }
         guard self.job.rank == 0 else { return }
         var progress = Mixrec_Cluster_V1_Progress()
         progress.trialID = self.job.trial.rawValue

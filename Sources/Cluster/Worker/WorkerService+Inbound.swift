@@ -83,7 +83,7 @@ extension WorkerService {
 
     /// Runs `job` on a new thread; its result or failure is queued for the I/O loop.
     func start(_ job: TrialJob) {
-        let context = TrialRunContext(job: job, outbox: self.outbox)
+        let context = TrialRunContext(job: job, outbox: self.outbox, counters: self.counters)
         self.current = context
         let runner = self.runner
         self.logger.info("training", metadata: ["trial": "\(job.trial)", "attempt": "\(job.attempt)"])

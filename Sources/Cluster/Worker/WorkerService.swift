@@ -25,6 +25,11 @@ public final class WorkerService<Runner: TrialRunner> {
     var pending: TrialJob?
     var sequence: UInt64 = 1
     var shuttingDown = false
+    /// Steps and all-reduce traffic of every run, sent with each heartbeat.
+    public let counters = WorkerCounters()
+    /// Called on the serving thread about every `progressInterval` while a run trains (for a progress display).
+    public var onProgress: ((WorkerProgress) -> Void)?
+    var lastProgress = ContinuousClock.now
 
     /// Creates the DEALER socket (routing id = worker id) and connects it.
     /// - Throws: `ZMQError` if the socket cannot be created or the endpoint is malformed.
@@ -63,6 +68,12 @@ public final class WorkerService<Runner: TrialRunner> {
             self.flushOutbox()
             if self.registered && ContinuousClock.now - self.lastHeartbeat >= self.heartbeatInterval {
                 self.sendHeartbeat()
+            }
+            if let current = self.current, let onProgress = self.onProgress,
+                ContinuousClock.now - self.lastProgress >= self.settings.progressInterval
+            {
+                self.lastProgress = ContinuousClock.now
+                onProgress(current.snapshot())
             }
         }
         self.current?.cancel()
@@ -141,6 +152,10 @@ public final class WorkerService<Runner: TrialRunner> {
         heartbeat.workerID = self.settings.workerID
         heartbeat.incarnation = self.settings.incarnation
         heartbeat.activity = .idle
+        let totals = self.counters.snapshot
+        heartbeat.stepsTotal = totals.steps
+        heartbeat.allreduceBytes = totals.allReduceBytes
+        heartbeat.allreduceSeconds = totals.allReduceSeconds
         if let current = self.current {
             let progress = current.progress
             heartbeat.activity = .busy

@@ -20,6 +20,8 @@ public struct WorkerSettings: Sendable {
     public var helloRetry: Duration = .seconds(1)
     /// How often the I/O loop checks the outbox (the longest a report waits before it is sent).
     public var pollInterval: Duration = .milliseconds(10)
+    /// How often `WorkerService.onProgress` is called while a run trains.
+    public var progressInterval: Duration = .milliseconds(250)
     public var limits = WireLimits()
     /// CURVE on the DEALER (nil: plain TCP).
     public var curve: CurveClientSettings?

@@ -48,8 +48,9 @@ struct WorkerCommand: ParsableCommand {
         let runner = SyntheticTrialRunner(noise: self.noise, epochSeconds: self.epochSeconds)
         let context = try ZMQContext()
         let signals = SignalStop()
-        let service = try WorkerService(
-            context: context, settings: settings, runner: runner, logger: Logger(label: "mixrec.worker"))
+        let logger = Logger(label: "mixrec.worker")
+        let service = try WorkerService(context: context, settings: settings, runner: runner, logger: logger)
+        service.onProgress = WorkerProgressDisplay(logger: logger).show
         try service.run(until: signals.signal)
     }
 }

@@ -46,6 +46,28 @@ import Testing
                 #expect(metrics.value("mixrec_worker_busy", labels) == (worker.busy ? 1 : 0))
             }
             #expect(metrics.value("mixrec_workers", ["status": "DEAD"]) == 1)
+            let workers = Dictionary(uniqueKeysWithValues: try fixture.store.workers().map { ($0.id, $0) })
+            for throughput in try fixture.store.workerThroughput() {
+                let worker = try #require(workers[throughput.workerID])
+                let labels = ["worker": worker.id, "host": worker.host]
+                #expect(metrics.value("mixrec_worker_step_rate", labels) == throughput.stepRate)
+                #expect(metrics.value("mixrec_worker_steps_total", labels) == Double(throughput.stepsTotal))
+                #expect(
+                    metrics.value("mixrec_worker_allreduce_bytes_total", labels) == Double(throughput.allReduceBytes))
+                #expect(metrics.value("mixrec_worker_allreduce_seconds_total", labels) == throughput.allReduceSeconds)
+            }
+            #expect(metrics.families["mixrec_worker_allreduce_bytes_total"]?.type == "counter")
+            let names = [
+                CoordinatorCounters.received: ("mixrec_coordinator_messages_received_total", "kind"),
+                CoordinatorCounters.sent: ("mixrec_coordinator_messages_sent_total", "kind"),
+                CoordinatorCounters.rejected: ("mixrec_coordinator_messages_rejected_total", "code"),
+            ]
+            let counters = try fixture.store.coordinatorCounters()
+            #expect(counters.count == 4)
+            for counter in counters {
+                let (name, label) = try #require(names[counter.name])
+                #expect(metrics.value(name, [label: counter.label]) == Double(counter.value))
+            }
             #expect(metrics.value("mixrec_study_events_total", ["kind": "trial.assigned"]) == 2)
             #expect(metrics.families["mixrec_study_events_total"]?.type == "counter")
         }

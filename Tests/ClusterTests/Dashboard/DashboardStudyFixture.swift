@@ -37,6 +37,20 @@ struct DashboardStudyFixture {
             try self.store.log(StudyEvent(at: Date(), kind: kind, trialID: 1, message: Self.hostile))
         }
         try self.store.storeCheckpoint(trial: 1, attempt: 1, epoch: 1, parameters: [1, 2, 3, 4])
+        try self.store.save(
+            WorkerThroughputRecord(
+                workerID: "w\"1\\\n", stepsTotal: 1234, stepRate: 7.5, allReduceBytes: 3_000_000,
+                allReduceSeconds: 1.25, updatedAt: Date()))
+        try self.store.save(
+            WorkerThroughputRecord(
+                workerID: "w2", stepsTotal: 40, stepRate: nil, allReduceBytes: 0, allReduceSeconds: 0, updatedAt: Date()
+            ))
+        try self.store.save([
+            CoordinatorCounterRecord(name: CoordinatorCounters.received, label: "Heartbeat", value: 321),
+            CoordinatorCounterRecord(name: CoordinatorCounters.sent, label: "Error", value: 3),
+            CoordinatorCounterRecord(name: CoordinatorCounters.rejected, label: "tooLarge", value: 2),
+            CoordinatorCounterRecord(name: CoordinatorCounters.rejected, label: "notRegistered", value: 1),
+        ])
     }
 
     private static func trial(_ id: UInt64, _ state: TrialState, epochs: [Double], final: Double?) -> Trial {

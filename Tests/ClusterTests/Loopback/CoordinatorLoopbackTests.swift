@@ -57,6 +57,46 @@ import ZeroMQ
         #expect(try store.loadCheckpoint(trial: 1)?.parameters == WireFixtures.parameters)
         #expect(try store.study()?.state == .finished)
         #expect(try store.events().map(\.kind).contains("study.finished"))
+
+        let counters = Dictionary(
+            uniqueKeysWithValues: try store.coordinatorCounters().map { ("\($0.name) \($0.label)", $0.value) })
+        #expect(
+            counters == [
+                "received Hello": 1, "received Heartbeat": 1, "received CheckpointUpload": 1,
+                "received TrialResult": 2, "received undecodable": 3, "sent Welcome": 1, "sent TrialAssignment": 2,
+                "sent Error": 3, "sent Shutdown": 1, "rejected malformed": 1, "rejected versionMismatch": 1,
+                "rejected tooLarge": 1,
+            ])
+    }
+
+    @Test func heartbeatTotalsBecomeEachWorkersStepRateInTheDatabase() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        var settings = self.settings(budget: 1)
+        settings.throughputWindow = .milliseconds(200)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        let worker = try FakeWorker("w1", context: context, endpoint: coordinator.endpoint)
+        try worker.hello()
+        #expect(try worker.next()?.kind == "Welcome")
+        let started = ContinuousClock.now
+        try worker.heartbeat(steps: 10)
+        Thread.sleep(forTimeInterval: 0.4)
+        try worker.heartbeat(steps: 50)
+        let window = ContinuousClock.now - started
+        var stored: WorkerThroughputRecord?
+        for _ in 0..<100 where stored?.stepRate == nil {
+            Thread.sleep(forTimeInterval: 0.02)
+            stored = try store.workerThroughput().first
+        }
+        let record = try #require(stored)
+        #expect(record.workerID == "w1" && record.stepsTotal == 50)
+        #expect(record.allReduceBytes == 50_000 && record.allReduceSeconds == 0.5)
+        let rate = try #require(record.stepRate)
+        // 40 steps between two heartbeats sent 0.4 s apart, received at least the 0.2 s window apart.
+        #expect(rate <= 40 / 0.2 + 1e-9 && rate >= 40 / (Double(window.wholeMilliseconds) / 1000 + 0.5), "\(rate)")
+        coordinator.stop.stop()
+        _ = coordinator.finish()
     }
 
     @Test func aSilentWorkersTrialResumesOnAnotherWorkerFromItsCheckpoint() throws {

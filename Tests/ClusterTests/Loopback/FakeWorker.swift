@@ -38,8 +38,11 @@ final class FakeWorker {
         try self.send(.hello(hello))
     }
 
-    func heartbeat(busyWith run: (trial: UInt64, attempt: UInt32)? = nil) throws {
+    func heartbeat(busyWith run: (trial: UInt64, attempt: UInt32)? = nil, steps: UInt64 = 0) throws {
         var heartbeat = Mixrec_Cluster_V1_Heartbeat()
+        heartbeat.stepsTotal = steps
+        heartbeat.allreduceBytes = steps * 1000
+        heartbeat.allreduceSeconds = Double(steps) / 100
         heartbeat.workerID = self.id
         heartbeat.incarnation = self.incarnation
         heartbeat.activity = run == nil ? .idle : .busy
