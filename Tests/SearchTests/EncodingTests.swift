@@ -57,8 +57,8 @@ import Testing
             let neighbour = space.configuration(
                 of: space.neighbour(of: space.unitPoint(of: configuration), scale: 0.2, using: &generator))
             #expect(try space.validate(neighbour) == neighbour)
-            seenNone = seenNone || configuration["group0.experts"] == .string("none")
-            seenLora = seenLora || configuration["group0.lora_rank"] != nil
+            seenNone = seenNone || configuration["model.experts.groups.low.types"] == .string("none")
+            seenLora = seenLora || configuration["model.experts.groups.low.rank"] != nil
         }
         #expect(seenNone && seenLora)
     }

@@ -21,26 +21,26 @@ import Testing
             return
         }
         #expect(asha.reductionFactor == 3 && asha.warmup.trials == 4)
-        for group in 0..<3 {
-            let experts = try #require(config.space.parameter(named: "group\(group).experts"))
-            guard case .categorical(let choices) = experts.domain else {
-                Issue.record("group\(group).experts is not categorical")
+        for group in ["low", "mid", "top"] {
+            let prefix = "model.experts.groups.\(group)"
+            let types = try #require(config.space.parameter(named: "\(prefix).types"))
+            guard case .categorical(let choices) = types.domain else {
+                Issue.record("\(prefix).types is not categorical")
                 continue
             }
             #expect(choices.contains("none") && choices.contains("lora") && choices.contains("scaling"))
-            let rank = try #require(config.space.parameter(named: "group\(group).lora_rank"))
-            #expect(rank.condition?.parent == "group\(group).experts")
-            #expect(rank.condition?.values.allSatisfy { $0.contains("lora") } == true)
+            let rank = try #require(config.space.parameter(named: "\(prefix).rank"))
+            #expect(rank.condition?.parent == "\(prefix).types")
+            #expect(rank.condition?.values.contains("lora+bottleneck") == true)
+            #expect(rank.condition?.values.contains("scaling") == false, "(IA)³ experts have no size")
             #expect(rank.domain == .int(low: 2, high: 64, log: true))
-            let width = try #require(config.space.parameter(named: "group\(group).bottleneck_width"))
-            #expect(width.condition?.values.contains("parallel") == true)
-            #expect(width.condition?.values.contains("lora") == false)
-            #expect(config.space.parameter(named: "group\(group).top_k")?.condition?.values.contains("none") == false)
+            #expect(config.space.parameter(named: "\(prefix).top_k")?.condition?.values.contains("none") == false)
+            #expect(config.space.parameter(named: "\(prefix).experts")?.domain == .int(low: 2, high: 8, log: false))
         }
-        if case .float(_, _, let log) = config.space.parameter(named: "learning_rate")?.domain {
+        if case .float(_, _, let log) = config.space.parameter(named: "train.lr")?.domain {
             #expect(log)
         } else {
-            Issue.record("learning_rate is not a float")
+            Issue.record("train.lr is not a float")
         }
     }
 

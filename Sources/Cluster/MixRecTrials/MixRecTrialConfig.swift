@@ -2,9 +2,9 @@ import ConfigKit
 import MixRec
 import Search
 
-/// How a MixRec trial's training config is made: the study's training config (YAML) with every searched value
-/// written over the key its parameter names (`train.lr`, `model.experts.groups.top.types`, …), then the study's
-/// epochs and the trial's seed.
+/// How a MixRec trial's training config is made: the study's training config (YAML) with the study's fixed
+/// overrides (`objective.set`), then every searched value written over the key its parameter names (`train.lr`,
+/// `model.experts.groups.top.types`, …), then the study's epochs and the trial's seed.
 public enum MixRecTrialConfig {
     /// Metrics reported after each epoch are the trainer's validation metrics under this prefix (`valid/ndcg@10`).
     public static let validationPrefix = "valid/"
@@ -30,6 +30,17 @@ public enum MixRecTrialConfig {
         if let epochs { try document.override("train.epochs=\(epochs)") }
         if let seed { try document.override("seed=\(seed)") }
         return try MixRecConfig(document: document)
+    }
+
+    /// The training config of one trial from an assignment's task: the YAML text, then `overrides`, then the
+    /// trial's values (see `make(base:configuration:epochs:seed:)`).
+    /// - Throws: `ConfigError` for YAML that does not parse or a key or value the training config refuses.
+    public static func make(
+        baseConfig: String, overrides: [String], configuration: Configuration, epochs: Int? = nil, seed: UInt64? = nil
+    ) throws -> MixRecConfig {
+        var document = try ConfigDocument(yaml: baseConfig, source: "the study's training config")
+        for assignment in overrides { try document.override(assignment) }
+        return try Self.make(base: document, configuration: configuration, epochs: epochs, seed: seed)
     }
 
     /// Checks that the search space's parameters are keys of the training config and their values fit it, on a

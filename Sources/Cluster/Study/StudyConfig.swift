@@ -55,8 +55,11 @@ public struct StudyConfig: Sendable {
             try Self.check(function, against: self.search)
         } else {
             let configPath = Self.resolve(try objective.string("config"), in: folder)
-            let training = try ConfigDocument(contentsOf: configPath)
-            self.task = .mixrec(baseConfig: try String(contentsOfFile: configPath, encoding: .utf8))
+            var training = try ConfigDocument(contentsOf: configPath)
+            let overrides = try objective.strings("set", default: [])
+            for assignment in overrides { try training.override(assignment) }
+            self.task = .mixrec(
+                baseConfig: try String(contentsOfFile: configPath, encoding: .utf8), overrides: overrides)
             self.metric = try objective.string("metric", default: MixRecTrialConfig.objectiveMetric)
             guard self.metric.hasPrefix(MixRecTrialConfig.validationPrefix) else {
                 throw ConfigError.invalidValue(

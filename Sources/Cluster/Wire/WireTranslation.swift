@@ -74,7 +74,7 @@ extension TrialTask {
             self = .synthetic(function)
         case "mixrec":
             guard !task.baseConfig.isEmpty else { return nil }
-            self = .mixrec(baseConfig: task.baseConfig)
+            self = .mixrec(baseConfig: task.baseConfig, overrides: task.overrides)
         default:
             return nil
         }
@@ -86,7 +86,9 @@ extension TrialTask {
         task.kind = self.kind
         switch self {
         case .synthetic(let function): task.function = function.rawValue
-        case .mixrec(let baseConfig): task.baseConfig = baseConfig
+        case .mixrec(let baseConfig, let overrides):
+            task.baseConfig = baseConfig
+            task.overrides = overrides
         }
         return task
     }

@@ -98,10 +98,12 @@ extension WireValidator {
             default: throw WireError(.outOfRange, "assignment.task.kind '\(task.kind)' is unknown")
             }
         }
-        let bytes = task.baseConfig.utf8.count
+        let bytes = task.baseConfig.utf8.count + task.overrides.reduce(0) { $0 + $1.utf8.count }
         guard bytes <= self.limits.maxConfigBytes else {
             throw WireError(
-                .tooLarge, "assignment.task.base_config is \(bytes) bytes, the limit is \(self.limits.maxConfigBytes)")
+                .tooLarge,
+                "assignment.task.base_config and overrides are \(bytes) bytes, the limit is \(self.limits.maxConfigBytes)"
+            )
         }
     }
 

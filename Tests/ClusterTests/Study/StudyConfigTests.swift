@@ -82,24 +82,61 @@ import Testing
               - {name: losses.align, type: float, low: 0, high: 1}
             """
         let path = try self.write(
-            "study: {epochs: 2}\nsearch: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}",
+            """
+            study: {epochs: 2}
+            search: {space: space.yaml}
+            objective: {kind: mixrec, config: train.yaml, set: [losses.hard=0.5, train.lr=0.002]}
+            """,
             space: space, in: directory)
         let config = try StudyConfig(contentsOf: path)
-        #expect(config.task == .mixrec(baseConfig: training))
+        #expect(config.task == .mixrec(baseConfig: training, overrides: ["losses.hard=0.5", "train.lr=0.002"]))
         #expect(config.metric == "valid/ndcg@10")
-        #expect(config.canonicalText.contains("objective.config.train.lr = 0.001"), "the training config is stored")
+        #expect(config.canonicalText.contains("objective.config.train.epochs = 9"), "the training config is stored")
+        #expect(config.canonicalText.contains("objective.config.losses.hard = 0.5"), "with the study's settings")
+        guard case .mixrec(let base, let overrides) = config.task else { return }
         let trial = try MixRecTrialConfig.make(
-            base: try ConfigDocument(yaml: training),
+            baseConfig: base, overrides: overrides,
             configuration: Configuration(["train.lr": .double(0.004), "losses.align": .double(0.25)]), epochs: 2,
             seed: 77)
         #expect(trial.training.epochs == 2 && trial.seed == 77)
-        #expect(abs(trial.training.learningRate - 0.004) < 1e-12 && trial.losses.align == 0.25)
+        #expect(abs(trial.training.learningRate - 0.004) < 1e-12, "the trial's value wins over the study's")
+        #expect(trial.losses.align == 0.25 && trial.losses.hard == 0.5)
 
         let typo = space.replacingOccurrences(of: "losses.align", with: "losses.allign")
         let bad = try self.write(
             "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: typo, in: directory)
         let error = #expect(throws: StudyConfigError.self) { try StudyConfig(contentsOf: bad) }
         #expect(error?.description.contains("losses.allign") == true, "\(error.map { "\($0)" } ?? "")")
+    }
+
+    @Test func theMixRecSpacesParametersAreTrainingConfigKeys() throws {
+        let directory = try StudyDirectory()
+        try "data: {format: synthetic}\n".write(
+            to: directory.url.appendingPathComponent("train.yaml"), atomically: true, encoding: .utf8)
+        let space = try String(contentsOf: Self.configs.appendingPathComponent("mixrec-space.yaml"), encoding: .utf8)
+        let groups = ["low": (0, 2), "mid": (3, 5), "top": (6, 7)].sorted { $0.key < $1.key }.flatMap { name, layers in
+            ["model.experts.groups.\(name).from=\(layers.0)", "model.experts.groups.\(name).to=\(layers.1)"]
+        }
+        let path = try self.write(
+            """
+            search: {space: space.yaml}
+            objective: {kind: mixrec, config: train.yaml, set: [\(groups.joined(separator: ", "))]}
+            """, space: space, in: directory)
+        let config = try StudyConfig(contentsOf: path)
+        guard case .mixrec(let base, let overrides) = config.task else {
+            Issue.record("not a MixRec task: \(config.task)")
+            return
+        }
+        var proposer = config.proposer
+        for configuration in try proposer.propose(count: 12, observations: [], pending: []) {
+            let trial = try MixRecTrialConfig.make(baseConfig: base, overrides: overrides, configuration: configuration)
+            #expect(trial.model.experts.groups.map(\.name) == ["low", "mid", "top"])
+            for group in trial.model.experts.groups {
+                let types = configuration["model.experts.groups.\(group.name).types"]?.string
+                #expect(group.kinds.map(\.rawValue).joined(separator: "+") == types)
+                #expect(group.topK <= group.experts)
+            }
+        }
     }
 
     @Test func onlyALargerBudgetGroupSizeAndHeartbeatsAreSafeChanges() {

@@ -107,7 +107,9 @@ import Testing
         #expect(self.code(.assignment(assignment)) == .outOfRange)
         assignment.task.kind = "quantum"
         #expect(self.code(.assignment(assignment)) == .outOfRange)
-        for task in [TrialTask.synthetic(.mixedSynthetic), .mixrec(baseConfig: "seed: 3\n")] {
+        for task in [
+            TrialTask.synthetic(.mixedSynthetic), .mixrec(baseConfig: "seed: 3\n", overrides: ["train.lr=0.01"]),
+        ] {
             #expect(TrialTask(wire: task.wire) == task)
         }
     }

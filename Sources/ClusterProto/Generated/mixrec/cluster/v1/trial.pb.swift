@@ -159,6 +159,9 @@ public nonisolated struct Mixrec_Cluster_V1_TrialTask: Sendable {
   /// mixrec: the training config (YAML); each searched value overrides a key
   public var baseConfig: String = String()
 
+  /// mixrec: `dotted.key=value` settings applied to base_config first
+  public var overrides: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -409,7 +412,7 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
 
 nonisolated extension Mixrec_Cluster_V1_TrialTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TrialTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}function\0\u{3}base_config\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}function\0\u{3}base_config\0\u{1}overrides\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -420,6 +423,7 @@ nonisolated extension Mixrec_Cluster_V1_TrialTask: SwiftProtobuf.Message, SwiftP
       case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.function) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.baseConfig) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.overrides) }()
       default: break
       }
     }
@@ -435,6 +439,9 @@ nonisolated extension Mixrec_Cluster_V1_TrialTask: SwiftProtobuf.Message, SwiftP
     if !self.baseConfig.isEmpty {
       try visitor.visitSingularStringField(value: self.baseConfig, fieldNumber: 3)
     }
+    if !self.overrides.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.overrides, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -442,6 +449,7 @@ nonisolated extension Mixrec_Cluster_V1_TrialTask: SwiftProtobuf.Message, SwiftP
     if lhs.kind != rhs.kind {return false}
     if lhs.function != rhs.function {return false}
     if lhs.baseConfig != rhs.baseConfig {return false}
+    if lhs.overrides != rhs.overrides {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
