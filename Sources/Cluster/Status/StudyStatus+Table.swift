@@ -31,16 +31,20 @@ extension StudyStatus {
         return lines.joined(separator: "\n")
     }
 
-    /// `x=3.14 y=2.27`, in name order, numbers to 3 significant digits.
+    /// `x=3.14 y=2.27`, in name order, numbers to 4 significant digits; MixRec expert-group keys lose their
+    /// `model.experts.groups.` prefix (`top.types=lora+bottleneck top.experts=4`).
     static func short(_ params: Configuration) -> String {
-        params.values.sorted { $0.key < $1.key }.map { key, value in
-            switch value {
+        params.values.sorted { $0.key < $1.key }.map { name, value in
+            let key = name.hasPrefix(Self.groupPrefix) ? String(name.dropFirst(Self.groupPrefix.count)) : name
+            return switch value {
             case .int(let number): "\(key)=\(number)"
             case .double(let number): "\(key)=\(Self.number(number))"
             case .string(let text): "\(key)=\(text)"
             }
         }.joined(separator: " ")
     }
+
+    private static let groupPrefix = "model.experts.groups."
 
     static func number(_ value: Double) -> String {
         String(format: "%.4g", value)

@@ -10,11 +10,18 @@ final class LocalStudy {
     var coordinator: MixRecProcess?
     var workers: [String: MixRecProcess] = [:]
 
+    /// Writes the study config `config` and its other files (name → text) into a new study directory.
+    init(config: String, files: [String: String]) throws {
+        self.directory = try StudyDirectory()
+        for (name, text) in files {
+            try text.write(to: self.directory.url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try config.write(toFile: self.configPath, atomically: true, encoding: .utf8)
+    }
+
     /// Writes the study config (`budget` trials of `epochs` epochs on groups of `groupSize`, fast heartbeats) and its
     /// search file (Branin, with optimizer settings small enough for a debug build).
-    init(budget: Int, epochs: Int, groupSize: Int = 1, xHigh: Double = 10) throws {
-        self.directory = try StudyDirectory()
-        try self.writeSpace(xHigh: xHigh)
+    convenience init(budget: Int, epochs: Int, groupSize: Int = 1, xHigh: Double = 10) throws {
         let config = """
             study: {name: process-test, seed: 3, budget: \(budget), epochs: \(epochs), group_size: \(groupSize), retry_cap: 3}
             heartbeat: {interval_ms: 100, idle_suspect_ms: 400, idle_dead_ms: 800, busy_suspect_ms: 400, \
@@ -22,7 +29,8 @@ final class LocalStudy {
             search: {space: space.yaml}
             objective: {kind: synthetic, function: branin, metric: valid/score}
             """
-        try config.write(toFile: self.configPath, atomically: true, encoding: .utf8)
+        try self.init(config: config, files: [:])
+        try self.writeSpace(xHigh: xHigh)
     }
 
     func writeSpace(xHigh: Double) throws {
@@ -50,9 +58,9 @@ final class LocalStudy {
         return process
     }
 
-    func startWorker(_ id: String, epochSeconds: Double) throws {
+    func startWorker(_ id: String, epochSeconds: Double = 0.1) throws {
         self.workers[id] = try MixRecProcess(
-            ["worker", "--connect", self.endpoint, "--id", id, "--epoch-seconds", "\(epochSeconds)"],
+            ["worker", "--connect", self.endpoint, "--id", id, "--threads", "1", "--epoch-seconds", "\(epochSeconds)"],
             log: self.log(id))
     }
 
@@ -63,7 +71,10 @@ final class LocalStudy {
                 atPath: self.directory.url.appendingPathComponent(StudyStore.databaseFileName).path),
             let store = try? StudyStore.openReadOnly(directory: self.directory.url)
         else { return nil }
-        return try? StudyStatus.load(from: store, objective: SyntheticTrialRunner.metric, maximize: false)
+        let config = (try? store.study())?.configJSON ?? ""
+        return try? StudyStatus.load(
+            from: store, objective: StudyConfig.metric(inCanonicalText: config) ?? SyntheticTrialRunner.metric,
+            maximize: StudyConfig.maximizes(inCanonicalText: config))
     }
 
     /// Polls the study every 50 ms until `condition` holds; false after `seconds`.

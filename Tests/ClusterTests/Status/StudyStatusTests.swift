@@ -55,6 +55,18 @@ import Testing
         #expect(lowerIsBetter.best?.id == 1)
     }
 
+    @Test func theTableShortensExpertGroupKeys() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let params = Configuration([
+            "model.experts.groups.top.types": .string("lora+bottleneck"), "model.experts.groups.top.experts": .int(4),
+            "train.lr": .double(0.001234567),
+        ])
+        try store.save([Trial(id: 1, params: params, origin: .proposed)])
+        let table = try StudyStatus.load(from: store).table()
+        #expect(table.contains("top.experts=4 top.types=lora+bottleneck train.lr=0.001235"), "\(table)")
+    }
+
     @Test func anEmptyStudyHasANullBest() throws {
         let directory = try StudyDirectory()
         let status = try StudyStatus.load(from: try StudyStore(directory: directory.url))
