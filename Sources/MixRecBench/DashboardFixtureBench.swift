@@ -52,7 +52,19 @@ struct DashboardFixtureBench: ParsableCommand {
                 StoredWorker(
                     id: name, incarnation: 1, host: "node\(index + 1)", cores: 2, status: index == 2 ? .dead : .alive,
                     busy: index == 0, lastSeen: Date().addingTimeInterval(-Double(index * 40 + 2))))
+            try store.save(
+                WorkerThroughputRecord(
+                    workerID: name, stepsTotal: Int64(900 - index * 200),
+                    stepRate: index == 2 ? nil : 3.2 - Double(index),
+                    allReduceBytes: Int64(index) * 12_000_000, allReduceSeconds: Double(index) * 1.4, updatedAt: Date())
+            )
         }
+        try store.save([
+            CoordinatorCounterRecord(name: CoordinatorCounters.received, label: "Heartbeat", value: 2_412),
+            CoordinatorCounterRecord(name: CoordinatorCounters.received, label: "Progress", value: 31),
+            CoordinatorCounterRecord(name: CoordinatorCounters.sent, label: "TrialAssignment", value: 14),
+            CoordinatorCounterRecord(name: CoordinatorCounters.rejected, label: "unexpected", value: 2),
+        ])
         print("wrote \(self.trials) trials to \(url.path)")
     }
 
