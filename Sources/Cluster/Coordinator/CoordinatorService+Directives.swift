@@ -34,6 +34,7 @@ extension CoordinatorService {
         case .recovered(let worker):
             try self.recordWorker(worker, event: "worker.recovered", message: "heard again")
         case .lost(let worker, let incarnation, let reason):
+            self.throughput.forget(worker)
             try self.recordWorker(worker, event: "worker.lost", message: "incarnation \(incarnation): \(reason)")
         case .reject(let worker, let error):
             self.sendError(error, to: worker)
