@@ -45,6 +45,20 @@ import Testing
         #expect(StudyConfig.maximizes(inCanonicalText: "objective.metric = valid/ndcg@10"), "maximize by default")
     }
 
+    @Test func theMixRecDemoConfigSendsItsTrainingConfigAndGroupLayers() throws {
+        let config = try StudyConfig(contentsOf: Self.configs.appendingPathComponent("demo-mixrec.yaml").path)
+        let training = try String(
+            contentsOf: Self.configs.appendingPathComponent("demo-mixrec-training.yaml"), encoding: .utf8)
+        #expect(
+            config.task
+                == .mixrec(
+                    baseConfig: training,
+                    overrides: ["model.experts.groups.top.from=2", "model.experts.groups.top.to=3"]
+                ))
+        #expect(config.metric == "valid/ndcg@10" && config.search.direction == .maximize)
+        #expect(config.groupSize == 1 && config.budget >= 3)
+    }
+
     @Test func unknownKeysBadValuesAndMismatchedPartsAreRefused() throws {
         let directory = try StudyDirectory()
         let typo = try self.write("study: {budgett: 3}\nsearch: {space: space.yaml}", in: directory)
