@@ -5,7 +5,8 @@ import ZeroMQ
 /// Rank `r` binds a PULL socket at `endpoints[r]` (its left neighbour sends there) and connects a PUSH socket to
 /// `endpoints[(r+1) mod N]`. A collective is a reduce-scatter followed by an all-gather (`2(N−1)` steps, see
 /// `RingSchedule`); each step's segment travels as chunks of at most `settings.chunkBytes` raw little-endian
-/// bytes behind a `ChunkHeader`, pipelined so that one chunk is in flight while the previous one is added.
+/// bytes behind a `ChunkHeader`. Chunks are pipelined across steps (a chunk moves on as soon as it has arrived
+/// and been added) and sent without copying: ZeroMQ reads them straight from the caller's buffer.
 /// Every rank of a group must call the same collectives with buffers of the same length, in the same order.
 ///
 /// Not `Sendable`: it owns sockets, so it is created, used and dropped on one thread (the training thread).
@@ -18,6 +19,13 @@ public final class AllReduceGroup {
     private let receiver: ZMQSocket?
     private let sender: ZMQSocket?
     private var sequence: UInt64 = 0
+    /// Counts the zero-copy chunk sends ZeroMQ has finished reading.
+    private let releases = ZMQSendReleases()
+    /// Chunk sends so far (over every collective); send `i` is released once `releases.released > i`.
+    private var sendsIssued = 0
+    private var cachedPlan: (count: Int, chunkElements: Int, plan: RingChunkPlan)?
+    /// The header of the chunk being sent, reused (libzmq copies headers).
+    private var headerBytes = [UInt8](repeating: 0, count: ChunkHeader.byteCount)
 
     /// The number of ranks.
     public var worldSize: Int { self.endpoints.count }
@@ -57,8 +65,8 @@ public final class AllReduceGroup {
             // A rank that finishes first must not drop its last queued chunks on close: linger up to the timeout.
             try sender.setLinger(milliseconds: settings.timeoutMilliseconds)
             if let curve = settings.curve {
-                try receiver.configureCurveServer(curve.server)
-                try sender.configureCurveClient(curve.client, serverPublicKey: curve.server.publicKey)
+                try receiver.configureCurveServer(curve.keys)
+                try sender.configureCurveClient(curve.keys, serverPublicKey: curve.keys.publicKey)
             }
             try receiver.bind(bindEndpoint ?? endpoints[rank])
             try sender.connect(endpoints[(rank + 1) % endpoints.count])
@@ -107,67 +115,104 @@ public final class AllReduceGroup {
 
     // MARK: - Ring
 
-    /// The ring: `2(N−1)` steps, each sending one segment to the right while receiving one from the left.
+    /// The ring: `2(N−1)` steps of sending one segment to the right while receiving one from the left, pipelined
+    /// chunk by chunk across steps (see `RingChunkPlan`). A rank sends at most `highWaterMark` chunks ahead of
+    /// what it has received, fewer than a link can queue, so ranks never all block in a send.
     private func ringSum<Element: AdditiveArithmetic & BitwiseCopyable>(
         _ buffer: UnsafeMutableBufferPointer<Element>
     ) throws(AllReduceError) {
         guard let sender = self.sender, let receiver = self.receiver else { return }
         self.sequence &+= 1
-        let schedule = RingSchedule(rank: self.rank, worldSize: self.worldSize, count: buffer.count)
-        let chunkElements = max(1, self.settings.chunkBytes / MemoryLayout<Element>.stride)
-        for step in 0..<schedule.stepCount {
-            let outgoing = schedule.sendSegment(step)
-            let incoming = schedule.receiveSegment(step)
-            let sendChunks = Self.chunkCount(outgoing.count, chunkElements)
-            let receiveChunks = Self.chunkCount(incoming.count, chunkElements)
-            var sent = 0
-            func sendNext() throws(AllReduceError) {
-                guard sent < sendChunks else { return }
-                let start = outgoing.lowerBound + sent * chunkElements
-                let slice = UnsafeMutableBufferPointer(
-                    rebasing: buffer[start..<min(start + chunkElements, outgoing.upperBound)])
-                try self.send(UnsafeRawBufferPointer(slice), step: step, chunk: sent, on: sender)
-                sent += 1
-            }
-            try sendNext()
-            for chunk in 0..<receiveChunks {
-                try sendNext()
-                let start = incoming.lowerBound + chunk * chunkElements
-                let target = UnsafeMutableBufferPointer(
-                    rebasing: buffer[start..<min(start + chunkElements, incoming.upperBound)])
+        let plan = self.plan(count: buffer.count, stride: MemoryLayout<Element>.stride)
+        let window = max(1, Int(self.settings.highWaterMark))
+        let firstSend = self.sendsIssued
+        var (sent, received) = (0, 0)
+        do throws(AllReduceError) {
+            while received < plan.receives.count || sent < plan.sends.count {
+                while sent < plan.sends.count, sent - received < window || received == plan.receives.count,
+                    (plan.sends[sent].after ?? -1) < received
+                {
+                    let chunk = plan.sends[sent]
+                    let slice = UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements])
+                    try self.send(UnsafeRawBufferPointer(slice), chunk, on: sender)
+                    sent += 1
+                }
+                guard received < plan.receives.count else { continue }
+                let chunk = plan.receives[received]
+                if let overwritten = chunk.after { try self.awaitRelease(of: firstSend + overwritten) }
                 try self.receive(
-                    into: target, step: step, chunk: chunk, reducing: schedule.isReducing(step), on: receiver)
+                    into: UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements]), chunk,
+                    reducing: chunk.step < self.worldSize - 1, on: receiver)
+                received += 1
             }
-            while sent < sendChunks { try sendNext() }
+            // The caller may change the buffer once this returns: ZeroMQ must hold none of it.
+            try self.awaitRelease(of: self.sendsIssued - 1)
+        } catch {
+            self.abandon(sender)
+            throw error
         }
+    }
+
+    /// The chunk plan for `count` elements of `stride` bytes (cached: a trainer sums the same size every step).
+    private func plan(count: Int, stride: Int) -> RingChunkPlan {
+        let chunkElements = max(1, self.settings.chunkBytes / stride)
+        if let cached = self.cachedPlan, cached.count == count, cached.chunkElements == chunkElements {
+            return cached.plan
+        }
+        let plan = RingChunkPlan(
+            schedule: RingSchedule(rank: self.rank, worldSize: self.worldSize, count: count),
+            chunkElements: chunkElements)
+        self.cachedPlan = (count, chunkElements, plan)
+        return plan
+    }
+
+    /// Waits until ZeroMQ has let go of the memory of send number `index` (and of every earlier one).
+    private func awaitRelease(of index: Int) throws(AllReduceError) {
+        guard index >= 0, self.releases.released <= index else { return }
+        guard self.releases.wait(untilReleased: index + 1, timeout: self.settings.timeout) else {
+            throw self.timeout(peer: (self.rank + 1) % self.worldSize)
+        }
+    }
+
+    /// After a failed collective: drops the sender (and whatever it still queues, so that ZeroMQ releases the
+    /// caller's memory) and waits for those releases. The group is unusable afterwards.
+    private func abandon(_ sender: ZMQSocket) {
+        try? sender.setLinger(milliseconds: 0)
+        sender.close()
+        _ = self.releases.wait(untilReleased: self.sendsIssued, timeout: self.settings.timeout)
     }
 
     // MARK: - Chunks
 
-    private static func chunkCount(_ elements: Int, _ chunkElements: Int) -> Int {
-        (elements + chunkElements - 1) / chunkElements
-    }
-
-    private func send(_ payload: UnsafeRawBufferPointer, step: Int, chunk: Int, on socket: ZMQSocket)
+    private func send(_ payload: UnsafeRawBufferPointer, _ chunk: RingChunkPlan.Chunk, on socket: ZMQSocket)
         throws(AllReduceError)
     {
         let header = ChunkHeader(
-            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(step), chunk: UInt32(chunk),
-            payloadBytes: UInt32(payload.count), checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
+            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step),
+            chunk: UInt32(chunk.index), payloadBytes: UInt32(payload.count),
+            checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
+        self.headerBytes.withUnsafeMutableBytes { header.encode(into: $0) }
+        let result = self.headerBytes.withUnsafeBytes { bytes in
+            Result { () throws(ZMQError) in
+                try socket.sendWithoutCopy(header: bytes, payload: payload, releases: self.releases)
+            }
+        }
         let sent: Bool
-        do {
-            sent = try socket.send(header: header.encoded, payload: payload)
-        } catch {
-            throw .transport(error)
+        switch result {
+        case .success(let value): sent = value
+        case .failure(let error): throw .transport(error)
         }
         guard sent else { throw self.timeout(peer: (self.rank + 1) % self.worldSize) }
+        self.sendsIssued += 1
     }
 
     private func receive<Element: AdditiveArithmetic & BitwiseCopyable>(
-        into target: UnsafeMutableBufferPointer<Element>, step: Int, chunk: Int, reducing: Bool, on socket: ZMQSocket
+        into target: UnsafeMutableBufferPointer<Element>, _ chunk: RingChunkPlan.Chunk, reducing: Bool,
+        on socket: ZMQSocket
     ) throws(AllReduceError) {
         let expected = ChunkHeader(
-            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(step), chunk: UInt32(chunk),
+            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step),
+            chunk: UInt32(chunk.index),
             payloadBytes: UInt32(target.count * MemoryLayout<Element>.stride), checksum: 0)
         let received: Void?
         do {
