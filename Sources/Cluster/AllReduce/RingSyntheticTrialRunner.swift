@@ -42,7 +42,7 @@ public struct RingSyntheticTrialRunner: TrialRunner {
         let parameter = Tensor(
             try self.startingParameters(job.resume), shape: [self.parameterCount], requiresGrad: true)
         let gradients = DataParallelGradients(group: try self.links.group(for: job), parameters: [parameter])
-        var loss = Self.loss(parameter)
+        var metrics: Metrics = [:]
         for epoch in first...job.maxEpochs {
             let started = ContinuousClock.now
             for step in 0..<self.stepsPerEpoch {
@@ -54,21 +54,19 @@ public struct RingSyntheticTrialRunner: TrialRunner {
                 try gradients.averageSummedGradients(localCount: 1)
                 self.descend(parameter)
                 context.noteStep(step + 1)
-                if ((epoch - 1) * self.stepsPerEpoch + step + 1) % self.verifyEvery == 0 {
-                    try gradients.verifyReplicas(step: step)
-                }
+                let trained = (epoch - 1) * self.stepsPerEpoch + step + 1
+                if trained % self.verifyEvery == 0 { try gradients.verifyReplicas(step: trained) }
             }
-            loss = Self.loss(parameter)
-            var metrics = [Self.metric: loss]
+            metrics = [Self.metric: Self.loss(parameter)]
             metrics[SyntheticTrialRunner.metric] = score.map { $0 - pow(0.5, Double(epoch)) }
             let elapsed = (ContinuousClock.now - started).components
             context.reportEpoch(
                 epoch, metrics: metrics, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
             context.uploadCheckpoint(epoch: epoch, parameters: Self.bytes(of: parameter))
         }
-        var result = [Self.metric: loss, "test/loss": loss]
-        result["test/score"] = score
-        return .finished(result, epochs: job.maxEpochs)
+        metrics["test/loss"] = metrics[Self.metric]
+        metrics["test/score"] = score
+        return .finished(metrics, epochs: job.maxEpochs)
     }
 
     // MARK: - The synthetic problem
