@@ -23,8 +23,11 @@ struct ClusterBench: ParsableCommand {
     @Option(help: "Repetitions per point; the median is reported.")
     var repeats = 5
 
-    @Option(help: "Chunk size in KiB.")
+    @Option(name: .customLong("chunk-kib"), help: "Chunk size in KiB.")
     var chunkKiB = AllReduceSettings().chunkBytes / 1024
+
+    @Option(help: "Transport between ranks: tcp (loopback), ipc or inproc (one shared context; a diagnostic).")
+    var transport = ClusterRanks.Transport.tcp
 
     @Option(help: "Training steps for the users/s comparison (0 skips it).")
     var trainingSteps = 20
@@ -35,12 +38,14 @@ struct ClusterBench: ParsableCommand {
         settings.timeout = .seconds(60)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print(
-            "transport tcp://127.0.0.1, one ZeroMQ context per rank, chunk \(self.chunkKiB) KiB, median of "
+            "transport \(self.transport)\(self.transport == .inproc ? "" : ", one ZeroMQ context per rank"), chunk \(self.chunkKiB) KiB, median of "
                 + "\(self.repeats), \(cores) cores, load average \(String(format: "%.1f", ClusterRanks.loadAverage()))")
         print("size_MB  N  p2p_GB/s  ring_ms  ideal_ms  efficiency  algbw_GB/s  cpu_ms  cpu_bound_ms  reachable")
         for megabytes in self.sizes {
             let count = megabytes * 1_000_000 / 4
-            let pointToPoint = try self.median { try Self.pointToPoint(count: count, settings: settings) }
+            let pointToPoint = try self.median {
+                try Self.pointToPoint(count: count, settings: settings, transport: self.transport)
+            }
             let bandwidth = Double(count * 4) / pointToPoint.seconds
             print(
                 String(
@@ -48,7 +53,9 @@ struct ClusterBench: ParsableCommand {
                     pointToPoint.seconds * 1e3, pointToPoint.cpuSeconds * 1e3,
                     pointToPoint.cpuSeconds / pointToPoint.seconds))
             for worldSize in self.ranks {
-                let ring = try self.median { try Self.ring(worldSize: worldSize, count: count, settings: settings) }
+                let ring = try self.median {
+                    try Self.ring(worldSize: worldSize, count: count, settings: settings, transport: self.transport)
+                }
                 let ideal = 2 * Double(worldSize - 1) / Double(worldSize) * Double(count * 4) / bandwidth
                 // The ring cannot finish faster than its CPU work spread over every core of this machine.
                 let cpuBound = ring.cpuSeconds / Double(cores)
@@ -78,10 +85,12 @@ struct ClusterBench: ParsableCommand {
 
     /// Streams `count` floats one way, PUSH→PULL between two contexts, as chunks of the ring's size behind a
     /// header: the time gives B.
-    static func pointToPoint(count: Int, settings: AllReduceSettings) throws -> ClusterRanks.Timing {
+    static func pointToPoint(count: Int, settings: AllReduceSettings, transport: ClusterRanks.Transport) throws
+        -> ClusterRanks.Timing
+    {
         let chunkBytes = settings.chunkBytes
         let total = count * 4
-        return try ClusterRanks.time(worldSize: 2) { rank, endpoints, context, start in
+        return try ClusterRanks.time(worldSize: 2, transport: transport) { rank, endpoints, context, start in
             if rank == 1 {
                 let pull = try ZMQSocket(context: context, type: .pull)
                 try pull.setReceiveHighWaterMark(settings.highWaterMark)
@@ -114,8 +123,10 @@ struct ClusterBench: ParsableCommand {
     }
 
     /// A ring of `worldSize` ranks summing `count` floats, after a warm-up sum (connections, page faults).
-    static func ring(worldSize: Int, count: Int, settings: AllReduceSettings) throws -> ClusterRanks.Timing {
-        try ClusterRanks.time(worldSize: worldSize) { rank, endpoints, context, start in
+    static func ring(worldSize: Int, count: Int, settings: AllReduceSettings, transport: ClusterRanks.Transport)
+        throws -> ClusterRanks.Timing
+    {
+        try ClusterRanks.time(worldSize: worldSize, transport: transport) { rank, endpoints, context, start in
             let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context, settings: settings)
             var values = [Float](repeating: Float(rank), count: count)
             try group.sum(&values)

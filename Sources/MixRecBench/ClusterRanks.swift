@@ -1,12 +1,19 @@
+import ArgumentParser
 import Foundation
 import Synchronization
 import ZeroMQ
 
 /// Runs one thread per rank of a loopback group and times a phase that starts on every rank at once.
 ///
-/// Each rank gets its own ZeroMQ context (its own I/O thread), as separate worker processes would: ranks sharing
-/// one context would push every link's bytes through a single I/O thread.
+/// Over tcp and ipc each rank gets its own ZeroMQ context (its own I/O thread), as separate worker processes would:
+/// ranks sharing one context would push every link's bytes through a single I/O thread. `inproc` needs one shared
+/// context (messages are handed over in memory, without I/O threads or the kernel).
 enum ClusterRanks {
+    /// How ranks reach each other.
+    enum Transport: String, CaseIterable, ExpressibleByArgument {
+        case tcp, ipc, inproc
+    }
+
     /// Wall-clock and process CPU time (user + system, every thread) of the timed phase.
     struct Timing {
         var seconds: Double
@@ -17,11 +24,18 @@ enum ClusterRanks {
     /// and then calls `start()`, which returns once every rank has called it; the clock runs from then until the
     /// last rank returns. A rank that throws prints its error.
     static func time(
-        worldSize: Int,
+        worldSize: Int, transport: Transport = .tcp,
         _ body: @escaping @Sendable (_ rank: Int, _ endpoints: [String], ZMQContext, _ start: () -> Void) throws -> Void
     ) throws -> Timing {
-        let contexts = try (0..<worldSize).map { _ in try ZMQContext() }
-        let endpoints = try Self.freeEndpoints(worldSize)
+        let shared = try ZMQContext()
+        let contexts = try (0..<worldSize).map { _ in transport == .inproc ? shared : try ZMQContext() }
+        let run = UUID().uuidString.prefix(8)
+        let endpoints =
+            switch transport {
+            case .tcp: try Self.freeEndpoints(worldSize)
+            case .ipc: (0..<worldSize).map { "ipc://\(NSTemporaryDirectory())mixrec-bench-\(run)-\($0)" }
+            case .inproc: (0..<worldSize).map { "inproc://mixrec-bench-\(run)-\($0)" }
+            }
         let arrived = DispatchSemaphore(value: 0)
         let go = DispatchSemaphore(value: 0)
         let done = DispatchGroup()
