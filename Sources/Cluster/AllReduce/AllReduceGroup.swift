@@ -83,7 +83,8 @@ public final class AllReduceGroup {
     /// Float sums are not associative: ranks add the partial sums of a segment in ring order, so the result may
     /// differ from a sequential sum by a few ulps of the running total, but it is bit-identical on every rank
     /// (each segment is summed once, by its owner, and then copied).
-    /// - Throws: `AllReduceError` (`.peerTimeout` when a neighbour is dead); the buffer is then partly reduced.
+    /// - Throws: `AllReduceError` (`.peerTimeout` when a neighbour is dead); the buffer is then partly reduced and
+    ///   the group unusable (its sender is closed): drop it.
     public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws(AllReduceError) {
         try self.ringSum(buffer)
     }
