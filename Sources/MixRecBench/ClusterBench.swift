@@ -71,10 +71,14 @@ struct ClusterBench: ParsableCommand {
         guard self.trainingSteps > 0 else { return }
         let single = try ClusterTrainingBench.usersPerSecond(worldSize: 1, steps: self.trainingSteps)
         let pair = try ClusterTrainingBench.usersPerSecond(worldSize: 2, steps: self.trainingSteps)
+        // Users per CPU-second shows the group's overhead whatever else runs: two ranks on two free cores reach
+        // at most 2 × (their users per CPU-second) / (one rank's).
         print(
             String(
                 format: "collaborative model training (width 64, L 50, batch 64, 1 BLAS thread per rank): "
-                    + "1 rank %.0f users/s, 2 ranks %.0f users/s (%.2fx)", single, pair, pair / single))
+                    + "1 rank %.0f users/s (%.0f per CPU-s), 2 ranks %.0f users/s (%.0f per CPU-s): %.2fx wall, "
+                    + "at most %.2fx on 2 free cores at this CPU cost", single.wall, single.cpu, pair.wall, pair.cpu,
+                pair.wall / single.wall, 2 * pair.cpu / single.cpu))
     }
 
     /// The run with the median wall-clock time of `repeats` runs.

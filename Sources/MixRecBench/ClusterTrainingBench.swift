@@ -11,9 +11,9 @@ enum ClusterTrainingBench {
     static let maximumLength = 50
     static let batch = 64
 
-    /// Users trained per second by a group of `worldSize` ranks (global batch `batch`, `steps` steps after one
-    /// warm-up step).
-    static func usersPerSecond(worldSize: Int, steps: Int) throws -> Double {
+    /// Users trained per second of wall clock and per CPU-second (all threads) by a group of `worldSize` ranks
+    /// (global batch `batch`, `steps` steps after one warm-up step).
+    static func usersPerSecond(worldSize: Int, steps: Int) throws -> (wall: Double, cpu: Double) {
         BLASRuntime.setThreads(1)
         var data = SyntheticDatasetConfig()
         data.userCount = 2000
@@ -25,7 +25,7 @@ enum ClusterTrainingBench {
             let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context)
             try Self.train(split: split, itemCount: dataset.itemCount, group: group, steps: steps, start: start)
         }
-        return Double(steps * Self.batch) / timing.seconds
+        return (Double(steps * Self.batch) / timing.seconds, Double(steps * Self.batch) / timing.cpuSeconds)
     }
 
     /// `steps` data-parallel steps of this rank after one warm-up step, which ends with `start()`.
