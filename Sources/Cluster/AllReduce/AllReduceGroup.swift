@@ -6,7 +6,7 @@ import ZeroMQ
 /// `endpoints[(r+1) mod N]`. A collective is a reduce-scatter followed by an all-gather (`2(N−1)` steps, see
 /// `RingSchedule`); each step's segment travels as chunks of at most `settings.chunkBytes` raw little-endian
 /// bytes behind a `ChunkHeader`. Chunks are pipelined across steps (a chunk moves on as soon as it has arrived
-/// and been added) and sent without copying: ZeroMQ reads them straight from the caller's buffer.
+/// and been added), and all-gather chunks are sent without copying: ZeroMQ reads them from the caller's buffer.
 /// Every rank of a group must call the same collectives with buffers of the same length, in the same order.
 ///
 /// Not `Sendable`: it owns sockets, so it is created, used and dropped on one thread (the training thread).
@@ -21,7 +21,7 @@ public final class AllReduceGroup {
     private var sequence: UInt64 = 0
     /// Counts the zero-copy chunk sends ZeroMQ has finished reading.
     private let releases = ZMQSendReleases()
-    /// Chunk sends so far (over every collective); send `i` is released once `releases.released > i`.
+    /// Zero-copy chunk sends so far (over every collective).
     private var sendsIssued = 0
     private var cachedPlan: (count: Int, chunkElements: Int, plan: RingChunkPlan)?
     /// The header of the chunk being sent, reused (libzmq copies headers).
@@ -45,6 +45,9 @@ public final class AllReduceGroup {
             throw .invalidGroup("rank \(rank) of \(endpoints.count) endpoints")
         }
         guard settings.chunkBytes >= 64 else { throw .invalidGroup("chunk of \(settings.chunkBytes) bytes") }
+        guard settings.highWaterMark >= 2 * Int32(Self.sendAhead) else {
+            throw .invalidGroup("high-water mark \(settings.highWaterMark) below \(2 * Self.sendAhead)")
+        }
         self.rank = rank
         self.endpoints = endpoints
         self.settings = settings
@@ -116,17 +119,25 @@ public final class AllReduceGroup {
 
     // MARK: - Ring
 
+    /// The most chunks a rank sends ahead of what it has received. Ranks cannot all block in a send as long as
+    /// this is below what a link queues; ZeroMQ acknowledges reads in batches of half the high-water mark, so a
+    /// link may refuse sends well before `2 × highWaterMark` messages are queued (8 ahead with a high-water mark of
+    /// 8 did deadlock 5-rank rings of tiny chunks). Two keep the link busy while the previous chunk is added.
+    static let sendAhead = 2
+
     /// The ring: `2(N−1)` steps of sending one segment to the right while receiving one from the left, pipelined
-    /// chunk by chunk across steps (see `RingChunkPlan`). A rank sends at most `highWaterMark` chunks ahead of
-    /// what it has received, fewer than a link can queue, so ranks never all block in a send.
+    /// chunk by chunk across steps (see `RingChunkPlan`), at most `sendAhead` chunks ahead.
+    ///
+    /// Reduce-scatter chunks are copied into ZeroMQ messages (their memory is overwritten later in the all-gather,
+    /// possibly before ZeroMQ has written them out); all-gather chunks are sent without copying (nothing writes
+    /// to them again), and the collective returns once ZeroMQ has released them all.
     private func ringSum<Element: AdditiveArithmetic & BitwiseCopyable>(
         _ buffer: UnsafeMutableBufferPointer<Element>
     ) throws(AllReduceError) {
         guard let sender = self.sender, let receiver = self.receiver else { return }
         self.sequence &+= 1
         let plan = self.plan(count: buffer.count, stride: MemoryLayout<Element>.stride)
-        let window = max(1, Int(self.settings.highWaterMark))
-        let firstSend = self.sendsIssued
+        let window = Self.sendAhead
         var (sent, received) = (0, 0)
         do throws(AllReduceError) {
             while received < plan.receives.count || sent < plan.sends.count {
@@ -140,14 +151,13 @@ public final class AllReduceGroup {
                 }
                 guard received < plan.receives.count else { continue }
                 let chunk = plan.receives[received]
-                if let overwritten = chunk.after { try self.awaitRelease(of: firstSend + overwritten) }
                 try self.receive(
                     into: UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements]), chunk,
                     reducing: chunk.step < self.worldSize - 1, on: receiver)
                 received += 1
             }
             // The caller may change the buffer once this returns: ZeroMQ must hold none of it.
-            try self.awaitRelease(of: self.sendsIssued - 1)
+            try self.awaitReleases()
         } catch {
             self.abandon(sender)
             throw error
@@ -167,10 +177,11 @@ public final class AllReduceGroup {
         return plan
     }
 
-    /// Waits until ZeroMQ has let go of the memory of send number `index` (and of every earlier one).
-    private func awaitRelease(of index: Int) throws(AllReduceError) {
-        guard index >= 0, self.releases.released <= index else { return }
-        guard self.releases.wait(untilReleased: index + 1, timeout: self.settings.timeout) else {
+    /// Waits until ZeroMQ has let go of every zero-copy chunk sent so far. This cannot deadlock: a rank waits here
+    /// only after it has received everything, and a neighbour that has received everything has read all we sent.
+    private func awaitReleases() throws(AllReduceError) {
+        guard self.releases.released < self.sendsIssued else { return }
+        guard self.releases.wait(untilReleased: self.sendsIssued, timeout: self.settings.timeout) else {
             throw self.timeout(peer: (self.rank + 1) % self.worldSize)
         }
     }
@@ -193,9 +204,12 @@ public final class AllReduceGroup {
             chunk: UInt32(chunk.index), payloadBytes: UInt32(payload.count),
             checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
         self.headerBytes.withUnsafeMutableBytes { header.encode(into: $0) }
+        let copying = chunk.step < self.worldSize - 1
         let result = self.headerBytes.withUnsafeBytes { bytes in
             Result { () throws(ZMQError) in
-                try socket.sendWithoutCopy(header: bytes, payload: payload, releases: self.releases)
+                copying
+                    ? try socket.send(header: self.headerBytes, payload: payload)
+                    : try socket.sendWithoutCopy(header: bytes, payload: payload, releases: self.releases)
             }
         }
         let sent: Bool
@@ -204,7 +218,7 @@ public final class AllReduceGroup {
         case .failure(let error): throw .transport(error)
         }
         guard sent else { throw self.timeout(peer: (self.rank + 1) % self.worldSize) }
-        self.sendsIssued += 1
+        if !copying { self.sendsIssued += 1 }
     }
 
     private func receive<Element: AdditiveArithmetic & BitwiseCopyable>(
