@@ -24,6 +24,8 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "A file holding a bearer token the dashboard requires (with --http).")
     var httpTokenFile: String?
 
+    @OptionGroup var curve: CoordinatorCurveOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
@@ -40,9 +42,13 @@ struct CoordinatorCommand: ParsableCommand {
         let context = try ZMQContext()
         let signals = SignalStop()
         let dashboard = try self.startDashboard(logger: logger)
+        let curve = try self.curve.start(in: context)
+        defer { curve?.authenticator.stop() }
+        var settings = config.coordinatorSettings(bindEndpoint: self.bind)
+        settings.curve = curve?.server
         do {
             let service = try CoordinatorService(
-                context: context, settings: config.coordinatorSettings(bindEndpoint: self.bind), store: store,
+                context: context, settings: settings, store: store,
                 proposer: UniformProposer(space: config.space, seed: config.seed), pruner: ConfiguredPruner(config),
                 logger: logger)
             try service.run(until: signals.signal)
