@@ -49,11 +49,11 @@ struct BackboneBench: ParsableCommand {
         BLASRuntime.setThreads(self.threads)
         let path = self.model ?? LlamaModel.defaultModelPath
         if let spec = self.singleCase, let benchCase = BackboneBenchCase(spec: spec) {
-            print(try benchCase.run(modelPath: path, repeats: self.repeats).jsonLine)
+            Self.emit(try benchCase.run(modelPath: path, repeats: self.repeats).jsonLine)
             return
         }
-        print("openblas kernel: \(BLASRuntime.coreName), threads: \(BLASRuntime.threads), repeats: \(self.repeats)")
-        print("load average at start: \(BackboneBenchTiming.loadAverage)")
+        Self.emit("openblas kernel: \(BLASRuntime.coreName), threads: \(BLASRuntime.threads), repeats: \(self.repeats)")
+        Self.emit("load average at start: \(BackboneBenchTiming.loadAverage)")
         let weights = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mixrec-bench-\(UUID()).safetensors")
         defer { try? FileManager.default.removeItem(at: weights) }
@@ -72,15 +72,15 @@ struct BackboneBench: ParsableCommand {
         for benchCase in cases {
             let own = try self.runSwift(benchCase, modelPath: path)
             swift[benchCase] = own
-            print("swift \(benchCase): \(own.summary) tokens/s, peak \(Int(own.peakMemoryMB)) MB")
+            Self.emit("swift \(benchCase): \(own.summary) tokens/s, peak \(Int(own.peakMemoryMB)) MB")
             if let peerConfiguration {
                 let other = try self.runTorch(benchCase, weights: weights.path, configuration: peerConfiguration)
                 torch[benchCase] = other
-                print("torch \(benchCase): \(other.summary) tokens/s, peak \(Int(other.peakMemoryMB)) MB")
+                Self.emit("torch \(benchCase): \(other.summary) tokens/s, peak \(Int(other.peakMemoryMB)) MB")
             }
         }
         self.printTable(cases, swift: swift, torch: torch)
-        print("load average at end: \(BackboneBenchTiming.loadAverage)")
+        Self.emit("load average at end: \(BackboneBenchTiming.loadAverage)")
     }
 
     // MARK: - Preparation
@@ -90,7 +90,7 @@ struct BackboneBench: ParsableCommand {
     func prepare(path: String, weights: URL) throws -> (Int, String?) {
         let start = Date()
         let backbone = try LlamaModel.load(path: path)
-        print(String(format: "load: %.2f s (%@)", Date().timeIntervalSince(start), path))
+        Self.emit(String(format: "load: %.2f s (%@)", Date().timeIntervalSince(start), path))
         if let tokenizer = backbone.tokenizer { self.measureTokenizer(tokenizer) }
         guard self.peer == "torch" else { return (backbone.configuration.blockCount, nil) }
         try backbone.writeWeights(safeTensorsPath: weights.path)
@@ -105,7 +105,7 @@ struct BackboneBench: ParsableCommand {
 
     func measureTokenizer(_ tokenizer: BPETokenizer) {
         guard let text = try? String(contentsOfFile: self.titles, encoding: .utf8) else {
-            print("tokenizer: skipped (no catalog at \(self.titles))")
+            Self.emit("tokenizer: skipped (no catalog at \(self.titles))")
             return
         }
         let titles = text.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t").last ?? "") }
@@ -113,7 +113,7 @@ struct BackboneBench: ParsableCommand {
         let seconds = BackboneBenchTiming.timedRuns(repeats: self.repeats) {
             tokens = titles.reduce(0) { $0 + tokenizer.encode($1).count }
         }
-        print(
+        Self.emit(
             String(
                 format: "tokenizer: %d titles (%d tokens) in %.3f s (median)", titles.count, tokens,
                 BackboneBenchTiming.median(seconds)))
@@ -161,15 +161,22 @@ struct BackboneBench: ParsableCommand {
         return result
     }
 
+    // MARK: - Output
+
+    /// Writes a line straight to stdout (unbuffered, so a log shows each case as it finishes).
+    static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     // MARK: - Table
 
     func printTable(
         _ cases: [BackboneBenchCase], swift: [BackboneBenchCase: BackboneBenchResult],
         torch: [BackboneBenchCase: BackboneBenchResult]
     ) {
-        print(
+        Self.emit(
             "\n| shape | blocks | mode | swift tokens/s | torch tokens/s | ratio | swift peak MB | torch peak MB |")
-        print("|---|---|---|---|---|---|---|---|")
+        Self.emit("|---|---|---|---|---|---|---|---|")
         for benchCase in cases {
             guard let own = swift[benchCase] else { continue }
             let other = torch[benchCase]
@@ -181,8 +188,9 @@ struct BackboneBench: ParsableCommand {
                 String(format: "%.0f", own.peakMemoryMB),
                 other.map { String(format: "%.0f", $0.peakMemoryMB) } ?? "-",
             ]
-            print("| " + cells.joined(separator: " | ") + " |")
+            Self.emit("| " + cells.joined(separator: " | ") + " |")
         }
-        print("(tokens/s: median of \(self.repeats) runs after a warm-up; peak: VmHWM of the case's own process)")
+        Self.emit("(tokens/s: median of \(self.repeats) runs after a warm-up; peak: VmHWM of the case's own process;")
+        Self.emit(" forward+backward: Swift fuses the tied head with the loss, PyTorch materialises the logits)")
     }
 }

@@ -11,9 +11,10 @@ import Synchronization
 /// - **Budget.** It caches at most `maximumCachedBytes`; returning a buffer beyond that frees the least recently
 ///   returned cached buffers first.
 /// - **Pressure.** When a large buffer (at least `largeBufferBytes`) must be freshly allocated because no cached
-///   buffer has its capacity, the pool first frees at least as many bytes of its least recently returned buffers.
-///   So when shapes change (another batch size, fewer blocks) the process grows to the larger of the working sets,
-///   not their sum; steady-state training with repeated shapes never misses and never frees.
+///   buffer has its capacity, the pool first frees up to as many bytes of stale cached buffers: those returned
+///   more than `staleAfter` pool operations ago, which a loop repeating the same shapes would have reused by
+///   then. So after shapes change (another batch size, fewer blocks) the old working set is released as the new
+///   one grows, while steady-state training (every buffer reused within a step) never frees anything.
 /// - **Trim.** `trim(keepingBytes:)` (and `drain()`) free cached buffers on request, e.g. between phases.
 ///
 /// Large buffers are mapped directly from the kernel, so freeing them returns the memory to the system at once.
@@ -21,9 +22,13 @@ public final class BufferPool: Sendable {
     /// The pool every tensor uses: a 1 GiB budget.
     public static let shared = BufferPool(maximumCachedBytes: 1 << 30)
 
-    /// Buffers of at least this many bytes are large: mapped from the kernel, and their misses release cached
-    /// buffers (smaller ones are too cheap to matter and come from `malloc`).
+    /// Buffers of at least this many bytes are large: mapped from the kernel, and their misses release stale
+    /// cached buffers (smaller ones are too cheap to matter and come from `malloc`).
     public static let largeBufferBytes = 1 << 20
+
+    /// Pool operations (takes and returns) after which an unused cached buffer counts as stale: several times
+    /// what one forward and backward pass of a 30-block model performs.
+    public static let staleAfter: UInt64 = 8192
 
     /// Counters describing the pool's use since it was created.
     public struct Statistics: Sendable, Equatable {
@@ -49,16 +54,18 @@ public final class BufferPool: Sendable {
         var clock: UInt64 = 0
         var statistics = Statistics(freshAllocations: 0, reuses: 0, cachedBytes: 0)
 
-        /// Removes least recently returned buffers until at most `limit` bytes stay cached.
+        /// Removes least recently returned buffers until at most `limit` bytes stay cached, or (with
+        /// `returnedBefore`) until the oldest left was returned at or after that time.
         /// - Returns: the removed buffers, to be freed outside the lock.
-        mutating func evict(downTo limit: Int) -> [(address: UInt, capacity: Int)] {
+        mutating func evict(downTo limit: Int, returnedBefore: UInt64 = .max) -> [(address: UInt, capacity: Int)] {
             var evicted: [(address: UInt, capacity: Int)] = []
             while self.statistics.cachedBytes > limit {
                 guard
-                    let (capacity, _) =
+                    let (capacity, returned) =
                         self.free
                         .compactMap({ capacity, entries in entries.first.map { (capacity, $0.returned) } })
                         .min(by: { $0.1 < $1.1 }),
+                    returned < returnedBefore,
                     let entry = self.free[capacity]?.removeFirst()
                 else { break }
                 if self.free[capacity]?.isEmpty == true { self.free[capacity] = nil }
@@ -99,14 +106,17 @@ public final class BufferPool: Sendable {
     func take(capacity: Int) -> UnsafeMutablePointer<Float> {
         let bytes = Self.bytes(capacity)
         let (reused, evicted): (UInt?, [(address: UInt, capacity: Int)]) = self.state.withLock { state in
+            state.clock += 1
             if let entry = state.free[capacity]?.popLast() {
                 state.statistics.reuses += 1
                 state.statistics.cachedBytes -= bytes
                 return (entry.address, [])
             }
             state.statistics.freshAllocations += 1
-            let pressure = bytes >= Self.largeBufferBytes
-            return (nil, pressure ? state.evict(downTo: max(0, state.statistics.cachedBytes - bytes)) : [])
+            guard bytes >= Self.largeBufferBytes, state.clock > Self.staleAfter else { return (nil, []) }
+            let evicted = state.evict(
+                downTo: max(0, state.statistics.cachedBytes - bytes), returnedBefore: state.clock - Self.staleAfter)
+            return (nil, evicted)
         }
         Self.release(evicted)
         if let reused, let pointer = UnsafeMutablePointer<Float>(bitPattern: reused) {

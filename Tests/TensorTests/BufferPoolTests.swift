@@ -45,26 +45,31 @@ import Testing
         #expect(pool.statistics.cachedBytes == 0 && pool.statistics.evictions == 0)
     }
 
-    /// A fresh large allocation first frees as many cached bytes, oldest first, so a change of shapes does not
-    /// add the new working set to the old one; small misses leave the cache alone.
-    @Test func largeMissReleasesCachedBuffers() {
+    /// A fresh large allocation frees as many bytes of stale cached buffers (oldest first), so a change of shapes
+    /// does not add the new working set to the old one; recently returned buffers and small misses are kept.
+    @Test func largeMissReleasesStaleBuffers() {
         let pool = BufferPool(maximumCachedBytes: 64 << 20)
         let large = BufferPool.largeBufferBytes / 4  // floats
         let old = [pool.take(capacity: large), pool.take(capacity: 2 * large)]
         pool.give(old[0], capacity: large)
         pool.give(old[1], capacity: 2 * large)
-        let tiny = pool.take(capacity: 16)
-        #expect(pool.statistics.cachedBytes == 3 * BufferPool.largeBufferBytes, "a small miss evicts nothing")
+        let recent = pool.take(capacity: 3 * large)
+        #expect(pool.statistics.evictions == 0, "buffers returned just now are not stale")
+        // A loop over other (small) shapes: the large buffers are not reused for a long time.
+        for _ in 0..<(BufferPool.staleAfter / 2) {
+            pool.give(pool.take(capacity: 16), capacity: 16)
+        }
+        #expect(pool.statistics.cachedBytes == 3 * BufferPool.largeBufferBytes + self.small, "small misses evict none")
         let fresh = pool.take(capacity: 3 * large / 2)
         #expect(pool.statistics.evictions == 2, "1 MiB (oldest) was not enough to cover 1.5 MiB")
-        #expect(pool.statistics.cachedBytes == 0)
+        #expect(pool.statistics.cachedBytes == self.small)
         // Mapped memory is usable over its whole length.
         fresh.update(repeating: 1, count: 3 * large / 2)
         #expect(fresh[3 * large / 2 - 1] == 1)
         pool.give(fresh, capacity: 3 * large / 2)
-        pool.give(tiny, capacity: 16)
-        pool.trim(keepingBytes: BufferPool.largeBufferBytes)
-        #expect(pool.statistics.cachedBytes == self.small, "trim frees the oldest first until under the limit")
+        pool.give(recent, capacity: 3 * large)
+        pool.trim(keepingBytes: 3 * BufferPool.largeBufferBytes)
+        #expect(pool.statistics.cachedBytes == 3 * BufferPool.largeBufferBytes, "trim frees the oldest first")
         pool.drain()
         #expect(pool.statistics.cachedBytes == 0)
     }
