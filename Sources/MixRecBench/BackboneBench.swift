@@ -33,6 +33,9 @@ struct BackboneBench: ParsableCommand {
     @Option(help: "A TSV catalog whose last column is an item title, for the tokenizer measurement.")
     var titles = "../shared/data/amazon-beauty/items.tsv"
 
+    @Option(help: "Run only these cases (BxL:blocks:mode, repeatable), e.g. --only 8x128:30:forward.")
+    var only: [String] = []
+
     @Option(
         name: .customLong("case"),
         help: ArgumentHelp("Run one case (BxL:blocks:mode) in this process and print its result.", visibility: .hidden))
@@ -40,8 +43,8 @@ struct BackboneBench: ParsableCommand {
 
     func validate() throws {
         if let peer = self.peer, peer != "torch" { throw ValidationError("--peer must be torch, got \(peer).") }
-        if let spec = self.singleCase, BackboneBenchCase(spec: spec) == nil {
-            throw ValidationError("--case must look like 8x128:30:forward, got \(spec).")
+        for spec in self.only + (self.singleCase.map { [$0] } ?? []) where BackboneBenchCase(spec: spec) == nil {
+            throw ValidationError("a case must look like 8x128:30:forward, got \(spec).")
         }
     }
 
@@ -66,6 +69,10 @@ struct BackboneBench: ParsableCommand {
                     BackboneBenchCase(batch: batch, length: length, blocks: blocks, mode: $0)
                 }
             }
+        }
+        if !self.only.isEmpty {
+            let wanted = Set(self.only.compactMap(BackboneBenchCase.init(spec:)))
+            cases = cases.filter(wanted.contains)
         }
         var swift: [BackboneBenchCase: BackboneBenchResult] = [:]
         var torch: [BackboneBenchCase: BackboneBenchResult] = [:]
