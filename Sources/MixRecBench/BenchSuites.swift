@@ -9,5 +9,6 @@ enum BenchSuites {
         SearchBench.self,
         DashboardFixtureBench.self,
         ClusterBench.self,
+        MixRecStepBench.self,
     ]
 }

@@ -11,9 +11,9 @@ enum ClusterTrainingBench {
     static let maximumLength = 50
     static let batch = 64
 
-    /// Users trained per second by a group of `worldSize` ranks (global batch `batch`, `steps` steps after one
-    /// warm-up step).
-    static func usersPerSecond(worldSize: Int, steps: Int) throws -> Double {
+    /// Users trained per second of wall clock and per CPU-second (all threads) by a group of `worldSize` ranks
+    /// (global batch `batch`, `steps` steps after one warm-up step).
+    static func usersPerSecond(worldSize: Int, steps: Int) throws -> (wall: Double, cpu: Double) {
         BLASRuntime.setThreads(1)
         var data = SyntheticDatasetConfig()
         data.userCount = 2000
@@ -21,17 +21,17 @@ enum ClusterTrainingBench {
         data.historyLengths = 20...60
         let dataset = SyntheticDataset.sequential(data)
         let split = LeaveOneOutSplit(dataset)
-        let seconds = try ClusterBench.slowestRank(worldSize: worldSize) { rank, endpoints, context in
+        let timing = try ClusterRanks.time(worldSize: worldSize) { rank, endpoints, context, start in
             let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context)
-            return try Self.train(split: split, itemCount: dataset.itemCount, group: group, steps: steps)
+            try Self.train(split: split, itemCount: dataset.itemCount, group: group, steps: steps, start: start)
         }
-        return Double(steps * Self.batch) / seconds
+        return (Double(steps * Self.batch) / timing.seconds, Double(steps * Self.batch) / timing.cpuSeconds)
     }
 
-    /// Seconds for `steps` data-parallel steps of this rank (the first, warm-up step not counted).
-    private static func train(split: LeaveOneOutSplit, itemCount: Int, group: AllReduceGroup, steps: Int) throws
-        -> Double
-    {
+    /// `steps` data-parallel steps of this rank after one warm-up step, which ends with `start()`.
+    private static func train(
+        split: LeaveOneOutSplit, itemCount: Int, group: AllReduceGroup, steps: Int, start: () -> Void
+    ) throws {
         var configuration = CollaborativeConfig()
         configuration.width = Self.width
         configuration.dropout = 0
@@ -43,9 +43,8 @@ enum ClusterTrainingBench {
         let gradients = DataParallelGradients(group: group, parameters: model.parameters.tensors)
         let shard = DataParallelShard(rank: group.rank, worldSize: group.worldSize)
         let users = split.trainableUsers
-        var start = ContinuousClock.now
         for step in 0...steps {
-            if step == 1 { start = ContinuousClock.now }
+            if step == 1 { start() }
             let global = (0..<Self.batch).map { users[(step * Self.batch + $0) % users.count] }
             let windows = shard.part(of: global).map { split.trainingWindow(user: $0, maxLength: Self.maximumLength) }
             let targets = windows.flatMap { window in
@@ -58,7 +57,5 @@ enum ClusterTrainingBench {
             optimizer.update()
             optimizer.zeroGradients()
         }
-        let elapsed = (ContinuousClock.now - start).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
 }

@@ -5,7 +5,8 @@ import Tensor
 
 /// `mixrec-bench search`: median final simple regret of the Bayesian optimizer (batch 1 and 4) against random
 /// search and, when Optuna is available, Optuna's TPE and GP samplers, on Branin, Hartmann-6 and the 10-parameter
-/// mixed function; plus the time of one proposal with 200 observations in a 12-parameter space.
+/// mixed function; plus the time of one proposal with 200 observations in a 12-parameter space (median wall and CPU
+/// time of several proposals: on a shared machine the CPU time is the stable number).
 struct SearchBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
@@ -25,8 +26,18 @@ struct SearchBench: ParsableCommand {
         help: "The Python interpreter for the Optuna peers (default: python3 if it imports optuna, else .venv-bench).")
     var python: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "JSON lines written by scripts/peers/optuna_search.py, used instead of running the peers (repeatable).",
+            valueName: "file"))
+    var peerResults: [String] = []
+
+    @Option(help: "Proposals timed with 200 observations.")
+    var timingRuns = 5
+
     func validate() throws {
         if self.seeds < 1 || self.evals < 2 { throw ValidationError("need --seeds >= 1 and --evals >= 2") }
+        if self.timingRuns < 1 { throw ValidationError("need --timing-runs >= 1") }
     }
 
     func run() throws {
@@ -34,12 +45,19 @@ struct SearchBench: ParsableCommand {
         // on a shared machine; the coordinator runs the optimizer the same way.
         BLASRuntime.setThreads(1)
         print("openblas kernel \(BLASRuntime.coreName), threads \(BLASRuntime.threads)")
-        let timing = try Self.timeProposal()
+        let timing = try Self.timeProposal(runs: self.timingRuns)
         print(
             String(
-                format: "proposal with 200 observations, 12 parameters: median %.3f s (min %.3f s)", timing.median,
-                timing.min))
-        let peers = self.noPeers ? nil : OptunaPeers.start(python: self.python, seeds: self.seeds, evals: self.evals)
+                format:
+                    "proposal with 200 observations, 12 parameters: median wall %.3f s, median CPU %.3f s (%d runs)",
+                timing.wall, timing.cpu, self.timingRuns))
+        var peerMedians: [String: Double] = [:]
+        var peers: OptunaPeers?
+        if !self.peerResults.isEmpty {
+            peerMedians = try OptunaPeers.medians(files: self.peerResults)
+        } else if !self.noPeers {
+            peers = OptunaPeers.start(python: self.python, seeds: self.seeds, evals: self.evals)
+        }
         var rows: [(SyntheticObjective, [String: Double])] = []
         for objective in SyntheticObjective.allCases {
             var medians: [String: Double] = [:]
@@ -59,7 +77,7 @@ struct SearchBench: ParsableCommand {
             }
             rows.append((objective, medians))
         }
-        let peerMedians = peers?.wait() ?? [:]
+        if let peers { peerMedians = peers.wait() }
         Self.printTable(rows: rows, peers: peerMedians, seeds: self.seeds, evals: self.evals)
     }
 
@@ -80,20 +98,31 @@ struct SearchBench: ParsableCommand {
         return best - objective.optimum
     }
 
-    /// Times `propose` with 200 random observations in a 12-parameter conditional MixRec-like space.
-    static func timeProposal() throws -> (median: Double, min: Double) {
+    /// Times `propose` with 200 random observations in a 12-parameter conditional MixRec-like space: the median
+    /// wall-clock and process CPU time over `runs` proposals (different seeds).
+    static func timeProposal(runs: Int) throws -> (wall: Double, cpu: Double) {
         let space = try Self.twelveParameterSpace()
         let observations = RandomSearch(space: space).propose(count: 200, seed: 99, trialIndex: 0).map {
             Observation(configuration: $0, value: Self.pseudoObjective($0))
         }
         let optimizer = BayesianOptimizer(space: space, direction: .maximize)
-        var times: [Double] = []
-        for seed in 0..<3 {
+        var wall: [Double] = []
+        var cpu: [Double] = []
+        for seed in 0..<runs {
             let start = Date()
+            let cpuStart = Self.processCPUTime()
             _ = try optimizer.propose(count: 1, seed: UInt64(seed), observations: observations)
-            times.append(Date().timeIntervalSince(start))
+            cpu.append(Self.processCPUTime() - cpuStart)
+            wall.append(Date().timeIntervalSince(start))
         }
-        return (Self.median(times), times.min() ?? 0)
+        return (Self.median(wall), Self.median(cpu))
+    }
+
+    /// CPU seconds used by this process so far.
+    static func processCPUTime() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     static func twelveParameterSpace() throws -> SearchSpace {

@@ -40,8 +40,23 @@ struct OptunaPeers {
         self.process.waitUntilExit()
         defer { try? FileManager.default.removeItem(at: self.output) }
         guard let text = try? String(contentsOf: self.output, encoding: .utf8) else { return [:] }
+        return Self.medians(jsonLines: [text])
+    }
+
+    /// The medians of peer results saved earlier (the JSON lines of `optuna_search.py`, one or more files).
+    /// - Throws: the error of a file that cannot be read.
+    static func medians(files: [String]) throws -> [String: Double] {
+        let texts = try files.map { try String(contentsOf: URL(fileURLWithPath: $0), encoding: .utf8) }
+        let medians = Self.medians(jsonLines: texts)
+        print(
+            "Optuna peers read from \(files.joined(separator: ", ")): \(medians.keys.sorted().joined(separator: ", "))")
+        return medians
+    }
+
+    /// `"<objective>/<sampler>" → median regret` over every JSON line of `texts` (other lines are ignored).
+    static func medians(jsonLines texts: [String]) -> [String: Double] {
         var regrets: [String: [Double]] = [:]
-        for line in text.split(separator: "\n") {
+        for line in texts.flatMap({ $0.split(separator: "\n") }) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 let objective = object["objective"] as? String, let sampler = object["sampler"] as? String,
                 let regret = object["regret"] as? Double

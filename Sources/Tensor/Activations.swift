@@ -31,32 +31,63 @@ extension Tensor {
     public static func swiglu(gate: Tensor, up: Tensor) -> Tensor {
         precondition(gate.shape == up.shape, "swiglu: gate \(gate.shape) vs up \(up.shape)")
         let result = Tensor.uninitialized(shape: gate.shape)
-        let (gateValues, upValues, destination) = (
-            UnsafePointer(gate.pointer), UnsafePointer(up.pointer), result.pointer
-        )
-        let count = gate.count
-        Parallel.forEachVector(count: count, costPerItem: 4) { offset, lanes in
-            let x = VectorMath.load(gateValues + offset, lanes: lanes)
-            let u = VectorMath.load(upValues + offset, lanes: lanes)
-            VectorMath.store(x * VectorMath.sigmoid(x) * u, destination + offset, lanes: lanes, accumulate: false)
-        }
+        let kernel = SwiGLUKernel(gate: UnsafePointer(gate.pointer), up: UnsafePointer(up.pointer), count: gate.count)
+        kernel.forward(into: result.pointer)
         return result.record("swiglu", inputs: [gate, up]) { context in
+            kernel.backward(
+                outputGradient: context.outputGradientPointer, gateGradient: context.gradient(ofInput: 0)?.baseAddress,
+                upGradient: context.gradient(ofInput: 1)?.baseAddress)
+        }
+    }
+
+    /// The Llama MLP's down projection fused with its gating: `linear(swiglu(gate: gate, up: up), weight:)`.
+    ///
+    /// The gated activations exist only inside this call (and again inside its backward pass when the weight
+    /// needs a gradient), never between the passes: a frozen projection needs only `gate` and `up` to send
+    /// gradients back, which saves `rows · inFeatures` floats per block.
+    /// - Parameters:
+    ///   - gate: `[..., inFeatures]`.
+    ///   - up: the same shape as `gate`.
+    ///   - weight: `[outFeatures, inFeatures]`.
+    /// - Returns: `[..., outFeatures]`.
+    public static func swigluLinear(gate: Tensor, up: Tensor, weight: Tensor) -> Tensor {
+        precondition(gate.shape == up.shape, "swigluLinear: gate \(gate.shape) vs up \(up.shape)")
+        precondition(
+            weight.rank == 2 && gate.shape.last == weight.shape[1],
+            "swigluLinear: gate \(gate.shape) vs weight \(weight.shape)")
+        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        let rows = gate.count / max(inFeatures, 1)
+        let kernel = SwiGLUKernel(gate: UnsafePointer(gate.pointer), up: UnsafePointer(up.pointer), count: gate.count)
+        let product = MatrixProduct(m: rows, n: outFeatures, k: inFeatures, transposeA: false, transposeB: true)
+        let result = Tensor.uninitialized(shape: Array(gate.shape.dropLast()) + [outFeatures])
+        do {
+            let gated = Tensor.uninitialized(shape: gate.shape)
+            kernel.forward(into: gated.pointer)
+            product.forward(gated.pointer, weight.pointer, result.pointer, beta: 0)
+        }
+        return result.record("swigluLinear", inputs: [gate, up, weight]) { context in
             let outputGradient = context.outputGradientPointer
+            if let weightGradient = context.gradient(ofInput: 2)?.baseAddress {
+                // dW += dYᵀ · swiglu(gate, up), with the activations recomputed.
+                let gated = Tensor.uninitialized(shape: gate.shape)
+                kernel.forward(into: gated.pointer)
+                BLAS.parallelGemm(
+                    transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                    a: outputGradient, lda: outFeatures, b: gated.pointer, ldb: inFeatures,
+                    beta: 1, c: weightGradient, ldc: inFeatures)
+            }
             let gateGradient = context.gradient(ofInput: 0)?.baseAddress
             let upGradient = context.gradient(ofInput: 1)?.baseAddress
-            Parallel.forEachVector(count: count, costPerItem: 6) { offset, lanes in
-                let x = VectorMath.load(gateValues + offset, lanes: lanes)
-                let u = VectorMath.load(upValues + offset, lanes: lanes)
-                let g = VectorMath.load(outputGradient + offset, lanes: lanes)
-                if let gateGradient {
-                    let value = g * u * Activation.siluDerivative(x)
-                    VectorMath.store(value, gateGradient + offset, lanes: lanes, accumulate: true)
-                }
-                if let upGradient {
-                    let value = g * x * VectorMath.sigmoid(x)
-                    VectorMath.store(value, upGradient + offset, lanes: lanes, accumulate: true)
-                }
-            }
+            guard gateGradient != nil || upGradient != nil else { return }
+            // dGated = dY · W, then through the gating.
+            let gatedGradient = Tensor.uninitialized(shape: gate.shape)
+            BLAS.parallelGemm(
+                transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                a: outputGradient, lda: outFeatures, b: weight.pointer, ldb: inFeatures,
+                beta: 0, c: gatedGradient.pointer, ldc: inFeatures)
+            kernel.backward(
+                outputGradient: UnsafePointer(gatedGradient.pointer), gateGradient: gateGradient,
+                upGradient: upGradient)
         }
     }
 
@@ -114,6 +145,46 @@ extension Tensor {
             let (outputGradient, output) = (context.outputGradientPointer, context.output.pointer)
             for index in 0..<count {
                 gradient[index] += outputGradient[index] * derivative(source[index], output[index])
+            }
+        }
+    }
+}
+
+// MARK: - SwiGLU kernel
+
+/// The element-wise SwiGLU `silu(gate) · up` and its gradients, split over the configured threads.
+struct SwiGLUKernel {
+    let gate: UnsafePointer<Float>
+    let up: UnsafePointer<Float>
+    let count: Int
+
+    /// destination = silu(gate) · up.
+    func forward(into destination: UnsafeMutablePointer<Float>) {
+        let (gate, up) = (self.gate, self.up)
+        Parallel.forEachVector(count: self.count, costPerItem: 4) { offset, lanes in
+            let x = VectorMath.load(gate + offset, lanes: lanes)
+            let u = VectorMath.load(up + offset, lanes: lanes)
+            VectorMath.store(x * VectorMath.sigmoid(x) * u, destination + offset, lanes: lanes, accumulate: false)
+        }
+    }
+
+    /// Adds the gradients of the gate and the up inputs (each optional) for the output gradient `g`.
+    func backward(
+        outputGradient: UnsafePointer<Float>, gateGradient: UnsafeMutablePointer<Float>?,
+        upGradient: UnsafeMutablePointer<Float>?
+    ) {
+        let (gate, up) = (self.gate, self.up)
+        Parallel.forEachVector(count: self.count, costPerItem: 6) { offset, lanes in
+            let x = VectorMath.load(gate + offset, lanes: lanes)
+            let u = VectorMath.load(up + offset, lanes: lanes)
+            let g = VectorMath.load(outputGradient + offset, lanes: lanes)
+            if let gateGradient {
+                let value = g * u * Activation.siluDerivative(x)
+                VectorMath.store(value, gateGradient + offset, lanes: lanes, accumulate: true)
+            }
+            if let upGradient {
+                let value = g * x * VectorMath.sigmoid(x)
+                VectorMath.store(value, upGradient + offset, lanes: lanes, accumulate: true)
             }
         }
     }

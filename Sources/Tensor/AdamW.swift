@@ -36,9 +36,9 @@ public final class AdamW {
     /// The hyper-parameters; the learning rate may change between steps (schedules).
     public var configuration: Configuration
     /// Steps taken so far.
-    public private(set) var step = 0
-    private var firstMoments: [Tensor]
-    private var secondMoments: [Tensor]
+    public internal(set) var step = 0
+    var firstMoments: [Tensor]
+    var secondMoments: [Tensor]
 
     /// An optimiser for `parameters` (their moments start at zero).
     public init(parameters: [Tensor], configuration: Configuration = Configuration()) {

@@ -22,30 +22,33 @@ extension Tensor {
     ) -> Tensor {
         let shape = AttentionShape(query: query, key: key, value: value, heads: heads, kvHeads: kvHeads)
         let factor = scale ?? 1 / Float(shape.headDim).squareRoot()
-        let recording = Tensor.isRecording([query, key, value])
         let plans = (0..<shape.batch).map { mask.blocks(batch: $0, queries: shape.queries, keys: shape.keys) }
         let work = AttentionWork(shape: shape, plans: plans)
         let scoreCount = shape.queries * shape.keys
         let workers = Parallel.workers(items: work.items.count, costPerItem: work.costPerItem)
-        // Probabilities of every (batch, head), kept for the backward pass; per-worker scratch for inference.
-        let probabilities = Tensor.uninitialized(shape: [recording ? shape.batch * heads : workers, scoreCount])
+        // Per-worker score scratch; the backward pass recomputes the probabilities instead of keeping
+        // `batch · heads · queries · keys` of them alive between the passes.
+        let probabilities = Tensor.uninitialized(shape: [workers, scoreCount])
         let result = Tensor.zeros(query.shape)
         let kernel = AttentionKernel(
             shape: shape, scale: factor, query: UnsafePointer(query.pointer), key: UnsafePointer(key.pointer),
             value: UnsafePointer(value.pointer))
         Parallel.forEachWorker(workers) { worker in
             for item in work.items(ofWorker: worker, workers: workers) {
-                let slot = recording ? item.batch * heads + item.head : worker
-                kernel.forward(
+                let scores = probabilities.pointer + worker * scoreCount
+                kernel.probabilities(
                     batch: item.batch, head: item.head, block: item.block,
                     additive: mask.additiveValues(batch: item.batch, queries: shape.queries, keys: shape.keys),
-                    scores: probabilities.pointer + slot * scoreCount, output: result.pointer)
+                    scores: scores)
+                kernel.forward(
+                    batch: item.batch, head: item.head, block: item.block, probabilities: scores,
+                    output: result.pointer)
             }
         }
         return result.record("attention", inputs: [query, key, value]) { context in
             let queryGradient = context.gradient(ofInput: 0)?.baseAddress
             let sharedGradients = (context.gradient(ofInput: 1)?.baseAddress, context.gradient(ofInput: 2)?.baseAddress)
-            let scratch = Tensor.uninitialized(shape: [workers, scoreCount])
+            let scratch = Tensor.uninitialized(shape: [workers, 2, scoreCount])
             // Heads of one key/value group add into the same dK/dV rows: workers after the first accumulate
             // privately and are summed at the end.
             let privateGradients = (1..<max(workers, 1)).map { _ in
@@ -59,13 +62,16 @@ extension Tensor {
                     worker == 0
                     ? sharedGradients
                     : (privateGradients[worker - 1].0?.pointer, privateGradients[worker - 1].1?.pointer)
+                let probabilities = scratch.pointer + 2 * worker * scoreCount
                 for item in work.items(ofWorker: worker, workers: workers) {
+                    kernel.probabilities(
+                        batch: item.batch, head: item.head, block: item.block,
+                        additive: mask.additiveValues(batch: item.batch, queries: shape.queries, keys: shape.keys),
+                        scores: probabilities)
                     kernel.backward(
                         batch: item.batch, head: item.head, block: item.block,
-                        probabilities: UnsafePointer(
-                            probabilities.pointer + (item.batch * heads + item.head) * scoreCount),
-                        outputGradient: context.outputGradientPointer, scratch: scratch.pointer + worker * scoreCount,
-                        gradients: (queryGradient, own.0, own.1))
+                        probabilities: UnsafePointer(probabilities), outputGradient: context.outputGradientPointer,
+                        scratch: probabilities + scoreCount, gradients: (queryGradient, own.0, own.1))
                 }
             }
             for (keyPart, valuePart) in privateGradients {
@@ -166,10 +172,9 @@ struct AttentionKernel {
         )
     }
 
-    /// Scores, masked softmax (into `scores`, `[queries, keys]`) and `output += P·V` for one block of one head.
-    func forward(
-        batch: Int, head: Int, block: ScoreBlock, additive: UnsafePointer<Float>?,
-        scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    /// Scores and masked softmax of one block of one head, into the block's rows of `scores` (`[queries, keys]`).
+    func probabilities(
+        batch: Int, head: Int, block: ScoreBlock, additive: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>
     ) {
         let (queryOffset, keyOffset) = self.offsets(batch: batch, head: head)
         let (d, qw, kw, keys) = (self.shape.headDim, self.shape.queryWidth, self.shape.keyWidth, self.shape.keys)
@@ -187,10 +192,20 @@ struct AttentionKernel {
                 scores + row * keys, block: block, ranges: ranges, rowIndex: row,
                 additive: additive.map { $0 + row * keys })
         }
-        for range in ranges {
+    }
+
+    /// `output += P·V` for one block of one head, with `probabilities` from `probabilities(...)`.
+    func forward(
+        batch: Int, head: Int, block: ScoreBlock, probabilities: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        let (queryOffset, keyOffset) = self.offsets(batch: batch, head: head)
+        let (d, qw, kw, keys) = (self.shape.headDim, self.shape.queryWidth, self.shape.keyWidth, self.shape.keys)
+        let rows = block.rows
+        for range in block.computedRanges {
             BLAS.gemm(
                 transposeA: false, transposeB: false, m: rows.count, n: d, k: range.count,
-                a: scores + rows.lowerBound * keys + range.lowerBound, lda: keys,
+                a: probabilities + rows.lowerBound * keys + range.lowerBound, lda: keys,
                 b: self.value + keyOffset + range.lowerBound * kw, ldb: kw,
                 beta: 1, c: output + queryOffset + rows.lowerBound * qw, ldc: qw)
         }

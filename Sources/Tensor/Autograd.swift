@@ -146,8 +146,12 @@ extension Tensor {
     }
 
     /// Runs every recorded backward closure reachable from `self`, outputs before inputs.
+    ///
+    /// Without `retainGraph`, each node is dropped as soon as its closure ran and the traversal lets go of the
+    /// tensor, so activations the rest of the pass does not need are freed during the pass, not after it.
     private func propagate(retainGraph: Bool) {
-        for tensor in self.topologicalOrder().reversed() {
+        var order = self.topologicalOrder()
+        while let tensor = order.popLast() {
             guard let node = tensor.node, let outputGradient = tensor.grad else { continue }
             node.backward(BackwardContext(output: tensor, outputGradient: outputGradient, inputs: node.inputs))
             if !tensor.retainsGrad {

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 // MARK: - Buffer pool
@@ -5,13 +6,31 @@ import Synchronization
 /// A process-wide pool of 64-byte aligned `Float` buffers, keyed by exact capacity.
 ///
 /// Training repeats the same shapes every step, so after the first step every tensor buffer comes from the pool
-/// instead of `malloc` (and the page faults of fresh big allocations). The pool caches at most
-/// `maximumCachedBytes`; buffers returned beyond that are freed.
+/// instead of `malloc` (and the page faults of fresh big allocations). Three rules keep the pool from inflating
+/// the process's footprint:
+/// - **Budget.** It caches at most `maximumCachedBytes`; returning a buffer beyond that frees the least recently
+///   returned cached buffers first.
+/// - **Pressure.** When a large buffer (at least `largeBufferBytes`) must be freshly allocated because no cached
+///   buffer has its capacity, the pool first frees up to as many bytes of stale cached buffers: those returned
+///   more than `staleAfter` pool operations ago, which a loop repeating the same shapes would have reused by
+///   then. So after shapes change (another batch size, fewer blocks) the old working set is released as the new
+///   one grows, while steady-state training (every buffer reused within a step) never frees anything.
+/// - **Trim.** `trim(keepingBytes:)` (and `drain()`) free cached buffers on request, e.g. between phases.
+///
+/// Large buffers are mapped directly from the kernel, so freeing them returns the memory to the system at once.
 public final class BufferPool: Sendable {
-    /// The pool every tensor uses.
-    public static let shared = BufferPool(maximumCachedBytes: 2 << 30)
+    /// The pool every tensor uses: a 1 GiB budget.
+    public static let shared = BufferPool(maximumCachedBytes: 1 << 30)
 
-    /// Counters describing the pool's use since the process started.
+    /// Buffers of at least this many bytes are large: mapped from the kernel, and their misses release stale
+    /// cached buffers (smaller ones are too cheap to matter and come from `malloc`).
+    public static let largeBufferBytes = 1 << 20
+
+    /// Pool operations (takes and returns) after which an unused cached buffer counts as stale: several times
+    /// what one forward and backward pass of a 30-block model performs.
+    public static let staleAfter: UInt64 = 8192
+
+    /// Counters describing the pool's use since it was created.
     public struct Statistics: Sendable, Equatable {
         /// Buffers that had to be allocated because the pool had none of that capacity.
         public var freshAllocations: Int
@@ -19,11 +38,43 @@ public final class BufferPool: Sendable {
         public var reuses: Int
         /// Bytes currently held by the pool, waiting for reuse.
         public var cachedBytes: Int
+        /// Cached buffers freed by the budget, by pressure or by `trim`.
+        public var evictions: Int = 0
+    }
+
+    /// A cached buffer: its address and when it was returned (a sequence number).
+    private struct Entry {
+        let address: UInt
+        let returned: UInt64
     }
 
     private struct State {
-        var free: [Int: [UInt]] = [:]
+        /// Cached buffers per capacity, oldest first.
+        var free: [Int: [Entry]] = [:]
+        var clock: UInt64 = 0
         var statistics = Statistics(freshAllocations: 0, reuses: 0, cachedBytes: 0)
+
+        /// Removes least recently returned buffers until at most `limit` bytes stay cached, or (with
+        /// `returnedBefore`) until the oldest left was returned at or after that time.
+        /// - Returns: the removed buffers, to be freed outside the lock.
+        mutating func evict(downTo limit: Int, returnedBefore: UInt64 = .max) -> [(address: UInt, capacity: Int)] {
+            var evicted: [(address: UInt, capacity: Int)] = []
+            while self.statistics.cachedBytes > limit {
+                guard
+                    let (capacity, returned) =
+                        self.free
+                        .compactMap({ capacity, entries in entries.first.map { (capacity, $0.returned) } })
+                        .min(by: { $0.1 < $1.1 }),
+                    returned < returnedBefore,
+                    let entry = self.free[capacity]?.removeFirst()
+                else { break }
+                if self.free[capacity]?.isEmpty == true { self.free[capacity] = nil }
+                self.statistics.cachedBytes -= BufferPool.bytes(capacity)
+                self.statistics.evictions += 1
+                evicted.append((entry.address, capacity))
+            }
+            return evicted
+        }
     }
 
     /// The most bytes the pool keeps for reuse.
@@ -32,7 +83,7 @@ public final class BufferPool: Sendable {
 
     /// Creates a pool that keeps at most `maximumCachedBytes` for reuse.
     public init(maximumCachedBytes: Int) {
-        self.maximumCachedBytes = maximumCachedBytes
+        self.maximumCachedBytes = max(0, maximumCachedBytes)
     }
 
     /// The pool's counters.
@@ -45,48 +96,95 @@ public final class BufferPool: Sendable {
         max(16, (count + 15) & ~15)
     }
 
+    static func bytes(_ capacity: Int) -> Int {
+        capacity * MemoryLayout<Float>.stride
+    }
+
+    // MARK: - Taking and giving
+
     /// A buffer of exactly `capacity` floats (contents undefined).
     func take(capacity: Int) -> UnsafeMutablePointer<Float> {
-        let address: UInt? = self.state.withLock { state in
-            guard let address = state.free[capacity]?.popLast() else {
-                state.statistics.freshAllocations += 1
-                return nil
+        let bytes = Self.bytes(capacity)
+        let (reused, evicted): (UInt?, [(address: UInt, capacity: Int)]) = self.state.withLock { state in
+            state.clock += 1
+            if let entry = state.free[capacity]?.popLast() {
+                state.statistics.reuses += 1
+                state.statistics.cachedBytes -= bytes
+                return (entry.address, [])
             }
-            state.statistics.reuses += 1
-            state.statistics.cachedBytes -= capacity * MemoryLayout<Float>.stride
-            return address
+            state.statistics.freshAllocations += 1
+            guard bytes >= Self.largeBufferBytes, state.clock > Self.staleAfter else { return (nil, []) }
+            let evicted = state.evict(
+                downTo: max(0, state.statistics.cachedBytes - bytes), returnedBefore: state.clock - Self.staleAfter)
+            return (nil, evicted)
         }
-        if let address, let pointer = UnsafeMutablePointer<Float>(bitPattern: address) {
+        Self.release(evicted)
+        if let reused, let pointer = UnsafeMutablePointer<Float>(bitPattern: reused) {
             return pointer
         }
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
-        return raw.bindMemory(to: Float.self, capacity: capacity)
+        return Self.allocate(capacity: capacity)
     }
 
     /// Returns a buffer obtained from `take(capacity:)`.
     func give(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
-        let bytes = capacity * MemoryLayout<Float>.stride
-        let kept: Bool = self.state.withLock { state in
-            guard state.statistics.cachedBytes + bytes <= self.maximumCachedBytes else { return false }
-            state.free[capacity, default: []].append(UInt(bitPattern: pointer))
+        let bytes = Self.bytes(capacity)
+        let evicted: [(address: UInt, capacity: Int)]? = self.state.withLock { state in
+            guard bytes <= self.maximumCachedBytes else { return nil }
+            let evicted = state.evict(downTo: self.maximumCachedBytes - bytes)
+            state.clock += 1
+            state.free[capacity, default: []].append(Entry(address: UInt(bitPattern: pointer), returned: state.clock))
             state.statistics.cachedBytes += bytes
-            return true
+            return evicted
         }
-        if !kept {
-            pointer.deallocate()
+        guard let evicted else {
+            Self.free(pointer, capacity: capacity)
+            return
         }
+        Self.release(evicted)
+    }
+
+    // MARK: - Trimming
+
+    /// Frees the least recently returned cached buffers until at most `keepingBytes` stay cached.
+    public func trim(keepingBytes: Int = 0) {
+        Self.release(self.state.withLock { $0.evict(downTo: max(0, keepingBytes)) })
     }
 
     /// Frees every cached buffer.
     public func drain() {
-        let addresses: [UInt] = self.state.withLock { state in
-            let all = state.free.values.flatMap { $0 }
-            state.free = [:]
-            state.statistics.cachedBytes = 0
-            return all
+        self.trim(keepingBytes: 0)
+    }
+
+    // MARK: - Memory
+
+    private static func release(_ buffers: [(address: UInt, capacity: Int)]) {
+        for (address, capacity) in buffers {
+            if let pointer = UnsafeMutablePointer<Float>(bitPattern: address) {
+                Self.free(pointer, capacity: capacity)
+            }
         }
-        for address in addresses {
-            UnsafeMutablePointer<Float>(bitPattern: address)?.deallocate()
+    }
+
+    /// Fresh memory: mapped pages for large buffers (page aligned), `malloc` (64-byte aligned) for the rest.
+    private static func allocate(capacity: Int) -> UnsafeMutablePointer<Float> {
+        let bytes = Self.bytes(capacity)
+        guard bytes >= Self.largeBufferBytes else {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            return raw.bindMemory(to: Float.self, capacity: capacity)
+        }
+        let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            fatalError("BufferPool: out of memory mapping \(bytes) bytes")
+        }
+        return mapped.bindMemory(to: Float.self, capacity: capacity)
+    }
+
+    private static func free(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
+        let bytes = Self.bytes(capacity)
+        if bytes >= Self.largeBufferBytes {
+            munmap(UnsafeMutableRawPointer(pointer), bytes)
+        } else {
+            pointer.deallocate()
         }
     }
 }

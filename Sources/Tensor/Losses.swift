@@ -35,12 +35,10 @@ extension Tensor {
         let logSums = Tensor.uninitialized(shape: [rows])  // max + log Σ exp, per row
         let (source, sums) = (UnsafePointer(logits.pointer), logSums.pointer)
         Parallel.forEachChunk(rows, costPerItem: classes * 8) { chunk in
-            let scratch = Tensor.uninitialized(shape: [classes])
             for row in chunk where targets[row] != ignoreIndex {
                 let line = source + row * classes
                 let maximum = VectorMath.maximum(line, count: classes)
-                let total = VectorMath.expShifted(line, scratch.pointer, count: classes, shift: maximum)
-                sums[row] = maximum + Foundation.log(total)
+                sums[row] = maximum + Foundation.log(VectorMath.expSum(line, count: classes, shift: maximum))
             }
         }
         var loss: Double = 0

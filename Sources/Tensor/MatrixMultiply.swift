@@ -102,7 +102,7 @@ struct MatrixProduct {
     func forward(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, beta: Float
     ) {
-        BLAS.gemm(
+        BLAS.parallelGemm(
             transposeA: self.transposeA, transposeB: self.transposeB, m: self.m, n: self.n, k: self.k,
             a: a, lda: self.lda, b: b, ldb: self.ldb, beta: beta, c: c, ldc: self.n)
     }
@@ -116,12 +116,12 @@ struct MatrixProduct {
         if let gradientA = context.gradient(ofInput: 0)?.baseAddress.map({ $0 + offsets.0 }) {
             if self.transposeA {
                 // A is k×m: dA = op(B) · dCᵀ
-                BLAS.gemm(
+                BLAS.parallelGemm(
                     transposeA: self.transposeB, transposeB: true, m: self.k, n: self.m, k: self.n,
                     a: b + offsets.1, lda: self.ldb, b: gradientC, ldb: self.n, beta: 1, c: gradientA, ldc: self.m)
             } else {
                 // dA = dC · op(B)ᵀ
-                BLAS.gemm(
+                BLAS.parallelGemm(
                     transposeA: false, transposeB: !self.transposeB, m: self.m, n: self.k, k: self.n,
                     a: gradientC, lda: self.n, b: b + offsets.1, ldb: self.ldb, beta: 1, c: gradientA, ldc: self.k)
             }
@@ -129,12 +129,12 @@ struct MatrixProduct {
         if let gradientB = context.gradient(ofInput: 1)?.baseAddress.map({ $0 + offsets.1 }) {
             if self.transposeB {
                 // B is n×k: dB = dCᵀ · op(A)
-                BLAS.gemm(
+                BLAS.parallelGemm(
                     transposeA: true, transposeB: self.transposeA, m: self.n, n: self.k, k: self.m,
                     a: gradientC, lda: self.n, b: a + offsets.0, ldb: self.lda, beta: 1, c: gradientB, ldc: self.k)
             } else {
                 // dB = op(A)ᵀ · dC
-                BLAS.gemm(
+                BLAS.parallelGemm(
                     transposeA: !self.transposeA, transposeB: false, m: self.k, n: self.n, k: self.m,
                     a: a + offsets.0, lda: self.lda, b: gradientC, ldb: self.n, beta: 1, c: gradientB, ldc: self.n)
             }

@@ -13,6 +13,13 @@ extension Tensor {
         let count = self.count
         let result = Tensor(shape: shape, storage: self.storage)
         return result.record("reshape", inputs: [input]) { context in
+            guard context.needsGradient(0) else { return }
+            // The output's gradient is dropped after this closure, so a first gradient can take over its buffer
+            // (no copy, and no second buffer as big as the input: this matters for `[B·L, V]` logits).
+            if input.grad == nil && !context.output.retainsGrad {
+                input.grad = Tensor(shape: input.shape, storage: context.outputGradient.storage)
+                return
+            }
             guard let gradient = context.gradient(ofInput: 0) else { return }
             let outputGradient = context.outputGradientPointer
             for index in 0..<count {

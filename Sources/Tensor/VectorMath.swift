@@ -71,6 +71,36 @@ enum VectorMath {
         return sum
     }
 
+    /// The sum of exp(src[i] - shift) for i in 0..<count, without storing the terms.
+    static func expSum(_ src: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
+        var index = 0
+        var sums = Vector()
+        let shiftVector = Vector(repeating: shift)
+        while index + 16 <= count {
+            sums += Self.exp(Self.load(src + index) - shiftVector)
+            index += 16
+        }
+        var sum = sums.sum()
+        while index < count {
+            sum += Self.exp(src[index] - shift)
+            index += 1
+        }
+        return sum
+    }
+
+    /// values[i] *= factor for i in 0..<count.
+    static func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        var index = 0
+        while index + 16 <= count {
+            Self.store(Self.load(values + index) * factor, values + index)
+            index += 16
+        }
+        while index < count {
+            values[index] *= factor
+            index += 1
+        }
+    }
+
     /// The largest of `count` values (`-infinity` when empty).
     static func maximum(_ src: UnsafePointer<Float>, count: Int) -> Float {
         var index = 0

@@ -20,6 +20,7 @@ import Testing
         // Not ordered: "a" is as far from "c" as from "b".
         func distance(_ u: [Double], _ v: [Double]) -> Double { zip(u, v).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
         #expect(distance(rows[0], rows[1]) == distance(rows[0], rows[2]))
+        #expect(encoding.oneHotColumns == [false, true, true, true])
     }
 
     @Test func logParametersMapLinearlyInLogSpaceAndIntegersSnap() throws {

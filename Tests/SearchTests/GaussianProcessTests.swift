@@ -135,4 +135,67 @@ import Testing
         let (mean, _) = gp.predict([0.5 / 19 + 0.1], count: 1)
         #expect(abs(mean[0] - sin(12 * (0.5 / 19 + 0.1))) < 0.1)
     }
+
+    /// A GP on random 3-D data with distinct length scales, for the input-gradient and kernel-block tests.
+    static func randomModel(seed: UInt64) throws -> GaussianProcess {
+        var generator = SplitMix64(seed: seed)
+        let n = 8
+        let features = (0..<(n * 3)).map { _ in generator.nextUnit() }
+        let targets = (0..<n).map { _ in generator.nextNormal() }
+        return try #require(
+            GaussianProcess(
+                data: GPTrainingData(features: features, targets: targets, width: 3),
+                hyperparameters: Self.hyperparameters(lengthScales: [0.3, 0.7, 0.45], signal: 1.4, noise: 1e-4)))
+    }
+
+    @Test func posteriorInputGradientMatchesFiniteDifferences() throws {
+        let gp = try Self.randomModel(seed: 11)
+        let x = [0.31, 0.62, 0.47]
+        let result = gp.predictWithGradient(x)
+        let (mean, variance) = gp.predict(x, count: 1)
+        #expect(abs(result.mean - mean[0]) < 1e-10 && abs(result.variance - variance[0]) < 1e-10)
+        let step = 1e-6
+        for d in 0..<3 {
+            var plus = x
+            var minus = x
+            plus[d] += step
+            minus[d] -= step
+            let up = gp.predict(plus, count: 1)
+            let down = gp.predict(minus, count: 1)
+            let dMean = (up.mean[0] - down.mean[0]) / (2 * step)
+            let dVariance = (up.variance[0] - down.variance[0]) / (2 * step)
+            // Rounding of the O(1) posterior terms over 2·step bounds the error near 1e-9.
+            #expect(abs(result.dMean[d] - dMean) < 1e-6 * max(1, abs(dMean)), "∂μ/∂x\(d)")
+            #expect(abs(result.dVariance[d] - dVariance) < 1e-6 * max(1, abs(dVariance)), "∂σ²/∂x\(d)")
+        }
+    }
+
+    @Test func kernelBlockFromNormsMatchesDirectDistances() {
+        var generator = SplitMix64(seed: 5)
+        let scales = [2.0, 0.5, 7.0]
+        let train = (0..<12).map { _ in generator.nextUnit() }
+        let query = (0..<6).map { _ in generator.nextUnit() }
+        let scaledTrain = ScaledFeatures(features: train, count: 4, inverseLengthScales: scales)
+        let scaledQuery = ScaledFeatures(features: query, count: 2, inverseLengthScales: scales)
+        var block = [Double](repeating: 0, count: 8)
+        block.withUnsafeMutableBufferPointer { scaledTrain.kernel(against: scaledQuery, signal: 1.5, into: $0) }
+        for c in 0..<2 {
+            for i in 0..<4 {
+                let r = (0..<3).map { pow((train[i * 3 + $0] - query[c * 3 + $0]) * scales[$0], 2) }.reduce(0, +)
+                    .squareRoot()
+                #expect(abs(block[c * 4 + i] - 1.5 * Self.matern(r)) < 1e-12)
+            }
+        }
+    }
+
+    @Test func oneHotColumnsGetTheirOwnLengthScalePrior() {
+        let priors = HyperparameterPriors(featureCount: 4, oneHot: [false, true, true, false])
+        #expect(priors.lengthScaleMeans[0] == priors.lengthScaleMeans[3])
+        #expect(priors.lengthScaleMeans[1] == priors.lengthScaleMeans[2])
+        // Choices of one parameter are expected to be more alike than nearby values of a number are different.
+        #expect(priors.lengthScaleMeans[1] > priors.lengthScaleMeans[0])
+        #expect(
+            HyperparameterPriors(featureCount: 4).lengthScaleMeans
+                == [Double](repeating: priors.lengthScaleMeans[0], count: 4))
+    }
 }

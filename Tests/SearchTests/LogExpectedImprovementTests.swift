@@ -36,4 +36,31 @@ import Testing
             #expect(abs(below - above) < 1e-6 * max(1, abs(above)))
         }
     }
+
+    /// `(log h)′` against central differences of `logH` in every regime, including both sides of each boundary.
+    @Test(arguments: [3.0, 0.0, -0.5, -0.999, -1.001, -5.0, -24.99, -25.01, -40.0, -300.0])
+    func logHDerivativeMatchesFiniteDifferences(z: Double) {
+        let step = 1e-5 * max(1, abs(z))
+        let numeric = (LogExpectedImprovement.logH(z + step) - LogExpectedImprovement.logH(z - step)) / (2 * step)
+        let analytic = LogExpectedImprovement.logHDerivative(z)
+        // Truncation O(step²·|log h‴|) plus rounding ~1e-16·|log h| / step: both below 1e-6 relative here.
+        #expect(abs(analytic - numeric) <= 1e-6 * max(1, abs(numeric)), "z = \(z): \(analytic) vs \(numeric)")
+    }
+
+    /// The mean and variance derivatives of log EI against central differences of `value`.
+    @Test(arguments: [(0.3, 0.5), (2.0, 0.04), (-1.0, 2.0), (9.0, 0.01)])
+    func logEIGradientMatchesFiniteDifferences(mean: Double, variance: Double) {
+        let best = 0.1
+        let result = LogExpectedImprovement.valueAndGradient(mean: mean, variance: variance, best: best)
+        #expect(
+            abs(result.value - LogExpectedImprovement.value(mean: mean, sd: variance.squareRoot(), best: best)) < 1e-12)
+        let h = 1e-6
+        let valueAt = { (m: Double, v: Double) in LogExpectedImprovement.value(mean: m, sd: v.squareRoot(), best: best)
+        }
+        let dMean = (valueAt(mean + h, variance) - valueAt(mean - h, variance)) / (2 * h)
+        let dVariance =
+            (valueAt(mean, variance + h * variance) - valueAt(mean, variance - h * variance)) / (2 * h * variance)
+        #expect(abs(result.dMean - dMean) <= 1e-5 * max(1, abs(dMean)))
+        #expect(abs(result.dVariance - dVariance) <= 1e-5 * max(1, abs(dVariance)))
+    }
 }

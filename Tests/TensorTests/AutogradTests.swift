@@ -111,3 +111,45 @@ import Testing
         #expect(after.reuses - before.reuses >= 6)
     }
 }
+
+@Suite struct AutogradReleaseTests {
+    /// Without `retainGraph`, an intermediate is freed as soon as the backward pass is past it: when the first op's
+    /// closure runs, the output of the last op (which nothing else holds) is already gone.
+    @Test func backwardReleasesIntermediatesAsItGoes() {
+        weak var late: Tensor?
+        var lateAliveDuringFirstBackward: Bool?
+        let x = Tensor([1, 2, 3], shape: [3], requiresGrad: true)
+        let loss: Tensor = {
+            let first = Tensor.customOp("double", shape: [3], inputs: [x]) { output in
+                for index in output.indices { output[index] = 2 * x.pointer[index] }
+            } backward: { context in
+                lateAliveDuringFirstBackward = late != nil
+                guard let gradient = context.gradient(ofInput: 0) else { return }
+                for index in gradient.indices { gradient[index] += 2 * context.outputGradientPointer[index] }
+            }
+            let second = first.scaled(by: 3)
+            late = second
+            return second.sum()
+        }()
+        loss.backward()
+        #expect(lateAliveDuringFirstBackward == false)
+        expectClose(x.grad?.scalars ?? [], [6, 6, 6])
+    }
+
+    /// A reshape hands its output's gradient buffer to its input when that is the input's first gradient, and
+    /// adds into an existing one otherwise; a retained output gradient is not shared.
+    @Test func reshapeGradientIsSharedOnlyWhenSafe() {
+        let x = Tensor([1, 2, 3, 4], shape: [4], requiresGrad: true)
+        let matrix = x.reshaped([2, 2])
+        matrix.retainsGrad = true
+        let flat = x.reshaped([1, 4])
+        ((matrix * matrix).sum() + flat.scaled(by: 5).sum()).backward()
+        // d/dx = 2x + 5
+        expectClose(x.grad?.scalars ?? [], [7, 9, 11, 13])
+        expectClose(matrix.grad?.scalars ?? [], [2, 4, 6, 8], tolerance: 0)
+        let y = Tensor([1, 2], shape: [2], requiresGrad: true)
+        y.reshaped([2, 1]).scaled(by: 4).sum().backward()
+        y.reshaped([1, 2]).scaled(by: 1).sum().backward()
+        expectClose(y.grad?.scalars ?? [], [5, 5], tolerance: 0)
+    }
+}

@@ -96,3 +96,38 @@ import Testing
         checkGradients([randomTensor([2, 4], seed: 7)]) { Tensor.layerNorm($0[0], weight: nil, bias: nil) }
     }
 }
+
+@Suite struct SwiGLULinearTests {
+    /// The fused op equals `linear(swiglu(gate, up))` in value and in all three gradients.
+    @Test func matchesTheComposedOps() {
+        func run(fused: Bool) -> [[Float]] {
+            let gate = randomTensor([2, 3, 20], seed: 1, scale: 2)
+            let up = randomTensor([2, 3, 20], seed: 2)
+            let weight = randomTensor([7, 20], seed: 3)
+            let output =
+                fused
+                ? Tensor.swigluLinear(gate: gate, up: up, weight: weight)
+                : Tensor.linear(Tensor.swiglu(gate: gate, up: up), weight: weight)
+            output.backward(gradient: randomTensor(output.shape, seed: 4, requiresGrad: false))
+            return [output.scalars, gate.grad?.scalars ?? [], up.grad?.scalars ?? [], weight.grad?.scalars ?? []]
+        }
+        for (fused, composed) in zip(run(fused: true), run(fused: false)) {
+            #expect(!fused.isEmpty)
+            expectClose(fused, composed, tolerance: 1e-5)
+        }
+    }
+
+    @Test func gradientsByFiniteDifferences() {
+        let inputs = [
+            randomTensor([4, 6], seed: 5, scale: 2), randomTensor([4, 6], seed: 6), randomTensor([3, 6], seed: 7),
+        ]
+        checkGradients(inputs) { Tensor.swigluLinear(gate: $0[0], up: $0[1], weight: $0[2]) }
+    }
+
+    @Test func frozenWeightGetsNoGradient() {
+        let weight = randomTensor([3, 6], seed: 8, requiresGrad: false)
+        let gate = randomTensor([2, 6], seed: 9)
+        Tensor.swigluLinear(gate: gate, up: gate, weight: weight).sum().backward()
+        #expect(weight.grad == nil && gate.grad != nil)
+    }
+}

@@ -107,3 +107,49 @@ import Testing
         }
     }
 }
+
+@Suite struct LinearCrossEntropyTests {
+    /// The fused op equals cross-entropy of the explicit logits, in value and in both gradients, for every chunk
+    /// height (one row, uneven, all rows) and both reductions, with ignored rows and an upstream factor.
+    @Test func matchesExplicitLogits() {
+        let targets = [3, -100, 0, 12, 7]
+        for reduction in [LossReduction.mean, .sum] {
+            let reference: (Float, [Float], [Float]) = {
+                let (hidden, weight) = (randomTensor([5, 8], seed: 1), randomTensor([13, 8], seed: 2))
+                let logits = Tensor.linear(hidden, weight: weight)
+                let loss = Tensor.crossEntropy(logits: logits, targets: targets, reduction: reduction)
+                loss.scaled(by: 2).backward()
+                return (loss.item, hidden.grad?.scalars ?? [], weight.grad?.scalars ?? [])
+            }()
+            for chunkRows in [1, 2, 5, 64] {
+                let (hidden, weight) = (randomTensor([5, 8], seed: 1), randomTensor([13, 8], seed: 2))
+                let loss = Tensor.linearCrossEntropy(
+                    hidden: hidden, weight: weight, targets: targets, ignoreIndex: -100, reduction: reduction,
+                    chunkRows: chunkRows)
+                #expect(abs(loss.item - reference.0) < 1e-5, "chunk \(chunkRows): \(loss.item) vs \(reference.0)")
+                loss.scaled(by: 2).backward()
+                expectClose(hidden.grad?.scalars ?? [], reference.1)
+                expectClose(weight.grad?.scalars ?? [], reference.2)
+            }
+        }
+    }
+
+    @Test func gradientsByFiniteDifferences() {
+        checkGradients([randomTensor([2, 3, 6], seed: 3, scale: 2), randomTensor([9, 6], seed: 4)]) {
+            Tensor.linearCrossEntropy(
+                hidden: $0[0], weight: $0[1], targets: [1, 8, -100, 0, 4, 4], ignoreIndex: -100, reduction: .mean,
+                chunkRows: 4)
+        }
+    }
+
+    @Test func frozenWeightGetsNoGradientAndInferenceRecordsNothing() {
+        let hidden = randomTensor([3, 4], seed: 5)
+        let weight = randomTensor([6, 4], seed: 6, requiresGrad: false)
+        Tensor.linearCrossEntropy(hidden: hidden, weight: weight, targets: [0, 5, 2]).backward()
+        #expect(weight.grad == nil && hidden.grad != nil)
+        let loss = withoutGradients { Tensor.linearCrossEntropy(hidden: hidden, weight: weight, targets: [0, 5, 2]) }
+        #expect(!loss.requiresGrad)
+        let explicit = Tensor.crossEntropy(logits: Tensor.linear(hidden, weight: weight), targets: [0, 5, 2])
+        #expect(abs(loss.item - explicit.item) < 1e-6)
+    }
+}

@@ -34,3 +34,30 @@ import Testing
         }
     }
 }
+
+/// `BLAS.parallelGemm` splits C over threads along rows or columns; every transpose combination, with alpha and
+/// an accumulating beta, gives what one `gemm` call gives.
+@Suite struct ParallelGemmTests {
+    @Test func splitProductsMatchOneCall() {
+        // (m, n, k): split along columns (n ≥ m), along rows, and an uneven extent that is not a multiple of 16.
+        for (m, n, k) in [(40, 300, 200), (300, 40, 200), (37, 331, 190)] {
+            for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
+                let a = randomTensor([m * k], seed: 1, requiresGrad: false)
+                let b = randomTensor([k * n], seed: 2, requiresGrad: false)
+                let initial = randomTensor([m * n], seed: 3, requiresGrad: false)
+                let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
+                func product(parallel: Bool) -> [Float] {
+                    let c = initial.detached()
+                    withBLASThreads(2) {
+                        let gemm = parallel ? BLAS.parallelGemm : BLAS.gemm
+                        gemm(
+                            transposeA, transposeB, m, n, k, 0.5, UnsafePointer(a.pointer), lda,
+                            UnsafePointer(b.pointer), ldb, 1, c.pointer, n)
+                    }
+                    return c.scalars
+                }
+                expectClose(product(parallel: true), product(parallel: false), tolerance: 1e-5)
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@ as the Swift Search module (Sources/Search/Objectives/SyntheticObjective.swift) 
 {"objective": ..., "sampler": ..., "seed": ..., "regret": best_value - optimum, "seconds": ...}.
 
 Usage: optuna_search.py --objective branin|hartmann6|mixed-synthetic --sampler tpe|gp --seeds 20 --evals 30
+       [--first-seed 0]
 """
 import argparse
 import json
@@ -92,16 +93,28 @@ def make_sampler(name, seed):
     raise SystemExit(f"unknown sampler {name}")
 
 
+def limit_threads():
+    """One intra-op thread for torch (used by GPSampler): the kernels are tiny, and on a shared machine spinning
+    threads made a 30-trial mixed-synthetic search take ten minutes of wall time for one of CPU."""
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objective", required=True, choices=sorted(OBJECTIVES))
     parser.add_argument("--sampler", required=True, choices=["tpe", "gp"])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--first-seed", type=int, default=0, help="runs seeds first-seed ..< first-seed + seeds")
     parser.add_argument("--evals", type=int, default=30)
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    limit_threads()
     function, optimum = OBJECTIVES[args.objective]
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         start = time.perf_counter()
         study = optuna.create_study(direction="minimize", sampler=make_sampler(args.sampler, seed))
         study.optimize(function, n_trials=args.evals)

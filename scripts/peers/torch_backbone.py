@@ -1,11 +1,11 @@
 """PyTorch eager Float32 peer of `scripts/bench backbone`: the same Llama computation, timed the same way.
 
 Reads the dequantised weights (GGUF names and layout, adjacent-pair RoPE) from a .safetensors file written by the
-Swift benchmark and prints one JSON object per measurement, then one with the peak resident memory.
+Swift benchmark, runs one case (`--case 8x128:30:forward`: one warm-up, then `--repeats` timed runs) and prints
+one JSON object: the median tokens/s, every run's seconds and this process's peak resident memory (VmHWM).
 """
 import argparse
 import json
-import resource
 import struct
 import time
 
@@ -15,18 +15,30 @@ import torch.nn.functional as F
 
 
 def read_safetensors(path):
+    """Reads every tensor straight into its own buffer (no memory map, so file pages never count as resident)."""
+    tensors = {}
     with open(path, "rb") as f:
         (length,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(length))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + length)
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = entry["data_offsets"]
-        array = np.frombuffer(data[start:end], dtype=np.float32).reshape(entry["shape"])
-        tensors[name] = torch.from_numpy(array.copy())
+        for name, entry in header.items():
+            if name == "__metadata__":
+                continue
+            start, end = entry["data_offsets"]
+            array = np.empty(entry["shape"], dtype=np.float32)
+            f.seek(8 + length + start)
+            f.readinto(memoryview(array).cast("B"))
+            assert array.nbytes == end - start, name
+            tensors[name] = torch.from_numpy(array)
     return tensors
+
+
+def peak_memory_mb():
+    """VmHWM of this process (ru_maxrss would include the parent's peak, inherited across exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 class Llama:
@@ -68,14 +80,14 @@ class Llama:
         return self.rms(x, self.w["output_norm.weight"]) @ self.w["token_embd.weight"].T
 
 
-def measure(run, repeats):
+def timed_runs(run, repeats):
     run()  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
+    seconds = []
+    for _ in range(max(1, repeats)):
         start = time.perf_counter()
         run()
-        best = min(best, time.perf_counter() - start)
-    return best
+        seconds.append(time.perf_counter() - start)
+    return seconds
 
 
 def main():
@@ -83,36 +95,36 @@ def main():
     parser.add_argument("--weights", required=True)
     parser.add_argument("--config", required=True, help="JSON: width, heads, kvHeads, headDim, blocks, ...")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--shapes", default="1x512,8x128")
-    parser.add_argument("--top", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--case", required=True, help="BxL:blocks:mode, mode = forward or forward+backward")
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = json.loads(args.config)
+    shape, depth, mode = args.case.split(":")
+    B, L = (int(v) for v in shape.split("x"))
+    depth = min(int(depth), config["blocks"])
     model = Llama(read_safetensors(args.weights), config)
     embedding = model.w["token_embd.weight"]
-    generator = torch.Generator().manual_seed(0)
-    for shape in args.shapes.split(","):
-        B, L = (int(v) for v in shape.split("x"))
-        tokens = torch.randint(0, config["vocabularySize"], (B, L), generator=generator)
-        for depth in (config["blocks"], args.top):
-            blocks = range(config["blocks"] - depth, config["blocks"])
+    tokens = torch.randint(0, config["vocabularySize"], (B, L), generator=torch.Generator().manual_seed(B * L))
+    blocks = range(config["blocks"] - depth, config["blocks"])
 
-            def forward():
-                with torch.no_grad():
-                    model.logits(F.embedding(tokens, embedding), blocks)
+    def forward():
+        with torch.no_grad():
+            model.logits(F.embedding(tokens, embedding), blocks)
 
-            def forward_backward():
-                x = F.embedding(tokens, embedding).detach().requires_grad_()
-                logits = model.logits(x, blocks)
-                loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
-                loss.backward()
+    def forward_backward():
+        x = F.embedding(tokens, embedding).detach().requires_grad_()
+        logits = model.logits(x, blocks)
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
+        loss.backward()
 
-            for mode, run in (("forward", forward), ("forward+backward", forward_backward)):
-                seconds = measure(run, args.repeats)
-                print(json.dumps({"shape": shape, "blocks": depth, "mode": mode, "tokensPerSecond": B * L / seconds}),
-                      flush=True)
-    print(json.dumps({"peakMemoryMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+    runs = {"forward": forward, "forward+backward": forward_backward}
+    if mode not in runs:
+        parser.error(f"unknown mode {mode}")
+    seconds = timed_runs(runs[mode], args.repeats)
+    median = float(np.median(seconds))
+    print(json.dumps({"tokensPerSecond": B * L / median, "seconds": seconds, "peakMemoryMB": peak_memory_mb()}),
+          flush=True)
 
 
 if __name__ == "__main__":

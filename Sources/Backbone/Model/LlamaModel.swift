@@ -87,9 +87,10 @@ public final class LlamaModel {
             key: self.rotate(key, positions: positions), value: value)
         let h = x + hooked(.attentionOutput, x, Tensor.linear(attended, weight: w.output))
         let normed2 = Tensor.rmsNorm(h, weight: w.feedForwardNorm, epsilon: c.rmsEpsilon)
-        let gated = Tensor.swiglu(
-            gate: Tensor.linear(normed2, weight: w.gate), up: Tensor.linear(normed2, weight: w.up))
-        return h + hooked(.mlpOutput, h, Tensor.linear(gated, weight: w.down))
+        // The gated activations are never stored: the down projection is fused with the gating.
+        let mlp = Tensor.swigluLinear(
+            gate: Tensor.linear(normed2, weight: w.gate), up: Tensor.linear(normed2, weight: w.up), weight: w.down)
+        return h + hooked(.mlpOutput, h, mlp)
     }
 
     /// RoPE at `positions` with the model's base and convention.

@@ -45,17 +45,38 @@ extension LlamaModel {
     public func forward(
         global input: Tensor, sequences: [SpanSequence], states: SpanStates, hook: BackboneHook? = nil
     ) -> Tensor {
+        self.forwardKeepingKeys(global: input, sequences: sequences, states: states, hook: hook).hidden
+    }
+
+    /// ``forward(global:sequences:states:hook:)`` that also returns the global positions' own keys and values at
+    /// every layer, so they can serve as span rows of a later pass (e.g. an item's `[ALIGN]` token seen from a
+    /// user's `[SEQ]` tokens).
+    /// - Returns: the final hidden states `[B, G, D]`, and per layer the keys `[B·G, KV·d]` (RoPE-rotated at each
+    ///   position's place in its sequence) and values `[B·G, KV·d]`.
+    public func forwardKeepingKeys(
+        global input: Tensor, sequences: [SpanSequence], states: SpanStates, hook: BackboneHook? = nil
+    ) -> (hidden: Tensor, keys: [Tensor], values: [Tensor]) {
         precondition(input.rank == 3 && input.shape[0] == sequences.count, "forward(global:): input \(input.shape)")
+        precondition(
+            states.keys.isEmpty || states.layerCount == self.configuration.blockCount,
+            "forward(global:): span states cover \(states.layerCount) layers, the model has \(self.configuration.blockCount)"
+        )
         let plan = KeyAssemblyPlan(
             sequences: sequences, states: states, globalRows: input.shape[1], configuration: self.configuration)
         var context = SpanReuseAttention(plan: plan, states: states, configuration: self.configuration)
-        return self.run(input, positions: plan.globalPositions, context: &context, hook: hook)
+        let hidden = self.run(input, positions: plan.globalPositions, context: &context, hook: hook)
+        let rows = input.shape[0] * input.shape[1]
+        let width = self.configuration.keyWidth
+        return (
+            hidden, context.keptKeys.map { $0.reshaped([rows, width]) },
+            context.keptValues.map { $0.reshaped([rows, width]) }
+        )
     }
 }
 
 /// Where every key row of every sequence comes from, and the mask of the global queries over them.
 struct KeyAssemblyPlan {
-    /// A key row: from group `source` (or the global keys when `source == -1`), flat row `row`, shifted by
+    /// A key row: from source `source` (or the global keys when `source == -1`), flat row `row`, shifted by
     /// `offset` positions.
     struct Entry {
         let source: Int
@@ -88,10 +109,11 @@ struct KeyAssemblyPlan {
                     let length = states.lengths[span]
                     let rows = visible ?? 0..<length
                     precondition(rows.lowerBound >= 0 && rows.upperBound <= length, "visible rows outside span")
-                    if tables[position] == nil { tables[position] = shift.table(position) }
                     for row in rows {
-                        let (group, flat) = states.flatRow(span: span, row: row)
-                        keys.append(Entry(source: group, row: flat, offset: position))
+                        let entry = states.rows[span][row]
+                        let offset = position + entry.shift
+                        if tables[offset] == nil { tables[offset] = shift.table(offset) }
+                        keys.append(Entry(source: entry.source, row: entry.row, offset: offset))
                     }
                     position += length
                 case .global(let count):
@@ -173,10 +195,16 @@ struct SpanReuseAttention: AttentionContext {
     let states: SpanStates
     let configuration: LlamaConfiguration
 
+    /// The global positions' own keys and values, per layer.
+    var keptKeys: [Tensor] = []
+    var keptValues: [Tensor] = []
+
     mutating func attend(layer: Int, query: Tensor, key: Tensor, value: Tensor) -> Tensor {
-        let keys = self.plan.assemble(spanTensors: self.states.groups.map { $0.keys[layer] }, global: key, rotate: true)
+        self.keptKeys.append(key)
+        self.keptValues.append(value)
+        let keys = self.plan.assemble(spanTensors: self.states.keys.map { $0[layer] }, global: key, rotate: true)
         let values = self.plan.assemble(
-            spanTensors: self.states.groups.map { $0.values[layer] }, global: value, rotate: false)
+            spanTensors: self.states.values.map { $0[layer] }, global: value, rotate: false)
         return Tensor.attention(
             query: query, key: keys, value: values, heads: self.configuration.heads,
             kvHeads: self.configuration.kvHeads, mask: self.plan.mask)

@@ -5,7 +5,8 @@ import ZeroMQ
 /// Rank `r` binds a PULL socket at `endpoints[r]` (its left neighbour sends there) and connects a PUSH socket to
 /// `endpoints[(r+1) mod N]`. A collective is a reduce-scatter followed by an all-gather (`2(N−1)` steps, see
 /// `RingSchedule`); each step's segment travels as chunks of at most `settings.chunkBytes` raw little-endian
-/// bytes behind a `ChunkHeader`, pipelined so that one chunk is in flight while the previous one is added.
+/// bytes behind a `ChunkHeader`. Chunks are pipelined across steps (a chunk moves on as soon as it has arrived
+/// and been added), and all-gather chunks are sent without copying: ZeroMQ reads them from the caller's buffer.
 /// Every rank of a group must call the same collectives with buffers of the same length, in the same order.
 ///
 /// Not `Sendable`: it owns sockets, so it is created, used and dropped on one thread (the training thread).
@@ -18,6 +19,13 @@ public final class AllReduceGroup {
     private let receiver: ZMQSocket?
     private let sender: ZMQSocket?
     private var sequence: UInt64 = 0
+    /// Counts the zero-copy chunk sends ZeroMQ has finished reading.
+    private let releases = ZMQSendReleases()
+    /// Zero-copy chunk sends so far (over every collective).
+    private var sendsIssued = 0
+    private var cachedPlan: (count: Int, chunkElements: Int, plan: RingChunkPlan)?
+    /// The header of the chunk being sent, reused (libzmq copies headers).
+    private var headerBytes = [UInt8](repeating: 0, count: ChunkHeader.byteCount)
 
     /// The number of ranks.
     public var worldSize: Int { self.endpoints.count }
@@ -37,6 +45,9 @@ public final class AllReduceGroup {
             throw .invalidGroup("rank \(rank) of \(endpoints.count) endpoints")
         }
         guard settings.chunkBytes >= 64 else { throw .invalidGroup("chunk of \(settings.chunkBytes) bytes") }
+        guard settings.highWaterMark >= 2 * Int32(Self.sendAhead) else {
+            throw .invalidGroup("high-water mark \(settings.highWaterMark) below \(2 * Self.sendAhead)")
+        }
         self.rank = rank
         self.endpoints = endpoints
         self.settings = settings
@@ -57,8 +68,8 @@ public final class AllReduceGroup {
             // A rank that finishes first must not drop its last queued chunks on close: linger up to the timeout.
             try sender.setLinger(milliseconds: settings.timeoutMilliseconds)
             if let curve = settings.curve {
-                try receiver.configureCurveServer(curve.server)
-                try sender.configureCurveClient(curve.client, serverPublicKey: curve.server.publicKey)
+                try receiver.configureCurveServer(curve.keys)
+                try sender.configureCurveClient(curve.keys, serverPublicKey: curve.keys.publicKey)
             }
             try receiver.bind(bindEndpoint ?? endpoints[rank])
             try sender.connect(endpoints[(rank + 1) % endpoints.count])
@@ -75,7 +86,8 @@ public final class AllReduceGroup {
     /// Float sums are not associative: ranks add the partial sums of a segment in ring order, so the result may
     /// differ from a sequential sum by a few ulps of the running total, but it is bit-identical on every rank
     /// (each segment is summed once, by its owner, and then copied).
-    /// - Throws: `AllReduceError` (`.peerTimeout` when a neighbour is dead); the buffer is then partly reduced.
+    /// - Throws: `AllReduceError` (`.peerTimeout` when a neighbour is dead); the buffer is then partly reduced and
+    ///   the group unusable (its sender is closed): drop it.
     public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws(AllReduceError) {
         try self.ringSum(buffer)
     }
@@ -107,67 +119,115 @@ public final class AllReduceGroup {
 
     // MARK: - Ring
 
-    /// The ring: `2(N−1)` steps, each sending one segment to the right while receiving one from the left.
+    /// The most chunks a rank sends ahead of what it has received. Ranks cannot all block in a send as long as
+    /// this is below what a link queues; ZeroMQ acknowledges reads in batches of half the high-water mark, so a
+    /// link may refuse sends well before `2 × highWaterMark` messages are queued (8 ahead with a high-water mark of
+    /// 8 did deadlock 5-rank rings of tiny chunks). Two keep the link busy while the previous chunk is added.
+    static let sendAhead = 2
+
+    /// The ring: `2(N−1)` steps of sending one segment to the right while receiving one from the left, pipelined
+    /// chunk by chunk across steps (see `RingChunkPlan`), at most `sendAhead` chunks ahead.
+    ///
+    /// Reduce-scatter chunks are copied into ZeroMQ messages (their memory is overwritten later in the all-gather,
+    /// possibly before ZeroMQ has written them out); all-gather chunks are sent without copying (nothing writes
+    /// to them again), and the collective returns once ZeroMQ has released them all.
     private func ringSum<Element: AdditiveArithmetic & BitwiseCopyable>(
         _ buffer: UnsafeMutableBufferPointer<Element>
     ) throws(AllReduceError) {
         guard let sender = self.sender, let receiver = self.receiver else { return }
         self.sequence &+= 1
-        let schedule = RingSchedule(rank: self.rank, worldSize: self.worldSize, count: buffer.count)
-        let chunkElements = max(1, self.settings.chunkBytes / MemoryLayout<Element>.stride)
-        for step in 0..<schedule.stepCount {
-            let outgoing = schedule.sendSegment(step)
-            let incoming = schedule.receiveSegment(step)
-            let sendChunks = Self.chunkCount(outgoing.count, chunkElements)
-            let receiveChunks = Self.chunkCount(incoming.count, chunkElements)
-            var sent = 0
-            func sendNext() throws(AllReduceError) {
-                guard sent < sendChunks else { return }
-                let start = outgoing.lowerBound + sent * chunkElements
-                let slice = UnsafeMutableBufferPointer(
-                    rebasing: buffer[start..<min(start + chunkElements, outgoing.upperBound)])
-                try self.send(UnsafeRawBufferPointer(slice), step: step, chunk: sent, on: sender)
-                sent += 1
-            }
-            try sendNext()
-            for chunk in 0..<receiveChunks {
-                try sendNext()
-                let start = incoming.lowerBound + chunk * chunkElements
-                let target = UnsafeMutableBufferPointer(
-                    rebasing: buffer[start..<min(start + chunkElements, incoming.upperBound)])
+        let plan = self.plan(count: buffer.count, stride: MemoryLayout<Element>.stride)
+        let window = Self.sendAhead
+        var (sent, received) = (0, 0)
+        do throws(AllReduceError) {
+            while received < plan.receives.count || sent < plan.sends.count {
+                while sent < plan.sends.count, sent - received < window || received == plan.receives.count,
+                    (plan.sends[sent].after ?? -1) < received
+                {
+                    let chunk = plan.sends[sent]
+                    let slice = UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements])
+                    try self.send(UnsafeRawBufferPointer(slice), chunk, on: sender)
+                    sent += 1
+                }
+                guard received < plan.receives.count else { continue }
+                let chunk = plan.receives[received]
                 try self.receive(
-                    into: target, step: step, chunk: chunk, reducing: schedule.isReducing(step), on: receiver)
+                    into: UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements]), chunk,
+                    reducing: chunk.step < self.worldSize - 1, on: receiver)
+                received += 1
             }
-            while sent < sendChunks { try sendNext() }
+            // The caller may change the buffer once this returns: ZeroMQ must hold none of it.
+            try self.awaitReleases()
+        } catch {
+            self.abandon(sender)
+            throw error
         }
+    }
+
+    /// The chunk plan for `count` elements of `stride` bytes (cached: a trainer sums the same size every step).
+    private func plan(count: Int, stride: Int) -> RingChunkPlan {
+        let chunkElements = max(1, self.settings.chunkBytes / stride)
+        if let cached = self.cachedPlan, cached.count == count, cached.chunkElements == chunkElements {
+            return cached.plan
+        }
+        let plan = RingChunkPlan(
+            schedule: RingSchedule(rank: self.rank, worldSize: self.worldSize, count: count),
+            chunkElements: chunkElements)
+        self.cachedPlan = (count, chunkElements, plan)
+        return plan
+    }
+
+    /// Waits until ZeroMQ has let go of every zero-copy chunk sent so far. This cannot deadlock: a rank waits here
+    /// only after it has received everything, and a neighbour that has received everything has read all we sent.
+    private func awaitReleases() throws(AllReduceError) {
+        guard self.releases.released < self.sendsIssued else { return }
+        guard self.releases.wait(untilReleased: self.sendsIssued, timeout: self.settings.timeout) else {
+            throw self.timeout(peer: (self.rank + 1) % self.worldSize)
+        }
+    }
+
+    /// After a failed collective: drops the sender (and whatever it still queues, so that ZeroMQ releases the
+    /// caller's memory) and waits for those releases. The group is unusable afterwards.
+    private func abandon(_ sender: ZMQSocket) {
+        try? sender.setLinger(milliseconds: 0)
+        sender.close()
+        _ = self.releases.wait(untilReleased: self.sendsIssued, timeout: self.settings.timeout)
     }
 
     // MARK: - Chunks
 
-    private static func chunkCount(_ elements: Int, _ chunkElements: Int) -> Int {
-        (elements + chunkElements - 1) / chunkElements
-    }
-
-    private func send(_ payload: UnsafeRawBufferPointer, step: Int, chunk: Int, on socket: ZMQSocket)
+    private func send(_ payload: UnsafeRawBufferPointer, _ chunk: RingChunkPlan.Chunk, on socket: ZMQSocket)
         throws(AllReduceError)
     {
         let header = ChunkHeader(
-            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(step), chunk: UInt32(chunk),
-            payloadBytes: UInt32(payload.count), checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
+            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step),
+            chunk: UInt32(chunk.index), payloadBytes: UInt32(payload.count),
+            checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
+        self.headerBytes.withUnsafeMutableBytes { header.encode(into: $0) }
+        let copying = chunk.step < self.worldSize - 1
+        let result = self.headerBytes.withUnsafeBytes { bytes in
+            Result { () throws(ZMQError) in
+                copying
+                    ? try socket.send(header: self.headerBytes, payload: payload)
+                    : try socket.sendWithoutCopy(header: bytes, payload: payload, releases: self.releases)
+            }
+        }
         let sent: Bool
-        do {
-            sent = try socket.send(header: header.encoded, payload: payload)
-        } catch {
-            throw .transport(error)
+        switch result {
+        case .success(let value): sent = value
+        case .failure(let error): throw .transport(error)
         }
         guard sent else { throw self.timeout(peer: (self.rank + 1) % self.worldSize) }
+        if !copying { self.sendsIssued += 1 }
     }
 
     private func receive<Element: AdditiveArithmetic & BitwiseCopyable>(
-        into target: UnsafeMutableBufferPointer<Element>, step: Int, chunk: Int, reducing: Bool, on socket: ZMQSocket
+        into target: UnsafeMutableBufferPointer<Element>, _ chunk: RingChunkPlan.Chunk, reducing: Bool,
+        on socket: ZMQSocket
     ) throws(AllReduceError) {
         let expected = ChunkHeader(
-            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(step), chunk: UInt32(chunk),
+            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step),
+            chunk: UInt32(chunk.index),
             payloadBytes: UInt32(target.count * MemoryLayout<Element>.stride), checksum: 0)
         let received: Void?
         do {

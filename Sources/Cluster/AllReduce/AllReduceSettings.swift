@@ -9,7 +9,7 @@ public struct AllReduceSettings: Sendable, Equatable {
     public var checksums = false
     /// Identifies one run of one group (trial and attempt, say); chunks of any other run are refused.
     public var runTag: UInt64 = 0
-    /// Messages queued per link before a send blocks (the pipeline keeps at most two chunks in flight).
+    /// Messages queued per link end before a send blocks (at least 4: ranks send 2 chunks ahead).
     public var highWaterMark: Int32 = 8
     /// The socket security (CURVE) of the ring links; nil for plain TCP.
     public var curve: RingCurveSettings?

@@ -17,16 +17,21 @@ struct ChunkHeader: Equatable {
     /// The header's bytes.
     var encoded: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: Self.byteCount)
-        bytes.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: Self.magic.littleEndian, toByteOffset: 0, as: UInt32.self)
-            raw.storeBytes(of: self.runTag.littleEndian, toByteOffset: 4, as: UInt64.self)
-            raw.storeBytes(of: self.sequence.littleEndian, toByteOffset: 12, as: UInt64.self)
-            raw.storeBytes(of: self.ringStep.littleEndian, toByteOffset: 20, as: UInt16.self)
-            raw.storeBytes(of: self.chunk.littleEndian, toByteOffset: 24, as: UInt32.self)
-            raw.storeBytes(of: self.payloadBytes.littleEndian, toByteOffset: 28, as: UInt32.self)
-            raw.storeBytes(of: self.checksum.littleEndian, toByteOffset: 32, as: UInt32.self)
-        }
+        bytes.withUnsafeMutableBytes { self.encode(into: $0) }
         return bytes
+    }
+
+    /// Writes the header into the first `byteCount` bytes of `raw` (reserved bytes become zero).
+    func encode(into raw: UnsafeMutableRawBufferPointer) {
+        precondition(raw.count >= Self.byteCount, "a chunk header needs \(Self.byteCount) bytes")
+        raw.storeBytes(of: Self.magic.littleEndian, toByteOffset: 0, as: UInt32.self)
+        raw.storeBytes(of: self.runTag.littleEndian, toByteOffset: 4, as: UInt64.self)
+        raw.storeBytes(of: self.sequence.littleEndian, toByteOffset: 12, as: UInt64.self)
+        raw.storeBytes(of: self.ringStep.littleEndian, toByteOffset: 20, as: UInt16.self)
+        raw.storeBytes(of: 0, toByteOffset: 22, as: UInt16.self)
+        raw.storeBytes(of: self.chunk.littleEndian, toByteOffset: 24, as: UInt32.self)
+        raw.storeBytes(of: self.payloadBytes.littleEndian, toByteOffset: 28, as: UInt32.self)
+        raw.storeBytes(of: self.checksum.littleEndian, toByteOffset: 32, as: UInt32.self)
     }
 
     /// Parses a received header; nil when it is not one (wrong size or magic).

@@ -7,6 +7,7 @@ public enum CurveKeyFileError: Error, Equatable, CustomStringConvertible {
     case unreadable(String)
     case malformed(path: String, line: Int)
     case io(String)
+    case noKeys(String)
 
     public var description: String {
         switch self {
@@ -14,6 +15,7 @@ public enum CurveKeyFileError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let path): "cannot read key file \(path)"
         case .malformed(let path, let line): "\(path):\(line): not a 40-character Z85 CURVE key"
         case .io(let reason): "key file I/O failed: \(reason)"
+        case .noKeys(let path): "\(path) holds no CURVE public key"
         }
     }
 }
@@ -47,10 +49,15 @@ public enum CurveKeyFiles {
 
     /// Reads the key pair `directory/name.{public,secret}`.
     public static func read(directory: String, name: String) throws(CurveKeyFileError) -> CurveKeyPair {
-        let publicKey = try self.keys(in: "\(directory)/\(name).public").first
-        let secretKey = try self.keys(in: "\(directory)/\(name).secret").first
+        try self.read(stem: "\(directory)/\(name)")
+    }
+
+    /// Reads the key pair `stem.public` and `stem.secret`.
+    static func read(stem: String) throws(CurveKeyFileError) -> CurveKeyPair {
+        let publicKey = try self.keys(in: "\(stem).public").first
+        let secretKey = try self.keys(in: "\(stem).secret").first
         guard let publicKey, let secretKey, let pair = try? CurveKeyPair(publicKey: publicKey, secretKey: secretKey)
-        else { throw .malformed(path: "\(directory)/\(name)", line: 1) }
+        else { throw .malformed(path: stem, line: 1) }
         return pair
     }
 

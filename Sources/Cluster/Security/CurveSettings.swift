@@ -24,18 +24,16 @@ public struct CurveClientSettings: Sendable, Equatable {
     }
 }
 
-/// CURVE for all-reduce ring links: every worker binds its ring socket as a server with the cluster's shared
-/// ring key pair and connects to its neighbour as a client with its own key pair, so the neighbour's ZAP
-/// handler can check the client against the worker allow-list.
+/// CURVE for all-reduce ring links. Every worker of a cluster holds the same ring key pair: it binds its ring
+/// socket as a CURVE server with it and connects to its neighbour as a CURVE client with it, and its ZAP handler
+/// (a `ZAPAuthenticator` with the ring public key as its allow-list) admits only clients presenting that key. CURVE proves
+/// that a client holds the matching secret key, so only holders of `ring.secret` can join a ring.
 public struct RingCurveSettings: Sendable, Equatable {
-    /// The ring servers' shared key pair.
-    public var server: CurveKeyPair
-    /// This worker's own key pair.
-    public var client: CurveKeyPair
+    /// The cluster's ring key pair.
+    public var keys: CurveKeyPair
 
-    public init(server: CurveKeyPair, client: CurveKeyPair) {
-        self.server = server
-        self.client = client
+    public init(keys: CurveKeyPair) {
+        self.keys = keys
     }
 }
 

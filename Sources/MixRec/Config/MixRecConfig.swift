@@ -44,4 +44,13 @@ public struct MixRecConfig: Sendable, Equatable {
         }
         try self.init(document: document)
     }
+
+    /// A config file with overrides, or the built-in defaults (the synthetic dataset) with overrides when `path`
+    /// is nil.
+    public static func load(path: String?, overrides: [String] = []) throws -> MixRecConfig {
+        if let path { return try MixRecConfig(contentsOf: path, overrides: overrides) }
+        var document = try ConfigDocument(yaml: "{}", source: "built-in defaults")
+        for assignment in overrides { try document.override(assignment) }
+        return try MixRecConfig(document: document)
+    }
 }

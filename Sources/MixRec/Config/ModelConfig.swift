@@ -65,8 +65,6 @@ public struct ModelConfig: Sendable, Equatable {
     public var sequenceView = SequenceView.summaries
     /// Item tokens see only their own item (false: plain causal attention, the ablation).
     public var contextMasking = true
-    /// Whether the experts also adapt item text tokens (see docs/model.md); false caches text states per run.
-    public var adaptText = false
     /// The collaborative model.
     public var collaborative = CollaborativeConfig()
     /// The mixture-of-experts architecture per layer group.
@@ -78,7 +76,6 @@ public struct ModelConfig: Sendable, Equatable {
     public init(from section: ConfigSection, layerCount: Int) throws {
         self.sequenceView = try section.choice("seq_view", default: self.sequenceView)
         self.contextMasking = try section.bool("context_masking", default: self.contextMasking)
-        self.adaptText = try section.bool("adapt_text", default: self.adaptText)
         self.collaborative = try CollaborativeConfig(from: section.section("collaborative"))
         self.hardNegatives = try section.int("hard_negatives", default: self.hardNegatives, min: 0, max: 1024)
         let experts = try section.section("experts")

@@ -7,11 +7,13 @@ struct Linear {
     /// `[out]`.
     let bias: Tensor
 
-    /// Xavier-uniform weights and a zero bias.
-    init(input: Int, output: Int, generator: inout RandomGenerator) {
+    /// Xavier-uniform weights (zeros when `zero`, so the map starts as the constant 0) and a zero bias.
+    init(input: Int, output: Int, generator: inout RandomGenerator, zero: Bool = false) {
         let limit = (6 / Float(input + output)).squareRoot()
-        self.weight = Tensor.randomUniform(
-            [output, input], in: -limit...limit, generator: &generator, requiresGrad: true)
+        self.weight =
+            zero
+            ? Tensor.zeros([output, input], requiresGrad: true)
+            : Tensor.randomUniform([output, input], in: -limit...limit, generator: &generator, requiresGrad: true)
         self.bias = Tensor.zeros([output], requiresGrad: true)
     }
 

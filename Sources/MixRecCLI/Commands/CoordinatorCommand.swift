@@ -24,6 +24,8 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "A file holding a bearer token the dashboard requires (with --http).")
     var httpTokenFile: String?
 
+    @OptionGroup var curve: CoordinatorCurveOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
@@ -41,10 +43,14 @@ struct CoordinatorCommand: ParsableCommand {
         let signals = SignalStop()
         let dashboard = try self.startDashboard(
             logger: logger, objective: config.metric, maximize: config.search.direction == .maximize)
+        let curve = try self.curve.start(in: context)
+        defer { curve?.authenticator.stop() }
+        var settings = config.coordinatorSettings(bindEndpoint: self.bind)
+        settings.curve = curve?.server
         do {
             let service = try CoordinatorService(
-                context: context, settings: config.coordinatorSettings(bindEndpoint: self.bind), store: store,
-                proposer: config.proposer, pruner: config.pruner, logger: logger)
+                context: context, settings: settings, store: store, proposer: config.proposer, pruner: config.pruner,
+                logger: logger)
             try service.run(until: signals.signal)
         } catch CoordinatorError.configurationChanged(let changes) {
             throw CommandFailure(CoordinatorError.configurationChanged(changes).description)

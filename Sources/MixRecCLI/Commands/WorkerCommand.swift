@@ -26,6 +26,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Noise on the synthetic first epoch's value (halving every epoch).")
     var noise = 0.05
 
+    @OptionGroup var peers: WorkerPeerOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -45,8 +47,13 @@ struct WorkerCommand: ParsableCommand {
         if let cache = self.cache {
             settings.cachedDatasets = (try? FileManager.default.contentsOfDirectory(atPath: cache).sorted()) ?? []
         }
-        let runner = SyntheticTrialRunner(noise: self.noise, epochSeconds: self.epochSeconds)
         let context = try ZMQContext()
+        settings.peerEndpoint = self.peers.peerEndpoint ?? ""
+        settings.curve = try self.peers.curve()?.control
+        let (links, ringGuard) = try self.peers.links(in: context)
+        defer { ringGuard?.stop() }
+        let runner = SyntheticWorkerRunner(
+            noise: self.noise, epochSeconds: self.epochSeconds, ring: self.peers.peerEndpoint == nil ? nil : links)
         let signals = SignalStop()
         let logger = Logger(label: "mixrec.worker")
         let service = try WorkerService(context: context, settings: settings, runner: runner, logger: logger)

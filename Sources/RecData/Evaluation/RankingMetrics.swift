@@ -40,6 +40,23 @@ public struct RankingMetrics: Sendable, Equatable, Codable {
         for rank in self.rankCounts.indices { self.rankCounts[rank] += other.rankCounts[rank] }
     }
 
+    /// The accumulator as numbers that add element-wise across shards: `[count] + rankCounts` (e.g. for an
+    /// all-reduce of data-parallel evaluation).
+    public var summableCounts: [Int] {
+        [self.count] + self.rankCounts
+    }
+
+    /// An accumulator with `cutoffs` from ``summableCounts`` (of one shard or summed over shards); nil when the
+    /// numbers are inconsistent.
+    public init?(cutoffs: [Int] = RankingMetrics.standardCutoffs, summableCounts: [Int]) {
+        self.init(cutoffs: cutoffs)
+        guard summableCounts.count == self.rankCounts.count + 1, let count = summableCounts.first,
+            summableCounts.allSatisfy({ $0 >= 0 }), count >= summableCounts.dropFirst().reduce(0, +)
+        else { return nil }
+        self.count = count
+        self.rankCounts = Array(summableCounts.dropFirst())
+    }
+
     /// HR@K for a cutoff in `cutoffs` (0 when no case was added).
     public func hitRate(at cutoff: Int) -> Double {
         self.mean(cutoff) { _ in 1 }

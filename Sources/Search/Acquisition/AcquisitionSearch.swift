@@ -1,6 +1,7 @@
 /// Maximises log expected improvement over a mixed, conditional space: random candidates plus perturbations of
 /// the best observed points are scored, then the best few are refined by a stochastic local search whose moves
-/// respect the categorical and conditional structure (see `SearchSpace.neighbour`).
+/// respect the categorical and conditional structure (see `SearchSpace.neighbour`) and finally polished by
+/// gradient ascent over their active float parameters.
 struct AcquisitionSearch {
     let space: SearchSpace
     let encoding: FeatureEncoding
@@ -34,7 +35,8 @@ struct AcquisitionSearch {
         var started = Set<UnitPoint>()
         for start in ranked where started.count < self.settings.localStarts && !started.contains(start.point) {
             started.insert(start.point)
-            refined.append(self.refine(start, model: model, best: best, using: &generator))
+            let climbed = self.refine(start, model: model, best: best, using: &generator)
+            refined.append(self.polish(climbed, model: model, best: best))
         }
         return (refined + ranked).sorted { $0.score > $1.score }
     }
@@ -59,5 +61,37 @@ struct AcquisitionSearch {
             }
         }
         return current
+    }
+
+    /// Maximises log EI over the active float parameters of `start` (the others fixed) by bounded L-BFGS with the
+    /// analytic gradient; returns `start` unless that improves it.
+    func polish(
+        _ start: (point: UnitPoint, score: Double), model: GaussianProcess, best: Double
+    ) -> (point: UnitPoint, score: Double) {
+        let floats = start.point.units.indices.filter { index in
+            guard start.point.active[index], case .float = self.space.parameters[index].domain else { return false }
+            return true
+        }
+        guard !floats.isEmpty else { return start }
+        let columns = floats.map { self.encoding.offsets[$0] }
+        var features = self.encoding.matrix([start.point])
+        let bounds = [Double](repeating: 0, count: floats.count)
+        let optimizer = BoundedLBFGS(
+            lower: bounds, upper: bounds.map { _ in 1 }, maxIterations: self.settings.localSteps)
+        let result = optimizer.minimize(from: columns.map { features[$0] }) { values in
+            for (position, column) in columns.enumerated() { features[column] = values[position] }
+            let posterior = model.predictWithGradient(features)
+            let acquisition = LogExpectedImprovement.valueAndGradient(
+                mean: posterior.mean, variance: posterior.variance, best: best)
+            guard acquisition.value.isFinite else { return nil }
+            let gradient = columns.map { column in
+                -(acquisition.dMean * posterior.dMean[column] + acquisition.dVariance * posterior.dVariance[column])
+            }
+            return (-acquisition.value, gradient)
+        }
+        guard let result, -result.value > start.score else { return start }
+        var point = start.point
+        for (position, index) in floats.enumerated() { point.units[index] = result.point[position] }
+        return (point, -result.value)
     }
 }

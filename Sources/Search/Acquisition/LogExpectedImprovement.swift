@@ -43,6 +43,33 @@ public enum LogExpectedImprovement {
         log(sd) + logH((best - mean) / sd)
     }
 
+    /// `d log h / dz = Φ(z) / h(z)`, the inverse of the "improvement Mills ratio", finite for every finite `z`: direct
+    /// for `z > −1`; for `−25 < z ≤ −1` with `erfcx`, where the common factor `exp(−z²/2)` cancels; below −25 the
+    /// quotient of the asymptotic series `Φ/φ ≈ |z|⁻¹(1 − z⁻² + 3z⁻⁴ − 15z⁻⁶)` and `h/φ` (see `logH`).
+    public static func logHDerivative(_ z: Double) -> Double {
+        if z > -1 { return cumulative(z) / (density(z) + z * cumulative(z)) }
+        if z > -25 {
+            let x = -z / 2.0.squareRoot()
+            let erfcx = exp(x * x) * erfc(x)
+            return 0.5 * erfcx * (2 * Double.pi).squareRoot() / (1 + z * sqrtHalfPi * erfcx)
+        }
+        let inverseSquare = 1 / (z * z)
+        let tail = (1 - inverseSquare * (1 - inverseSquare * (3 - 15 * inverseSquare))) / -z
+        let improvement = inverseSquare * (1 - inverseSquare * (3 - inverseSquare * (15 - 105 * inverseSquare)))
+        return tail / improvement
+    }
+
+    /// `log EI` and its partial derivatives with respect to the posterior mean and variance (for gradient-based
+    /// acquisition search): `∂/∂μ = −(log h)′(z) / σ`, `∂/∂σ² = (1 − z (log h)′(z)) / (2σ²)`.
+    public static func valueAndGradient(
+        mean: Double, variance: Double, best: Double
+    ) -> (value: Double, dMean: Double, dVariance: Double) {
+        let sd = variance.squareRoot()
+        let z = (best - mean) / sd
+        let slope = logHDerivative(z)
+        return (log(sd) + logH(z), -slope / sd, (1 - z * slope) / (2 * variance))
+    }
+
     /// Plain expected improvement `σ h(z)` (underflows to 0 far from the incumbent; use `value` to rank).
     public static func expectedImprovement(mean: Double, sd: Double, best: Double) -> Double {
         exp(value(mean: mean, sd: sd, best: best))

@@ -6,11 +6,13 @@ import Foundation
 struct HyperparameterFit {
     var restarts: Int
     var iterations: Int
+    /// Which feature columns are one-hot codes of categorical choices (they get their own length-scale prior).
+    var oneHot: [Bool] = []
 
     /// The best hyperparameters found, or `nil` with the reason when no start could be evaluated.
     func fit(_ data: GPTrainingData, using generator: inout SplitMix64) -> (GPHyperparameters?, [Diagnostic]) {
         let width = data.width
-        let priors = HyperparameterPriors(featureCount: width)
+        let priors = HyperparameterPriors(featureCount: width, oneHot: self.oneHot)
         let (lower, upper) = priors.bounds(featureCount: width)
         let likelihood = MarginalLikelihood(data: data)
         let objective: ([Double]) -> (value: Double, gradient: [Double])? = { theta in

@@ -2,19 +2,27 @@ import Foundation
 
 /// Log-normal priors on the GP hyperparameters, in log space: `log θ ~ N(mean, sd²)`. They keep length scales
 /// and noise sensible with a handful of points. Length scales grow with √(feature count), as distances in the unit
-/// cube do (the idea of Hvarfner et al., 2024, with a smaller centre: with tens of points the wider prior explained
-/// Hartmann-6 as pure noise); the noise prior favours nearly deterministic objectives but allows up to half the
-/// output variance.
+/// cube do (the idea of Hvarfner et al., 2024, with smaller centres: with tens of points and a nearly noiseless
+/// objective, short length scales keep the model exploring). Numeric columns are centred at 0.15 √D: Hartmann-6 in
+/// 30 evaluations had a median regret of 0.24 at 0.4 √D and 0.17 at 0.15 √D (60 seeds). One-hot columns are
+/// centred at 0.8 √D, since choices of one categorical parameter are √2 apart and usually share much of their
+/// effect (the mixed synthetic function: 0.53 at 0.4 √D, 0.31 at 0.8 √D). The noise prior favours nearly
+/// deterministic objectives but allows up to half the output variance.
 struct HyperparameterPriors: Sendable {
-    var lengthScaleMean: Double
+    /// The prior mean of each log length scale, `[featureCount]`.
+    var lengthScaleMeans: [Double]
     var lengthScaleSD = 1.2
     var signalMean = 0.0
     var signalSD = 1.0
     var noiseMean = -8.0
     var noiseSD = 2.0
 
-    init(featureCount: Int) {
-        self.lengthScaleMean = log(0.4) + 0.5 * log(Double(max(featureCount, 1)))
+    /// Priors for `featureCount` columns, of which those flagged in `oneHot` (if given) encode categorical choices.
+    init(featureCount: Int, oneHot: [Bool] = []) {
+        let spread = 0.5 * log(Double(max(featureCount, 1)))
+        self.lengthScaleMeans = (0..<featureCount).map { column in
+            (column < oneHot.count && oneHot[column] ? log(0.8) : log(0.15)) + spread
+        }
     }
 
     /// Box constraints on the flattened log hyperparameters.
@@ -26,12 +34,12 @@ struct HyperparameterPriors: Sendable {
 
     /// The prior means, flattened: the default starting point of the fit.
     func means(featureCount: Int) -> [Double] {
-        [Double](repeating: self.lengthScaleMean, count: featureCount) + [self.signalMean, self.noiseMean]
+        self.lengthScaleMeans + [self.signalMean, self.noiseMean]
     }
 
     /// A random draw, flattened.
     func sample(featureCount: Int, using generator: inout SplitMix64) -> [Double] {
-        let scales = (0..<featureCount).map { _ in self.lengthScaleMean + self.lengthScaleSD * generator.nextNormal() }
+        let scales = self.lengthScaleMeans.map { $0 + self.lengthScaleSD * generator.nextNormal() }
         return scales + [
             self.signalMean + self.signalSD * generator.nextNormal(),
             self.noiseMean + self.noiseSD * generator.nextNormal(),
@@ -44,7 +52,7 @@ struct HyperparameterPriors: Sendable {
         for index in theta.indices {
             let (mean, sd) =
                 index < d
-                ? (self.lengthScaleMean, self.lengthScaleSD)
+                ? (self.lengthScaleMeans[index], self.lengthScaleSD)
                 : index == d ? (self.signalMean, self.signalSD) : (self.noiseMean, self.noiseSD)
             let z = (theta[index] - mean) / sd
             value -= 0.5 * z * z
@@ -66,12 +74,14 @@ struct GPTrainingData: Sendable {
 /// respect to the log hyperparameters:
 /// `log p(y) = −½ yᵀK⁻¹y − ½ log|K| − n/2 log 2π`,
 /// `∂/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ)`, `α = K⁻¹y`.
-/// Buffers are allocated once per instance and reused across evaluations.
+/// Each evaluation computes one exponential per pair (kept for the gradient); buffers are allocated once and reused.
 final class MarginalLikelihood {
     let data: GPTrainingData
     /// Added to the kernel diagonal on top of the noise (relative to nothing: an absolute floor).
     let jitter: Double
+    /// Per pair `i > j` (numbered `i(i−1)/2 + j`): the scaled distance `r` and `exp(−√5 r)`, each `[n(n−1)/2]`.
     private var distances: [Double]
+    private var decays: [Double]
     private var kernel: [Double]
     private var inverse: [Double]
     private var scratch: [Double]
@@ -80,14 +90,16 @@ final class MarginalLikelihood {
         self.data = data
         self.jitter = jitter
         let n = data.count
-        self.distances = [Double](repeating: 0, count: n * n)
+        let pairCount = n * (n - 1) / 2
+        self.distances = [Double](repeating: 0, count: pairCount)
+        self.decays = [Double](repeating: 0, count: pairCount)
         self.kernel = [Double](repeating: 0, count: n * n)
         self.inverse = [Double](repeating: 0, count: n * n)
         self.scratch = [Double](repeating: 0, count: n * n)
     }
 
     /// The kernel matrix `K + (σ² + jitter) I` (column-major and symmetric) for `hyperparameters`; also fills
-    /// the scaled-distance matrix.
+    /// the per-pair distances and decays.
     func covariance(_ hyperparameters: GPHyperparameters) -> [Double] {
         let n = self.data.count
         let signal = exp(hyperparameters.logSignalVariance)
@@ -96,17 +108,22 @@ final class MarginalLikelihood {
         self.data.features.withUnsafeBufferPointer { x in
             inverseScales.withUnsafeBufferPointer { scales in
                 self.distances.withUnsafeMutableBufferPointer { r in
-                    self.kernel.withUnsafeMutableBufferPointer { k in
-                        for i in 0..<n {
-                            k[i * n + i] = diagonal
-                            r[i * n + i] = 0
-                            for j in 0..<i {
-                                let distance = Matern52.distance(x, i, x, j, inverseLengthScales: scales)
-                                let value = signal * Matern52.correlation(r: distance)
-                                r[i * n + j] = distance
-                                r[j * n + i] = distance
-                                k[i * n + j] = value
-                                k[j * n + i] = value
+                    self.decays.withUnsafeMutableBufferPointer { decay in
+                        self.kernel.withUnsafeMutableBufferPointer { k in
+                            var pair = 0
+                            for i in 0..<n {
+                                k[i * n + i] = diagonal
+                                for j in 0..<i {
+                                    let distance = Matern52.distance(x, i, x, j, inverseLengthScales: scales)
+                                    let e = exp(-Matern52.sqrt5 * distance)
+                                    let value =
+                                        signal * (1 + Matern52.sqrt5 * distance + 5.0 / 3.0 * distance * distance) * e
+                                    r[pair] = distance
+                                    decay[pair] = e
+                                    k[i * n + j] = value
+                                    k[j * n + i] = value
+                                    pair += 1
+                                }
                             }
                         }
                     }
@@ -151,21 +168,28 @@ final class MarginalLikelihood {
         let inverseSquares = hyperparameters.logLengthScales.map { exp(-2 * $0) }
         self.data.features.withUnsafeBufferPointer { x in
             self.distances.withUnsafeBufferPointer { r in
-                self.inverse.withUnsafeBufferPointer { kInverse in
-                    gradient.withUnsafeMutableBufferPointer { grad in
-                        for i in 0..<n {
-                            let wDiagonal = alpha[i] * alpha[i] - kInverse[i * n + i]
-                            signalGradient += 0.5 * wDiagonal * signal
-                            noiseGradient += 0.5 * wDiagonal * noise
-                            for j in 0..<i {
-                                // Both triangles: the factor ½ cancels.
-                                let w = alpha[i] * alpha[j] - kInverse[j * n + i]
-                                let distance = r[i * n + j]
-                                signalGradient += w * signal * Matern52.correlation(r: distance)
-                                let scale = w * signal * Matern52.lengthScaleFactor(r: distance)
-                                for d in 0..<width {
-                                    let delta = x[i * width + d] - x[j * width + d]
-                                    grad[d] += scale * delta * delta * inverseSquares[d]
+                self.decays.withUnsafeBufferPointer { decay in
+                    self.inverse.withUnsafeBufferPointer { kInverse in
+                        gradient.withUnsafeMutableBufferPointer { grad in
+                            var pair = 0
+                            for i in 0..<n {
+                                let wDiagonal = alpha[i] * alpha[i] - kInverse[i * n + i]
+                                signalGradient += 0.5 * wDiagonal * signal
+                                noiseGradient += 0.5 * wDiagonal * noise
+                                for j in 0..<i {
+                                    // Both triangles: the factor ½ cancels.
+                                    let w = alpha[i] * alpha[j] - kInverse[j * n + i]
+                                    let distance = r[pair]
+                                    let polynomial = 1 + Matern52.sqrt5 * distance
+                                    let e = decay[pair]
+                                    signalGradient += w * signal * (polynomial + 5.0 / 3.0 * distance * distance) * e
+                                    // ∂k/∂log ℓ_d = s² · 5/3 (1 + √5 r) e^{−√5 r} · Δ_d² / ℓ_d².
+                                    let scale = w * signal * 5.0 / 3.0 * polynomial * e
+                                    for d in 0..<width {
+                                        let delta = x[i * width + d] - x[j * width + d]
+                                        grad[d] += scale * delta * delta * inverseSquares[d]
+                                    }
+                                    pair += 1
                                 }
                             }
                         }

@@ -41,7 +41,9 @@ struct ModelProposer {
             features: self.encoding.matrix(points), targets: raw.map { ($0 - mean) / scale }, width: self.encoding.width
         )
 
-        let fit = HyperparameterFit(restarts: optimizer.settings.restarts, iterations: optimizer.settings.fitIterations)
+        let fit = HyperparameterFit(
+            restarts: optimizer.settings.restarts, iterations: optimizer.settings.fitIterations,
+            oneHot: self.encoding.oneHotColumns)
         let (hyperparameters, fitDiagnostics) = fit.fit(data, using: &generator)
         diagnostics += fitDiagnostics
         guard let hyperparameters, let model = GaussianProcess(data: data, hyperparameters: hyperparameters) else {

@@ -5,9 +5,10 @@ public struct OptimizerSettings: Hashable, Sendable {
     public var initialTrials: Int?
     /// Random candidates scored by the acquisition function per proposal. YAML `candidates`.
     public var candidates: Int = 1024
-    /// Best candidates refined by local search per proposal. YAML `local_starts`.
-    public var localStarts: Int = 4
-    /// Local-search rounds per start. YAML `local_steps`.
+    /// Best candidates refined by local search per proposal, then polished by gradient ascent of log EI over their
+    /// float parameters. YAML `local_starts`.
+    public var localStarts: Int = 8
+    /// Local-search rounds per start, and the most L-BFGS iterations of the gradient polish. YAML `local_steps`.
     public var localSteps: Int = 24
     /// Random hyperparameter starts screened (besides the prior mean) before L-BFGS runs from the best.
     /// YAML `restarts`.

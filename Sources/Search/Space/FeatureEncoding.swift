@@ -20,6 +20,16 @@ struct FeatureEncoding: Sendable {
         self.choiceCounts = space.parameters.map(\.choiceCount)
     }
 
+    /// Whether each feature column is a one-hot code of a categorical choice, `[width]`.
+    var oneHotColumns: [Bool] {
+        var columns = [Bool](repeating: false, count: self.width)
+        for (index, count) in self.choiceCounts.enumerated() {
+            guard let count else { continue }
+            for choice in 0..<count { columns[self.offsets[index] + choice] = true }
+        }
+        return columns
+    }
+
     /// Writes the features of `point` into `row` (length `width`).
     func encode(_ point: UnitPoint, into row: UnsafeMutableBufferPointer<Double>) {
         for index in point.units.indices {

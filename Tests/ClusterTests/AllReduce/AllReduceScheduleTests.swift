@@ -32,6 +32,34 @@ struct AllReduceScheduleTests {
         }
     }
 
+    @Test("chunk plan: each send moves on exactly what the previous step received")
+    func chunkPlan() {
+        for worldSize in 2...5 {
+            for count in [1, 7, 23, 100] {
+                let schedule = RingSchedule(rank: 1 % worldSize, worldSize: worldSize, count: count)
+                let plan = RingChunkPlan(schedule: schedule, chunkElements: 3)
+                // Every element of every step's segment is sent and received exactly once, in step order.
+                for step in 0..<schedule.stepCount {
+                    let sent = plan.sends.filter { $0.step == step }.flatMap { Array($0.elements) }
+                    let received = plan.receives.filter { $0.step == step }.flatMap { Array($0.elements) }
+                    #expect(sent == Array(schedule.sendSegment(step)))
+                    #expect(received == Array(schedule.receiveSegment(step)))
+                }
+                #expect(plan.sends.map(\.step) == plan.sends.map(\.step).sorted())
+                #expect(plan.receives.allSatisfy { $0.after == nil })
+                for send in plan.sends {
+                    guard let after = send.after else {
+                        #expect(send.step == 0)
+                        continue
+                    }
+                    // The region was filled by that receive, one step earlier.
+                    #expect(plan.receives[after].elements == send.elements)
+                    #expect(plan.receives[after].step == send.step - 1)
+                }
+            }
+        }
+    }
+
     @Test("headers round-trip and foreign bytes are not headers")
     func header() {
         let header = ChunkHeader(

@@ -74,6 +74,12 @@ struct AllReduceSumTests {
         #expect(throws: AllReduceError.self) {
             _ = try AllReduceGroup(rank: 2, endpoints: ["ipc:///a", "ipc:///b"], context: ZMQContext())
         }
+        var shallow = AllReduceSettings()
+        shallow.highWaterMark = 2  // below what sending two chunks ahead needs
+        #expect(throws: AllReduceError.invalidGroup("high-water mark 2 below 4")) {
+            _ = try AllReduceGroup(
+                rank: 0, endpoints: ["ipc:///a", "ipc:///b"], context: ZMQContext(), settings: shallow)
+        }
     }
 
     @Test("chunks of another run are refused")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import ZeroMQ
 
@@ -74,19 +75,86 @@ struct SecurityCurveTests {
         #expect(try server.deliver(String(repeating: "x", count: 5000), from: client) == nil)
     }
 
-    @Test("ring links with CURVE still sum correctly")
+    @Test("ring links with CURVE sum correctly; a client without the ring secret key is refused by ZAP")
     func ringWithCurve() throws {
+        let context = try ZMQContext()
+        let ring = try CurveKeyPair.generate()
+        let authenticator = try ZAPAuthenticator(context: context, allowList: [ring.publicKey])
+        defer { authenticator.stop() }
         var settings = AllReduceSettings()
-        settings.curve = RingCurveSettings(server: try CurveKeyPair.generate(), client: try CurveKeyPair.generate())
-        let results = try RingHarness.run(
-            worldSize: 3, settings: settings, endpoints: (0..<3).map { "tcp://127.0.0.1:\(46_100 + $0)" }
-        ) { rank, group in
+        settings.curve = RingCurveSettings(keys: ring)
+        let endpoints = (0..<3).map { _ in "tcp://127.0.0.1:\(MixRecBinary.freePort())" }
+        // An intruder that knows the ring's public key (not its secret) pushes a forged chunk at rank 0.
+        let results = try RingHarness.run(worldSize: 3, settings: settings, context: context, endpoints: endpoints) {
+            rank, group in
+            if rank == 0 {
+                let intruder = try ZMQSocket(context: context, type: .push)
+                try intruder.configureCurveClient(try CurveKeyPair.generate(), serverPublicKey: ring.publicKey)
+                try intruder.connect(endpoints[0])
+                try intruder.send([
+                    ChunkHeader(
+                        runTag: 0, sequence: 1, ringStep: 0, chunk: 0, payloadBytes: 4, checksum: 0
+                    ).encoded, [0, 0, 0, 0],
+                ])
+                let deadline = ContinuousClock.now + .seconds(5)
+                while authenticator.refusedCount == 0 && ContinuousClock.now < deadline {
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+            }
             var values = [Float](repeating: Float(rank + 1), count: 10)
             try group.sum(&values)
             return values
         }
         for result in results {
-            #expect(try result.get() == [Float](repeating: 6, count: 10))
+            #expect(try result.get() == [Float](repeating: 6, count: 10), "the forged chunk never arrived")
         }
+        #expect(authenticator.refusedCount >= 1, "the intruder's handshake was refused")
+    }
+
+    @Test("ring chunks on the wire are ciphertext with CURVE and plaintext without", arguments: [true, false])
+    func ringWire(curve: Bool) throws {
+        let context = try ZMQContext()
+        let ring = try CurveKeyPair.generate()
+        let authenticator = try ZAPAuthenticator(context: context, allowList: [ring.publicKey])
+        defer { authenticator.stop() }
+        var plain = AllReduceSettings()
+        plain.curve = curve ? RingCurveSettings(keys: ring) : nil
+        let settings = plain
+        // 24 ASCII bytes read as 6 (finite) Floats: the marker sits in the raw chunk bytes rank 0 sends first.
+        let marker = "MIXREC-RING-MARKER-9c1e7"
+        let pattern = [UInt8](marker.utf8).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let values = Array([[Float]](repeating: pattern, count: 8).joined())
+        // Rank 0 reaches rank 1 through the relay, which records the bytes.
+        let ports = (MixRecBinary.freePort(), MixRecBinary.freePort())
+        let relay = try TCPRelay(targetPort: UInt16(ports.1))
+        defer { relay.close() }
+        let endpoints = ["tcp://127.0.0.1:\(ports.0)", "tcp://127.0.0.1:\(relay.port)"]
+        let rankOneBound = DispatchSemaphore(value: 0)
+        let results = Mutex<[Int: Result<[Float], any Error>]>([:])
+        let done = DispatchGroup()
+        for rank in [1, 0] {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                let result = Result<[Float], any Error> {
+                    if rank == 0 { rankOneBound.wait() }
+                    let group = try AllReduceGroup(
+                        rank: rank, endpoints: endpoints, context: context, settings: settings,
+                        bindEndpoint: rank == 1 ? "tcp://127.0.0.1:\(ports.1)" : nil)
+                    if rank == 1 { rankOneBound.signal() }
+                    var sum = values
+                    try group.sum(&sum)
+                    return sum
+                }
+                if case .failure = result, rank == 1 { rankOneBound.signal() }
+                results.withLock { $0[rank] = result }
+            }.start()
+        }
+        done.wait()
+        for rank in 0..<2 {
+            #expect(try results.withLock { $0[rank] }?.get() == values.map { $0 + $0 })
+        }
+        #expect(relay.bytes.count > values.count * 4 / 2, "rank 0's half of the buffer crossed the relay")
+        #expect(relay.contains(marker) == !curve, "marker on the wire with curve \(curve)")
     }
 }

@@ -1,0 +1,102 @@
+import Tensor
+
+/// The frozen keys and values of many self-contained token spans at a range of layers, in one table per layer:
+/// computed once (e.g. every item's text, once per run) and addressed row by row by ``SpanStates``.
+public struct SpanKeyValueTable: @unchecked Sendable {
+    /// The layers covered, in the full model's numbering.
+    public let layers: Range<Int>
+    /// Per covered layer, `[rows, KV·d]` keys RoPE-rotated at span-local positions `0..<length`.
+    public let keys: [Tensor]
+    /// Per covered layer, `[rows, KV·d]` values.
+    public let values: [Tensor]
+    /// The first row of every span.
+    public let starts: [Int]
+    /// The length of every span.
+    public let lengths: [Int]
+
+    /// The rows of span `span`, as rows of source `source` of a ``SpanStates``, placed `shift` positions after
+    /// where they were computed.
+    public func rows(span: Int, source: Int, shift: Int = 0) -> [SpanRow] {
+        (0..<self.lengths[span]).map { SpanRow(source: source, row: self.starts[span] + $0, shift: shift) }
+    }
+
+    /// The table's bytes (keys and values).
+    public var byteCount: Int {
+        2 * self.keys.reduce(0) { $0 + $1.count } * MemoryLayout<Float>.size
+    }
+}
+
+extension LlamaModel {
+    /// Computes the frozen keys and values of `tokens` spans at `layers` (no gradients, hooks only observe).
+    ///
+    /// Spans are run in chunks of `chunkSize` through the blocks up to `layers.upperBound`; only the covered layers'
+    /// rows are kept, so memory is the table plus one chunk.
+    /// - Parameters:
+    ///   - tokens: the spans' token ids (each non-empty).
+    ///   - layers: the layers to keep, within `0..<blockCount`.
+    ///   - chunkSize: spans per chunk.
+    ///   - hook: called as in ``forward(_:mask:positions:hook:)``; it must return `output` unchanged.
+    ///   - progress: called with the number of spans done after every chunk.
+    public func spanKeyValueTable(
+        tokens: [[Int]], layers: Range<Int>, chunkSize: Int = 128, hook: BackboneHook? = nil,
+        progress: ((Int) -> Void)? = nil
+    ) -> SpanKeyValueTable {
+        precondition(layers.lowerBound >= 0 && layers.upperBound <= self.configuration.blockCount, "layers \(layers)")
+        precondition(tokens.allSatisfy { !$0.isEmpty } && chunkSize > 0, "spans must be non-empty")
+        let width = self.configuration.keyWidth
+        var starts: [Int] = []
+        var total = 0
+        for span in tokens {
+            starts.append(total)
+            total += span.count
+        }
+        let keys = layers.map { _ in Tensor.zeros([total, width]) }
+        let values = layers.map { _ in Tensor.zeros([total, width]) }
+        let model = layers.upperBound == self.configuration.blockCount ? self : self.bottomBlocks(layers.upperBound)
+        for chunkStart in stride(from: 0, to: tokens.count, by: chunkSize) {
+            let chunk = chunkStart..<min(tokens.count, chunkStart + chunkSize)
+            withoutGradients {
+                let states = model.spanStates(tokens: Array(tokens[chunk]), hook: hook)
+                for (index, span) in chunk.enumerated() {
+                    for (slot, layer) in layers.enumerated() {
+                        Self.copyRows(
+                            states.rows[index], from: states.keys, layer: layer, into: keys[slot],
+                            at: starts[span], width: width)
+                        Self.copyRows(
+                            states.rows[index], from: states.values, layer: layer, into: values[slot],
+                            at: starts[span], width: width)
+                    }
+                }
+            }
+            progress?(chunk.upperBound)
+        }
+        return SpanKeyValueTable(
+            layers: layers, keys: keys, values: values, starts: starts, lengths: tokens.map(\.count))
+    }
+
+    private static func copyRows(
+        _ rows: [SpanRow], from sources: [[Tensor]], layer: Int, into table: Tensor, at start: Int, width: Int
+    ) {
+        table.withUnsafeMutableBufferPointer { target in
+            guard let out = target.baseAddress else { return }
+            for (offset, entry) in rows.enumerated() {
+                sources[entry.source][layer].withUnsafeBufferPointer { source in
+                    guard let base = source.baseAddress else { return }
+                    (out + (start + offset) * width).update(from: base + entry.row * width, count: width)
+                }
+            }
+        }
+    }
+
+    /// A model that runs only the bottom `count` blocks, then the final norm and head; it shares this model's
+    /// weights.
+    public func bottomBlocks(_ count: Int) -> LlamaModel {
+        precondition((1...self.configuration.blockCount).contains(count), "bottomBlocks: \(count) blocks")
+        var configuration = self.configuration
+        configuration.blockCount = count
+        let weights = LlamaWeights(
+            embedding: self.weights.embedding, outputNorm: self.weights.outputNorm, head: self.weights.head,
+            blocks: Array(self.weights.blocks.prefix(count)))
+        return LlamaModel(configuration: configuration, weights: weights, tokenizer: self.tokenizer)
+    }
+}

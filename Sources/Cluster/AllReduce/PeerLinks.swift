@@ -1,0 +1,26 @@
+import ZeroMQ
+
+/// How a worker joins the all-reduce groups of its trials: the context its ring sockets live in, the ring
+/// settings (timeout, chunking, CURVE) and where it binds. Trial runners hold one and open a group per run.
+public struct PeerLinks: Sendable {
+    /// The worker's ZeroMQ context (with the ring's ZAP handler when CURVE is on).
+    public var context: ZMQContext
+    /// Ring settings; `timeout` should be the coordinator's heartbeat timeout, so that a rank whose peer died
+    /// gives up (and goes back to idle) no later than the coordinator declares the peer dead.
+    public var settings: AllReduceSettings
+    /// Where to bind the ring socket instead of the advertised endpoint (`tcp://*:6000` behind NAT); nil binds
+    /// the advertised one.
+    public var bindEndpoint: String?
+
+    public init(context: ZMQContext, settings: AllReduceSettings = AllReduceSettings(), bindEndpoint: String? = nil) {
+        self.context = context
+        self.settings = settings
+        self.bindEndpoint = bindEndpoint
+    }
+
+    /// Opens this worker's links for `job` (a group of one opens none).
+    /// - Throws: `AllReduceError` when the group is invalid or the endpoint cannot be bound.
+    public func group(for job: TrialJob) throws(AllReduceError) -> AllReduceGroup {
+        try AllReduceGroup(job: job, context: self.context, settings: self.settings, bindEndpoint: self.bindEndpoint)
+    }
+}

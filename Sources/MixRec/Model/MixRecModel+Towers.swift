@@ -1,0 +1,158 @@
+import Backbone
+import Tensor
+
+/// The item tower's output for a set of distinct items.
+struct ItemEncoding {
+    /// The encoded items (dense ids) in slot order.
+    let items: [Int]
+    /// Each item's slot.
+    let slots: [Int: Int]
+    /// `[n, D]`: final `[ALIGN]` states.
+    let align: Tensor
+    /// Per adapted layer, `[2n, KV·d]`: keys of `[CF]` (row 2s) and `[ALIGN]` (row 2s + 1) of slot s, rotated at
+    /// their span-local positions.
+    let keys: [Tensor]
+    /// Per adapted layer, `[2n, KV·d]`: their values.
+    let values: [Tensor]
+
+    init(items: [Int], align: Tensor, keys: [Tensor], values: [Tensor]) {
+        self.items = items
+        self.slots = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, $0) })
+        self.align = align
+        self.keys = keys
+        self.values = values
+    }
+
+    /// Encodings of disjoint item sets, concatenated.
+    static func joined(_ parts: [ItemEncoding]) -> ItemEncoding {
+        guard parts.count > 1, let first = parts.first else { return parts[0] }
+        return ItemEncoding(
+            items: parts.flatMap(\.items), align: Tensor.concat(parts.map(\.align), axis: 0),
+            keys: first.keys.indices.map { layer in Tensor.concat(parts.map { $0.keys[layer] }, axis: 0) },
+            values: first.values.indices.map { layer in Tensor.concat(parts.map { $0.values[layer] }, axis: 0) })
+    }
+}
+
+extension MixRecModel {
+    // MARK: - Item tower
+
+    /// Runs the `[CF]` and `[ALIGN]` tokens of `items` through the adapted layers against their cached text.
+    ///
+    /// Each item is the span `[CF] text [ALIGN]` at span-local positions: `[CF]` sees itself, the text sees only
+    /// the text (cached), `[ALIGN]` sees all three.
+    /// - Parameters:
+    ///   - items: distinct dense item ids.
+    ///   - training: whether dropout is on (the collaborative model's).
+    func encodeItems(_ items: [Int], training: Bool, generator: inout RandomGenerator) -> ItemEncoding {
+        let width = self.backbone.configuration.width
+        let count = items.count
+        let cf = self.itemCFInputs(items, training: training, generator: &generator)
+        let align = self.alignToken.reshaped([1, width]).gather(rows: [Int](repeating: 0, count: count))
+        let input = Tensor.concat([cf.reshaped([count, 1, width]), align.reshaped([count, 1, width])], axis: 1)
+        let states = SpanStates(
+            keys: [self.text.table.keys], values: [self.text.table.values],
+            rows: items.map { self.text.table.rows(span: $0, source: 0) })
+        let sequences = items.indices.map { SpanSequence([.global(count: 1), .span($0), .global(count: 1)]) }
+        let pass = self.adaptedBlocks.forwardKeepingKeys(
+            global: input, sequences: sequences, states: states,
+            hook: self.experts.hook(firstLayer: self.firstAdaptedLayer))
+        let alignRows = pass.hidden.reshaped([2 * count, width]).gather(rows: (0..<count).map { 2 * $0 + 1 })
+        return ItemEncoding(items: items, align: alignRows, keys: pass.keys, values: pass.values)
+    }
+
+    /// Convenience without dropout.
+    func encodeItems(_ items: [Int], training: Bool) -> ItemEncoding {
+        var generator = RandomGenerator(seed: 0)
+        return self.encodeItems(items, training: training, generator: &generator)
+    }
+
+    /// `[n, D]` inputs of the `[CF]` tokens: the `[CF]` embedding plus the projected collaborative item embedding.
+    func itemCFInputs(_ items: [Int], training: Bool, generator: inout RandomGenerator) -> Tensor {
+        let width = self.backbone.configuration.width
+        let base = self.cfToken.reshaped([1, width])
+        guard let collaborative = self.collaborative, let input = self.cfItemInput, let output = self.cfItemOutput
+        else { return base.gather(rows: [Int](repeating: 0, count: items.count)) }
+        let embeddings = Tensor.embedding(items, table: collaborative.itemEmbeddings)
+        return base + output(input(embeddings).silu())
+    }
+
+    // MARK: - Sequence tower
+
+    /// Runs the users' `[SEQ]` tokens through the adapted layers against the item spans before them.
+    ///
+    /// Window `b` is laid out as `[CF] text [ALIGN] [SEQ]` per item; `[SEQ]_t` sees the spans and `[SEQ]` tokens
+    /// up to item t: whole spans (`seq_view: all`) or their `[ALIGN]` token (`summaries`).
+    /// - Parameters:
+    ///   - windows: each user's items, oldest first (every item encoded in `items`).
+    ///   - items: the item tower's output.
+    ///   - userStates: `[B·G, D]` additions to the `[SEQ]` inputs (G the longest window), or nil.
+    /// - Returns: `[B, G, D]` final `[SEQ]` states; rows past a window's length are padding.
+    func encodeSequences(_ windows: [[Int]], items: ItemEncoding, userStates: Tensor?) -> Tensor {
+        let width = self.backbone.configuration.width
+        let longest = windows.map(\.count).max() ?? 0
+        var spanOfItem: [Int: Int] = [:]
+        var spanRows: [[SpanRow]] = []
+        for item in windows.joined() where spanOfItem[item] == nil {
+            guard let slot = items.slots[item] else { preconditionFailure("item \(item) was not encoded") }
+            spanOfItem[item] = spanRows.count
+            spanRows.append(
+                [SpanRow(source: 1, row: 2 * slot)] + self.text.table.rows(span: item, source: 0, shift: 1)
+                    + [SpanRow(source: 1, row: 2 * slot + 1)])
+        }
+        let states = SpanStates(
+            keys: [self.text.table.keys, items.keys], values: [self.text.table.values, items.values], rows: spanRows)
+        let summaries = self.config.model.sequenceView == .summaries
+        let sequences = windows.map { window in
+            SpanSequence(
+                window.flatMap { item -> [SpanSequence.Segment] in
+                    let span = spanOfItem[item] ?? 0
+                    let length = spanRows[span].count
+                    return [.span(span, visibleRows: summaries ? (length - 1)..<length : nil), .global(count: 1)]
+                })
+        }
+        var input = self.sequenceToken.reshaped([1, width]).gather(
+            rows: [Int](repeating: 0, count: windows.count * longest))
+        if let userStates { input = input + userStates }
+        return self.adaptedBlocks.forward(
+            global: input.reshaped([windows.count, longest, width]), sequences: sequences, states: states,
+            hook: self.experts.hook(firstLayer: self.firstAdaptedLayer))
+    }
+
+    /// `[B·G, D]` user-side injection: the collaborative model's state after each window position, projected to
+    /// the backbone width; nil when user injection is off.
+    func userStates(collaborativeRows: Tensor?) -> Tensor? {
+        guard let collaborativeRows, let project = self.cfUser else { return nil }
+        return project(collaborativeRows)
+    }
+
+    /// `[B·G, c]` collaborative states aligned with the `[SEQ]` rows of `windows` (zeros at padding), or nil.
+    func collaborativeRows(_ windows: [[Int]], dropout: Float, generator: inout RandomGenerator) -> Tensor? {
+        guard let collaborative = self.collaborative else { return nil }
+        let length = collaborative.maximumLength
+        let width = collaborative.configuration.width
+        let longest = windows.map(\.count).max() ?? 0
+        let states = collaborative.states(windows, dropout: dropout, generator: &generator)
+        var rows = [Int](repeating: 0, count: windows.count * longest)
+        for (user, window) in windows.enumerated() {
+            for position in window.indices {
+                rows[user * longest + position] = 1 + user * length + (length - window.count + position)
+            }
+        }
+        return Tensor.concat([Tensor.zeros([1, width]), states.reshaped([windows.count * length, width])], axis: 0)
+            .gather(rows: rows)
+    }
+
+    // MARK: - Scores
+
+    /// Scores of every item: `s(i) = scale · ⟨u, W_i⟩ + b_i`, with `u` the unit-length direction of `ĥ − c` (ĥ the
+    /// state at unit RMS, c the items' mean initial `[ALIGN]` state): cosine scores with a learnt temperature,
+    /// so states far from where W started cannot produce runaway logits.
+    /// - Parameter hidden: `[R, D]`. - Returns: `[R, I]`.
+    func scores(_ hidden: Tensor) -> Tensor {
+        let centred = Tensor.rmsNorm(hidden, weight: self.unitGain, epsilon: 1e-6) - self.scoreCentre
+        let width = Float(self.backbone.configuration.width)
+        let normalised = Tensor.rmsNorm(centred, weight: self.unitGain, epsilon: 1e-6).scaled(
+            by: 1 / width.squareRoot())
+        return Tensor.matmul(normalised, self.itemProjection, transposeB: true) * self.scoreScale + self.itemBias
+    }
+}

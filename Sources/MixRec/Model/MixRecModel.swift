@@ -1,0 +1,178 @@
+import Backbone
+import Foundation
+import Tensor
+
+/// MixRec: a frozen causal LLM reading item text, adapted by task tokens, expert mixtures, an item projection and a
+/// jointly trained collaborative model (see docs/model.md).
+///
+/// Item text only passes through the frozen backbone, so its keys and values at the adapted layers are computed
+/// once per run (``TextStates``). A step runs two small passes through the adapted layers only: the *item tower*
+/// (each distinct item's `[CF]` and `[ALIGN]` tokens against its cached text) and the *sequence tower* (each
+/// user's `[SEQ]` tokens against the item spans before them). `D` is the backbone width, `I` the item count.
+public final class MixRecModel {
+    /// The config the model was built from.
+    public let config: MixRecConfig
+    /// The frozen backbone (the blocks in use).
+    public let backbone: LlamaModel
+    /// The blocks from ``firstAdaptedLayer`` up: where task tokens enter and experts act.
+    let adaptedBlocks: LlamaModel
+    /// The layer where task tokens enter the residual stream: the lowest layer with experts (the top layer when the
+    /// plan has none).
+    public let firstAdaptedLayer: Int
+    /// Every item's frozen text keys and values at the adapted layers.
+    public let text: TextStates
+    /// The number of items.
+    public let itemCount: Int
+    /// Every trainable parameter.
+    public private(set) var parameters = ParameterRegistry()
+
+    let cfToken: Tensor
+    let alignToken: Tensor
+    let sequenceToken: Tensor
+    let collaborative: CollaborativeModel?
+    let cfItemInput: Linear?
+    let cfItemOutput: Linear?
+    let cfUser: Linear?
+    /// `[I, D]`: the item projection W.
+    let itemProjection: Tensor
+    /// `[I]`.
+    let itemBias: Tensor
+    /// `[1]`: the scale of `⟨ĥ, W_i⟩`.
+    let scoreScale: Tensor
+    /// `[D]` ones: the gain of the parameter-free RMS normalisation of states before scoring.
+    let unitGain: Tensor
+    /// `[D]`, constant: the mean normalised `[ALIGN]` state of all items at initialisation, removed from states
+    /// before scoring (the part every item shares).
+    let scoreCentre: Tensor
+    let experts: ExpertHooks
+
+    /// Builds a model with every expert at the identity and W initialised from the frozen `[ALIGN]` states.
+    /// - Parameters:
+    ///   - config: the run's config (model, losses and data keys are read).
+    ///   - backbone: the frozen backbone with `config.backbone.layers` blocks.
+    ///   - text: the items' text states at the adapted layers (``TextStates/compute(backbone:itemTokens:fromLayer:)``).
+    public init(config: MixRecConfig, backbone: LlamaModel, text: TextStates) {
+        let layerCount = backbone.configuration.blockCount
+        let first = Self.firstAdaptedLayer(config.model.experts, layerCount: layerCount)
+        precondition(text.table.layers == first..<layerCount, "text states cover \(text.table.layers)")
+        self.config = config
+        self.backbone = backbone
+        self.adaptedBlocks = backbone.topBlocks(layerCount - first)
+        self.firstAdaptedLayer = first
+        self.text = text
+        self.itemCount = text.table.lengths.count
+        let width = backbone.configuration.width
+        var generator = RandomGenerator(seed: config.seed)
+        var registry = ParameterRegistry()
+        func token(_ name: String) -> Tensor {
+            let tensor = Tensor(text.meanState, shape: [width])
+            tensor.requiresGrad = true
+            registry.register("tokens.\(name)", tensor)
+            return tensor
+        }
+        self.cfToken = token("cf")
+        self.alignToken = token("align")
+        self.sequenceToken = token("seq")
+        let collaborativeConfig = config.model.collaborative
+        if collaborativeConfig.enabled {
+            let model = CollaborativeModel(
+                configuration: collaborativeConfig, itemCount: self.itemCount,
+                maximumLength: config.data.maximumHistory, generator: &generator)
+            registry.register(model.parameters, prefix: "collaborative")
+            self.collaborative = model
+            if collaborativeConfig.injectItems {
+                let input = Linear(input: collaborativeConfig.width, output: width, generator: &generator)
+                let output = Linear(input: width, output: width, generator: &generator, zero: true)
+                input.register(in: &registry, prefix: "cf_item.input")
+                output.register(in: &registry, prefix: "cf_item.output")
+                (self.cfItemInput, self.cfItemOutput) = (input, output)
+            } else {
+                (self.cfItemInput, self.cfItemOutput) = (nil, nil)
+            }
+            if collaborativeConfig.injectUser {
+                let user = Linear(input: collaborativeConfig.width, output: width, generator: &generator, zero: true)
+                user.register(in: &registry, prefix: "cf_user")
+                self.cfUser = user
+            } else {
+                self.cfUser = nil
+            }
+        } else {
+            (self.collaborative, self.cfItemInput, self.cfItemOutput, self.cfUser) = (nil, nil, nil, nil)
+        }
+        var mixtures: [Int: [ExpertSite: ExpertMixture]] = [:]
+        for layer in first..<layerCount {
+            guard let group = config.model.experts.group(forLayer: layer) else { continue }
+            for site in ExpertSite.allCases {
+                let mixture = ExpertMixture(
+                    group: group, site: site, width: width, queryWidth: backbone.configuration.queryWidth,
+                    valueWidth: backbone.configuration.keyWidth, generator: &generator)
+                registry.register(mixture.parameters, prefix: "experts.layer\(layer).\(site.rawValue)")
+                mixtures[layer, default: [:]][site] = mixture
+            }
+        }
+        self.experts = ExpertHooks(mixtures: mixtures, backbone: backbone)
+        self.itemProjection = Tensor.zeros([self.itemCount, width], requiresGrad: true)
+        self.itemBias = Tensor.zeros([self.itemCount], requiresGrad: true)
+        self.scoreScale = Tensor([Self.initialScoreScale], shape: [1])
+        self.unitGain = Tensor.ones([width])
+        self.scoreCentre = Tensor.zeros([width])
+        self.scoreScale.requiresGrad = true
+        registry.register("item_projection", self.itemProjection)
+        registry.register("item_bias", self.itemBias)
+        registry.register("score_scale", self.scoreScale)
+        self.parameters = registry
+        self.initialiseItemProjection()
+    }
+
+    /// The initial scale of the cosine scores: the logit an item's own initial `[ALIGN]` state gives it.
+    static let initialScoreScale: Float = 8
+
+    /// The layer where task tokens enter for `plan` over `layerCount` blocks.
+    public static func firstAdaptedLayer(_ plan: ExpertPlan, layerCount: Int) -> Int {
+        min(plan.firstAdaptedLayer ?? (layerCount - 1), layerCount - 1)
+    }
+
+    /// W starts as each item's frozen `[ALIGN]` state, normalised, centred over the items (their common part
+    /// says nothing about which item is next) and scaled to unit norm (experts are the identity now).
+    private func initialiseItemProjection() {
+        let width = self.backbone.configuration.width
+        var states = [Float](repeating: 0, count: self.itemCount * width)
+        withoutGradients {
+            for start in stride(from: 0, to: self.itemCount, by: 512) {
+                let items = Array(start..<min(self.itemCount, start + 512))
+                let align = Tensor.rmsNorm(
+                    self.encodeItems(items, training: false).align, weight: self.unitGain, epsilon: 1e-6)
+                align.withUnsafeBufferPointer { source in
+                    for index in source.indices { states[start * width + index] = source[index] }
+                }
+            }
+        }
+        self.experts.reset()
+        var mean = [Float](repeating: 0, count: width)
+        for item in 0..<self.itemCount {
+            for column in 0..<width { mean[column] += states[item * width + column] / Float(self.itemCount) }
+        }
+        self.itemProjection.withUnsafeMutableBufferPointer { target in
+            for item in 0..<self.itemCount {
+                let row = (0..<width).map { states[item * width + $0] - mean[$0] }
+                let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-6)
+                for column in 0..<width { target[item * width + column] = row[column] / norm }
+            }
+        }
+        self.scoreCentre.withUnsafeMutableBufferPointer { centre in
+            for column in centre.indices { centre[column] = mean[column] }
+        }
+    }
+
+    /// Sets the item bias to the centred log frequency of each item as a training target (a popularity prior
+    /// that the link task would otherwise spend its first epochs learning).
+    public func initialiseItemBias(trainingSequences: [ArraySlice<Int32>]) {
+        var counts = [Double](repeating: 1, count: self.itemCount)
+        for sequence in trainingSequences { for item in sequence.dropFirst() { counts[Int(item)] += 1 } }
+        let logs = counts.map { Foundation.log($0) }
+        let mean = logs.reduce(0, +) / Double(max(logs.count, 1))
+        self.itemBias.withUnsafeMutableBufferPointer { bias in
+            for index in bias.indices { bias[index] = Float(logs[index] - mean) }
+        }
+    }
+}

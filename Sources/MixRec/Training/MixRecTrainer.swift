@@ -1,0 +1,234 @@
+import Foundation
+import RecData
+import Tensor
+
+/// Trains a ``MixRecModel``: AdamW with warm-up and cosine decay over mini-batches of users, validation after every
+/// epoch, early stopping on validation NDCG@10, and test metrics of the best epoch.
+///
+/// Deterministic for a given seed and thread count: batches, dropout and initialisation derive from `seed`, the
+/// epoch and the step, so a run resumed from ``checkpoint()`` reaches the same result as an uninterrupted one. In a
+/// data-parallel group every rank trains its share of each global batch and the ``GradientReducer`` sums the
+/// gradients, which are normalised by global counts: the group takes the same steps as one process would.
+public final class MixRecTrainer {
+    /// The model being trained.
+    public let model: MixRecModel
+    /// The data it trains on.
+    public let data: RecommendationData
+    let role: DataParallelRole
+    let reducer: GradientReducer?
+    let optimizer: AdamW
+    let parameters: [Tensor]
+    var progress = TrainingProgress()
+
+    /// The metric early stopping and model selection use.
+    public static let selectionMetric = "ndcg@10"
+
+    /// A trainer of `model` on `data` as `role` of its group.
+    public init(
+        model: MixRecModel, data: RecommendationData, role: DataParallelRole = .single, reducer: GradientReducer? = nil
+    ) {
+        precondition(role.worldSize == 1 || reducer != nil, "a data-parallel group needs a gradient reducer")
+        self.model = model
+        self.data = data
+        self.role = role
+        self.reducer = reducer
+        self.parameters = model.parameters.tensors
+        model.initialiseItemBias(trainingSequences: data.split.trainingSequences)
+        let training = model.config.training
+        self.optimizer = AdamW(
+            parameters: self.parameters,
+            configuration: AdamW.Configuration(
+                learningRate: Float(training.learningRate), weightDecay: Float(training.weightDecay)))
+    }
+
+    /// Builds the model for `config` from a workspace's cached backbone, data and text states.
+    public convenience init(
+        config: MixRecConfig, workspace: MixRecWorkspace, role: DataParallelRole = .single,
+        reducer: GradientReducer? = nil
+    ) throws {
+        let (model, data) = try workspace.model(for: config)
+        self.init(model: model, data: data, role: role, reducer: reducer)
+    }
+
+    /// Epochs completed so far (after ``restore(_:)``, where training resumes).
+    public var completedEpochs: Int { self.progress.epoch }
+
+    // MARK: - Training
+
+    /// Trains from the current state (fresh, or restored) to the end or early stop.
+    /// - Parameters:
+    ///   - onStep: called after every optimiser step.
+    ///   - onEpoch: called after every epoch with its summary (after ``checkpoint()`` reflects it); `.stop` ends
+    ///     training there (e.g. a pruned trial).
+    ///   - isCancelled: polled before every step; when true, training throws ``TrainingError/cancelled``.
+    /// - Returns: the best epoch's validation metrics and its test metrics.
+    public func train(
+        onStep: ((StepReport) -> Void)? = nil, onEpoch: (EpochSummary) throws -> TrainingControl = { _ in .proceed },
+        isCancelled: () -> Bool = { false }
+    ) throws -> TrainingResult {
+        let started = Date()
+        let config = self.model.config
+        let batches = UserBatches(
+            users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
+        let schedule = LearningRateSchedule(
+            peak: config.training.learningRate, totalSteps: batches.batchCount * config.training.epochs,
+            warmupFraction: config.training.warmupFraction)
+        var stopped = self.progress.badEpochs >= config.training.patience
+        while !stopped && self.progress.epoch < config.training.epochs {
+            let epochStart = Date()
+            let epoch = self.progress.epoch
+            var sums: [String: Double] = [:]
+            var total = 0.0
+            let epochBatches = batches.batches(epoch: epoch)
+            for (index, users) in epochBatches.enumerated() {
+                if isCancelled() { throw TrainingError.cancelled }
+                let batch = TrainingBatch(
+                    users: users, split: self.data.split, maximumHistory: config.data.maximumHistory,
+                    hardNegatives: self.data.hardNegatives, negativeCount: config.model.hardNegatives,
+                    shard: self.role.shard)
+                var generator = RandomGenerator(seed: config.seed)
+                    .split(UInt64(self.progress.step) << 8 | UInt64(self.role.rank))
+                let loss = self.model.loss(
+                    batch, hardNegatives: self.data.hardNegatives, worldSize: self.role.worldSize,
+                    generator: &generator)
+                let value = Double(loss.total.item)
+                guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: self.progress.step) }
+                loss.total.backward()
+                try self.synchronizeGradients()
+                if config.training.clipNorm > 0 {
+                    clipGradientNorm(self.parameters, maxNorm: Float(config.training.clipNorm))
+                }
+                self.optimizer.configuration.learningRate = Float(schedule.rate(atStep: self.progress.step))
+                self.optimizer.update()
+                self.optimizer.zeroGradients()
+                self.progress.step += 1
+                total += value
+                for (name, part) in loss.parts { sums[name, default: 0] += part }
+                onStep?(
+                    StepReport(
+                        epoch: epoch, batch: index + 1, batchCount: epochBatches.count, step: self.progress.step,
+                        losses: loss.parts, users: batch.windows.count))
+            }
+            let validation = try self.evaluate(.validation, excludeHistory: [config.evaluation.excludeHistory])[0]
+            let metrics = validation.values.mapValues { Double(Float($0)) }
+            self.progress.validationHistory.append(metrics)
+            self.progress.recordEpoch(validation: metrics[Self.selectionMetric] ?? 0, parameters: self.parameters)
+            let steps = Double(max(epochBatches.count, 1))
+            let summary = EpochSummary(
+                epoch: epoch + 1, validation: metrics, loss: total / steps,
+                losses: sums.mapValues { $0 / steps }, seconds: Date().timeIntervalSince(epochStart))
+            stopped =
+                try onEpoch(summary) == .stop || self.progress.badEpochs >= config.training.patience
+        }
+        return try self.finish(seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Test metrics of the best epoch's parameters (which the model keeps afterwards).
+    private func finish(seconds: Double) throws -> TrainingResult {
+        if let best = self.progress.bestParameters {
+            for (parameter, saved) in zip(self.parameters, best) { parameter.copyValues(from: saved) }
+        }
+        let exclude = self.model.config.evaluation.excludeHistory
+        let test = try self.evaluate(.test, excludeHistory: [exclude, !exclude])
+        let bestIndex = max(self.progress.bestEpoch - 1, 0)
+        let validation =
+            bestIndex < self.progress.validationHistory.count ? self.progress.validationHistory[bestIndex] : [:]
+        return TrainingResult(
+            validation: validation, test: test[0].values, testOtherProtocol: test[1].values,
+            epochs: self.progress.epoch, bestEpoch: self.progress.bestEpoch, seconds: seconds)
+    }
+
+    /// The weighted training loss of the first global batch of `epoch` along `path`, with its parts: for
+    /// benchmarks and inspection (backward it to time a step; nothing is updated).
+    public func batchLoss(epoch: Int = 0, path: ForwardPath) -> (total: Tensor, parts: [String: Double]) {
+        let config = self.model.config
+        let batches = UserBatches(
+            users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
+        let batch = TrainingBatch(
+            users: batches.batches(epoch: epoch).first ?? [], split: self.data.split,
+            maximumHistory: config.data.maximumHistory, hardNegatives: self.data.hardNegatives,
+            negativeCount: config.model.hardNegatives, shard: self.role.shard)
+        var generator = RandomGenerator(seed: config.seed)
+        let loss = self.model.loss(
+            batch, hardNegatives: self.data.hardNegatives, worldSize: self.role.worldSize, path: path,
+            generator: &generator)
+        return (loss.total, loss.parts)
+    }
+
+    /// Drops the gradients of every trainable parameter.
+    public func zeroGradients() {
+        self.optimizer.zeroGradients()
+    }
+
+    // MARK: - Evaluation
+
+    /// Metrics of this group on every user's validation or test case (each rank ranks its share; the counts are
+    /// summed over the group).
+    public func evaluate(_ stage: EvaluationStage, excludeHistory: [Bool]) throws -> [RankingMetrics] {
+        let users = self.role.shard.users(of: self.data.split.userCount)
+        let cases = users.map { self.data.split.evaluationCase(user: $0, stage: stage) }
+        let local = self.model.rank(cases, excludeHistory: excludeHistory)
+        guard let reducer = self.reducer, self.role.worldSize > 1 else { return local }
+        var counts = local.flatMap { $0.summableCounts.map { Float($0) } }
+        do { try reducer.allReduceSum(&counts) } catch { throw TrainingError.reduction("\(error)") }
+        let width = counts.count / max(local.count, 1)
+        return try local.indices.map { index in
+            let slice = counts[(index * width)..<((index + 1) * width)].map { Int($0.rounded()) }
+            guard let merged = RankingMetrics(summableCounts: slice) else {
+                throw TrainingError.reduction("inconsistent metric counts from the group")
+            }
+            return merged
+        }
+    }
+
+    // MARK: - Data parallelism
+
+    /// Sums every parameter's gradient over the group (a parameter no token reached counts as zero, so unused
+    /// experts cannot desynchronise replicas).
+    private func synchronizeGradients() throws {
+        for parameter in self.parameters { parameter.materializedGradient() }
+        guard let reducer = self.reducer, self.role.worldSize > 1 else { return }
+        var flat = [Float]()
+        flat.reserveCapacity(self.parameters.reduce(0) { $0 + $1.count })
+        for parameter in self.parameters { flat += parameter.materializedGradient().scalars }
+        do { try reducer.allReduceSum(&flat) } catch { throw TrainingError.reduction("\(error)") }
+        var offset = 0
+        for parameter in self.parameters {
+            let grad = parameter.materializedGradient()
+            grad.withUnsafeMutableBufferPointer { target in
+                for index in target.indices { target[index] = flat[offset + index] }
+            }
+            offset += grad.count
+        }
+    }
+}
+
+/// Where training stands: what a checkpoint stores besides the parameters and the optimiser's moments.
+struct TrainingProgress {
+    /// Epochs completed.
+    var epoch = 0
+    /// Optimiser steps taken.
+    var step = 0
+    /// The best validation NDCG@10 so far (as Float, so a restored run compares exactly as the original did).
+    var bestValue: Float = -1
+    /// The 1-based epoch that reached it (0: none yet).
+    var bestEpoch = 0
+    /// Epochs since the best.
+    var badEpochs = 0
+    /// Copies of the parameters at the best epoch.
+    var bestParameters: [Tensor]?
+    /// Validation metrics of every completed epoch.
+    var validationHistory: [[String: Double]] = []
+
+    mutating func recordEpoch(validation: Double, parameters: [Tensor]) {
+        self.epoch += 1
+        if Float(validation) > self.bestValue {
+            self.bestValue = Float(validation)
+            self.bestEpoch = self.epoch
+            self.badEpochs = 0
+            self.bestParameters = parameters.map { $0.detached() }
+        } else {
+            self.badEpochs += 1
+        }
+    }
+}

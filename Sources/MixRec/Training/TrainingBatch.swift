@@ -1,0 +1,39 @@
+import RecData
+
+/// One rank's part of a global mini-batch, with the global counts its losses are normalised by, so that the
+/// gradients summed over a data-parallel group equal those of the whole batch on one process.
+struct TrainingBatch {
+    /// This rank's users' input windows (oldest first) and next-item targets, position by position.
+    let windows: [[Int]]
+    let targets: [[Int]]
+    /// This rank's share of the global batch's distinct items, for the alignment and hard-sample tasks.
+    let alignItems: [Int]
+    /// `[SEQ]` positions in the global batch.
+    let globalPositions: Int
+    /// Distinct items in the global batch.
+    let globalItems: Int
+    /// Distinct items in the global batch with a full list of hard negatives.
+    let globalHardItems: Int
+
+    /// This rank's part of `users`, the global batch.
+    init(
+        users: [Int32], split: LeaveOneOutSplit, maximumHistory: Int, hardNegatives: [[Int32]], negativeCount: Int,
+        shard: DataParallelShard
+    ) {
+        let windows = users.map { split.trainingWindow(user: $0, maxLength: maximumHistory) }
+        let distinct = Array(Set(windows.flatMap { $0.inputs.map { Int($0) } })).sorted()
+        self.globalPositions = windows.reduce(0) { $0 + $1.inputs.count }
+        self.globalItems = distinct.count
+        self.globalHardItems =
+            negativeCount == 0 ? 0 : distinct.filter { hardNegatives[$0].count >= negativeCount }.count
+        let mine = shard.part(of: windows)
+        self.windows = mine.map { $0.inputs.map { Int($0) } }
+        self.targets = mine.map { $0.targets.map { Int($0) } }
+        self.alignItems = Array(shard.part(of: distinct))
+    }
+
+    /// Every item this rank must encode: its windows' items and its alignment share.
+    var encodedItems: [Int] {
+        Array(Set(self.windows.joined()).union(self.alignItems)).sorted()
+    }
+}

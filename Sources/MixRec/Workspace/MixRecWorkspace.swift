@@ -1,0 +1,99 @@
+import Backbone
+import Foundation
+import Tensor
+
+/// What a process loads once and reuses across runs: backbones, prepared datasets and items' text states.
+///
+/// A worker keeps one workspace for its lifetime, so consecutive trials on the same data and backbone depth pay
+/// for loading and for the text pass only once. Thread-safe.
+public final class MixRecWorkspace: @unchecked Sendable {
+    private let lock = NSLock()
+    private var backbones: [String: LlamaModel] = [:]
+    private var datasets: [String: RecommendationData] = [:]
+    private var textStates: [String: TextStates] = [:]
+    private let log: @Sendable (String) -> Void
+
+    /// - Parameter log: receives one line per expensive step (loading, the text pass), e.g. for stderr.
+    public init(log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.log = log
+    }
+
+    /// The model (fresh parameters) and data of `config`.
+    /// - Throws: `WorkspaceError` when the backbone cannot be loaded or has no tokenizer; data errors as thrown
+    ///   by the readers (`DataReadError`, ``RecommendationDataError``).
+    public func model(for config: MixRecConfig) throws -> (MixRecModel, RecommendationData) {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        let backbone = try self.backbone(config.backbone)
+        let data = try self.data(config, backbone: backbone)
+        let layerCount = backbone.configuration.blockCount
+        let first = MixRecModel.firstAdaptedLayer(config.model.experts, layerCount: layerCount)
+        let key = "\(config.backbone)|\(config.data)|\(first)"
+        let text: TextStates
+        if let cached = self.textStates[key] {
+            text = cached
+        } else {
+            let started = Date()
+            self.log("encoding the text of \(data.itemCount) items through \(layerCount) frozen blocks")
+            text = TextStates.compute(backbone: backbone, itemTokens: data.itemTokens, fromLayer: first)
+            self.log(
+                String(
+                    format: "text states ready in %.1f s (%.0f MB)", Date().timeIntervalSince(started),
+                    Double(text.table.byteCount) / 1e6))
+            self.textStates[key] = text
+        }
+        return (MixRecModel(config: config, backbone: backbone, text: text), data)
+    }
+
+    /// The backbone of `config`, loaded on first use.
+    public func backbone(_ config: BackboneConfig) throws -> LlamaModel {
+        let path = config.model == "default" ? LlamaModel.defaultModelPath : config.model
+        let key = "\(path)|\(config.layers)"
+        if let model = self.backbones[key] { return model }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw WorkspaceError.modelMissing(path: path, isDefault: config.model == "default")
+        }
+        let model: LlamaModel
+        do { model = try LlamaModel.load(path: path, layers: config.layers) } catch {
+            throw WorkspaceError.modelUnreadable(path: path, reason: "\(error)")
+        }
+        self.log("loaded \(path) (\(model.configuration.blockCount) blocks)")
+        self.backbones[key] = model
+        return model
+    }
+
+    private func data(_ config: MixRecConfig, backbone: LlamaModel) throws -> RecommendationData {
+        guard let tokenizer = backbone.tokenizer else { throw WorkspaceError.noTokenizer }
+        let key = "\(config.data)|\(config.model.hardNegatives)|\(config.seed)"
+        if let data = self.datasets[key] { return data }
+        let data = try RecommendationData.load(
+            config.data, hardNegatives: config.model.hardNegatives, seed: config.seed
+        ) { tokenizer.encode($0, parseSpecial: false) }
+        if let report = data.report { self.log("\(report)") }
+        self.log(
+            "\(data.dataset.userCount) users, \(data.itemCount) items, \(data.dataset.interactionCount) interactions")
+        self.datasets[key] = data
+        return data
+    }
+}
+
+/// Why a workspace could not provide a backbone.
+public enum WorkspaceError: Error, CustomStringConvertible, Equatable {
+    /// The model file is not there.
+    case modelMissing(path: String, isDefault: Bool)
+    /// The model file could not be read.
+    case modelUnreadable(path: String, reason: String)
+    /// The checkpoint has no tokenizer to read item text with.
+    case noTokenizer
+
+    public var description: String {
+        switch self {
+        case .modelMissing(let path, let isDefault):
+            isDefault
+                ? "the default backbone is not at \(path); run scripts/setup to fetch it"
+                : "backbone.model: no file or folder at \(path)"
+        case .modelUnreadable(let path, let reason): "backbone.model: cannot load \(path): \(reason)"
+        case .noTokenizer: "backbone.model: the checkpoint has no tokenizer (item text cannot be read)"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import ZeroMQ
+
+/// Runs one thread per rank of a loopback group and times a phase that starts on every rank at once.
+///
+/// Over tcp and ipc each rank gets its own ZeroMQ context (its own I/O thread), as separate worker processes would:
+/// ranks sharing one context would push every link's bytes through a single I/O thread. `inproc` needs one shared
+/// context (messages are handed over in memory, without I/O threads or the kernel).
+enum ClusterRanks {
+    /// How ranks reach each other.
+    enum Transport: String, CaseIterable, ExpressibleByArgument {
+        case tcp, ipc, inproc
+    }
+
+    /// Wall-clock and process CPU time (user + system, every thread) of the timed phase.
+    struct Timing {
+        var seconds: Double
+        var cpuSeconds: Double
+    }
+
+    /// Runs `body(rank, endpoints, context, start)` on `worldSize` threads. Each rank prepares (sockets, warm-up)
+    /// and then calls `start()`, which returns once every rank has called it; the clock runs from then until the
+    /// last rank returns. A rank that throws prints its error.
+    static func time(
+        worldSize: Int, transport: Transport = .tcp,
+        _ body: @escaping @Sendable (_ rank: Int, _ endpoints: [String], ZMQContext, _ start: () -> Void) throws -> Void
+    ) throws -> Timing {
+        let shared = try ZMQContext()
+        let contexts = try (0..<worldSize).map { _ in transport == .inproc ? shared : try ZMQContext() }
+        let run = UUID().uuidString.prefix(8)
+        let endpoints =
+            switch transport {
+            case .tcp: try Self.freeEndpoints(worldSize)
+            case .ipc: (0..<worldSize).map { "ipc://\(NSTemporaryDirectory())mixrec-bench-\(run)-\($0)" }
+            case .inproc: (0..<worldSize).map { "inproc://mixrec-bench-\(run)-\($0)" }
+            }
+        let arrived = DispatchSemaphore(value: 0)
+        let go = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for rank in 0..<worldSize {
+            done.enter()
+            let context = contexts[rank]
+            Thread {
+                defer { done.leave() }
+                let started = Mutex(false)
+                do {
+                    try body(rank, endpoints, context) {
+                        started.withLock { $0 = true }
+                        arrived.signal()
+                        go.wait()
+                    }
+                } catch {
+                    print("rank \(rank): \(error)")
+                }
+                if !started.withLock({ $0 }) { arrived.signal() }
+            }.start()
+        }
+        for _ in 0..<worldSize { arrived.wait() }
+        let cpuBefore = Self.processCPUSeconds()
+        let clock = ContinuousClock.now
+        for _ in 0..<worldSize { go.signal() }
+        done.wait()
+        let elapsed = (ContinuousClock.now - clock).components
+        return Timing(
+            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18,
+            cpuSeconds: Self.processCPUSeconds() - cpuBefore)
+    }
+
+    /// User plus system CPU seconds of this process so far (all threads).
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
+        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
+        return user + system
+    }
+
+    /// The 1-minute load average (how busy the machine was during a run).
+    static func loadAverage() -> Double {
+        var load = [Double](repeating: 0, count: 1)
+        return getloadavg(&load, 1) == 1 ? load[0] : .nan
+    }
+
+    /// `count` loopback endpoints whose ports were free a moment ago (bound to `*` by ZeroMQ, read back, released).
+    static func freeEndpoints(_ count: Int) throws -> [String] {
+        let context = try ZMQContext()
+        let probes = try (0..<count).map { _ in try ZMQSocket(context: context, type: .pull) }
+        defer { probes.forEach { $0.close() } }
+        return try probes.map { probe in
+            try probe.bind("tcp://127.0.0.1:*")  // all stay bound until the end, so the ports differ
+            return try probe.lastEndpoint()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import MixRec
+import Tensor
+
+/// `mixrec-bench mixrec`: the cost of one MixRec training step with span-state reuse and cached text states
+/// against the plain masked pass (every token of every window through every block) on the same batch.
+struct MixRecStepBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mixrec",
+        abstract: "Time a MixRec training step: span reuse + text caching vs the plain masked pass.")
+
+    @Option(help: "Training config (default: the built-in synthetic config).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: "Override a config key (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Timed repetitions per path (after one warm-up); medians are reported.")
+    var repeats = 3
+
+    @Option(help: "BLAS threads.")
+    var threads = 2
+
+    @Option(help: "The paths to time: span-reuse, dense (repeatable; default both).")
+    var path: [ForwardPath] = ForwardPath.allCases
+
+    func run() throws {
+        BLASRuntime.setThreads(self.threads)
+        let config = try MixRecConfig.load(path: self.config, overrides: self.overrides)
+        let start = Date()
+        let trainer = try MixRecTrainer(config: config, workspace: MixRecWorkspace(log: { print("  \($0)") }))
+        print(
+            String(format: "model ready in %.1f s (text states once per run included)", Date().timeIntervalSince(start))
+        )
+        print(
+            "batch: first \(config.training.batchUsers) users of epoch 0, L = \(config.data.maximumHistory), "
+                + "T = \(config.data.itemTokens), seq_view = \(config.model.sequenceView.rawValue), "
+                + "layers \(config.backbone.layers), first adapted layer \(trainer.model.firstAdaptedLayer)")
+        print("path          forward ms   backward ms   step ms   loss")
+        var medians: [ForwardPath: Double] = [:]
+        for path in self.path {
+            var forwards: [Double] = []
+            var backwards: [Double] = []
+            var loss: Float = 0
+            for run in 0...self.repeats {
+                let t0 = Date()
+                let result = trainer.batchLoss(path: path)
+                let t1 = Date()
+                result.total.backward()
+                let t2 = Date()
+                trainer.zeroGradients()
+                loss = result.total.item
+                if run > 0 {
+                    forwards.append(t1.timeIntervalSince(t0) * 1000)
+                    backwards.append(t2.timeIntervalSince(t1) * 1000)
+                }
+            }
+            let (forward, backward) = (Self.median(forwards), Self.median(backwards))
+            medians[path] = forward + backward
+            print(
+                path.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + String(format: "%10.1f   %11.1f   %7.1f   %.5f", forward, backward, forward + backward, loss))
+        }
+        if let reuse = medians[.spanReuse], let dense = medians[.dense], reuse > 0 {
+            print(
+                String(format: "speed-up of span reuse + text caching over the plain masked pass: %.1fx", dense / reuse)
+            )
+        }
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+extension ForwardPath: ExpressibleByArgument {}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Cluster
+import ZeroMQ
+
+/// `--curve-keys` and `--curve-allow` of `mixrec coordinator`: CURVE on the control socket, and a ZAP handler
+/// that admits only allow-listed worker keys.
+struct CoordinatorCurveOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The coordinator's CURVE key pair: a directory holding coordinator.public and coordinator.secret, or "
+                + "PATH for PATH.public and PATH.secret (from `mixrec keys generate`). Turns CURVE on.",
+            valueName: "dir-or-path"))
+    var curveKeys: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The worker public keys allowed to connect: a file with one Z85 key per line, or a directory of "
+                + "*.public files. Required with --curve-keys.",
+            valueName: "dir-or-file"))
+    var curveAllow: String?
+
+    func validate() throws {
+        guard (self.curveKeys == nil) == (self.curveAllow == nil) else {
+            throw ValidationError(
+                "--curve-keys and --curve-allow go together (CURVE needs both the key pair and the allow-list).")
+        }
+        _ = try self.load()
+    }
+
+    /// The server's key pair and the allow-list; nil without CURVE.
+    func load() throws -> (server: CurveServerSettings, allowList: Set<String>)? {
+        guard let keys = self.curveKeys, let allow = self.curveAllow else { return nil }
+        guard ZMQCurve.isAvailable else { throw ValidationError("this libzmq was built without CURVE support.") }
+        do {
+            return (
+                CurveServerSettings(keys: try CurveKeyFiles.pair(at: keys, defaultName: "coordinator")),
+                try CurveKeyFiles.allowList(at: allow)
+            )
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// Starts the ZAP handler in `context` (before any socket binds) and returns the ROUTER's CURVE settings;
+    /// nil without CURVE. Stop the authenticator when the coordinator ends.
+    func start(in context: ZMQContext) throws -> (server: CurveServerSettings, authenticator: ZAPAuthenticator)? {
+        guard let (server, allowList) = try self.load() else { return nil }
+        return (server, try ZAPAuthenticator(context: context, allowList: allowList))
+    }
+}

@@ -1,0 +1,89 @@
+import Testing
+
+@testable import Tensor
+
+/// The pool's budget, pressure and trim rules, on private pools (the shared pool is busy with other tests).
+@Suite struct BufferPoolTests {
+    /// Bytes of a small buffer of 16 floats.
+    let small = 16 * 4
+
+    @Test func returnedBufferIsReusedForTheSameCapacity() {
+        let pool = BufferPool(maximumCachedBytes: 1 << 20)
+        let first = pool.take(capacity: 16)
+        pool.give(first, capacity: 16)
+        #expect(pool.statistics.cachedBytes == self.small)
+        let second = pool.take(capacity: 16)
+        #expect(second == first)
+        #expect(pool.statistics.reuses == 1 && pool.statistics.freshAllocations == 1)
+        #expect(pool.statistics.cachedBytes == 0)
+        let other = pool.take(capacity: 32)
+        #expect(pool.statistics.freshAllocations == 2, "another capacity is not served from the cache")
+        pool.give(second, capacity: 16)
+        pool.give(other, capacity: 32)
+        pool.drain()
+    }
+
+    @Test func budgetEvictsTheLeastRecentlyReturnedBuffers() {
+        let pool = BufferPool(maximumCachedBytes: 3 * self.small)
+        let buffers = (0..<4).map { _ in pool.take(capacity: 16) }
+        for buffer in buffers.prefix(3) { pool.give(buffer, capacity: 16) }
+        #expect(pool.statistics.cachedBytes == 3 * self.small && pool.statistics.evictions == 0)
+        pool.give(buffers[3], capacity: 16)
+        #expect(pool.statistics.cachedBytes == 3 * self.small, "the budget holds")
+        #expect(pool.statistics.evictions == 1)
+        // Reuse is last in, first out; the evicted buffer was the first one returned.
+        let reused = (0..<3).map { _ in pool.take(capacity: 16) }
+        #expect(reused == [buffers[3], buffers[2], buffers[1]])
+        for buffer in reused { pool.give(buffer, capacity: 16) }
+        pool.drain()
+    }
+
+    @Test func bufferLargerThanTheBudgetIsFreedAtOnce() {
+        let pool = BufferPool(maximumCachedBytes: 2 * self.small)
+        let big = pool.take(capacity: 64)
+        pool.give(big, capacity: 64)
+        #expect(pool.statistics.cachedBytes == 0 && pool.statistics.evictions == 0)
+    }
+
+    /// A fresh large allocation frees as many bytes of stale cached buffers (oldest first), so a change of shapes
+    /// does not add the new working set to the old one; recently returned buffers and small misses are kept.
+    @Test func largeMissReleasesStaleBuffers() {
+        let pool = BufferPool(maximumCachedBytes: 64 << 20)
+        let large = BufferPool.largeBufferBytes / 4  // floats
+        let old = [pool.take(capacity: large), pool.take(capacity: 2 * large)]
+        pool.give(old[0], capacity: large)
+        pool.give(old[1], capacity: 2 * large)
+        let recent = pool.take(capacity: 3 * large)
+        #expect(pool.statistics.evictions == 0, "buffers returned just now are not stale")
+        // A loop over other (small) shapes: the large buffers are not reused for a long time.
+        for _ in 0..<(BufferPool.staleAfter / 2) {
+            pool.give(pool.take(capacity: 16), capacity: 16)
+        }
+        #expect(pool.statistics.cachedBytes == 3 * BufferPool.largeBufferBytes + self.small, "small misses evict none")
+        let fresh = pool.take(capacity: 3 * large / 2)
+        #expect(pool.statistics.evictions == 2, "1 MiB (oldest) was not enough to cover 1.5 MiB")
+        #expect(pool.statistics.cachedBytes == self.small)
+        // Mapped memory is usable over its whole length.
+        fresh.update(repeating: 1, count: 3 * large / 2)
+        #expect(fresh[3 * large / 2 - 1] == 1)
+        pool.give(fresh, capacity: 3 * large / 2)
+        pool.give(recent, capacity: 3 * large)
+        pool.trim(keepingBytes: 3 * BufferPool.largeBufferBytes)
+        #expect(pool.statistics.cachedBytes == 3 * BufferPool.largeBufferBytes, "trim frees the oldest first")
+        pool.drain()
+        #expect(pool.statistics.cachedBytes == 0)
+    }
+
+    /// After backward no graph node keeps an intermediate result alive, so its buffer goes back to the pool.
+    @Test func activationsOfAFinishedBackwardAreReleased() {
+        weak var released: Tensor?
+        let x = Tensor.ones([8, 32], requiresGrad: true)
+        do {
+            let hidden = x.scaled(by: 2).silu()
+            released = hidden
+            hidden.sum().backward()
+        }
+        #expect(released == nil, "no graph node keeps the intermediate alive after backward")
+        #expect(x.grad != nil)
+    }
+}
