@@ -77,7 +77,8 @@ let package = Package(
         .testTarget(name: "RecDataTests", dependencies: ["RecData", "TestKit"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(name: "MixRecTests", dependencies: ["MixRec", "Tensor", "TestKit", "Backbone", "RecData"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec"]),
+        .testTarget(
+            name: "ClusterTests", dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec", "TestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

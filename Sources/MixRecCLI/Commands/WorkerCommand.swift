@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Logging
+import MixRec
 import ZeroMQ
 
 /// `mixrec worker`: registers with a coordinator, trains the trials it is assigned, heartbeats meanwhile.
@@ -52,10 +53,12 @@ struct WorkerCommand: ParsableCommand {
         settings.curve = try self.peers.curve()?.control
         let (links, ringGuard) = try self.peers.links(in: context)
         defer { ringGuard?.stop() }
-        let runner = SyntheticWorkerRunner(
-            noise: self.noise, epochSeconds: self.epochSeconds, ring: self.peers.peerEndpoint == nil ? nil : links)
-        let signals = SignalStop()
         let logger = Logger(label: "mixrec.worker")
+        let runner = TaskTrialRunner(
+            synthetic: SyntheticWorkerRunner(
+                noise: self.noise, epochSeconds: self.epochSeconds, ring: self.peers.peerEndpoint == nil ? nil : links),
+            mixrec: MixRecTrialRunner(workspace: MixRecWorkspace { logger.info("\($0)") }, links: links))
+        let signals = SignalStop()
         let service = try WorkerService(context: context, settings: settings, runner: runner, logger: logger)
         service.onProgress = WorkerProgressDisplay(logger: logger).show
         try service.run(until: signals.signal)
