@@ -108,11 +108,22 @@ extension LlamaModel {
     /// final norm and head; it shares this model's weights. Use it when the lower blocks' outputs are cached.
     public func topBlocks(_ count: Int) -> LlamaModel {
         precondition((1...self.configuration.blockCount).contains(count), "topBlocks: \(count) blocks")
+        return self.view(blocks: (self.configuration.blockCount - count)..<self.configuration.blockCount)
+    }
+
+    /// A model that runs only the bottom `count` blocks, then the final norm and head; it shares this model's
+    /// weights.
+    public func bottomBlocks(_ count: Int) -> LlamaModel {
+        precondition((1...self.configuration.blockCount).contains(count), "bottomBlocks: \(count) blocks")
+        return self.view(blocks: 0..<count)
+    }
+
+    private func view(blocks: Range<Int>) -> LlamaModel {
         var configuration = self.configuration
-        configuration.blockCount = count
+        configuration.blockCount = blocks.count
         let weights = LlamaWeights(
             embedding: self.weights.embedding, outputNorm: self.weights.outputNorm, head: self.weights.head,
-            blocks: Array(self.weights.blocks.suffix(count)))
+            blocks: Array(self.weights.blocks[blocks]))
         return LlamaModel(configuration: configuration, weights: weights, tokenizer: self.tokenizer)
     }
 }

@@ -87,16 +87,4 @@ extension LlamaModel {
             }
         }
     }
-
-    /// A model that runs only the bottom `count` blocks, then the final norm and head; it shares this model's
-    /// weights.
-    public func bottomBlocks(_ count: Int) -> LlamaModel {
-        precondition((1...self.configuration.blockCount).contains(count), "bottomBlocks: \(count) blocks")
-        var configuration = self.configuration
-        configuration.blockCount = count
-        let weights = LlamaWeights(
-            embedding: self.weights.embedding, outputNorm: self.weights.outputNorm, head: self.weights.head,
-            blocks: Array(self.weights.blocks.prefix(count)))
-        return LlamaModel(configuration: configuration, weights: weights, tokenizer: self.tokenizer)
-    }
 }
