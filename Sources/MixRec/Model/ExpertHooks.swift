@@ -93,9 +93,6 @@ final class ExpertHooks {
     /// A `[selected rows, w]` delta in the shape of `output`, zero at rows outside the selection.
     private func expanded(_ delta: Tensor, like output: Tensor) -> Tensor {
         guard let selection = self.rowSelection else { return delta.reshaped(output.shape) }
-        let width = delta.shape[1]
-        var source = [Int](repeating: 0, count: output.count / width)
-        for (index, row) in selection.enumerated() { source[row] = index + 1 }
-        return Tensor.concat([Tensor.zeros([1, width]), delta], axis: 0).gather(rows: source).reshaped(output.shape)
+        return delta.placed(at: selection, count: output.count / delta.shape[1]).reshaped(output.shape)
     }
 }

@@ -43,13 +43,9 @@ extension MixRecModel {
         let taskInputs = Tensor.concat([cf, align, sequence.gather(rows: sequencePadded)], axis: 0)
         let taskRows =
             layout.cfRows.flatMap { $0 } + layout.alignRows.flatMap { $0 } + layout.sequenceRows.flatMap { $0 }
-        var source = [Int](repeating: 0, count: rows)
         var mask = [Float](repeating: 0, count: rows)
-        for (index, row) in taskRows.enumerated() {
-            source[row] = index + 1
-            mask[row] = 1
-        }
-        let injected = Tensor.concat([Tensor.zeros([1, width]), taskInputs], axis: 0).gather(rows: source)
+        for row in taskRows { mask[row] = 1 }
+        let injected = taskInputs.placed(at: taskRows, count: rows)
         let taskMask = Tensor(mask, shape: [rows, 1])
         let keep = Tensor(mask.map { 1 - $0 }, shape: [rows, 1])
         let first = self.firstAdaptedLayer
@@ -71,7 +67,7 @@ extension MixRecModel {
                 return experts(site, hookInput, output)
             }
         ).reshaped([rows, width])
-        let sequenceRows = layout.sequenceRows.enumerated().flatMap { _, rowsOfWindow in
+        let sequenceRows = layout.sequenceRows.flatMap { rowsOfWindow in
             rowsOfWindow + [Int](repeating: rowsOfWindow.first ?? 0, count: longest - rowsOfWindow.count)
         }
         return (

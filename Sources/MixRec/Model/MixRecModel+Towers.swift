@@ -132,14 +132,16 @@ extension MixRecModel {
         let width = collaborative.configuration.width
         let longest = windows.map(\.count).max() ?? 0
         let states = collaborative.states(windows, dropout: dropout, generator: &generator)
-        var rows = [Int](repeating: 0, count: windows.count * longest)
+        var rows: [Int] = []
+        var targets: [Int] = []
         for (user, window) in windows.enumerated() {
             for position in window.indices {
-                rows[user * longest + position] = 1 + user * length + (length - window.count + position)
+                rows.append(user * length + (length - window.count + position))
+                targets.append(user * longest + position)
             }
         }
-        return Tensor.concat([Tensor.zeros([1, width]), states.reshaped([windows.count * length, width])], axis: 0)
-            .gather(rows: rows)
+        return states.reshaped([windows.count * length, width]).gather(rows: rows)
+            .placed(at: targets, count: windows.count * longest)
     }
 
     // MARK: - Scores
