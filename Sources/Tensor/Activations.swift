@@ -118,15 +118,28 @@ extension Tensor {
         }
     }
 
-    /// GELU, the exact form `x · Φ(x) = ½x(1 + erf(x/√2))`, element-wise.
+    /// GELU, the exact form `x · Φ(x) = ½x(1 + erf(x/√2))`, element-wise (erf to within 1.5e-7, see
+    /// ``gaussianCDF(_:)``).
     public func gelu() -> Tensor {
         self.unary("gelu") { x in
-            0.5 * x * (1 + Foundation.erf(x * 0.707_106_77))
+            x * Self.gaussianCDF(x).cdf
         } derivative: { x, _ in
-            let cdf = 0.5 * (1 + Foundation.erf(x * 0.707_106_77))
-            let density = Foundation.exp(-0.5 * x * x) * 0.398_942_28
+            let (cdf, density) = Self.gaussianCDF(x)
             return cdf + x * density
         }
+    }
+
+    /// The standard normal CDF Φ(x) and density φ(x), sharing one exponential: erf by Abramowitz & Stegun 7.1.26
+    /// (absolute error below 1.5e-7), several times faster than the library's `erf`.
+    @inline(__always)
+    static func gaussianCDF(_ x: Float) -> (cdf: Float, density: Float) {
+        let z = abs(x) * 0.707_106_77
+        let t = 1 / (1 + 0.327_591_1 * z)
+        let gaussian = Foundation.exp(-z * z)
+        let polynomial =
+            t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))))
+        let erf = 1 - polynomial * gaussian
+        return (0.5 * (1 + (x < 0 ? -erf : erf)), gaussian * 0.398_942_28)
     }
 
     /// An element-wise op from its scalar function and derivative `(x, y) -> dy/dx`.

@@ -28,8 +28,23 @@ import Testing
         #expect(Array(a[(row1 + 4 * width)...]) != Array(b[(row1 + 4 * width)...]))
         // Row 0 (3 items) has 2 padding positions, which are zero, and does not depend on the other row.
         #expect(a[0..<(2 * width)].allSatisfy { $0 == 0 })
-        let alone = model.states([[1, 2, 3]], dropout: 0, generator: &generator).scalars
-        expectClose(Array(a[0..<row1]), alone, tolerance: 1e-5)
+        let alone = model.states([[1, 2, 3]], dropout: 0, generator: &generator)
+        #expect(alone.shape == [1, 3, width])
+        expectClose(Array(a[(2 * width)..<row1]), alone.scalars, tolerance: 1e-5)
+    }
+
+    @Test func batchesArePaddedOnlyToTheirLongestHistory() {
+        let model = self.model(length: 5)
+        var generator = RandomGenerator(seed: 1)
+        let short = model.states([[1, 2], [3, 4, 5]], dropout: 0, generator: &generator)
+        #expect(short.shape == [2, 3, 8])
+        let rows = CollaborativeModel.rows(lastPositions: [2, 1], length: 3)
+        #expect(rows == [1, 2, 5])
+        let long = model.states([[1, 2], [3, 4, 5], [6, 6, 6, 6, 6]], dropout: 0, generator: &generator)
+        let longRows = CollaborativeModel.rows(lastPositions: [2, 1], length: 5)
+        expectClose(
+            short.reshaped([6, 8]).gather(rows: rows).scalars, long.reshaped([15, 8]).gather(rows: longRows).scalars,
+            tolerance: 1e-5)
     }
 
     @Test func gradientsMatchFiniteDifferences() {

@@ -1,3 +1,4 @@
+import ConfigKit
 import Foundation
 import RecData
 import Tensor
@@ -17,12 +18,13 @@ import Testing
     }
 
     @Test func lossGradientsMatchFiniteDifferences() throws {
-        let trainer = try self.trainer(["losses.balance=0"])
+        let trainer = try self.trainer(["losses.balance=0", "model.collaborative.max_history=9"])
         let model = trainer.model
         TinyMixRec.perturb(model, seed: 9, scale: 0.1)
         let batch = TrainingBatch(
             users: Array(trainer.data.split.trainableUsers.prefix(3)), split: trainer.data.split, maximumHistory: 6,
-            hardNegatives: trainer.data.hardNegatives, negativeCount: 3, shard: DataParallelShard(rank: 0, worldSize: 1)
+            collaborativeHistory: 9, hardNegatives: trainer.data.hardNegatives, negativeCount: 3,
+            shard: DataParallelShard(rank: 0, worldSize: 1)
         )
         let names = ["tokens.seq", "tokens.cf", "cf_user.weight", "item_projection", "score_scale"]
         let expertNames = model.parameters.entries.map(\.name).filter { $0.hasPrefix("experts.layer2.") }
@@ -62,6 +64,37 @@ import Testing
         expectClose(resumed.model.itemProjection.scalars, whole.model.itemProjection.scalars, tolerance: 0)
     }
 
+    @Test func collaborativeWarmStartImprovesTheCollaborativeModelAndResumes() throws {
+        let overrides = ["train.cf_pretrain.epochs=4", "train.cf_pretrain.lr=0.02", "train.cf_pretrain.batch_users=6"]
+        let whole = try self.trainer(overrides)
+        let config = whole.model.config
+        let pretraining = try #require(
+            whole.model.collaborative.map {
+                CollaborativePretraining(
+                    model: $0, split: whole.data.split, settings: config.training.collaborativePretraining,
+                    history: config.collaborativeHistory, dropout: 0, seed: config.seed, excludeHistory: true,
+                    evaluationBatch: 16)
+            })
+        let untrained = pretraining.evaluate(.validation).values["ndcg@10"] ?? 0
+        var epochs: [CollaborativePretrainingEpoch] = []
+        let wholeResult = try whole.train(onCollaborativeEpoch: { epochs.append($0) })
+        #expect(epochs.map(\.epoch) == Array(1...epochs.count) && (1...4).contains(epochs.count))
+        #expect(epochs.map { $0.validation["ndcg@10"] ?? 0 }.max() ?? 0 > untrained)
+        // A resumed run skips the warm start (its result is in the checkpoint) and ends where the whole run did.
+        let interrupted = try self.trainer(overrides)
+        _ = try interrupted.train(onEpoch: { _ in .stop })
+        let resumed = try self.trainer(overrides)
+        try resumed.restore(interrupted.checkpoint())
+        var resumedWarmStart = 0
+        let resumedResult = try resumed.train(onCollaborativeEpoch: { _ in resumedWarmStart += 1 })
+        #expect(resumedWarmStart == 0)
+        #expect(resumedResult.test == wholeResult.test)
+    }
+
+    @Test func collaborativeHistoryShorterThanTheWindowIsRefused() {
+        #expect(throws: ConfigError.self) { try TinyMixRec.config(["model.collaborative.max_history=4"]) }
+    }
+
     @Test func damagedCheckpointIsRejected() throws {
         let trainer = try self.trainer()
         var bytes = trainer.checkpoint()
@@ -87,14 +120,15 @@ import Testing
     }
 
     @Test func twoRanksGradientsSumToTheWholeBatchGradient() throws {
-        let trainer = try self.trainer(["losses.balance=0"])
+        let trainer = try self.trainer(["losses.balance=0", "model.collaborative.max_history=9"])
         let model = trainer.model
         TinyMixRec.perturb(model, seed: 21, scale: 0.1)
         let users = Array(trainer.data.split.trainableUsers.prefix(7))
         func gradients(rank: Int, worldSize: Int) -> [[Float]] {
             let batch = TrainingBatch(
-                users: users, split: trainer.data.split, maximumHistory: 6, hardNegatives: trainer.data.hardNegatives,
-                negativeCount: 3, shard: DataParallelShard(rank: rank, worldSize: worldSize))
+                users: users, split: trainer.data.split, maximumHistory: 6, collaborativeHistory: 9,
+                hardNegatives: trainer.data.hardNegatives, negativeCount: 3,
+                shard: DataParallelShard(rank: rank, worldSize: worldSize))
             var generator = RandomGenerator(seed: 2)
             model.loss(batch, hardNegatives: trainer.data.hardNegatives, worldSize: worldSize, generator: &generator)
                 .total.backward()

@@ -1,3 +1,4 @@
+import Foundation
 import TestKit
 import Testing
 
@@ -47,6 +48,15 @@ import Testing
         expectClose(x.gelu().scalars, [-0.045_500_26, -0.154_268_88, 0, 0.841_344_7, 2.995_950_3])
         let up = Tensor([1, 2, 3, 4, 5], shape: [5])
         expectClose(Tensor.swiglu(gate: x, up: up).scalars, zip(x.silu().scalars, up.scalars).map { $0 * $1 })
+    }
+
+    @Test func geluMatchesTheExactFormAcrossItsRange() {
+        let grid = (-1600...1600).map { Float($0) / 200 }
+        let gelu = Tensor(grid, shape: [grid.count]).gelu().scalars
+        for (x, value) in zip(grid, gelu) {
+            let exact = 0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))
+            #expect(abs(Double(value) - exact) <= 2e-7 * max(1, abs(Double(x))), "x = \(x)")
+        }
     }
 
     @Test func siluOfLargeInputsIsFinite() {

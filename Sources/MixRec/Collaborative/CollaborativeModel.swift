@@ -44,23 +44,28 @@ public final class CollaborativeModel {
         self.finalNorm.register(in: &self.parameters, prefix: "final_norm")
     }
 
-    /// The sequence states of a batch of histories.
+    /// The sequence states of a batch of histories, padded on the left to the longest of them.
     /// - Parameters:
     ///   - histories: item ids per user, oldest first; each at most `maximumLength` long and not empty.
     ///   - dropout: the dropout rate (0 when evaluating).
     ///   - generator: the source of dropout masks.
-    /// - Returns: `[histories.count, maximumLength, width]`, left-aligned to the end: the state after item `t` of a
-    ///   history of length `n` is at position `maximumLength − n + t`; earlier positions are padding (zeros).
+    /// - Returns: `[histories.count, m, width]` with `m` the longest history, right-aligned: the state after item
+    ///   `t` of a history of length `n` is at position `m − n + t`; earlier positions are padding (zeros). An item's
+    ///   position embedding counts back from the end of its history, so padding changes no state.
     public func states(_ histories: [[Int]], dropout: Float, generator: inout RandomGenerator) -> Tensor {
-        let (length, width) = (self.maximumLength, self.configuration.width)
+        let length = histories.map(\.count).max() ?? 0
+        let width = self.configuration.width
+        let firstPosition = self.maximumLength - length
         var ids: [Int] = []
         var positions: [Int] = []
         var groups: [[KeyRangeMask.Group]] = []
         for history in histories {
-            precondition(!history.isEmpty && history.count <= length, "history length \(history.count) of \(length)")
+            precondition(
+                !history.isEmpty && history.count <= self.maximumLength,
+                "history length \(history.count) of \(self.maximumLength)")
             let start = length - history.count
             ids += [Int](repeating: 0, count: start) + history
-            positions += Array(0..<length)
+            positions += Array(firstPosition..<self.maximumLength)
             groups.append([KeyRangeMask.Group(queryRows: start..<length, keyRanges: [start..<length], causalOffset: 0)])
         }
         let padding = Tensor(Self.paddingMask(histories, length: length, width: width), shape: [ids.count, width])
@@ -74,6 +79,22 @@ public final class CollaborativeModel {
             hidden = block(hidden, mask: mask, dropout: dropout, generator: &generator)
         }
         return self.finalNorm(hidden) * padding.reshaped([histories.count, length, width])
+    }
+
+    /// Row indices into the flattened `[counts.count · length, width]` states of ``states(_:dropout:generator:)``
+    /// (`length` their second dimension): the last `counts[u]` positions of each history `u`, oldest first.
+    public static func rows(lastPositions counts: [Int], length: Int) -> [Int] {
+        counts.enumerated().flatMap { user, count in
+            ((length - count)..<length).map { user * length + $0 }
+        }
+    }
+
+    /// The summed next-item cross-entropy of `states` (from ``states(_:dropout:generator:)``) against `targets`,
+    /// where `targets[u][t]` follows item `t` of the last `targets[u].count` items of history `u`.
+    public func nextItemLoss(states: Tensor, targets: [[Int]]) -> Tensor {
+        let rows = states.reshaped([targets.count * states.shape[1], self.configuration.width])
+            .gather(rows: Self.rows(lastPositions: targets.map(\.count), length: states.shape[1]))
+        return Tensor.crossEntropy(logits: self.scores(rows), targets: targets.flatMap { $0 }, reduction: .sum)
     }
 
     /// Scores of every item for each state row: `states · itemEmbeddingsᵀ`.

@@ -34,6 +34,17 @@ public struct MixRecConfig: Sendable, Equatable {
         self.training = try TrainingConfig(from: root.section("train"))
         self.evaluation = try EvaluationConfig(from: root.section("eval"))
         try root.finish()
+        if let length = self.model.collaborative.maximumHistory, length < self.data.maximumHistory {
+            throw ConfigError.invalidValue(
+                key: "model.collaborative.max_history", value: "\(length)",
+                allowed: "at least data.max_history (\(self.data.maximumHistory))")
+        }
+    }
+
+    /// The most recent items the collaborative model reads: `model.collaborative.max_history`, else
+    /// `data.max_history`.
+    public var collaborativeHistory: Int {
+        self.model.collaborative.maximumHistory ?? self.data.maximumHistory
     }
 
     /// Reads a YAML config file and applies `--set key=value` overrides in order.

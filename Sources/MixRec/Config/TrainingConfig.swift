@@ -16,6 +16,8 @@ public struct TrainingConfig: Sendable, Equatable {
     public var clipNorm = 1.0
     /// Epochs without a better validation NDCG@10 before training stops.
     public var patience = 3
+    /// The collaborative model's warm start on its own loss before joint training (`train.cf_pretrain.*`).
+    public var collaborativePretraining = CollaborativePretrainingConfig()
 
     public init() {}
 
@@ -27,6 +29,30 @@ public struct TrainingConfig: Sendable, Equatable {
         self.weightDecay = try section.double("weight_decay", default: self.weightDecay, min: 0, max: 1)
         self.warmupFraction = try section.double("warmup", default: self.warmupFraction, min: 0, max: 0.5)
         self.clipNorm = try section.double("clip_norm", default: self.clipNorm, min: 0)
+        self.patience = try section.int("patience", default: self.patience, min: 1, max: 10_000)
+        self.collaborativePretraining = try CollaborativePretrainingConfig(from: section.section("cf_pretrain"))
+    }
+}
+
+/// Training the collaborative model alone, on its own next-item loss, before joint training
+/// (`train.cf_pretrain.*`): an ID model needs far more steps than the LLM side can afford, and costs little per step.
+public struct CollaborativePretrainingConfig: Sendable, Equatable {
+    /// Maximum epochs (0 turns the warm start off).
+    public var epochs = 0
+    /// Users per step.
+    public var batchUsers = 32
+    /// Adam learning rate (constant).
+    public var learningRate = 2e-3
+    /// Epochs without a better validation NDCG@10 (of the collaborative model alone) before it stops.
+    public var patience = 5
+
+    public init() {}
+
+    /// Reads `train.cf_pretrain.*`; absent keys keep their defaults.
+    public init(from section: ConfigSection) throws {
+        self.epochs = try section.int("epochs", default: self.epochs, min: 0, max: 10_000)
+        self.batchUsers = try section.int("batch_users", default: self.batchUsers, min: 1, max: 1_000_000)
+        self.learningRate = try section.double("lr", default: self.learningRate, min: 1e-8, max: 1)
         self.patience = try section.int("patience", default: self.patience, min: 1, max: 10_000)
     }
 }

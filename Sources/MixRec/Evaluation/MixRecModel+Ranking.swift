@@ -23,7 +23,8 @@ extension MixRecModel {
             for start in stride(from: 0, to: cases.count, by: batchSize) {
                 let batch = Array(cases[start..<min(cases.count, start + batchSize)])
                 let scores = self.lastScores(
-                    batch.map { $0.input(maxLength: self.config.data.maximumHistory).map { Int($0) } }, items: encoding)
+                    batch.map { $0.input(maxLength: self.config.collaborativeHistory).map { Int($0) } }, items: encoding
+                )
                 scores.withUnsafeBufferPointer { buffer in
                     for index in rankers.indices {
                         rankers[index].accumulate(scores: buffer, cases: batch, into: &metrics[index])
@@ -37,9 +38,10 @@ extension MixRecModel {
 
     /// The `k` best-scored items after `history` (oldest first), excluding `excluded`, best first.
     public func recommend(history: [Int], k: Int, excluding excluded: Set<Int>) -> [(item: Int, score: Float)] {
-        let window = Array(history.suffix(self.config.data.maximumHistory))
+        let recent = Array(history.suffix(self.config.collaborativeHistory))
+        let window = recent.suffix(self.config.data.maximumHistory)
         let scores = withoutGradients {
-            self.lastScores([window], items: self.encodeItems(Array(Set(window)).sorted(), training: false))
+            self.lastScores([recent], items: self.encodeItems(Array(Set(window)).sorted(), training: false))
         }
         return scores.scalars.enumerated()
             .filter { !excluded.contains($0.offset) }
@@ -48,12 +50,15 @@ extension MixRecModel {
             .map { (item: $0.offset, score: $0.element) }
     }
 
-    /// `[B, I]` scores from the last `[SEQ]` state of each window (span path with `items`, else the dense pass).
-    private func lastScores(_ windows: [[Int]], items: ItemEncoding?) -> Tensor {
+    /// `[B, I]` scores from the last `[SEQ]` state of each history's window, its last `data.max_history` items
+    /// (span path with `items`, else the dense pass); the collaborative model reads the whole `histories`.
+    private func lastScores(_ histories: [[Int]], items: ItemEncoding?) -> Tensor {
         self.experts.reset()
         let width = self.backbone.configuration.width
         var generator = RandomGenerator(seed: 0)
-        let collaborativeRows = self.collaborativeRows(windows, dropout: 0, generator: &generator)
+        let windows = histories.map { Array($0.suffix(self.config.data.maximumHistory)) }
+        let collaborativeRows = self.collaborativeStates(histories, dropout: 0, generator: &generator)
+            .map { self.collaborativeRows($0, windows: windows) }
         let userStates = self.userStates(collaborativeRows: collaborativeRows)
         let hidden =
             items.map { self.encodeSequences(windows, items: $0, userStates: userStates) }

@@ -125,22 +125,18 @@ extension MixRecModel {
         return project(collaborativeRows)
     }
 
-    /// `[B·G, c]` collaborative states aligned with the `[SEQ]` rows of `windows` (zeros at padding), or nil.
-    func collaborativeRows(_ windows: [[Int]], dropout: Float, generator: inout RandomGenerator) -> Tensor? {
-        guard let collaborative = self.collaborative else { return nil }
-        let length = collaborative.maximumLength
-        let width = collaborative.configuration.width
+    /// `[B, H, c]` collaborative states of `histories` (H the collaborative model's length), or nil without it.
+    func collaborativeStates(_ histories: [[Int]], dropout: Float, generator: inout RandomGenerator) -> Tensor? {
+        self.collaborative?.states(histories, dropout: dropout, generator: &generator)
+    }
+
+    /// `[B·G, c]` rows of collaborative `states` aligned with the `[SEQ]` rows of `windows` (zeros at padding),
+    /// each window being the tail of the history its states were computed from.
+    func collaborativeRows(_ states: Tensor, windows: [[Int]]) -> Tensor {
         let longest = windows.map(\.count).max() ?? 0
-        let states = collaborative.states(windows, dropout: dropout, generator: &generator)
-        var rows: [Int] = []
-        var targets: [Int] = []
-        for (user, window) in windows.enumerated() {
-            for position in window.indices {
-                rows.append(user * length + (length - window.count + position))
-                targets.append(user * longest + position)
-            }
-        }
-        return states.reshaped([windows.count * length, width]).gather(rows: rows)
+        let targets = windows.enumerated().flatMap { user, window in window.indices.map { user * longest + $0 } }
+        return states.reshaped([windows.count * states.shape[1], states.shape[2]])
+            .gather(rows: CollaborativeModel.rows(lastPositions: windows.map(\.count), length: states.shape[1]))
             .placed(at: targets, count: windows.count * longest)
     }
 

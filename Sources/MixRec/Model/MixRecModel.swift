@@ -77,7 +77,7 @@ public final class MixRecModel {
         if collaborativeConfig.enabled {
             let model = CollaborativeModel(
                 configuration: collaborativeConfig, itemCount: self.itemCount,
-                maximumLength: config.data.maximumHistory, generator: &generator)
+                maximumLength: config.collaborativeHistory, generator: &generator)
             registry.register(model.parameters, prefix: "collaborative")
             self.collaborative = model
             if collaborativeConfig.injectItems {

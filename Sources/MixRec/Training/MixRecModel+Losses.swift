@@ -31,7 +31,9 @@ extension MixRecModel {
         let width = self.backbone.configuration.width
         self.experts.reset()
         let dropout = Float(self.config.model.collaborative.dropout)
-        let collaborativeRows = self.collaborativeRows(batch.windows, dropout: dropout, generator: &generator)
+        let collaborativeStates = self.collaborativeStates(
+            batch.collaborativeHistories, dropout: dropout, generator: &generator)
+        let collaborativeRows = collaborativeStates.map { self.collaborativeRows($0, windows: batch.windows) }
         let userStates = self.userStates(collaborativeRows: collaborativeRows)
         let hidden: Tensor
         let alignRows: Tensor
@@ -78,12 +80,12 @@ extension MixRecModel {
         if let hard = self.hardSampleLoss(alignItems, hardNegatives: hardNegatives, alignRows: alignRows) {
             add("hard", hard.scaled(by: 1 / Float(max(batch.globalHardItems, 1))), weight: weights.hard)
         }
-        if let collaborative = self.collaborative, let collaborativeRows {
-            let rows = collaborativeRows.gather(rows: validRows)
+        if let collaborative = self.collaborative, let collaborativeStates {
             add(
                 "cf",
-                Tensor.crossEntropy(logits: collaborative.scores(rows), targets: targets, reduction: .sum)
-                    .scaled(by: 1 / positions), weight: weights.collaborative)
+                collaborative.nextItemLoss(states: collaborativeStates, targets: batch.collaborativeTargets)
+                    .scaled(by: 1 / Float(max(batch.globalCollaborativePositions, 1))),
+                weight: weights.collaborative)
         }
         if let balance = self.experts.balanceLoss {
             add("balance", balance.scaled(by: 1 / Float(worldSize)), weight: weights.balance)

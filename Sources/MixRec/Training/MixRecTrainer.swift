@@ -61,13 +61,23 @@ public final class MixRecTrainer {
     ///   - onEpoch: called after every epoch with its summary (after ``checkpoint()`` reflects it); `.stop` ends
     ///     training there (e.g. a pruned trial).
     ///   - isCancelled: polled before every step; when true, training throws ``TrainingError/cancelled``.
+    ///   - onCollaborativeEpoch: called after every epoch of the collaborative warm start (`train.cf_pretrain`),
+    ///     which runs before the first joint step of a fresh run.
     /// - Returns: the best epoch's validation metrics and its test metrics.
     public func train(
         onStep: ((StepReport) -> Void)? = nil, onEpoch: (EpochSummary) throws -> TrainingControl = { _ in .proceed },
-        isCancelled: () -> Bool = { false }
+        isCancelled: () -> Bool = { false }, onCollaborativeEpoch: (CollaborativePretrainingEpoch) -> Void = { _ in }
     ) throws -> TrainingResult {
         let started = Date()
         let config = self.model.config
+        if self.progress.step == 0, let collaborative = self.model.collaborative {
+            _ = try CollaborativePretraining(
+                model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
+                history: config.collaborativeHistory, dropout: Float(config.model.collaborative.dropout),
+                seed: config.seed, excludeHistory: config.evaluation.excludeHistory,
+                evaluationBatch: config.evaluation.batchUsers
+            ).run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
+        }
         let batches = UserBatches(
             users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
         let schedule = LearningRateSchedule(
@@ -84,7 +94,8 @@ public final class MixRecTrainer {
                 if isCancelled() { throw TrainingError.cancelled }
                 let batch = TrainingBatch(
                     users: users, split: self.data.split, maximumHistory: config.data.maximumHistory,
-                    hardNegatives: self.data.hardNegatives, negativeCount: config.model.hardNegatives,
+                    collaborativeHistory: config.collaborativeHistory, hardNegatives: self.data.hardNegatives,
+                    negativeCount: config.model.hardNegatives,
                     shard: self.role.shard)
                 var generator = RandomGenerator(seed: config.seed)
                     .split(UInt64(self.progress.step) << 8 | UInt64(self.role.rank))
@@ -146,7 +157,8 @@ public final class MixRecTrainer {
             users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
         let batch = TrainingBatch(
             users: batches.batches(epoch: epoch).first ?? [], split: self.data.split,
-            maximumHistory: config.data.maximumHistory, hardNegatives: self.data.hardNegatives,
+            maximumHistory: config.data.maximumHistory, collaborativeHistory: config.collaborativeHistory,
+            hardNegatives: self.data.hardNegatives,
             negativeCount: config.model.hardNegatives, shard: self.role.shard)
         var generator = RandomGenerator(seed: config.seed)
         let loss = self.model.loss(

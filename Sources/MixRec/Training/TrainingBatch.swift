@@ -6,10 +6,16 @@ struct TrainingBatch {
     /// This rank's users' input windows (oldest first) and next-item targets, position by position.
     let windows: [[Int]]
     let targets: [[Int]]
+    /// The same users' longer histories for the collaborative model (each ends where its window ends) and their
+    /// next-item targets.
+    let collaborativeHistories: [[Int]]
+    let collaborativeTargets: [[Int]]
     /// This rank's share of the global batch's distinct items, for the alignment and hard-sample tasks.
     let alignItems: [Int]
     /// `[SEQ]` positions in the global batch.
     let globalPositions: Int
+    /// Collaborative-model positions in the global batch.
+    let globalCollaborativePositions: Int
     /// Distinct items in the global batch.
     let globalItems: Int
     /// Distinct items in the global batch with a full list of hard negatives.
@@ -17,18 +23,23 @@ struct TrainingBatch {
 
     /// This rank's part of `users`, the global batch.
     init(
-        users: [Int32], split: LeaveOneOutSplit, maximumHistory: Int, hardNegatives: [[Int32]], negativeCount: Int,
-        shard: DataParallelShard
+        users: [Int32], split: LeaveOneOutSplit, maximumHistory: Int, collaborativeHistory: Int,
+        hardNegatives: [[Int32]], negativeCount: Int, shard: DataParallelShard
     ) {
-        let windows = users.map { split.trainingWindow(user: $0, maxLength: maximumHistory) }
+        let long = users.map { split.trainingWindow(user: $0, maxLength: collaborativeHistory) }
+        let windows = long.map { split.trainingWindow(user: $0.user, maxLength: maximumHistory) }
         let distinct = Array(Set(windows.flatMap { $0.inputs.map { Int($0) } })).sorted()
         self.globalPositions = windows.reduce(0) { $0 + $1.inputs.count }
+        self.globalCollaborativePositions = long.reduce(0) { $0 + $1.inputs.count }
         self.globalItems = distinct.count
         self.globalHardItems =
             negativeCount == 0 ? 0 : distinct.filter { hardNegatives[$0].count >= negativeCount }.count
         let mine = shard.part(of: windows)
         self.windows = mine.map { $0.inputs.map { Int($0) } }
         self.targets = mine.map { $0.targets.map { Int($0) } }
+        let mineLong = shard.part(of: long)
+        self.collaborativeHistories = mineLong.map { $0.inputs.map { Int($0) } }
+        self.collaborativeTargets = mineLong.map { $0.targets.map { Int($0) } }
         self.alignItems = Array(shard.part(of: distinct))
     }
 

@@ -63,7 +63,8 @@ struct TrainCommand: ParsableCommand {
                     Console.note(Self.describe(summary))
                     return .proceed
                 },
-                isCancelled: { stop.signal.isStopped })
+                isCancelled: { stop.signal.isStopped },
+                onCollaborativeEpoch: { Console.note(Self.describe($0)) })
         } catch TrainingError.cancelled {
             bar?.finish()
             Console.note(
@@ -100,8 +101,16 @@ struct TrainCommand: ParsableCommand {
     }
 
     private static func describe(_ summary: EpochSummary) -> String {
-        let metrics = ["ndcg@10", "hr@10"].map { "\($0) \(String(format: "%.4f", summary.validation[$0] ?? 0))" }
-        return "epoch \(summary.epoch): loss \(String(format: "%.4f", summary.loss)), valid "
-            + metrics.joined(separator: ", ") + String(format: " (%.1f s)", summary.seconds)
+        "epoch \(summary.epoch): loss \(String(format: "%.4f", summary.loss)), valid "
+            + Self.describe(summary.validation) + String(format: " (%.1f s)", summary.seconds)
+    }
+
+    private static func describe(_ summary: CollaborativePretrainingEpoch) -> String {
+        "collaborative warm start \(summary.epoch)/\(summary.epochs): loss \(String(format: "%.4f", summary.loss)), "
+            + "valid " + Self.describe(summary.validation) + String(format: " (%.1f s)", summary.seconds)
+    }
+
+    private static func describe(_ validation: [String: Double]) -> String {
+        ["ndcg@10", "hr@10"].map { "\($0) \(String(format: "%.4f", validation[$0] ?? 0))" }.joined(separator: ", ")
     }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import RecData
+import Tensor
+
+/// What one epoch of the collaborative warm start did.
+public struct CollaborativePretrainingEpoch: Sendable, Equatable {
+    /// The 1-based epoch and the most there may be.
+    public var epoch: Int
+    public var epochs: Int
+    /// Mean next-item loss over the epoch's steps.
+    public var loss: Double
+    /// Validation metrics of the collaborative model alone (`ndcg@10`, `hr@10`, …).
+    public var validation: [String: Double]
+    /// Wall-clock seconds of the epoch, validation included.
+    public var seconds: Double
+}
+
+/// Trains the collaborative model alone on its own next-item loss (`train.cf_pretrain.*`): Adam at a constant rate
+/// over mini-batches of users, early-stopped on its own validation NDCG@10; the model keeps the best epoch's
+/// parameters.
+///
+/// Deterministic for a seed, and it reads no other rank's data: every rank of a data-parallel group runs it whole
+/// and reaches the same parameters without communicating.
+struct CollaborativePretraining {
+    let model: CollaborativeModel
+    let split: LeaveOneOutSplit
+    let settings: CollaborativePretrainingConfig
+    /// The most recent items the model reads.
+    let history: Int
+    let dropout: Float
+    let seed: UInt64
+    let excludeHistory: Bool
+    let evaluationBatch: Int
+
+    /// Runs the warm start.
+    /// - Returns: the best epoch's validation metrics (empty when no epoch ran).
+    func run(
+        isCancelled: () -> Bool, onEpoch: (CollaborativePretrainingEpoch) -> Void
+    ) throws -> [String: Double] {
+        let parameters = self.model.parameters.tensors
+        let optimizer = AdamW(
+            parameters: parameters,
+            configuration: AdamW.Configuration(learningRate: Float(self.settings.learningRate), weightDecay: 0))
+        let batches = UserBatches(
+            users: self.split.trainableUsers, batchSize: self.settings.batchUsers, seed: self.seed)
+        var best: (value: Float, validation: [String: Double], parameters: [Tensor])?
+        var badEpochs = 0
+        var step: UInt64 = 0
+        for epoch in 0..<self.settings.epochs where badEpochs < self.settings.patience {
+            let started = Date()
+            let epochBatches = batches.batchesGroupedByLength(epoch: epoch) {
+                min(self.split.trainingSequence(user: $0).count - 1, self.history)
+            }
+            var total = 0.0
+            for users in epochBatches {
+                if isCancelled() { throw TrainingError.cancelled }
+                let windows = users.map { self.split.trainingWindow(user: $0, maxLength: self.history) }
+                var generator = RandomGenerator(seed: self.seed).split(step)
+                let states = self.model.states(
+                    windows.map { $0.inputs.map { Int($0) } }, dropout: self.dropout, generator: &generator)
+                let positions = windows.reduce(0) { $0 + $1.inputs.count }
+                let loss = self.model.nextItemLoss(
+                    states: states, targets: windows.map { $0.targets.map { Int($0) } }
+                ).scaled(by: 1 / Float(max(positions, 1)))
+                let value = Double(loss.item)
+                guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: Int(step)) }
+                loss.backward()
+                optimizer.update()
+                optimizer.zeroGradients()
+                total += value
+                step += 1
+            }
+            let validation = self.evaluate(.validation).values.mapValues { Double(Float($0)) }
+            let value = Float(validation[MixRecTrainer.selectionMetric] ?? 0)
+            if value > best?.value ?? -1 {
+                best = (value, validation, parameters.map { $0.detached() })
+                badEpochs = 0
+            } else {
+                badEpochs += 1
+            }
+            onEpoch(
+                CollaborativePretrainingEpoch(
+                    epoch: epoch + 1, epochs: self.settings.epochs, loss: total / Double(max(epochBatches.count, 1)),
+                    validation: validation, seconds: Date().timeIntervalSince(started)))
+        }
+        guard let best else { return [:] }
+        for (parameter, saved) in zip(parameters, best.parameters) { parameter.copyValues(from: saved) }
+        return best.validation
+    }
+
+    /// Full-ranking metrics of the collaborative model alone on every user's `stage` case.
+    func evaluate(_ stage: EvaluationStage) -> RankingMetrics {
+        var ranker = TargetRanker(itemCount: self.model.itemCount, excludeHistory: self.excludeHistory)
+        var metrics = RankingMetrics()
+        let cases = (0..<self.split.userCount).map { self.split.evaluationCase(user: Int32($0), stage: stage) }
+        withoutGradients {
+            var generator = RandomGenerator(seed: 0)
+            for start in stride(from: 0, to: cases.count, by: self.evaluationBatch) {
+                let batch = Array(cases[start..<min(cases.count, start + self.evaluationBatch)])
+                let states = self.model.states(
+                    batch.map { $0.input(maxLength: self.history).map { Int($0) } }, dropout: 0,
+                    generator: &generator)
+                let length = states.shape[1]
+                let last = states.reshaped([batch.count * length, self.model.configuration.width])
+                    .gather(
+                        rows: CollaborativeModel.rows(
+                            lastPositions: [Int](repeating: 1, count: batch.count), length: length))
+                self.model.scores(last).withUnsafeBufferPointer { scores in
+                    ranker.accumulate(scores: scores, cases: batch, into: &metrics)
+                }
+            }
+        }
+        return metrics
+    }
+}
