@@ -18,27 +18,6 @@ struct TrainingDataTests {
         #expect(epoch0.flatMap { $0 } != users)
     }
 
-    @Test func lengthGroupedBatchesCoverEveryUserAndGroupSimilarLengths() {
-        let users = (0..<37).map { Int32($0) }
-        let length: (Int32) -> Int = { Int(($0 * 7919) % 50) }
-        let batches = UserBatches(users: users, batchSize: 4, seed: 3)
-        let epoch0 = batches.batchesGroupedByLength(epoch: 0, chunk: 16, length: length)
-        #expect(epoch0.flatMap { $0 }.sorted() == users)
-        #expect(epoch0.allSatisfy { $0.count <= 4 } && epoch0.count == batches.batchCount)
-        #expect(batches.batchesGroupedByLength(epoch: 0, chunk: 16, length: length) == epoch0)
-        #expect(batches.batchesGroupedByLength(epoch: 1, chunk: 16, length: length) != epoch0)
-        // One chunk holds every user: the batches are consecutive runs of the users sorted by length.
-        let ranges = epoch0.map { batch in batch.map(length).min()!...batch.map(length).max()! }
-            .sorted { $0.lowerBound < $1.lowerBound }
-        for (lower, upper) in zip(ranges, ranges.dropFirst()) { #expect(lower.upperBound <= upper.lowerBound) }
-        // Grouping pads far less than random batches.
-        func padding(_ batches: [[Int32]]) -> Int {
-            batches.reduce(0) { total, batch in total + batch.map { batch.map(length).max()! - length($0) }.reduce(0, +)
-            }
-        }
-        #expect(padding(epoch0) * 4 < padding(batches.batches(epoch: 0)))
-    }
-
     @Test(arguments: [1, 2, 3, 5, 8])
     func shardsAreDisjointCoveringAndBalanced(worldSize: Int) {
         for count in [0, 1, 7, 16, 23] {

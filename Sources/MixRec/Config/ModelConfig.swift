@@ -24,6 +24,8 @@ public struct CollaborativeConfig: Sendable, Equatable {
     public var injectItems = true
     /// Add its sequence state to the `[SEQ]` tokens.
     public var injectUser = true
+    /// Add its own next-item scores to MixRec's (logit-level injection).
+    public var injectScores = true
     /// The most recent items it reads (nil: `data.max_history`); it may read further back than the LLM window.
     public var maximumHistory: Int?
 
@@ -42,6 +44,7 @@ public struct CollaborativeConfig: Sendable, Equatable {
         self.dropout = try section.double("dropout", default: self.dropout, min: 0, max: 0.9)
         self.injectItems = try section.bool("inject_items", default: self.injectItems)
         self.injectUser = try section.bool("inject_user", default: self.injectUser)
+        self.injectScores = try section.bool("inject_scores", default: self.injectScores)
         if section.contains("max_history") {
             self.maximumHistory = try section.int("max_history", min: 2, max: 4096)
         }

@@ -65,7 +65,9 @@ extension MixRecModel {
             ?? self.denseSequences(windows, userStates: userStates, training: false, generator: &generator).sequences
         let longest = hidden.shape[1]
         let last = windows.enumerated().map { $0.offset * longest + $0.element.count - 1 }
-        return self.scores(hidden.reshaped([windows.count * longest, width]).gather(rows: last))
+        return self.sequenceScores(
+            hidden.reshaped([windows.count * longest, width]).gather(rows: last),
+            collaborative: collaborativeRows?.gather(rows: last))
     }
 
     /// Every item through the item tower, in chunks.

@@ -153,4 +153,19 @@ extension MixRecModel {
             by: 1 / width.squareRoot())
         return Tensor.matmul(normalised, self.itemProjection, transposeB: true) * self.scoreScale + self.itemBias
     }
+
+    /// Next-item scores of `[SEQ]` states: ``scores(_:)``, plus the collaborative model's own scores at the same
+    /// positions when `model.collaborative.inject_scores` is on (logit-level injection: the LLM side then learns
+    /// what the ID model misses).
+    /// - Parameters:
+    ///   - hidden: `[R, D]` `[SEQ]` states.
+    ///   - collaborative: `[R, c]` the collaborative states of the same positions, or nil without the model.
+    /// - Returns: `[R, I]`.
+    func sequenceScores(_ hidden: Tensor, collaborative: Tensor?) -> Tensor {
+        let scores = self.scores(hidden)
+        guard self.config.model.collaborative.injectScores, let collaborative, let model = self.collaborative else {
+            return scores
+        }
+        return scores + model.scores(collaborative)
+    }
 }

@@ -48,9 +48,7 @@ struct CollaborativePretraining {
         var step: UInt64 = 0
         for epoch in 0..<self.settings.epochs where badEpochs < self.settings.patience {
             let started = Date()
-            let epochBatches = batches.batchesGroupedByLength(epoch: epoch) {
-                min(self.split.trainingSequence(user: $0).count - 1, self.history)
-            }
+            let epochBatches = batches.batches(epoch: epoch)
             var total = 0.0
             for users in epochBatches {
                 if isCancelled() { throw TrainingError.cancelled }
@@ -92,7 +90,9 @@ struct CollaborativePretraining {
     func evaluate(_ stage: EvaluationStage) -> RankingMetrics {
         var ranker = TargetRanker(itemCount: self.model.itemCount, excludeHistory: self.excludeHistory)
         var metrics = RankingMetrics()
+        // Similar lengths batched together pad little; the metrics do not depend on the order.
         let cases = (0..<self.split.userCount).map { self.split.evaluationCase(user: Int32($0), stage: stage) }
+            .sorted { $0.history.count < $1.history.count }
         withoutGradients {
             var generator = RandomGenerator(seed: 0)
             for start in stride(from: 0, to: cases.count, by: self.evaluationBatch) {

@@ -69,8 +69,11 @@ extension MixRecModel {
         let sequenceRows = hidden.reshaped([hidden.shape[0] * longest, width]).gather(rows: validRows)
         add(
             "link",
-            Tensor.crossEntropy(logits: self.scores(sequenceRows), targets: targets, reduction: .sum)
-                .scaled(by: 1 / positions), weight: weights.link)
+            Tensor.crossEntropy(
+                logits: self.sequenceScores(sequenceRows, collaborative: collaborativeRows?.gather(rows: validRows)),
+                targets: targets, reduction: .sum
+            )
+            .scaled(by: 1 / positions), weight: weights.link)
         if weights.align > 0 && !alignItems.isEmpty {
             add(
                 "align",

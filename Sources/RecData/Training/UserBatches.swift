@@ -29,24 +29,6 @@ public struct UserBatches: Sendable {
         return Self.cut(order, by: self.batchSize)
     }
 
-    /// The epoch's global batches with users of similar `length` together, so padding to a batch's longest
-    /// member wastes little: the shuffled users of ``batches(epoch:)`` are sorted by length (stably) within runs of
-    /// `chunk` batches, cut into batches, and the batches shuffled again.
-    public func batchesGroupedByLength(epoch: Int, chunk: Int = 16, length: (Int32) -> Int) -> [[Int32]] {
-        precondition(chunk > 0, "chunk must be positive")
-        let order = Array(self.batches(epoch: epoch).joined())
-        let span = chunk * self.batchSize
-        var grouped = stride(from: order.startIndex, to: order.endIndex, by: span).flatMap { start in
-            let run = order[start..<min(start + span, order.endIndex)].enumerated()
-                .sorted { (length($0.element), $0.offset) < (length($1.element), $1.offset) }
-                .map(\.element)
-            return Self.cut(run, by: self.batchSize)
-        }
-        var random = SeededRandom(seed: self.seed ^ 0x9E37_79B9_7F4A_7C15, stream: UInt64(epoch))
-        random.shuffle(&grouped)
-        return grouped
-    }
-
     private static func cut(_ users: [Int32], by size: Int) -> [[Int32]] {
         stride(from: 0, to: users.count, by: size).map { Array(users[$0..<min($0 + size, users.count)]) }
     }
