@@ -3,8 +3,8 @@ import Search
 /// The coordinator's whole protocol logic: membership (failure detection) joined with the scheduler.
 ///
 /// Membership events that matter to the schedule are forwarded (`.joined` → `workerAvailable`, `.lost` →
-/// `workerLost`), and after every event the busy flags the failure detector uses are synchronised with the
-/// schedule. Reports from workers that are not registered are rejected before the scheduler sees them.
+/// `workerLost`), an idle heartbeat makes its worker available again (members of a released group come back that
+/// way), and after every event the busy flags the failure detector uses are synchronised with the schedule. Reports from workers that are not registered are rejected before the scheduler sees them.
 /// Pure: time comes in as arguments, directives go out.
 public struct CoordinatorCore: Sendable {
     public private(set) var membership: WorkerMembership
@@ -29,7 +29,12 @@ public struct CoordinatorCore: Sendable {
     ) -> [CoordinatorDirective] {
         let heard = self.membership.onHeard(worker, incarnation: incarnation, now: now)
         if heard.contains(where: Self.isRejection) { return heard.map { .membership($0) } }
-        return self.forward(heard) + self.scheduler.reconcile(worker, runs: runs).map { .scheduler($0) }
+        let directives = self.forward(heard)
+        guard runs != nil else {
+            self.scheduler.workerAvailable(worker)
+            return directives
+        }
+        return directives + self.scheduler.reconcile(worker, runs: runs).map { .scheduler($0) }
     }
 
     /// A report from a worker about its run.

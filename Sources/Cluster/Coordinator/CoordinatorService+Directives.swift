@@ -26,6 +26,7 @@ extension CoordinatorService {
             welcome.incarnation = info.incarnation
             welcome.heartbeatIntervalMs = UInt32(clamping: self.settings.membership.heartbeatInterval.wholeMilliseconds)
             welcome.studyID = self.settings.studyName
+            welcome.busyDeadMs = UInt32(clamping: self.settings.membership.busyDeadAfter.wholeMilliseconds)
             self.send(.welcome(welcome), to: info.id)
         case .joined(let worker):
             try self.recordWorker(worker, event: "worker.joined", message: "registered")

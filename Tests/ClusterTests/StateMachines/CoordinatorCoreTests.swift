@@ -43,7 +43,12 @@ import Testing
         // Busy timeout is 10 s: b is lost at the first tick after it, not at the idle 6 s.
         #expect(lostAt == .seconds(10.1))
         #expect(directives.scheduled.cancels.map(\.workers) == [["a"]])
-        let resumed = directives.scheduled.assignments
+        // a may still be blocked in the all-reduce with b: no new group until its heartbeat says it is idle.
+        #expect(directives.scheduled.assignments.isEmpty)
+        _ = core.onHeartbeat(from: "a", incarnation: 1, runs: (plan.trial, 1), now: .seconds(10.2))
+        #expect(core.fill(proposer: &proposer).scheduled.assignments.isEmpty, "still ending the old run")
+        _ = core.onHeartbeat(from: "a", incarnation: 1, runs: nil, now: .seconds(10.3))
+        let resumed = core.fill(proposer: &proposer).scheduled.assignments
         #expect(resumed.count == 1)
         #expect(resumed.first?.trial == plan.trial)
         #expect(resumed.first?.attempt == 2)
