@@ -31,7 +31,7 @@ public struct CoordinatorCore: Sendable {
         if heard.contains(where: Self.isRejection) { return heard.map { .membership($0) } }
         let directives = self.forward(heard)
         guard runs != nil else {
-            self.scheduler.workerAvailable(worker)
+            self.makeAvailable(worker)
             return directives
         }
         return directives + self.scheduler.reconcile(worker, runs: runs).map { .scheduler($0) }
@@ -95,7 +95,7 @@ public struct CoordinatorCore: Sendable {
             out.append(.membership(directive))
             switch directive {
             case .joined(let worker):
-                self.scheduler.workerAvailable(worker)
+                self.makeAvailable(worker)
             case .lost(let worker, _, let reason):
                 out += self.scheduler.workerLost(worker, reason: reason).map { .scheduler($0) }
             case .welcome, .suspected, .recovered, .reject:
@@ -104,6 +104,17 @@ public struct CoordinatorCore: Sendable {
         }
         self.syncBusyFlags()
         return out
+    }
+
+    /// Whether `worker` can be a member of the study's groups: any registered worker for groups of one, only one
+    /// that announced a peer endpoint for larger groups (its peers must reach its all-reduce socket).
+    public func canJoinGroups(_ worker: WorkerID) -> Bool {
+        guard let record = self.membership.members[worker] else { return false }
+        return self.scheduler.settings.groupSize == 1 || !record.info.peerEndpoint.isEmpty
+    }
+
+    private mutating func makeAvailable(_ worker: WorkerID) {
+        if self.canJoinGroups(worker) { self.scheduler.workerAvailable(worker) }
     }
 
     private mutating func syncBusyFlags() {

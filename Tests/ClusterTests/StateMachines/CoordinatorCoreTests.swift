@@ -57,6 +57,22 @@ import Testing
         #expect(core.membership.members["b"]?.status == .dead)
     }
 
+    @Test func onlyWorkersWithAPeerEndpointJoinGroupsOfTwoOrMore() {
+        var core = self.core(budget: 1, groupSize: 2)
+        var proposer = CountingProposer()
+        _ = core.onHello(self.info("a"), now: .zero)
+        _ = core.onHello(WorkerInfo(id: "b", incarnation: 1), now: .zero)
+        #expect(!core.canJoinGroups("b") && core.canJoinGroups("a"))
+        _ = core.onHeartbeat(from: "b", incarnation: 1, runs: nil, now: .seconds(0.5))
+        #expect(core.fill(proposer: &proposer).scheduled.assignments.isEmpty, "a group of a and b could not all-reduce")
+        _ = core.onHello(self.info("c"), now: .seconds(1))
+        #expect(core.fill(proposer: &proposer).scheduled.assignments.map(\.members) == [["a", "c"]])
+        var solo = self.core(budget: 1, groupSize: 1)
+        #expect(!solo.canJoinGroups("b"), "an unknown worker joins nothing")
+        _ = solo.onHello(WorkerInfo(id: "b", incarnation: 1), now: .zero)
+        #expect(solo.canJoinGroups("b"), "groups of one need no peer endpoint")
+    }
+
     @Test func reportsFromUnregisteredWorkersNeverReachTheScheduler() {
         var core = self.core(budget: 1, groupSize: 1)
         let directives = core.onReport(
