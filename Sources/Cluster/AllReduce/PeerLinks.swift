@@ -20,11 +20,14 @@ public struct PeerLinks: Sendable {
     }
 
     /// Opens this worker's links for `job` (a group of one opens none), waiting `job.peerTimeout` for silent peers
-    /// when it is set.
+    /// when it is set, and giving up waiting once `run` is cancelled.
     /// - Throws: `AllReduceError` when the group is invalid or the endpoint cannot be bound.
-    public func group(for job: TrialJob) throws(AllReduceError) -> AllReduceGroup {
+    public func group(for job: TrialJob, run: TrialRunContext? = nil) throws(AllReduceError) -> AllReduceGroup {
         var settings = self.settings
         settings.timeout = job.peerTimeout ?? settings.timeout
-        return try AllReduceGroup(job: job, context: self.context, settings: settings, bindEndpoint: self.bindEndpoint)
+        let group = try AllReduceGroup(
+            job: job, context: self.context, settings: settings, bindEndpoint: self.bindEndpoint)
+        if let run { group.isCancelled = { run.isCancelled } }
+        return group
     }
 }

@@ -40,7 +40,8 @@ public struct RingSyntheticTrialRunner: TrialRunner {
         let score: Double? = try self.reportsScore ? Self.score(of: job) : nil
         let parameter = Tensor(
             try self.startingParameters(job.resume), shape: [self.parameterCount], requiresGrad: true)
-        let gradients = DataParallelGradients(group: try self.links.group(for: job), parameters: [parameter])
+        let gradients = DataParallelGradients(
+            group: try self.links.group(for: job, run: context), parameters: [parameter])
         var metrics: Metrics = [:]
         for epoch in first...job.maxEpochs {
             let started = ContinuousClock.now

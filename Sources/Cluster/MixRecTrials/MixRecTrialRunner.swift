@@ -36,7 +36,7 @@ public final class MixRecTrialRunner: TrialRunner {
         } catch {
             throw TrialRunError("the trial's training config: \(error)", retryable: false)
         }
-        let group = job.worldSize > 1 ? try self.links.group(for: job) : nil
+        let group = job.worldSize > 1 ? try self.links.group(for: job, run: context) : nil
         return try self.train(config: config, group: group, job: job, context: context)
     }
 

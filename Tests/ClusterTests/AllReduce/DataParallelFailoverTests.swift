@@ -134,14 +134,17 @@ struct DataParallelFailoverTests {
         #expect(coordinator.finish(timeout: 90), "the search finished")
         #expect(coordinator.failure == nil)
         let runs = log.runs.withLock { $0 }
-        // The survivor was blocked in the all-reduce and gave up by itself, within the coordinator's timeout (plus
-        // scheduling slack on a loaded machine), with a retryable peer timeout of exactly that length.
+        // The survivor was blocked in the all-reduce and gave up within the coordinator's timeout (plus scheduling
+        // slack on a loaded machine): by its peer timeout of exactly that length, or when the coordinator, which
+        // declared the victim dead at the same time, cancelled the run.
         let survivorRun = try #require(runs.first { $0.worker == survivor && $0.job.attempt == 1 })
         let survivorEnded = try #require(survivorRun.ended)
         #expect(
             survivorEnded - killed < Self.timeout + .seconds(2), "survivor idle again after \(survivorEnded - killed)")
         #expect(survivorRun.job.peerTimeout == Self.timeout)
-        #expect(survivorRun.error?.contains("silent for 1000 ms") == true, "\(survivorRun.error ?? "no error")")
+        let error = survivorRun.error ?? "no error"
+        #expect(error.contains("silent for 1000 ms") || error.contains("the run was cancelled"), "\(error)")
+        print("survivor idle \(survivorEnded - killed) after the kill: \(error)")
         // The trial resumed from its checkpoint on a new group without the victim and completed.
         let resumed = runs.filter { $0.job.attempt > 1 && $0.error == nil && $0.ended != nil }
         #expect(Set(resumed.map(\.worker)).count == 2 && !resumed.contains { $0.worker == victim })
