@@ -4,7 +4,8 @@ import Search
 ///
 /// Membership events that matter to the schedule are forwarded (`.joined` → `workerAvailable`, `.lost` →
 /// `workerLost`), an idle heartbeat makes its worker available again (members of a released group come back that
-/// way), and after every event the busy flags the failure detector uses are synchronised with the schedule. Reports from workers that are not registered are rejected before the scheduler sees them.
+/// way), and after every event the busy flags the failure detector uses are synchronised with the schedule.
+/// Reports from workers that are not registered are rejected before the scheduler sees them.
 /// Pure: time comes in as arguments, directives go out.
 public struct CoordinatorCore: Sendable {
     public private(set) var membership: WorkerMembership

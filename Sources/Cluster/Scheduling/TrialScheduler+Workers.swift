@@ -43,8 +43,8 @@ extension TrialScheduler {
 
     /// Removes a group whose run ended early (a member lost or failed, the trial pruned or cancelled). Its members
     /// do not go back to the idle pool: a rank may still be blocked in an all-reduce with a dead or stopped peer
-    /// (until its peer timeout), and a new group's chunks must not reach its old ring socket. Each member takes
-    /// work again when it heartbeats idle (`workerAvailable`).
+    /// (until its peer timeout or the cancel), and a new group's chunks must not reach its old ring socket. Each
+    /// member takes work again when it heartbeats idle (`workerAvailable`).
     mutating func release(_ id: GroupID, reason: String) -> [SchedulerDirective] {
         guard self.groups.removeValue(forKey: id) != nil else { return [] }
         return [.groupDissolved(id, reason: reason)]

@@ -107,9 +107,10 @@ public nonisolated struct Mixrec_Cluster_V1_Welcome: Sendable {
 
   public var studyID: String = String()
 
-  /// How long the coordinator waits for a busy worker's heartbeat before declaring it dead (its heartbeat.busy_dead_ms).
-  /// Group peers wait as long for each other's all-reduce chunks, so a rank blocked on a dead peer gives up no later
-  /// than the coordinator re-queues the trial. 0: not sent (an older coordinator); the worker keeps its own timeout.
+  /// How long the coordinator waits for a busy worker's heartbeat before declaring it dead (the study's
+  /// heartbeat.busy_dead_ms). Group peers wait as long for each other's all-reduce chunks, so a rank blocked on a
+  /// dead peer gives up no later than the coordinator re-queues the trial. 0: not sent (an older coordinator); the
+  /// worker keeps its own timeout.
   public var busyDeadMs: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
