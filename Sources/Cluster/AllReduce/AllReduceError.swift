@@ -14,6 +14,8 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
     case invalidGroup(String)
     /// A ZeroMQ call failed.
     case transport(ZMQError)
+    /// The run was cancelled while this rank waited for a chunk (`AllReduceGroup.isCancelled`).
+    case cancelled(rank: Int)
 
     public var description: String {
         switch self {
@@ -29,13 +31,15 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
             "invalid all-reduce group: \(reason)"
         case .transport(let error):
             "all-reduce transport: \(error)"
+        case .cancelled(let rank):
+            "all-reduce rank \(rank): the run was cancelled"
         }
     }
 
     /// Whether the trial may be retried on another group from its checkpoint (a lost peer is; divergence is not).
     public var isRetryable: Bool {
         switch self {
-        case .peerTimeout, .unexpectedChunk, .checksumMismatch, .transport: true
+        case .peerTimeout, .unexpectedChunk, .checksumMismatch, .transport, .cancelled: true
         case .replicasDiverged, .invalidGroup: false
         }
     }

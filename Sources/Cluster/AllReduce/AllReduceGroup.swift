@@ -26,6 +26,13 @@ public final class AllReduceGroup {
     private var cachedPlan: (count: Int, chunkElements: Int, plan: RingChunkPlan)?
     /// The header of the chunk being sent, reused (libzmq copies headers).
     private var headerBytes = [UInt8](repeating: 0, count: ChunkHeader.byteCount)
+    /// Polled about every `cancellationPoll` while this rank waits for a chunk: once it returns true the collective
+    /// gives up with `AllReduceError.cancelled`, so a cancelled run (a pruned trial, say) does not wait out the
+    /// peer timeout for a peer that stopped first. Set it to the run's cancellation flag; nil never cancels.
+    public var isCancelled: (() -> Bool)?
+
+    /// How often a waiting receive checks `isCancelled`.
+    static let cancellationPoll = Duration.milliseconds(100)
 
     /// The number of ranks.
     public var worldSize: Int { self.endpoints.count }
@@ -65,6 +72,10 @@ public final class AllReduceGroup {
                 try socket.setSendTimeout(milliseconds: settings.timeoutMilliseconds)
                 try socket.setMaxMessageSize(bytes: settings.maxMessageBytes)
             }
+            // Receives wait in slices, checking for a cancel in between (see `receive`).
+            var slice = settings
+            slice.timeout = min(settings.timeout, Self.cancellationPoll)
+            try receiver.setReceiveTimeout(milliseconds: slice.timeoutMilliseconds)
             // A rank that finishes first must not drop its last queued chunks on close: linger up to the timeout.
             try sender.setLinger(milliseconds: settings.timeoutMilliseconds)
             if let curve = settings.curve {
@@ -229,25 +240,32 @@ public final class AllReduceGroup {
             runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step),
             chunk: UInt32(chunk.index),
             payloadBytes: UInt32(target.count * MemoryLayout<Element>.stride), checksum: 0)
-        let received: Void?
-        do {
-            received = try socket.receiveRaw { (header, payload) throws(AllReduceError) in
-                try self.validate(header, payload, expected: expected)
-                guard let base = target.baseAddress, let source = payload.baseAddress else { return }
-                if reducing {
-                    Self.add(source, into: base, count: target.count)
-                } else {
-                    UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: payload.count)
+        let deadline = ContinuousClock.now + self.settings.timeout
+        while true {
+            let received: Void?
+            do {
+                received = try socket.receiveRaw { (header, payload) throws(AllReduceError) in
+                    try self.validate(header, payload, expected: expected)
+                    guard let base = target.baseAddress, let source = payload.baseAddress else { return }
+                    if reducing {
+                        Self.add(source, into: base, count: target.count)
+                    } else {
+                        UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: payload.count)
+                    }
                 }
+            } catch let error as AllReduceError {
+                throw error
+            } catch let error as ZMQError {
+                throw .transport(error)
+            } catch {
+                throw .unexpectedChunk(rank: self.rank, detail: "\(error)")
             }
-        } catch let error as AllReduceError {
-            throw error
-        } catch let error as ZMQError {
-            throw .transport(error)
-        } catch {
-            throw .unexpectedChunk(rank: self.rank, detail: "\(error)")
+            if received != nil { return }
+            if self.isCancelled?() == true { throw .cancelled(rank: self.rank) }
+            guard ContinuousClock.now < deadline else {
+                throw self.timeout(peer: (self.rank + self.worldSize - 1) % self.worldSize)
+            }
         }
-        guard received != nil else { throw self.timeout(peer: (self.rank + self.worldSize - 1) % self.worldSize) }
     }
 
     /// `target[i] += source[i]`; the source may be unaligned (it is a ZeroMQ frame).

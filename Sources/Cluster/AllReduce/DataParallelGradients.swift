@@ -13,14 +13,12 @@ public final class DataParallelGradients {
     public let parameters: [Tensor]
     private var flat: [Float]
     private var zeroGradients: [Int: Tensor] = [:]
-    private var checksums: [Int64]
 
     /// Prepares the flat buffer for `parameters` (all must require gradients).
     public init(group: AllReduceGroup, parameters: [Tensor]) {
         self.group = group
         self.parameters = parameters
         self.flat = [Float](repeating: 0, count: parameters.reduce(1) { $0 + $1.count })
-        self.checksums = [Int64](repeating: 0, count: group.worldSize)
     }
 
     /// Replaces each rank's gradient of a *summed* loss by the group mean: `Σ_ranks grad / Σ_ranks localCount`.
@@ -69,12 +67,7 @@ public final class DataParallelGradients {
         for parameter in self.parameters {
             parameter.withUnsafeBufferPointer { crc = CRC32C.update(crc, UnsafeRawBufferPointer($0)) }
         }
-        self.checksums.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        self.checksums[self.group.rank] = Int64(crc)
-        try self.group.sum(&self.checksums)
-        guard Set(self.checksums).count == 1 else {
-            throw .replicasDiverged(step: step, checksums: self.checksums.map { UInt32(truncatingIfNeeded: $0) })
-        }
+        try self.group.verifyReplicas(checksum: crc, step: step)
     }
 
     /// Gives parameter `index` a zero gradient (reused tensor of zeros as the seed).

@@ -5,8 +5,9 @@ import ZeroMQ
 public struct PeerLinks: Sendable {
     /// The worker's ZeroMQ context (with the ring's ZAP handler when CURVE is on).
     public var context: ZMQContext
-    /// Ring settings; `timeout` should be the coordinator's heartbeat timeout, so that a rank whose peer died
-    /// gives up (and goes back to idle) no later than the coordinator declares the peer dead.
+    /// Ring settings. A job's `peerTimeout` (the coordinator's busy-worker timeout, which the worker learns when
+    /// it registers) replaces `timeout`, so that a rank whose peer died gives up (and goes back to idle) no later
+    /// than the coordinator declares the peer dead; `timeout` applies only to jobs without one.
     public var settings: AllReduceSettings
     /// Where to bind the ring socket instead of the advertised endpoint (`tcp://*:6000` behind NAT); nil binds
     /// the advertised one.
@@ -18,9 +19,15 @@ public struct PeerLinks: Sendable {
         self.bindEndpoint = bindEndpoint
     }
 
-    /// Opens this worker's links for `job` (a group of one opens none).
+    /// Opens this worker's links for `job` (a group of one opens none), waiting `job.peerTimeout` for silent peers
+    /// when it is set, and giving up waiting once `run` is cancelled.
     /// - Throws: `AllReduceError` when the group is invalid or the endpoint cannot be bound.
-    public func group(for job: TrialJob) throws(AllReduceError) -> AllReduceGroup {
-        try AllReduceGroup(job: job, context: self.context, settings: self.settings, bindEndpoint: self.bindEndpoint)
+    public func group(for job: TrialJob, run: TrialRunContext? = nil) throws(AllReduceError) -> AllReduceGroup {
+        var settings = self.settings
+        settings.timeout = job.peerTimeout ?? settings.timeout
+        let group = try AllReduceGroup(
+            job: job, context: self.context, settings: settings, bindEndpoint: self.bindEndpoint)
+        if let run { group.isCancelled = { run.isCancelled } }
+        return group
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 
-/// A stand-in for data-parallel training that drives the real ring all-reduce (until the MixRec runner is wired).
+/// Synthetic data-parallel training that drives the real ring all-reduce: what `mixrec worker` trains for synthetic
+/// studies on groups of two or more, and what the ring's fail-over tests train.
 ///
 /// Every step each rank draws pseudo-random gradients for a flat parameter vector of `parameterCount` floats
 /// (seeded by trial seed, epoch, step and rank, see `gradient`), `DataParallelGradients` averages them over the
@@ -39,7 +40,8 @@ public struct RingSyntheticTrialRunner: TrialRunner {
         let score: Double? = try self.reportsScore ? Self.score(of: job) : nil
         let parameter = Tensor(
             try self.startingParameters(job.resume), shape: [self.parameterCount], requiresGrad: true)
-        let gradients = DataParallelGradients(group: try self.links.group(for: job), parameters: [parameter])
+        let gradients = DataParallelGradients(
+            group: try self.links.group(for: job, run: context), parameters: [parameter])
         var metrics: Metrics = [:]
         for epoch in first...job.maxEpochs {
             let started = ContinuousClock.now

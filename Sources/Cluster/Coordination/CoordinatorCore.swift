@@ -3,8 +3,9 @@ import Search
 /// The coordinator's whole protocol logic: membership (failure detection) joined with the scheduler.
 ///
 /// Membership events that matter to the schedule are forwarded (`.joined` → `workerAvailable`, `.lost` →
-/// `workerLost`), and after every event the busy flags the failure detector uses are synchronised with the
-/// schedule. Reports from workers that are not registered are rejected before the scheduler sees them.
+/// `workerLost`), an idle heartbeat makes its worker available again (members of a released group come back that
+/// way), and after every event the busy flags the failure detector uses are synchronised with the schedule.
+/// Reports from workers that are not registered are rejected before the scheduler sees them.
 /// Pure: time comes in as arguments, directives go out.
 public struct CoordinatorCore: Sendable {
     public private(set) var membership: WorkerMembership
@@ -29,7 +30,12 @@ public struct CoordinatorCore: Sendable {
     ) -> [CoordinatorDirective] {
         let heard = self.membership.onHeard(worker, incarnation: incarnation, now: now)
         if heard.contains(where: Self.isRejection) { return heard.map { .membership($0) } }
-        return self.forward(heard) + self.scheduler.reconcile(worker, runs: runs).map { .scheduler($0) }
+        let directives = self.forward(heard)
+        guard runs != nil else {
+            self.makeAvailable(worker)
+            return directives
+        }
+        return directives + self.scheduler.reconcile(worker, runs: runs).map { .scheduler($0) }
     }
 
     /// A report from a worker about its run.
@@ -90,7 +96,7 @@ public struct CoordinatorCore: Sendable {
             out.append(.membership(directive))
             switch directive {
             case .joined(let worker):
-                self.scheduler.workerAvailable(worker)
+                self.makeAvailable(worker)
             case .lost(let worker, _, let reason):
                 out += self.scheduler.workerLost(worker, reason: reason).map { .scheduler($0) }
             case .welcome, .suspected, .recovered, .reject:
@@ -99,6 +105,17 @@ public struct CoordinatorCore: Sendable {
         }
         self.syncBusyFlags()
         return out
+    }
+
+    /// Whether `worker` can be a member of the study's groups: any registered worker for groups of one, only one
+    /// that announced a peer endpoint for larger groups (its peers must reach its all-reduce socket).
+    public func canJoinGroups(_ worker: WorkerID) -> Bool {
+        guard let record = self.membership.members[worker] else { return false }
+        return self.scheduler.settings.groupSize == 1 || !record.info.peerEndpoint.isEmpty
+    }
+
+    private mutating func makeAvailable(_ worker: WorkerID) {
+        if self.canJoinGroups(worker) { self.scheduler.workerAvailable(worker) }
     }
 
     private mutating func syncBusyFlags() {

@@ -26,9 +26,14 @@ extension CoordinatorService {
             welcome.incarnation = info.incarnation
             welcome.heartbeatIntervalMs = UInt32(clamping: self.settings.membership.heartbeatInterval.wholeMilliseconds)
             welcome.studyID = self.settings.studyName
+            welcome.busyDeadMs = UInt32(clamping: self.settings.membership.busyDeadAfter.wholeMilliseconds)
             self.send(.welcome(welcome), to: info.id)
         case .joined(let worker):
-            try self.recordWorker(worker, event: "worker.joined", message: "registered")
+            let groupSize = self.core.scheduler.settings.groupSize
+            try self.recordWorker(
+                worker, event: "worker.joined",
+                message: self.core.canJoinGroups(worker)
+                    ? "registered" : "registered without --peer-endpoint: it cannot join groups of \(groupSize)")
         case .suspected(let worker):
             try self.recordWorker(worker, event: "worker.suspected", message: "overdue heartbeat")
         case .recovered(let worker):

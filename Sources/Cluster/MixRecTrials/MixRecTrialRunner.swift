@@ -4,7 +4,9 @@ import MixRec
 /// Trains MixRec trials on a worker (`TrialTask.mixrec`): builds the trial's training config from the study's text,
 /// overrides and the trial's values, trains it as its rank of the group (gradients summed over the group's ring
 /// all-reduce), resumes from the assignment's checkpoint, reports each epoch's validation metrics and uploads a
-/// checkpoint after every epoch.
+/// checkpoint after every epoch. In a group of two or more, the ranks compare a CRC-32C of their whole training
+/// state (parameters, AdamW moments, best epoch, validation history) after every epoch; a mismatch fails the trial
+/// (not retryable).
 ///
 /// One `MixRecWorkspace` (backbones, prepared datasets, cached text states) lives as long as the runner, so a worker
 /// loads the backbone and encodes item text once for all the trials it trains.
@@ -13,10 +15,13 @@ public final class MixRecTrialRunner: TrialRunner {
     public let workspace: MixRecWorkspace
     /// How this worker opens its end of a run's ring (runs whose world size is above 1).
     public let links: PeerLinks
+    /// Receives one line per epoch of a data-parallel run: the rank, its metrics and the replica checksum.
+    public let log: @Sendable (String) -> Void
 
-    public init(workspace: MixRecWorkspace, links: PeerLinks) {
+    public init(workspace: MixRecWorkspace, links: PeerLinks, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.workspace = workspace
         self.links = links
+        self.log = log
     }
 
     public func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
@@ -31,34 +36,42 @@ public final class MixRecTrialRunner: TrialRunner {
         } catch {
             throw TrialRunError("the trial's training config: \(error)", retryable: false)
         }
-        let group = job.worldSize > 1 ? try self.links.group(for: job) : nil
-        return try Self.train(config: config, workspace: self.workspace, group: group, job: job, context: context)
+        let group = job.worldSize > 1 ? try self.links.group(for: job, run: context) : nil
+        return try self.train(config: config, group: group, job: job, context: context)
     }
 
     /// Trains one run to its end, an early stop, or a cancel.
-    private static func train(
-        config: MixRecConfig, workspace: MixRecWorkspace, group: AllReduceGroup?, job: TrialJob,
-        context: TrialRunContext
+    private func train(
+        config: MixRecConfig, group: AllReduceGroup?, job: TrialJob, context: TrialRunContext
     ) throws -> TrialOutcome {
         let reducer = group.map { RingGradientReducer(group: $0, context: context) }
         let trainer: MixRecTrainer
         do {
             trainer = try MixRecTrainer(
-                config: config, workspace: workspace, role: DataParallelRole(rank: job.rank, worldSize: job.worldSize),
+                config: config, workspace: self.workspace,
+                role: DataParallelRole(rank: job.rank, worldSize: job.worldSize),
                 reducer: reducer)
             if let resume = job.resume { try trainer.restore(resume.parameters) }
         } catch {
             throw TrialRunError("could not set up the trial: \(error)", retryable: false)
         }
         let result: TrainingResult
+        var steps = 0
         do {
             result = try trainer.train(
-                onStep: { report in context.noteStep(report.batch) },
+                onStep: { report in
+                    steps = report.step
+                    context.noteStep(report.batch)
+                },
                 onEpoch: { summary in
-                    context.reportEpoch(
-                        summary.epoch, metrics: Self.prefixed(summary.validation, MixRecTrialConfig.validationPrefix),
-                        seconds: summary.seconds)
-                    context.uploadCheckpoint(epoch: summary.epoch, parameters: trainer.checkpoint())
+                    let metrics = Self.prefixed(summary.validation, MixRecTrialConfig.validationPrefix)
+                    context.reportEpoch(summary.epoch, metrics: metrics, seconds: summary.seconds)
+                    let state = trainer.checkpoint()
+                    if let group {
+                        try self.verifyReplicas(
+                            state, group: group, job: job, epoch: summary.epoch, steps: steps, metrics: metrics)
+                    }
+                    context.uploadCheckpoint(epoch: summary.epoch, parameters: state)
                     return context.isCancelled ? .stop : .proceed
                 },
                 isCancelled: { context.isCancelled })
@@ -74,6 +87,20 @@ public final class MixRecTrialRunner: TrialRunner {
             Self.prefixed(result.validation, MixRecTrialConfig.validationPrefix)
             .merging(Self.prefixed(result.test, MixRecTrialConfig.testPrefix)) { $1 }
         return .finished(metrics, epochs: max(1, result.epochs))
+    }
+
+    /// Checks that every rank of `group` holds the same training state `state` after `epoch` and logs this rank's
+    /// view (its metrics are the group's, so they match too).
+    /// - Throws: `AllReduceError.replicasDiverged` (not retryable) on a mismatch, or a transport error.
+    private func verifyReplicas(
+        _ state: [UInt8], group: AllReduceGroup, job: TrialJob, epoch: Int, steps: Int, metrics: Metrics
+    ) throws(AllReduceError) {
+        let checksum = CRC32C.checksum(state)
+        try group.verifyReplicas(checksum: checksum, step: steps)
+        let values = metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        self.log(
+            "trial \(job.trial) rank \(job.rank)/\(job.worldSize) epoch \(epoch) step \(steps): replicas agree, state "
+                + "crc32c \(String(checksum, radix: 16)); \(values)")
     }
 
     /// `["ndcg@10": x]` as `["valid/ndcg@10": x]`.

@@ -24,11 +24,10 @@ extension TrialScheduler {
         trial.finalMetrics = metrics
         trial.group = nil
         self.trials[id] = trial
-        self.groups[run.group.id]?.trial = nil
         return [
             .cancel(workers: run.group.members, trial: id, attempt: attempt, reason: .pruned),
             .trialPruned(id, epoch: epoch, reason: decision.reason), .trialChanged(trial),
-        ]
+        ] + self.free(run.group, reason: "trial \(id) pruned")
     }
 
     /// Every trial's objective curve in id order, as the pruner reads them; COMPLETE and PRUNED ones are finished.
@@ -82,8 +81,8 @@ extension TrialScheduler {
         if !others.isEmpty {
             directives.append(.cancel(workers: others, trial: id, attempt: attempt, reason: .reassigned))
         }
-        self.groups[run.group.id]?.trial = nil
         let why = "\(worker) failed: \(reason)"
+        directives += self.free(run.group, reason: why)
         if retryable {
             directives.append(self.endRunWithFailure(id, reason: why))
         } else {

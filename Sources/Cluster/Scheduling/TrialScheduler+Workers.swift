@@ -1,7 +1,8 @@
 // MARK: - Workers joining, leaving and disagreeing
 
 extension TrialScheduler {
-    /// A registered worker can take work (it joins a group at the next `fill`).
+    /// A registered worker can take work (it joins a group at the next `fill`): it registered, or it heartbeats
+    /// idle (how members of a released group come back). Nothing happens while it is in a group.
     public mutating func workerAvailable(_ worker: WorkerID) {
         let grouped = self.groups.values.contains { $0.members.contains(worker) }
         if !grouped && !self.idleWorkers.contains(worker) {
@@ -9,13 +10,13 @@ extension TrialScheduler {
         }
     }
 
-    /// A worker died or restarted: its group breaks up, the others are idle again, and the group's trial is
-    /// re-queued from its newest checkpoint (or FAILED at the retry cap).
+    /// A worker died or restarted: its group breaks up (the others take work again once they heartbeat idle, see
+    /// `release`), and the group's trial is re-queued from its newest checkpoint (or FAILED at the retry cap).
     public mutating func workerLost(_ worker: WorkerID, reason: String) -> [SchedulerDirective] {
         self.idleWorkers.removeAll { $0 == worker }
         guard let group = self.groups.values.first(where: { $0.members.contains(worker) }) else { return [] }
         let why = "worker \(worker) lost: \(reason)"
-        var directives = self.dissolve(group.id, reason: why, except: worker)
+        var directives = self.release(group.id, reason: why)
         if let id = group.trial, let trial = self.trials[id] {
             let survivors = group.members.filter { $0 != worker }
             if !survivors.isEmpty {
@@ -40,13 +41,23 @@ extension TrialScheduler {
 
     // MARK: - Helpers
 
-    /// Removes a group and returns its members (but `except`) to the idle pool.
-    mutating func dissolve(_ id: GroupID, reason: String, except lost: WorkerID) -> [SchedulerDirective] {
-        guard let group = self.groups.removeValue(forKey: id) else { return [] }
-        for member in group.members where member != lost && !self.idleWorkers.contains(member) {
-            self.idleWorkers.append(member)
-        }
+    /// Removes a group whose run ended early (a member lost or failed, the trial pruned or cancelled). Its members
+    /// do not go back to the idle pool: a rank may still be blocked in an all-reduce with a dead or stopped peer
+    /// (until its peer timeout or the cancel), and a new group's chunks must not reach its old ring socket. Each
+    /// member takes work again when it heartbeats idle (`workerAvailable`).
+    mutating func release(_ id: GroupID, reason: String) -> [SchedulerDirective] {
+        guard self.groups.removeValue(forKey: id) != nil else { return [] }
         return [.groupDissolved(id, reason: reason)]
+    }
+
+    /// Frees the group of a run that ended early: a group of one keeps its worker for the next trial (no ring
+    /// links can outlive its run), a larger one is released.
+    mutating func free(_ group: WorkerGroup, reason: String) -> [SchedulerDirective] {
+        guard group.members.count > 1 else {
+            self.groups[group.id]?.trial = nil
+            return []
+        }
+        return self.release(group.id, reason: reason)
     }
 
     /// Ends the current run of a RUNNING trial after a failure: back to the front of the queue, or FAILED once

@@ -89,13 +89,13 @@ public struct TrialScheduler: Sendable {
         return [.trialChanged(trial)]
     }
 
-    /// Stops a trial for good (FAILED with the operator's reason); its group becomes free.
+    /// Stops a trial for good (FAILED with the operator's reason); its group becomes free (see `free`).
     public mutating func cancel(_ id: TrialID, reason: String) -> [SchedulerDirective] {
         guard var trial = self.trials[id], !trial.state.isTerminal else { return [] }
         var directives: [SchedulerDirective] = []
         if trial.state == .running, let groupID = trial.group, let group = self.groups[groupID] {
             directives.append(.cancel(workers: group.members, trial: id, attempt: trial.attempt, reason: .cancelled))
-            self.groups[groupID]?.trial = nil
+            directives += self.free(group, reason: "trial \(id) cancelled")
         }
         self.waitingQueue.removeAll { $0 == id }
         trial.state = .failed

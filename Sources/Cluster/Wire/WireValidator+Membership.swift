@@ -33,6 +33,12 @@ extension WireValidator {
         try self.positive(welcome.incarnation, "welcome.incarnation")
         try self.positive(welcome.heartbeatIntervalMs, "welcome.heartbeat_interval_ms")
         try self.identifier(welcome.studyID, "welcome.study_id", required: false)
+        guard welcome.busyDeadMs == 0 || welcome.busyDeadMs > welcome.heartbeatIntervalMs else {
+            throw WireError(
+                .outOfRange,
+                "welcome.busy_dead_ms (\(welcome.busyDeadMs)) must exceed heartbeat_interval_ms "
+                    + "(\(welcome.heartbeatIntervalMs)) or be 0")
+        }
     }
 
     func validate(_ heartbeat: Mixrec_Cluster_V1_Heartbeat) throws(WireError) {

@@ -19,6 +19,9 @@ public struct TrialJob: Sendable, Equatable {
     public var seed: UInt64
     /// Parameters to start from (nil: from scratch).
     public var resume: ResumePoint?
+    /// How long a rank waits for a silent group peer: the worker's `WorkerSettings.peerTimeout`, else the
+    /// coordinator's busy-worker timeout from its Welcome (nil: neither, the ring's own `AllReduceSettings.timeout`).
+    public var peerTimeout: Duration? = nil
 }
 
 /// A checkpoint to continue a trial from.

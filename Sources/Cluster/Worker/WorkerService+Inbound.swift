@@ -19,7 +19,13 @@ extension WorkerService {
         case .welcome(let welcome):
             self.registered = true
             self.heartbeatInterval = .milliseconds(Int64(welcome.heartbeatIntervalMs))
-            self.logger.info("registered", metadata: ["study": "\(welcome.studyID)"])
+            self.coordinatorPeerTimeout = welcome.busyDeadMs > 0 ? .milliseconds(Int64(welcome.busyDeadMs)) : nil
+            self.logger.info(
+                "registered",
+                metadata: [
+                    "study": "\(welcome.studyID)",
+                    "peer_timeout": "\(self.peerTimeout.map { "\($0)" } ?? "ring default")",
+                ])
         case .assignment(let assignment):
             self.accept(assignment, parameters: message.blobs.first)
         case .cancel(let cancel):
@@ -58,7 +64,8 @@ extension WorkerService {
         return self.sequence
     }
 
-    /// Starts the assigned run now, or after the current one has ended (it is cancelled first).
+    /// Starts the assigned run (with this worker's peer timeout) now, or after the current one has ended (it is
+    /// cancelled first).
     private func accept(_ assignment: Mixrec_Cluster_V1_TrialAssignment, parameters: [UInt8]?) {
         // The validator already checked both; a mismatch would be a validator bug, so log it and drop the run.
         guard let task = TrialTask(wire: assignment.task),
@@ -72,7 +79,8 @@ extension WorkerService {
             rank: Int(assignment.rank), worldSize: Int(assignment.worldSize), peers: assignment.peers.map(\.endpoint),
             task: task, configuration: configuration, maxEpochs: Int(assignment.maxEpochs), seed: assignment.seed,
             resume: assignment.hasResume
-                ? parameters.map { ResumePoint(epoch: Int(assignment.resume.epoch), parameters: $0) } : nil)
+                ? parameters.map { ResumePoint(epoch: Int(assignment.resume.epoch), parameters: $0) } : nil,
+            peerTimeout: self.peerTimeout)
         if let current = self.current {
             current.cancel()
             self.pending = job

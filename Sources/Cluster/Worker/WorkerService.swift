@@ -19,6 +19,8 @@ public final class WorkerService<Runner: TrialRunner> {
     var lastHello: ContinuousClock.Instant?
     var lastHeartbeat = ContinuousClock.now
     var heartbeatInterval: Duration
+    /// The coordinator's busy-worker timeout from its Welcome (nil until then, or if it sent none).
+    var coordinatorPeerTimeout: Duration?
     /// The run being trained (until its thread ends, even after a cancel).
     var current: TrialRunContext?
     /// An assignment that arrived while another run was still ending.
@@ -49,6 +51,10 @@ public final class WorkerService<Runner: TrialRunner> {
         try self.socket.apply(settings.curve)
         try self.socket.connect(settings.coordinatorEndpoint)
     }
+
+    /// How long this worker's ranks wait for a silent group peer: `settings.peerTimeout` if set, else the
+    /// coordinator's busy-worker timeout (nil before a Welcome that carries one: the ring's default then applies).
+    public var peerTimeout: Duration? { self.settings.peerTimeout ?? self.coordinatorPeerTimeout }
 
     // MARK: - Serving
 

@@ -12,6 +12,9 @@ public struct WorkerSettings: Sendable {
     public var cores = 1
     /// Where group peers reach this worker for all-reduce (empty: groups of one only).
     public var peerEndpoint = ""
+    /// How long a rank waits for a silent group peer, overriding the coordinator's busy-worker timeout (nil: use
+    /// the coordinator's, sent in its Welcome).
+    public var peerTimeout: Duration?
     public var cachedDatasets: [String] = []
     public var cachedModels: [String] = []
     /// Heartbeat interval until the coordinator's Welcome says otherwise.

@@ -50,6 +50,7 @@ struct WorkerCommand: ParsableCommand {
         }
         let context = try ZMQContext()
         settings.peerEndpoint = self.peers.peerEndpoint ?? ""
+        settings.peerTimeout = self.peers.peerTimeoutDuration
         settings.curve = try self.peers.curve()?.control
         let (links, ringGuard) = try self.peers.links(in: context)
         defer { ringGuard?.stop() }
@@ -57,7 +58,8 @@ struct WorkerCommand: ParsableCommand {
         let runner = TaskTrialRunner(
             synthetic: SyntheticWorkerRunner(
                 noise: self.noise, epochSeconds: self.epochSeconds, ring: self.peers.peerEndpoint == nil ? nil : links),
-            mixrec: MixRecTrialRunner(workspace: MixRecWorkspace { logger.info("\($0)") }, links: links))
+            mixrec: MixRecTrialRunner(
+                workspace: MixRecWorkspace { logger.info("\($0)") }, links: links, log: { logger.info("\($0)") }))
         let signals = SignalStop()
         let service = try WorkerService(context: context, settings: settings, runner: runner, logger: logger)
         service.onProgress = WorkerProgressDisplay(logger: logger).show

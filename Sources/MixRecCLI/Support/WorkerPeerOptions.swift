@@ -28,8 +28,12 @@ struct WorkerPeerOptions: ParsableArguments {
     @Option(help: "Where to bind the all-reduce socket if not at --peer-endpoint, e.g. tcp://0.0.0.0:6000.")
     var peerBind: String?
 
-    @Option(help: "Seconds a rank waits for a silent group peer before the trial fails over (the heartbeat timeout).")
-    var peerTimeout = 10.0
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a rank waits for a silent group peer before the trial fails over (default: the coordinator's "
+                + "heartbeat.busy_dead_ms, sent when the worker registers).",
+            valueName: "seconds"))
+    var peerTimeout: Double?
 
     func validate() throws {
         guard (self.curveKeys == nil) == (self.curveServerKey == nil) else {
@@ -45,7 +49,9 @@ struct WorkerPeerOptions: ParsableArguments {
         where !["tcp://", "ipc://", "inproc://"].contains(where: endpoint.hasPrefix) {
             throw ValidationError("\(endpoint) is not a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH).")
         }
-        guard self.peerTimeout > 0 else { throw ValidationError("--peer-timeout must be positive.") }
+        guard self.peerTimeout.map({ $0 > 0 && $0 <= 3600 }) ?? true else {
+            throw ValidationError("--peer-timeout must be more than 0 and at most 3600 seconds.")
+        }
         _ = try self.curve()
     }
 
@@ -64,11 +70,15 @@ struct WorkerPeerOptions: ParsableArguments {
         }
     }
 
+    /// `--peer-timeout` as a duration (nil: follow the coordinator's busy-worker timeout).
+    var peerTimeoutDuration: Duration? { self.peerTimeout.map { .milliseconds(Int64(($0 * 1000).rounded())) } }
+
     /// The ring links of this worker in `context`, with the ZAP handler that admits only ring-key holders when
-    /// CURVE is on (stop it when the worker ends).
+    /// CURVE is on (stop it when the worker ends). Their timeout is `--peer-timeout`, else the ring's default
+    /// (which runs use only when the coordinator sent no timeout of its own).
     func links(in context: ZMQContext) throws -> (links: PeerLinks, authenticator: ZAPAuthenticator?) {
         var settings = AllReduceSettings()
-        settings.timeout = .milliseconds(Int64(self.peerTimeout * 1000))
+        settings.timeout = self.peerTimeoutDuration ?? settings.timeout
         settings.curve = try self.curve()?.ring
         let authenticator = try settings.curve.map {
             try ZAPAuthenticator(context: context, allowList: [$0.keys.publicKey])

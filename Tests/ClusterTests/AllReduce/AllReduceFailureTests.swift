@@ -5,14 +5,25 @@ import Testing
 
 @Suite("Ring all-reduce with a lost peer")
 struct AllReduceFailureTests {
+    /// Runs a ring of `worldSize` ranks waiting `timeout` for silent peers: every rank takes part in a first sum of
+    /// 1000 floats, then runs `then` with its group and values.
+    private func afterOneSum<Value: Sendable>(
+        worldSize: Int, timeout: Duration,
+        then: @escaping @Sendable (Int, AllReduceGroup, inout [Float]) throws -> Value
+    ) throws -> [Result<Value, any Error>] {
+        var settings = AllReduceSettings()
+        settings.timeout = timeout
+        return try RingHarness.run(worldSize: worldSize, settings: settings) { rank, group in
+            var values = [Float](repeating: Float(rank), count: 1000)
+            try group.sum(&values)
+            return try then(rank, group, &values)
+        }
+    }
+
     @Test("a member that stops mid-training makes the others time out within the limit")
     func memberStops() throws {
-        var settings = AllReduceSettings()
-        settings.timeout = .milliseconds(400)
         let started = ContinuousClock.now
-        let results = try RingHarness.run(worldSize: 3, settings: settings) { rank, group in
-            var values = [Float](repeating: Float(rank), count: 1000)
-            try group.sum(&values)  // step 1: everyone takes part
+        let results = try self.afterOneSum(worldSize: 3, timeout: .milliseconds(400)) { rank, group, values in
             guard rank != 2 else { return ContinuousClock.now - started }  // rank 2 dies before step 2
             let before = ContinuousClock.now
             try group.sum(&values)
@@ -29,6 +40,21 @@ struct AllReduceFailureTests {
         }
         // Both survivors gave up after about one timeout (each blocked receive waits at most 400 ms).
         #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test("a cancelled run stops waiting for a peer that stopped first, long before the peer timeout")
+    func cancelledWhileWaiting() throws {
+        let started = ContinuousClock.now
+        let results = try self.afterOneSum(worldSize: 2, timeout: .seconds(20)) { rank, group, values in
+            guard rank == 0 else { return }  // rank 1 saw the cancel first and stopped
+            let waiting = ContinuousClock.now
+            group.isCancelled = { ContinuousClock.now - waiting > .milliseconds(300) }  // rank 0's cancel arrives
+            try group.sum(&values)
+        }
+        #expect(throws: Never.self) { try results[1].get() }
+        #expect(throws: AllReduceError.cancelled(rank: 0)) { try results[0].get() }
+        // Gave up about 300 ms (plus one 100 ms poll) into the wait, not after the 20 s timeout.
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test("the error becomes a retryable trial failure")

@@ -74,3 +74,16 @@ final class RunningCoordinator: Sendable {
         return exited
     }
 }
+
+extension CoordinatorSettings {
+    /// Settings of a loopback test's coordinator: `budget` trials of `maxEpochs` epochs on groups of `groupSize`,
+    /// served on a free port of 127.0.0.1, with 20 ms ticks and 50 ms heartbeats.
+    static func loopback(budget: Int, groupSize: Int = 1, maxEpochs: Int) -> CoordinatorSettings {
+        var settings = CoordinatorSettings(budget: budget, groupSize: groupSize)
+        settings.bindEndpoint = "tcp://127.0.0.1:*"
+        settings.maxEpochs = maxEpochs
+        settings.tickInterval = .milliseconds(20)
+        settings.membership.heartbeatInterval = .milliseconds(50)
+        return settings
+    }
+}

@@ -31,11 +31,7 @@ import ZeroMQ
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
-        var settings = CoordinatorSettings(budget: budget)
-        settings.bindEndpoint = "tcp://127.0.0.1:*"
-        settings.maxEpochs = 3
-        settings.tickInterval = .milliseconds(20)
-        settings.membership.heartbeatInterval = .milliseconds(50)
+        let settings = CoordinatorSettings.loopback(budget: budget, maxEpochs: 3)
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store, pruner: pruner)
         let stop = StopSignal()
         let workers = ["w1", "w2", "w3"].map {
@@ -80,11 +76,7 @@ import ZeroMQ
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
-        var settings = CoordinatorSettings(budget: 1)
-        settings.bindEndpoint = "tcp://127.0.0.1:*"
-        settings.maxEpochs = 3
-        settings.tickInterval = .milliseconds(20)
-        settings.membership.heartbeatInterval = .milliseconds(50)
+        var settings = CoordinatorSettings.loopback(budget: 1, maxEpochs: 3)
         settings.membership.busySuspectAfter = .milliseconds(300)
         settings.membership.busyDeadAfter = .milliseconds(600)
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)

@@ -58,10 +58,12 @@ final class LocalStudy {
         return process
     }
 
-    func startWorker(_ id: String, epochSeconds: Double = 0.1) throws {
+    /// Starts worker `id` (with `peerEndpoint`, it can join groups of two or more).
+    func startWorker(_ id: String, epochSeconds: Double = 0.1, peerEndpoint: String? = nil) throws {
+        let peer = peerEndpoint.map { ["--peer-endpoint", $0] } ?? []
         self.workers[id] = try MixRecProcess(
-            ["worker", "--connect", self.endpoint, "--id", id, "--threads", "1", "--epoch-seconds", "\(epochSeconds)"],
-            log: self.log(id))
+            ["worker", "--connect", self.endpoint, "--id", id, "--threads", "1", "--epoch-seconds", "\(epochSeconds)"]
+                + peer, log: self.log(id))
     }
 
     /// The study as `mixrec status --json` would print it (nil before the coordinator created it).

@@ -2,13 +2,15 @@ import Foundation
 
 /// The built `mixrec` executable next to the test bundle (`.build/debug/mixrec`), and processes started from it.
 enum MixRecBinary {
+    /// The root of this checkout.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
     /// `.build/debug/mixrec` of this checkout, nil when it has not been built.
     static let url: URL? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
         let candidates = [
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("mixrec"),
-            root.appendingPathComponent(".build/debug/mixrec"),
+            Self.repositoryRoot.appendingPathComponent(".build/debug/mixrec"),
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()

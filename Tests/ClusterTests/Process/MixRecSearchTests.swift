@@ -4,7 +4,8 @@ import TestKit
 import Testing
 
 /// Real MixRec trials (the SmolLM2 backbone, cut to two blocks, on a tiny synthetic dataset) through
-/// `mixrec coordinator` and two `mixrec worker` processes on 127.0.0.1, proposed by the Bayesian optimizer.
+/// `mixrec coordinator` and two `mixrec worker` processes on 127.0.0.1, proposed by the Bayesian optimizer: one
+/// worker per trial, or both as one data-parallel group.
 @Suite(
     .serialized,
     .enabled(
@@ -33,25 +34,31 @@ struct MixRecSearchTests {
           - {name: model.experts.groups.top.types, type: categorical, choices: [lora, bottleneck, lora+bottleneck]}
         """
 
-    private static let config = """
-        study: {name: mixrec-test, seed: 5, budget: 3, epochs: 2, retry_cap: 1}
-        heartbeat: {interval_ms: 200, idle_suspect_ms: 3000, idle_dead_ms: 20000, busy_suspect_ms: 3000, \\
+    private static func config(groupSize: Int) -> String {
+        """
+        study: {name: mixrec-test, seed: 5, budget: 3, epochs: 2, group_size: \(groupSize), retry_cap: 1}
+        heartbeat: {interval_ms: 200, idle_suspect_ms: 3000, idle_dead_ms: 20000, busy_suspect_ms: 3000, \
         busy_dead_ms: 20000}
         search: {space: space.yaml}
         objective:
           kind: mixrec
           config: train.yaml
           set: [model.experts.groups.top.from=1, model.experts.groups.top.to=1, model.experts.groups.top.experts=2]
+          metric: valid/ndcg@10
         """
+    }
 
-    @Test func realMixRecTrialsRunOnTwoWorkersAndReportRankingMetrics() throws {
+    @Test(arguments: [1, 2])
+    func realMixRecTrialsRunOnTwoWorkersAndReportRankingMetrics(groupSize: Int) throws {
         let model = try #require(SharedData.smolLMPath)
         let study = try LocalStudy(
-            config: Self.config, files: ["train.yaml": Self.training(model: model), "space.yaml": Self.space])
+            config: Self.config(groupSize: groupSize),
+            files: ["train.yaml": Self.training(model: model), "space.yaml": Self.space])
         let started = Date()
         let coordinator = try study.startCoordinator()
-        try study.startWorker("m1")
-        try study.startWorker("m2")
+        for id in ["m1", "m2"] {
+            try study.startWorker(id, peerEndpoint: "tcp://127.0.0.1:\(MixRecBinary.freePort())")
+        }
 
         #expect(coordinator.exitStatus(within: 1200) == 0, "\(coordinator.output)")
         let seconds = Date().timeIntervalSince(started)
@@ -71,6 +78,17 @@ struct MixRecSearchTests {
             #expect(checkpoint.record.epoch == trial.epoch && !checkpoint.parameters.isEmpty)
         }
         #expect(status.best != nil)
-        print("3 MixRec trials on 2 workers: \(String(format: "%.0f", seconds)) s (debug build)")
+        if groupSize == 2 {
+            #expect(status.trials.allSatisfy { Set($0.workers) == ["m1", "m2"] }, "every trial ran data-parallel")
+            // Both ranks log their replica check after every epoch: the same state checksums and metrics.
+            let checks = try ["m1", "m2"].map { id in
+                try String(contentsOf: study.log(id), encoding: .utf8).split(separator: "\n")
+                    .filter { $0.contains("replicas agree") }
+                    .map { $0.replacing(/.*trial/, with: "trial").replacing(/\s?rank \d\/2/, with: "") }
+            }
+            #expect(checks[0].count >= 3 && checks[0] == checks[1], "\(checks)")
+        }
+        let time = String(format: "%.0f", seconds)
+        print("3 MixRec trials on 2 workers, groups of \(groupSize): \(time) s (debug build)")
     }
 }

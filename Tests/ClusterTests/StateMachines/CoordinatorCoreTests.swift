@@ -43,13 +43,34 @@ import Testing
         // Busy timeout is 10 s: b is lost at the first tick after it, not at the idle 6 s.
         #expect(lostAt == .seconds(10.1))
         #expect(directives.scheduled.cancels.map(\.workers) == [["a"]])
-        let resumed = directives.scheduled.assignments
+        // a may still be blocked in the all-reduce with b: no new group until its heartbeat says it is idle.
+        #expect(directives.scheduled.assignments.isEmpty)
+        _ = core.onHeartbeat(from: "a", incarnation: 1, runs: (plan.trial, 1), now: .seconds(10.2))
+        #expect(core.fill(proposer: &proposer).scheduled.assignments.isEmpty, "still ending the old run")
+        _ = core.onHeartbeat(from: "a", incarnation: 1, runs: nil, now: .seconds(10.3))
+        let resumed = core.fill(proposer: &proposer).scheduled.assignments
         #expect(resumed.count == 1)
         #expect(resumed.first?.trial == plan.trial)
         #expect(resumed.first?.attempt == 2)
         #expect(resumed.first?.resumeEpoch == 1)
         #expect(Set(resumed.first?.members ?? []) == ["a", "c"])
         #expect(core.membership.members["b"]?.status == .dead)
+    }
+
+    @Test func onlyWorkersWithAPeerEndpointJoinGroupsOfTwoOrMore() {
+        var core = self.core(budget: 1, groupSize: 2)
+        var proposer = CountingProposer()
+        _ = core.onHello(self.info("a"), now: .zero)
+        _ = core.onHello(WorkerInfo(id: "b", incarnation: 1), now: .zero)
+        #expect(!core.canJoinGroups("b") && core.canJoinGroups("a"))
+        _ = core.onHeartbeat(from: "b", incarnation: 1, runs: nil, now: .seconds(0.5))
+        #expect(core.fill(proposer: &proposer).scheduled.assignments.isEmpty, "a group of a and b could not all-reduce")
+        _ = core.onHello(self.info("c"), now: .seconds(1))
+        #expect(core.fill(proposer: &proposer).scheduled.assignments.map(\.members) == [["a", "c"]])
+        var solo = self.core(budget: 1, groupSize: 1)
+        #expect(!solo.canJoinGroups("b"), "an unknown worker joins nothing")
+        _ = solo.onHello(WorkerInfo(id: "b", incarnation: 1), now: .zero)
+        #expect(solo.canJoinGroups("b"), "groups of one need no peer endpoint")
     }
 
     @Test func reportsFromUnregisteredWorkersNeverReachTheScheduler() {

@@ -65,7 +65,7 @@ import Testing
         #expect(scheduler.waitingQueue == [2, 3])
     }
 
-    @Test func prunedTrialsFreeTheirGroupAndCountTowardTheBudget() {
+    @Test func prunedTrialsReleaseTheirGroupAndCountTowardTheBudget() {
         var scheduler = self.scheduler(budget: 2, groupSize: 2, workers: ["a", "b"])
         var proposer = CountingProposer()
         let plan = scheduler.fill(proposer: &proposer).assignments[0]
@@ -83,8 +83,15 @@ import Testing
         #expect(scheduler.trials[plan.trial]?.state == .pruned)
         #expect(scheduler.trials[plan.trial]?.intermediate[1]?[self.objective] == 0.2)
         #expect(scheduler.budgetUsed == 1)
+        // A rank may still be blocked in the pruned run's all-reduce: the members take work again only once they
+        // say they are idle.
+        #expect(pruned.contains(.groupDissolved(plan.group, reason: "trial \(plan.trial) pruned")))
+        #expect(scheduler.groups.isEmpty && scheduler.idleWorkers.isEmpty)
+        #expect(scheduler.fill(proposer: &proposer).assignments.isEmpty)
+        scheduler.workerAvailable("b")
+        scheduler.workerAvailable("a")
         let next = scheduler.fill(proposer: &proposer).assignments
-        #expect(next.map(\.group) == [plan.group])
+        #expect(next.map(\.members) == [["b", "a"]] && next.map(\.group) != [plan.group])
         #expect(proposer.calls.last?.observations.map(\.state) == [.pruned])
         #expect(proposer.calls.last?.observations.first?.objective == 0.05)
         #expect(scheduler.budgetRemaining == 0)
@@ -104,8 +111,9 @@ import Testing
         #expect(scheduler.trials[plan.trial]?.state == .waiting)
         #expect(scheduler.trials[plan.trial]?.failureReasons == ["attempt 1: worker b lost: no heartbeat"])
         #expect(scheduler.groups.isEmpty)
-        #expect(scheduler.idleWorkers == ["a"])
+        #expect(scheduler.idleWorkers.isEmpty, "a may still be blocked in the all-reduce with b")
 
+        scheduler.workerAvailable("a")  // its heartbeat says it is idle
         scheduler.workerAvailable("c")
         let again = scheduler.fill(proposer: &proposer).assignments
         #expect(again.count == 1)
@@ -153,7 +161,7 @@ import Testing
         #expect(next.map(\.params) == [CountingProposer.params(2)])
     }
 
-    @Test func retryableFailureRequeuesAndCancelsTheOtherMembers() {
+    @Test func retryableFailureRequeuesCancelsTheOtherMembersAndReleasesTheGroup() {
         var scheduler = self.scheduler(budget: 1, groupSize: 3, workers: ["a", "b", "c"])
         var proposer = CountingProposer()
         let plan = scheduler.fill(proposer: &proposer).assignments[0]
@@ -162,6 +170,11 @@ import Testing
         #expect(directives.cancels.map(\.workers) == [["a", "c"]])
         #expect(scheduler.trials[plan.trial]?.state == .waiting)
         #expect(scheduler.waitingQueue == [plan.trial])
+        #expect(directives.contains(.groupDissolved(plan.group, reason: "b failed: peer timeout")))
+        // a and c may still wait in the all-reduce for b: the trial restarts once all three say they are idle.
+        for worker: WorkerID in ["a", "b"] { scheduler.workerAvailable(worker) }
+        #expect(scheduler.fill(proposer: &proposer).assignments.isEmpty)
+        scheduler.workerAvailable("c")
         #expect(scheduler.fill(proposer: &proposer).assignments.map(\.attempt) == [2])
     }
 

@@ -45,8 +45,9 @@ import Testing
         #expect(StudyConfig.maximizes(inCanonicalText: "objective.metric = valid/ndcg@10"), "maximize by default")
     }
 
-    @Test func theMixRecDemoConfigSendsItsTrainingConfigAndGroupLayers() throws {
-        let config = try StudyConfig(contentsOf: Self.configs.appendingPathComponent("demo-mixrec.yaml").path)
+    @Test(arguments: [("demo-mixrec.yaml", 1), ("demo-mixrec-dp.yaml", 2)])
+    func theMixRecDemoConfigsSendTheirTrainingConfigAndGroupLayers(file: String, groupSize: Int) throws {
+        let config = try StudyConfig(contentsOf: Self.configs.appendingPathComponent(file).path)
         let training = try String(
             contentsOf: Self.configs.appendingPathComponent("demo-mixrec-training.yaml"), encoding: .utf8)
         #expect(
@@ -56,7 +57,7 @@ import Testing
                     overrides: ["model.experts.groups.top.from=2", "model.experts.groups.top.to=3"]
                 ))
         #expect(config.metric == "valid/ndcg@10" && config.search.direction == .maximize)
-        #expect(config.groupSize == 1 && config.budget >= 3)
+        #expect(config.groupSize == groupSize && config.budget >= 2)
     }
 
     @Test func unknownKeysBadValuesAndMismatchedPartsAreRefused() throws {

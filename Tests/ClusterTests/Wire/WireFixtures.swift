@@ -88,13 +88,19 @@ enum WireFixtures {
         return WireMessage(sequence: sequence, body: .checkpoint(upload), blobs: [self.parameters])
     }
 
-    /// One valid message of every body kind.
-    static func everyKind() -> [WireMessage] {
+    /// A valid Welcome (heartbeat every 500 ms, busy workers dead after 10 s).
+    static func welcome() -> Mixrec_Cluster_V1_Welcome {
         var welcome = Mixrec_Cluster_V1_Welcome()
         welcome.workerID = "worker-a"
         welcome.incarnation = 5
         welcome.heartbeatIntervalMs = 500
         welcome.studyID = "demo"
+        welcome.busyDeadMs = 10_000
+        return welcome
+    }
+
+    /// One valid message of every body kind.
+    static func everyKind() -> [WireMessage] {
         var shutdown = Mixrec_Cluster_V1_Shutdown()
         shutdown.reason = "budget reached"
         var resumed = self.assignment()
@@ -110,7 +116,7 @@ enum WireFixtures {
         var ack = Mixrec_Cluster_V1_Ack()
         ack.ackedSequence = 3
         let bodies: [WireBody] = [
-            .hello(self.hello()), .welcome(welcome), .heartbeat(self.busyHeartbeat()), .shutdown(shutdown),
+            .hello(self.hello()), .welcome(self.welcome()), .heartbeat(self.busyHeartbeat()), .shutdown(shutdown),
             .assignment(self.assignment()), .progress(self.progress()), .result(self.result()),
             .failure(failure), .cancel(cancel), .ack(ack),
         ]

@@ -48,6 +48,15 @@ import Testing
         #expect(self.code(.hello(hello)) == .outOfRange)
     }
 
+    @Test func welcomeBusyTimeoutIsAbsentOrLongerThanTheHeartbeat() {
+        var welcome = WireFixtures.welcome()
+        #expect(self.code(.welcome(welcome)) == nil)
+        welcome.busyDeadMs = 0
+        #expect(self.code(.welcome(welcome)) == nil, "an older coordinator sends none")
+        welcome.busyDeadMs = welcome.heartbeatIntervalMs
+        #expect(self.code(.welcome(welcome)) == .outOfRange)
+    }
+
     @Test func busyHeartbeatNeedsItsTrial() {
         #expect(self.code(.heartbeat(WireFixtures.busyHeartbeat())) == nil)
         var heartbeat = WireFixtures.busyHeartbeat()

@@ -107,6 +107,12 @@ public nonisolated struct Mixrec_Cluster_V1_Welcome: Sendable {
 
   public var studyID: String = String()
 
+  /// How long the coordinator waits for a busy worker's heartbeat before declaring it dead (the study's
+  /// heartbeat.busy_dead_ms). Group peers wait as long for each other's all-reduce chunks, so a rank blocked on a
+  /// dead peer gives up no later than the coordinator re-queues the trial. 0: not sent (an older coordinator); the
+  /// worker keeps its own timeout.
+  public var busyDeadMs: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -237,7 +243,7 @@ nonisolated extension Mixrec_Cluster_V1_Hello: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Mixrec_Cluster_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Welcome"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}incarnation\0\u{3}heartbeat_interval_ms\0\u{3}study_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_id\0\u{1}incarnation\0\u{3}heartbeat_interval_ms\0\u{3}study_id\0\u{3}busy_dead_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -249,6 +255,7 @@ nonisolated extension Mixrec_Cluster_V1_Welcome: SwiftProtobuf.Message, SwiftPro
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.incarnation) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatIntervalMs) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.studyID) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.busyDeadMs) }()
       default: break
       }
     }
@@ -267,6 +274,9 @@ nonisolated extension Mixrec_Cluster_V1_Welcome: SwiftProtobuf.Message, SwiftPro
     if !self.studyID.isEmpty {
       try visitor.visitSingularStringField(value: self.studyID, fieldNumber: 4)
     }
+    if self.busyDeadMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.busyDeadMs, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -275,6 +285,7 @@ nonisolated extension Mixrec_Cluster_V1_Welcome: SwiftProtobuf.Message, SwiftPro
     if lhs.incarnation != rhs.incarnation {return false}
     if lhs.heartbeatIntervalMs != rhs.heartbeatIntervalMs {return false}
     if lhs.studyID != rhs.studyID {return false}
+    if lhs.busyDeadMs != rhs.busyDeadMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
