@@ -47,13 +47,9 @@ enum ClusterTrainingBench {
             if step == 1 { start() }
             let global = (0..<Self.batch).map { users[(step * Self.batch + $0) % users.count] }
             let windows = shard.part(of: global).map { split.trainingWindow(user: $0, maxLength: Self.maximumLength) }
-            let targets = windows.flatMap { window in
-                [Int](repeating: -100, count: Self.maximumLength - window.targets.count) + window.targets.map(Int.init)
-            }
             let states = model.states(windows.map { $0.inputs.map(Int.init) }, dropout: 0, generator: &generator)
-            let logits = model.scores(states.reshaped([windows.count * Self.maximumLength, Self.width]))
-            Tensor.crossEntropy(logits: logits, targets: targets, reduction: .sum).backward()
-            try gradients.averageSummedGradients(localCount: targets.filter { $0 >= 0 }.count)
+            model.nextItemLoss(states: states, targets: windows.map { $0.targets.map(Int.init) }).backward()
+            try gradients.averageSummedGradients(localCount: windows.reduce(0) { $0 + $1.targets.count })
             optimizer.update()
             optimizer.zeroGradients()
         }

@@ -16,35 +16,43 @@ import Testing
             configuration: configuration, itemCount: items, maximumLength: length, generator: &generator)
     }
 
-    @Test func statesAreCausalAndIgnorePadding() {
+    @Test func statesAreCausalAndIndependentOfTheOtherHistories() {
         let model = self.model()
         var generator = RandomGenerator(seed: 1)
-        let a = model.states([[1, 2, 3], [4, 5, 6, 1, 2]], dropout: 0, generator: &generator).scalars
-        let b = model.states([[1, 2, 3], [4, 5, 6, 1, 3]], dropout: 0, generator: &generator).scalars
-        let (length, width) = (5, 8)
-        // Row 1 differs only in its last item: every earlier state is unchanged, the last one changes.
-        let row1 = length * width
-        #expect(Array(a[row1..<(row1 + 4 * width)]) == Array(b[row1..<(row1 + 4 * width)]))
-        #expect(Array(a[(row1 + 4 * width)...]) != Array(b[(row1 + 4 * width)...]))
-        // Row 0 (3 items) has 2 padding positions, which are zero, and does not depend on the other row.
-        #expect(a[0..<(2 * width)].allSatisfy { $0 == 0 })
+        let a = model.states([[1, 2, 3], [4, 5, 6, 1, 2]], dropout: 0, generator: &generator)
+        let b = model.states([[1, 2, 3], [4, 5, 6, 1, 3]], dropout: 0, generator: &generator)
+        // History 1 differs only in its last item: every earlier state is unchanged, the last one changes.
+        let (a1, b1) = (a.last([0, 5]).scalars, b.last([0, 5]).scalars)
+        let width = 8
+        #expect(Array(a1[..<(4 * width)]) == Array(b1[..<(4 * width)]))
+        #expect(Array(a1[(4 * width)...]) != Array(b1[(4 * width)...]))
         let alone = model.states([[1, 2, 3]], dropout: 0, generator: &generator)
-        #expect(alone.shape == [1, 3, width])
-        expectClose(Array(a[(2 * width)..<row1]), alone.scalars, tolerance: 1e-5)
+        #expect(alone.values.shape == [3, width])
+        expectClose(a.last([3, 0]).scalars, alone.values.scalars, tolerance: 1e-5)
     }
 
-    @Test func batchesArePaddedOnlyToTheirLongestHistory() {
+    @Test func shortHistoriesShareALaneWithoutChangingTheirStates() {
+        let layout = LaneLayout(lengths: [2, 3, 5, 1])
+        // Longest first, each into the first lane with room: 5 → lane 0; 3 → lane 1; 2 → lane 1 after it; 1 → lane 2.
+        #expect(layout.laneLength == 5 && layout.lanes == 3)
+        #expect(layout.slots.map(\.lane) == [1, 1, 0, 2])
+        #expect(layout.slots.map(\.offset) == [3, 0, 0, 0])
         let model = self.model(length: 5)
         var generator = RandomGenerator(seed: 1)
-        let short = model.states([[1, 2], [3, 4, 5]], dropout: 0, generator: &generator)
-        #expect(short.shape == [2, 3, 8])
-        let rows = CollaborativeModel.rows(lastPositions: [2, 1], length: 3)
-        #expect(rows == [1, 2, 5])
-        let long = model.states([[1, 2], [3, 4, 5], [6, 6, 6, 6, 6]], dropout: 0, generator: &generator)
-        let longRows = CollaborativeModel.rows(lastPositions: [2, 1], length: 5)
-        expectClose(
-            short.reshaped([6, 8]).gather(rows: rows).scalars, long.reshaped([15, 8]).gather(rows: longRows).scalars,
-            tolerance: 1e-5)
+        let packed = model.states([[1, 2], [3, 4, 5], [6, 6, 6, 6, 6]], dropout: 0, generator: &generator)
+        #expect(packed.values.shape == [10, 8])
+        for (index, history) in [[1, 2], [3, 4, 5]].enumerated() {
+            var counts = [0, 0, 0]
+            counts[index] = history.count
+            let alone = model.states([history], dropout: 0, generator: &generator).values.scalars
+            expectClose(packed.last(counts).scalars, alone, tolerance: 1e-5)
+        }
+        // Rows no history occupies are zeros.
+        let occupied = Set(packed.rows(lastPositions: [2, 3, 5]))
+        let values = packed.values.scalars
+        for row in 0..<10 where !occupied.contains(row) {
+            #expect(values[(row * 8)..<((row + 1) * 8)].allSatisfy { $0 == 0 })
+        }
     }
 
     @Test func gradientsMatchFiniteDifferences() {
@@ -56,7 +64,7 @@ import Testing
         var generator = RandomGenerator(seed: 2)
         checkGradients(model.parameters.tensors, elements: 6) { _ in
             let states = model.states([[1, 2], [3, 4, 0]], dropout: 0, generator: &generator)
-            return model.scores(states.reshaped([6, 4]))
+            return model.scores(states.last([2, 3]))
         }
     }
 
@@ -72,7 +80,8 @@ import Testing
             optimizer.zeroGradients()
             let states = model.states(histories.map { Array($0.prefix(4)) }, dropout: 0, generator: &generator)
             let targets = histories.flatMap { Array($0.dropFirst()) }
-            let value = Tensor.crossEntropy(logits: model.scores(states.reshaped([items * 4, 16])), targets: targets)
+            let value = Tensor.crossEntropy(
+                logits: model.scores(states.last([Int](repeating: 4, count: items))), targets: targets)
             value.backward()
             optimizer.update()
             loss = value.item

@@ -44,57 +44,56 @@ public final class CollaborativeModel {
         self.finalNorm.register(in: &self.parameters, prefix: "final_norm")
     }
 
-    /// The sequence states of a batch of histories, padded on the left to the longest of them.
+    /// The sequence states of a batch of histories, packed into lanes so that short histories share rows.
     /// - Parameters:
     ///   - histories: item ids per user, oldest first; each at most `maximumLength` long and not empty.
     ///   - dropout: the dropout rate (0 when evaluating).
     ///   - generator: the source of dropout masks.
-    /// - Returns: `[histories.count, m, width]` with `m` the longest history, right-aligned: the state after item
-    ///   `t` of a history of length `n` is at position `m − n + t`; earlier positions are padding (zeros). An item's
-    ///   position embedding counts back from the end of its history, so padding changes no state.
-    public func states(_ histories: [[Int]], dropout: Float, generator: inout RandomGenerator) -> Tensor {
-        let length = histories.map(\.count).max() ?? 0
+    /// - Returns: the states and where each history's are. Every history attends causally within itself only and
+    ///   its items' position embeddings count back from its end, so packing changes no state.
+    public func states(_ histories: [[Int]], dropout: Float, generator: inout RandomGenerator) -> CollaborativeStates {
         let width = self.configuration.width
-        let firstPosition = self.maximumLength - length
-        var ids: [Int] = []
-        var positions: [Int] = []
-        var groups: [[KeyRangeMask.Group]] = []
-        for history in histories {
+        let lengths = histories.map(\.count)
+        let layout = LaneLayout(lengths: lengths)
+        let rowCount = layout.lanes * layout.laneLength
+        var ids = [Int](repeating: 0, count: rowCount)
+        var positions = [Int](repeating: 0, count: rowCount)
+        var occupied = [Float](repeating: 0, count: rowCount * width)
+        var groups = [[KeyRangeMask.Group]](repeating: [], count: layout.lanes)
+        for (index, history) in histories.enumerated() {
             precondition(
                 !history.isEmpty && history.count <= self.maximumLength,
                 "history length \(history.count) of \(self.maximumLength)")
-            let start = length - history.count
-            ids += [Int](repeating: 0, count: start) + history
-            positions += Array(firstPosition..<self.maximumLength)
-            groups.append([KeyRangeMask.Group(queryRows: start..<length, keyRanges: [start..<length], causalOffset: 0)])
+            let (lane, offset) = layout.slots[index]
+            let start = lane * layout.laneLength + offset
+            for (position, item) in history.enumerated() {
+                ids[start + position] = item
+                positions[start + position] = self.maximumLength - history.count + position
+            }
+            for element in (start * width)..<((start + history.count) * width) { occupied[element] = 1 }
+            let rows = offset..<(offset + history.count)
+            groups[lane].append(KeyRangeMask.Group(queryRows: rows, keyRanges: [rows], causalOffset: 0))
         }
-        let padding = Tensor(Self.paddingMask(histories, length: length, width: width), shape: [ids.count, width])
+        let mask = Tensor(occupied, shape: [rowCount, width])
         var hidden =
             (Tensor.embedding(ids, table: self.itemEmbeddings)
-                + Tensor.embedding(positions, table: self.positionEmbeddings))
-            * padding
-        hidden = hidden.dropout(rate: dropout, generator: &generator).reshaped([histories.count, length, width])
-        let mask = AttentionMask.keyRanges(KeyRangeMask(perBatch: groups))
+                + Tensor.embedding(positions, table: self.positionEmbeddings)) * mask
+        hidden = hidden.dropout(rate: dropout, generator: &generator)
+            .reshaped([layout.lanes, layout.laneLength, width])
+        let attentionMask = AttentionMask.keyRanges(KeyRangeMask(perBatch: groups))
         for block in self.blocks {
-            hidden = block(hidden, mask: mask, dropout: dropout, generator: &generator)
+            hidden = block(hidden, mask: attentionMask, dropout: dropout, generator: &generator)
         }
-        return self.finalNorm(hidden) * padding.reshaped([histories.count, length, width])
+        let values = self.finalNorm(hidden).reshaped([rowCount, width]) * mask
+        let starts = layout.slots.map { $0.lane * layout.laneLength + $0.offset }
+        return CollaborativeStates(values: values, starts: starts, lengths: lengths)
     }
 
-    /// Row indices into the flattened `[counts.count · length, width]` states of ``states(_:dropout:generator:)``
-    /// (`length` their second dimension): the last `counts[u]` positions of each history `u`, oldest first.
-    public static func rows(lastPositions counts: [Int], length: Int) -> [Int] {
-        counts.enumerated().flatMap { user, count in
-            ((length - count)..<length).map { user * length + $0 }
-        }
-    }
-
-    /// The summed next-item cross-entropy of `states` (from ``states(_:dropout:generator:)``) against `targets`,
-    /// where `targets[u][t]` follows item `t` of the last `targets[u].count` items of history `u`.
-    public func nextItemLoss(states: Tensor, targets: [[Int]]) -> Tensor {
-        let rows = states.reshaped([targets.count * states.shape[1], self.configuration.width])
-            .gather(rows: Self.rows(lastPositions: targets.map(\.count), length: states.shape[1]))
-        return Tensor.crossEntropy(logits: self.scores(rows), targets: targets.flatMap { $0 }, reduction: .sum)
+    /// The summed next-item cross-entropy of `states` against `targets`, where `targets[u][t]` follows item `t` of
+    /// the last `targets[u].count` items of history `u`.
+    public func nextItemLoss(states: CollaborativeStates, targets: [[Int]]) -> Tensor {
+        Tensor.crossEntropy(
+            logits: self.scores(states.last(targets.map(\.count))), targets: targets.flatMap { $0 }, reduction: .sum)
     }
 
     /// Scores of every item for each state row: `states · itemEmbeddingsᵀ`.
@@ -102,17 +101,60 @@ public final class CollaborativeModel {
     public func scores(_ states: Tensor) -> Tensor {
         Tensor.matmul(states, self.itemEmbeddings, transposeB: true)
     }
+}
 
-    /// 1 at real positions and 0 at padding, per row and column of the flattened `[batch · length, width]` states.
-    private static func paddingMask(_ histories: [[Int]], length: Int, width: Int) -> [Float] {
-        var mask = [Float](repeating: 0, count: histories.count * length * width)
-        for (row, history) in histories.enumerated() {
-            let start = (row * length + length - history.count) * width
-            for index in start..<((row + 1) * length * width) {
-                mask[index] = 1
+// MARK: - Packed states
+
+/// The collaborative states of a batch of histories (``CollaborativeModel/states(_:dropout:generator:)``).
+public struct CollaborativeStates {
+    /// `[rows, width]`: each history's states on consecutive rows; rows no history occupies are zeros.
+    public let values: Tensor
+    /// Per history, the row of its first item.
+    public let starts: [Int]
+    /// Per history, its length.
+    public let lengths: [Int]
+
+    /// The rows of the last `counts[u]` items of each history `u`, oldest first.
+    public func rows(lastPositions counts: [Int]) -> [Int] {
+        counts.enumerated().flatMap { index, count in
+            let end = self.starts[index] + self.lengths[index]
+            return Array((end - count)..<end)
+        }
+    }
+
+    /// `[Σ counts, width]`: the states of the last `counts[u]` items of each history `u`.
+    public func last(_ counts: [Int]) -> Tensor {
+        self.values.gather(rows: self.rows(lastPositions: counts))
+    }
+}
+
+/// Histories packed first-fit, longest first, into lanes as long as the longest of them.
+struct LaneLayout {
+    /// The length of every lane.
+    let laneLength: Int
+    /// The number of lanes.
+    let lanes: Int
+    /// Per history, its lane and its first position in the lane.
+    let slots: [(lane: Int, offset: Int)]
+
+    init(lengths: [Int]) {
+        let laneLength = lengths.max() ?? 0
+        var free: [Int] = []
+        var slots = [(lane: Int, offset: Int)](repeating: (0, 0), count: lengths.count)
+        let longestFirst = lengths.indices.sorted { (lengths[$0], $1) > (lengths[$1], $0) }
+        for index in longestFirst {
+            let length = lengths[index]
+            if let lane = free.firstIndex(where: { $0 >= length }) {
+                slots[index] = (lane, laneLength - free[lane])
+                free[lane] -= length
+            } else {
+                slots[index] = (free.count, 0)
+                free.append(laneLength - length)
             }
         }
-        return mask
+        self.laneLength = laneLength
+        self.lanes = free.count
+        self.slots = slots
     }
 }
 

@@ -125,19 +125,19 @@ extension MixRecModel {
         return project(collaborativeRows)
     }
 
-    /// `[B, H, c]` collaborative states of `histories` (H the collaborative model's length), or nil without it.
-    func collaborativeStates(_ histories: [[Int]], dropout: Float, generator: inout RandomGenerator) -> Tensor? {
+    /// The collaborative states of `histories`, or nil without the collaborative model.
+    func collaborativeStates(
+        _ histories: [[Int]], dropout: Float, generator: inout RandomGenerator
+    ) -> CollaborativeStates? {
         self.collaborative?.states(histories, dropout: dropout, generator: &generator)
     }
 
     /// `[B·G, c]` rows of collaborative `states` aligned with the `[SEQ]` rows of `windows` (zeros at padding),
     /// each window being the tail of the history its states were computed from.
-    func collaborativeRows(_ states: Tensor, windows: [[Int]]) -> Tensor {
+    func collaborativeRows(_ states: CollaborativeStates, windows: [[Int]]) -> Tensor {
         let longest = windows.map(\.count).max() ?? 0
         let targets = windows.enumerated().flatMap { user, window in window.indices.map { user * longest + $0 } }
-        return states.reshaped([windows.count * states.shape[1], states.shape[2]])
-            .gather(rows: CollaborativeModel.rows(lastPositions: windows.map(\.count), length: states.shape[1]))
-            .placed(at: targets, count: windows.count * longest)
+        return states.last(windows.map(\.count)).placed(at: targets, count: windows.count * longest)
     }
 
     // MARK: - Scores

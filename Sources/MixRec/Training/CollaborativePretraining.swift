@@ -100,11 +100,7 @@ struct CollaborativePretraining {
                 let states = self.model.states(
                     batch.map { $0.input(maxLength: self.history).map { Int($0) } }, dropout: 0,
                     generator: &generator)
-                let length = states.shape[1]
-                let last = states.reshaped([batch.count * length, self.model.configuration.width])
-                    .gather(
-                        rows: CollaborativeModel.rows(
-                            lastPositions: [Int](repeating: 1, count: batch.count), length: length))
+                let last = states.last([Int](repeating: 1, count: batch.count))
                 self.model.scores(last).withUnsafeBufferPointer { scores in
                     ranker.accumulate(scores: scores, cases: batch, into: &metrics)
                 }

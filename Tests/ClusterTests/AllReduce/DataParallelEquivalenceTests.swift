@@ -51,18 +51,11 @@ struct DataParallelTrainer {
             let batch = (0..<Self.globalBatch).map { users[(step * Self.globalBatch + $0) % users.count] }
             let mine = group.map { Array(DataParallelShard(rank: $0.rank, worldSize: $0.worldSize).part(of: batch)) }
             let windows = (mine ?? batch).map { self.split.trainingWindow(user: $0, maxLength: Self.maximumLength) }
-            var targets: [Int] = []
-            for window in windows {
-                targets += [Int](repeating: -100, count: Self.maximumLength - window.targets.count)
-                targets += window.targets.map { Int($0) }
-            }
             let states = model.states(windows.map { $0.inputs.map { Int($0) } }, dropout: 0, generator: &generator)
-                .reshaped([windows.count * Self.maximumLength, model.configuration.width])
-            let logits = model.scores(states)
-            let loss = Tensor.crossEntropy(
-                logits: logits, targets: targets, reduction: averager == nil ? .mean : .sum)
-            loss.backward()
-            try averager?.averageSummedGradients(localCount: targets.filter { $0 != -100 }.count)
+            let positions = windows.reduce(0) { $0 + $1.targets.count }
+            let loss = model.nextItemLoss(states: states, targets: windows.map { $0.targets.map { Int($0) } })
+            (averager == nil ? loss.scaled(by: 1 / Float(positions)) : loss).backward()
+            try averager?.averageSummedGradients(localCount: positions)
             optimizer.update()
             optimizer.zeroGradients()
             if step % 5 == 4 { try averager?.verifyReplicas(step: step) }
