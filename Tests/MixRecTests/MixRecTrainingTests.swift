@@ -91,6 +91,23 @@ import Testing
         #expect(resumedResult.test == wholeResult.test)
     }
 
+    @Test(arguments: [true, false])
+    func jointTrainingStartsFromTheCollaborativeRankingWithScoreInjection(injectScores: Bool) throws {
+        let model = try self.trainer(["model.collaborative.inject_scores=\(injectScores)"]).model
+        let collaborative = try #require(model.collaborative)
+        let history = [3, 1, 4, 1, 5]
+        var generator = RandomGenerator(seed: 0)
+        let state = collaborative.states([history], dropout: 0, generator: &generator).last([1])
+        let expected = collaborative.scores(state).scalars
+        let recommended = model.recommend(history: history, k: model.itemCount, excluding: [])
+        let scores = recommended.sorted { $0.item < $1.item }.map(\.score)
+        if injectScores {
+            expectClose(scores, expected, tolerance: 1e-5)
+        } else {
+            #expect(zip(scores, expected).map { abs($0 - $1) }.max() ?? 0 > 1e-2)
+        }
+    }
+
     @Test func collaborativeHistoryShorterThanTheWindowIsRefused() {
         #expect(throws: ConfigError.self) { try TinyMixRec.config(["model.collaborative.max_history=4"]) }
     }

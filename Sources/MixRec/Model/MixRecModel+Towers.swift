@@ -154,18 +154,18 @@ extension MixRecModel {
         return Tensor.matmul(normalised, self.itemProjection, transposeB: true) * self.scoreScale + self.itemBias
     }
 
-    /// Next-item scores of `[SEQ]` states: ``scores(_:)``, plus the collaborative model's own scores at the same
-    /// positions when `model.collaborative.inject_scores` is on (logit-level injection: the LLM side then learns
-    /// what the ID model misses).
+    /// Next-item scores of `[SEQ]` states: ``scores(_:)``, or with `model.collaborative.inject_scores` the
+    /// collaborative model's own scores at the same positions plus ``scores(_:)`` weighted by a learnt gate that
+    /// starts at 0 (logit-level injection: joint training starts from the collaborative ranking, and the LLM side
+    /// learns what the ID model misses).
     /// - Parameters:
     ///   - hidden: `[R, D]` `[SEQ]` states.
     ///   - collaborative: `[R, c]` the collaborative states of the same positions, or nil without the model.
     /// - Returns: `[R, I]`.
     func sequenceScores(_ hidden: Tensor, collaborative: Tensor?) -> Tensor {
-        let scores = self.scores(hidden)
-        guard self.config.model.collaborative.injectScores, let collaborative, let model = self.collaborative else {
-            return scores
+        guard let gate = self.linkGate, let collaborative, let model = self.collaborative else {
+            return self.scores(hidden)
         }
-        return scores + model.scores(collaborative)
+        return model.scores(collaborative) + self.scores(hidden) * gate
     }
 }

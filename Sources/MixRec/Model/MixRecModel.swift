@@ -39,6 +39,9 @@ public final class MixRecModel {
     let itemBias: Tensor
     /// `[1]`: the scale of `⟨ĥ, W_i⟩`.
     let scoreScale: Tensor
+    /// `[1]`, starting at 0: the weight of the LLM side's link scores beside the collaborative model's, with
+    /// `model.collaborative.inject_scores` (nil without it).
+    let linkGate: Tensor?
     /// `[D]` ones: the gain of the parameter-free RMS normalisation of states before scoring.
     let unitGain: Tensor
     /// `[D]`, constant: the mean normalised `[ALIGN]` state of all items at initialisation, removed from states
@@ -120,6 +123,13 @@ public final class MixRecModel {
         registry.register("item_projection", self.itemProjection)
         registry.register("item_bias", self.itemBias)
         registry.register("score_scale", self.scoreScale)
+        if self.collaborative != nil && config.model.collaborative.injectScores {
+            let gate = Tensor.zeros([1], requiresGrad: true)
+            registry.register("link_gate", gate)
+            self.linkGate = gate
+        } else {
+            self.linkGate = nil
+        }
         self.parameters = registry
         self.initialiseItemProjection()
     }
