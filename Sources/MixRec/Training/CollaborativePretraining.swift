@@ -33,20 +33,16 @@ struct CollaborativePretraining {
     let evaluationBatch: Int
 
     /// Runs the warm start.
-    /// - Returns: the best epoch's validation metrics (empty when no epoch ran).
-    func run(
-        isCancelled: () -> Bool, onEpoch: (CollaborativePretrainingEpoch) -> Void
-    ) throws -> [String: Double] {
+    func run(isCancelled: () -> Bool, onEpoch: (CollaborativePretrainingEpoch) -> Void) throws {
         let parameters = self.model.parameters.tensors
         let optimizer = AdamW(
             parameters: parameters,
             configuration: AdamW.Configuration(learningRate: Float(self.settings.learningRate), weightDecay: 0))
         let batches = UserBatches(
             users: self.split.trainableUsers, batchSize: self.settings.batchUsers, seed: self.seed)
-        var best: (value: Float, validation: [String: Double], parameters: [Tensor])?
-        var badEpochs = 0
+        var progress = TrainingProgress()
         var step: UInt64 = 0
-        for epoch in 0..<self.settings.epochs where badEpochs < self.settings.patience {
+        for epoch in 0..<self.settings.epochs where progress.badEpochs < self.settings.patience {
             let started = Date()
             let epochBatches = batches.batches(epoch: epoch)
             var total = 0.0
@@ -69,30 +65,20 @@ struct CollaborativePretraining {
                 step += 1
             }
             let validation = self.evaluate(.validation).values.mapValues { Double(Float($0)) }
-            let value = Float(validation[MixRecTrainer.selectionMetric] ?? 0)
-            if value > best?.value ?? -1 {
-                best = (value, validation, parameters.map { $0.detached() })
-                badEpochs = 0
-            } else {
-                badEpochs += 1
-            }
+            progress.recordEpoch(validation: validation[MixRecTrainer.selectionMetric] ?? 0, parameters: parameters)
             onEpoch(
                 CollaborativePretrainingEpoch(
                     epoch: epoch + 1, epochs: self.settings.epochs, loss: total / Double(max(epochBatches.count, 1)),
                     validation: validation, seconds: Date().timeIntervalSince(started)))
         }
-        guard let best else { return [:] }
-        for (parameter, saved) in zip(parameters, best.parameters) { parameter.copyValues(from: saved) }
-        return best.validation
+        progress.restoreBest(into: parameters)
     }
 
     /// Full-ranking metrics of the collaborative model alone on every user's `stage` case.
     func evaluate(_ stage: EvaluationStage) -> RankingMetrics {
         var ranker = TargetRanker(itemCount: self.model.itemCount, excludeHistory: self.excludeHistory)
         var metrics = RankingMetrics()
-        // Similar lengths batched together pad little; the metrics do not depend on the order.
         let cases = (0..<self.split.userCount).map { self.split.evaluationCase(user: Int32($0), stage: stage) }
-            .sorted { $0.history.count < $1.history.count }
         withoutGradients {
             var generator = RandomGenerator(seed: 0)
             for start in stride(from: 0, to: cases.count, by: self.evaluationBatch) {

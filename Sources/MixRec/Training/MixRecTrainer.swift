@@ -71,7 +71,7 @@ public final class MixRecTrainer {
         let started = Date()
         let config = self.model.config
         if self.progress.step == 0, let collaborative = self.model.collaborative {
-            _ = try CollaborativePretraining(
+            try CollaborativePretraining(
                 model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
                 history: config.collaborativeHistory, dropout: Float(config.model.collaborative.dropout),
                 seed: config.seed, excludeHistory: config.evaluation.excludeHistory,
@@ -136,9 +136,7 @@ public final class MixRecTrainer {
 
     /// Test metrics of the best epoch's parameters (which the model keeps afterwards).
     private func finish(seconds: Double) throws -> TrainingResult {
-        if let best = self.progress.bestParameters {
-            for (parameter, saved) in zip(self.parameters, best) { parameter.copyValues(from: saved) }
-        }
+        self.progress.restoreBest(into: self.parameters)
         let exclude = self.model.config.evaluation.excludeHistory
         let test = try self.evaluate(.test, excludeHistory: [exclude, !exclude])
         let bestIndex = max(self.progress.bestEpoch - 1, 0)
@@ -242,5 +240,11 @@ struct TrainingProgress {
         } else {
             self.badEpochs += 1
         }
+    }
+
+    /// Copies the best epoch's parameters into `parameters` (nothing when no epoch was recorded).
+    func restoreBest(into parameters: [Tensor]) {
+        guard let best = self.bestParameters else { return }
+        for (parameter, saved) in zip(parameters, best) { parameter.copyValues(from: saved) }
     }
 }
