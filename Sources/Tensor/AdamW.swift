@@ -35,6 +35,8 @@ public final class AdamW {
     public let parameters: [Tensor]
     /// The hyper-parameters; the learning rate may change between steps (schedules).
     public var configuration: Configuration
+    /// One factor per parameter on the learning rate (1 by default; 0 freezes that parameter, decay included).
+    public var rateScales: [Float]
     /// Steps taken so far.
     public internal(set) var step = 0
     var firstMoments: [Tensor]
@@ -44,19 +46,22 @@ public final class AdamW {
     public init(parameters: [Tensor], configuration: Configuration = Configuration()) {
         self.parameters = parameters
         self.configuration = configuration
+        self.rateScales = [Float](repeating: 1, count: parameters.count)
         self.firstMoments = parameters.map { Tensor.zeros($0.shape) }
         self.secondMoments = parameters.map { Tensor.zeros($0.shape) }
     }
 
-    /// Updates every parameter that has a gradient; parameters without one are left as they are.
+    /// Updates every parameter that has a gradient and a non-zero rate scale; the others are left as they are.
     public func update() {
+        precondition(self.rateScales.count == self.parameters.count, "one rate scale per parameter")
         self.step += 1
         let c = self.configuration
         let correction1 = 1 - Foundation.pow(c.beta1, Float(self.step))
         let correction2 = 1 - Foundation.pow(c.beta2, Float(self.step))
-        let decay = 1 - c.learningRate * c.weightDecay
         for (index, parameter) in self.parameters.enumerated() {
-            guard let grad = parameter.grad else { continue }
+            let rate = c.learningRate * self.rateScales[index]
+            guard let grad = parameter.grad, rate != 0 else { continue }
+            let decay = 1 - rate * c.weightDecay
             let (p, g) = (parameter.pointer, UnsafePointer(grad.pointer))
             let (m, v) = (self.firstMoments[index].pointer, self.secondMoments[index].pointer)
             for element in 0..<parameter.count {
@@ -64,7 +69,7 @@ public final class AdamW {
                 v[element] = c.beta2 * v[element] + (1 - c.beta2) * g[element] * g[element]
                 let mHat = m[element] / correction1
                 let vHat = v[element] / correction2
-                p[element] = p[element] * decay - c.learningRate * mHat / (vHat.squareRoot() + c.epsilon)
+                p[element] = p[element] * decay - rate * mHat / (vHat.squareRoot() + c.epsilon)
             }
         }
     }

@@ -5,15 +5,24 @@ import Testing
 @testable import MixRec
 
 @Suite struct CollaborativeModelTests {
-    func model(items: Int = 7, length: Int = 5, width: Int = 8, heads: Int = 2, seed: UInt64 = 3) -> CollaborativeModel
-    {
+    /// A model; with `textWidth`, `item_text` is on and every item gets random unit-norm text features.
+    func model(
+        items: Int = 7, length: Int = 5, width: Int = 8, heads: Int = 2, seed: UInt64 = 3, textWidth: Int? = nil
+    ) -> CollaborativeModel {
         var configuration = CollaborativeConfig()
         configuration.width = width
         configuration.heads = heads
         configuration.blocks = 2
+        configuration.itemText = textWidth != nil
         var generator = RandomGenerator(seed: seed)
-        return CollaborativeModel(
-            configuration: configuration, itemCount: items, maximumLength: length, generator: &generator)
+        let model = CollaborativeModel(
+            configuration: configuration, itemCount: items, maximumLength: length, textWidth: textWidth,
+            generator: &generator)
+        if let textWidth {
+            let features = randomTensor([items, textWidth], seed: seed + 1, requiresGrad: false)
+            model.useTextFeatures(Tensor.rmsNorm(features, weight: Tensor.ones([textWidth]), epsilon: 1e-6))
+        }
+        return model
     }
 
     @Test func statesAreCausalAndIndependentOfTheOtherHistories() {
@@ -55,8 +64,21 @@ import Testing
         }
     }
 
-    @Test func gradientsMatchFiniteDifferences() {
-        let model = self.model(items: 5, length: 3, width: 4, heads: 2)
+    @Test func textFeaturesEnterTheItemVectorsThroughTheProjection() throws {
+        let plain = self.model()
+        let withText = self.model(textWidth: 5)
+        #expect(plain.itemVectors().scalars == plain.itemEmbeddings.scalars)
+        let projection = try #require(withText.parameters.byName["text_projection"])
+        #expect(projection.shape == [5, 8])
+        let added = zip(withText.itemVectors().scalars, withText.itemEmbeddings.scalars).map { $0 - $1 }
+        #expect(added.contains { abs($0) > 1e-4 }, "the projected text is added to the ID embeddings")
+        projection.copyValues(from: Tensor.zeros([5, 8]))
+        expectClose(withText.itemVectors().scalars, withText.itemEmbeddings.scalars, tolerance: 0)
+    }
+
+    @Test(arguments: [nil, 5])
+    func gradientsMatchFiniteDifferences(textWidth: Int?) {
+        let model = self.model(items: 5, length: 3, width: 4, heads: 2, textWidth: textWidth)
         // Embeddings start tiny (std 0.02), where LayerNorm is too curved for a finite-difference step of 1e-2.
         for (index, parameter) in model.parameters.tensors.enumerated() {
             parameter.copyValues(from: randomTensor(parameter.shape, seed: 50 + UInt64(index)))
@@ -64,7 +86,7 @@ import Testing
         var generator = RandomGenerator(seed: 2)
         checkGradients(model.parameters.tensors, elements: 6) { _ in
             let states = model.states([[1, 2], [3, 4, 0]], dropout: 0, generator: &generator)
-            return model.scores(states.last([2, 3]))
+            return states.scores(states.last([2, 3]))
         }
     }
 
@@ -81,7 +103,7 @@ import Testing
             let states = model.states(histories.map { Array($0.prefix(4)) }, dropout: 0, generator: &generator)
             let targets = histories.flatMap { Array($0.dropFirst()) }
             let value = Tensor.crossEntropy(
-                logits: model.scores(states.last([Int](repeating: 4, count: items))), targets: targets)
+                logits: states.scores(states.last([Int](repeating: 4, count: items))), targets: targets)
             value.backward()
             optimizer.update()
             loss = value.item

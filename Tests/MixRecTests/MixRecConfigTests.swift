@@ -57,6 +57,7 @@ import Testing
             ("data: {format: parquet}", "data.format"),
             ("backbone: {layers: 0}", "backbone.layers"),
             ("train: {lr: -1}", "train.lr"),
+            ("train: {cf_lr_scale: -0.5}", "train.cf_lr_scale"),
             ("model: {collaborative: {width: 30, heads: 4}}", "model.collaborative.heads"),
             ("model: {seq_view: everything}", "model.seq_view"),
             ("trian: {epochs: 3}", "trian"),

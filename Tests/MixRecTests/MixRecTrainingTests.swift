@@ -64,8 +64,12 @@ import Testing
         expectClose(resumed.model.itemProjection.scalars, whole.model.itemProjection.scalars, tolerance: 0)
     }
 
-    @Test func collaborativeWarmStartImprovesTheCollaborativeModelAndResumes() throws {
-        let overrides = ["train.cf_pretrain.epochs=4", "train.cf_pretrain.lr=0.02", "train.cf_pretrain.batch_users=6"]
+    @Test(arguments: [0, 0.8])
+    func collaborativeWarmStartImprovesTheCollaborativeModelAndResumes(average: Double) throws {
+        let overrides = [
+            "train.cf_pretrain.epochs=4", "train.cf_pretrain.lr=0.02", "train.cf_pretrain.batch_users=6",
+            "train.cf_pretrain.average=\(average)",
+        ]
         let whole = try self.trainer(overrides)
         let config = whole.model.config
         let pretraining = try #require(
@@ -91,14 +95,17 @@ import Testing
         #expect(resumedResult.test == wholeResult.test)
     }
 
-    @Test(arguments: [true, false])
-    func jointTrainingStartsFromTheCollaborativeRankingWithScoreInjection(injectScores: Bool) throws {
-        let model = try self.trainer(["model.collaborative.inject_scores=\(injectScores)"]).model
+    @Test(arguments: [(true, false), (true, true), (false, false)])
+    func jointTrainingStartsFromTheCollaborativeRankingWithScoreInjection(injectScores: Bool, itemText: Bool) throws {
+        let model = try self.trainer([
+            "model.collaborative.inject_scores=\(injectScores)", "model.collaborative.item_text=\(itemText)",
+        ]).model
         let collaborative = try #require(model.collaborative)
+        #expect((model.parameters.byName["collaborative.text_projection"] != nil) == itemText)
         let history = [3, 1, 4, 1, 5]
         var generator = RandomGenerator(seed: 0)
-        let state = collaborative.states([history], dropout: 0, generator: &generator).last([1])
-        let expected = collaborative.scores(state).scalars
+        let states = collaborative.states([history], dropout: 0, generator: &generator)
+        let expected = states.scores(states.last([1])).scalars
         let recommended = model.recommend(history: history, k: model.itemCount, excluding: [])
         let scores = recommended.sorted { $0.item < $1.item }.map(\.score)
         if injectScores {
@@ -106,6 +113,18 @@ import Testing
         } else {
             #expect(zip(scores, expected).map { abs($0 - $1) }.max() ?? 0 > 1e-2)
         }
+    }
+
+    @Test func zeroCollaborativeRateScaleFreezesOnlyTheCollaborativeModel() throws {
+        let trainer = try self.trainer(["train.cf_lr_scale=0", "train.epochs=1"])
+        let before = trainer.model.parameters.entries.map { ($0.name, $0.tensor.scalars) }
+        var lossNames: Set<String> = []
+        _ = try trainer.train(onStep: { lossNames.formUnion($0.losses.keys) })
+        #expect(lossNames.contains("link") && !lossNames.contains("cf"), "a frozen model's own loss is skipped")
+        let after = trainer.model.parameters.byName
+        let changed = Set(before.filter { after[$0.0]?.scalars != $0.1 }.map(\.0))
+        #expect(!changed.isEmpty && changed.allSatisfy { !$0.hasPrefix("collaborative.") })
+        #expect(changed.contains("cf_user.weight"), "the injection layers still train")
     }
 
     @Test func collaborativeHistoryShorterThanTheWindowIsRefused() {

@@ -26,6 +26,45 @@ import Testing
         #expect(parameter.grad == nil)
     }
 
+    /// A rate scale of s takes the step an optimiser with learning rate lr·s takes; 0 freezes the parameter.
+    @Test func rateScalesActPerParameter() {
+        func parameters() -> [Tensor] {
+            let tensors = [
+                Tensor([1, -2], shape: [2], requiresGrad: true), Tensor([0.5], shape: [1], requiresGrad: true),
+            ]
+            (tensors[0] * Tensor([0.5, 4], shape: [2])).sum().backward()
+            (tensors[1] * Tensor([-3], shape: [1])).sum().backward()
+            return tensors
+        }
+        let scaled = parameters()
+        let optimizer = AdamW(parameters: scaled, configuration: .init(learningRate: 0.1, weightDecay: 0.5))
+        optimizer.rateScales = [0.25, 0]
+        let reference = parameters()
+        let quarterRate = AdamW(parameters: [reference[0]], configuration: .init(learningRate: 0.025, weightDecay: 0.5))
+        for _ in 0..<3 {
+            optimizer.update()
+            quarterRate.update()
+        }
+        expectClose(scaled[0].scalars, reference[0].scalars, tolerance: 1e-6)
+        #expect(scaled[0].scalars != [1, -2], "a scaled parameter moves")
+        #expect(scaled[1].scalars == [0.5], "a zero scale freezes the parameter, weight decay included")
+    }
+
+    /// Update t uses d = min(decay, (1 + t)/(10 + t)): 0.1 at first, then the cap 0.15.
+    @Test func parameterAverageFollowsTheWarmedUpDecay() {
+        let parameter = Tensor([0, 10], shape: [2], requiresGrad: true)
+        let average = ParameterAverage([parameter], decay: 0.15)
+        parameter.copyValues(from: Tensor([10, 0], shape: [2]))
+        average.update(from: [parameter])
+        expectClose(average.averages[0].scalars, [9, 1], tolerance: 1e-5)
+        parameter.copyValues(from: Tensor([20, 20], shape: [2]))
+        average.update(from: [parameter])
+        expectClose(average.averages[0].scalars, [0.15 * 9 + 0.85 * 20, 0.15 * 1 + 0.85 * 20], tolerance: 1e-5)
+        let seen = average.withAveragedValues(in: [parameter]) { parameter.scalars }
+        #expect(seen == average.averages[0].scalars, "the body sees the averages")
+        #expect(parameter.scalars == [20, 20], "and the parameter gets its own values back")
+    }
+
     @Test func clippingScalesToTheGlobalNorm() {
         let a = Tensor([0, 0], shape: [2], requiresGrad: true)
         let b = Tensor([0], shape: [1], requiresGrad: true)

@@ -19,11 +19,18 @@ public final class CollaborativeModel {
     private let positionEmbeddings: Tensor
     private let blocks: [CollaborativeBlock]
     private let finalNorm: LayerNorm
+    /// `[F, width]` (with `item_text`): projects each item's text features into its item vector.
+    private let textProjection: Tensor?
+    /// `[itemCount, F]` frozen text features of the items, once ``useTextFeatures(_:)`` has set them.
+    private var textFeatures: Tensor?
 
     /// Creates the model with small random embeddings (normal, std 0.02) and Xavier-initialised blocks.
+    /// - Parameter textWidth: the width F of the items' text features when `configuration.itemText` is on.
     public init(
-        configuration: CollaborativeConfig, itemCount: Int, maximumLength: Int, generator: inout RandomGenerator
+        configuration: CollaborativeConfig, itemCount: Int, maximumLength: Int, textWidth: Int? = nil,
+        generator: inout RandomGenerator
     ) {
+        precondition(!configuration.itemText || textWidth != nil, "item_text needs the text features' width")
         self.configuration = configuration
         self.itemCount = itemCount
         self.maximumLength = maximumLength
@@ -36,12 +43,33 @@ public final class CollaborativeModel {
             CollaborativeBlock(width: width, heads: configuration.heads, generator: &generator)
         }
         self.finalNorm = LayerNorm(width: width)
+        self.textProjection = textWidth.flatMap { textWidth in
+            // Unit-norm features through N(0, 0.02²) weights give item vectors on the embeddings' scale.
+            configuration.itemText
+                ? Tensor.randomNormal(
+                    [textWidth, width], standardDeviation: 0.02, generator: &generator, requiresGrad: true) : nil
+        }
         self.parameters.register("item_embeddings", self.itemEmbeddings)
         self.parameters.register("position_embeddings", self.positionEmbeddings)
         for (index, block) in self.blocks.enumerated() {
             block.register(in: &self.parameters, prefix: "block\(index)")
         }
         self.finalNorm.register(in: &self.parameters, prefix: "final_norm")
+        if let projection = self.textProjection { self.parameters.register("text_projection", projection) }
+    }
+
+    /// Gives the model every item's frozen text features (`[itemCount, F]`, each row of unit norm), which
+    /// `item_text` adds to the item vectors through a learnt projection.
+    public func useTextFeatures(_ features: Tensor) {
+        precondition(features.shape == [self.itemCount, self.textProjection?.shape[0] ?? -1], "text features shape")
+        self.textFeatures = features
+    }
+
+    /// `[itemCount, width]`: the vectors that represent items at the input and score them at the output: the ID
+    /// embeddings, plus the projected text features with `item_text`.
+    public func itemVectors() -> Tensor {
+        guard let features = self.textFeatures, let projection = self.textProjection else { return self.itemEmbeddings }
+        return self.itemEmbeddings + Tensor.matmul(features, projection)
     }
 
     /// The sequence states of a batch of histories, packed into lanes so that short histories share rows.
@@ -75,8 +103,9 @@ public final class CollaborativeModel {
             groups[lane].append(KeyRangeMask.Group(queryRows: rows, keyRanges: [rows], causalOffset: 0))
         }
         let mask = Tensor(occupied, shape: [rowCount, width])
+        let items = self.itemVectors()
         var hidden =
-            (Tensor.embedding(ids, table: self.itemEmbeddings)
+            (Tensor.embedding(ids, table: items)
                 + Tensor.embedding(positions, table: self.positionEmbeddings)) * mask
         hidden = hidden.dropout(rate: dropout, generator: &generator)
             .reshaped([layout.lanes, layout.laneLength, width])
@@ -86,20 +115,15 @@ public final class CollaborativeModel {
         }
         let values = self.finalNorm(hidden).reshaped([rowCount, width]) * mask
         let starts = layout.slots.map { $0.lane * layout.laneLength + $0.offset }
-        return CollaborativeStates(values: values, starts: starts, lengths: lengths)
+        return CollaborativeStates(values: values, starts: starts, lengths: lengths, items: items)
     }
 
     /// The summed next-item cross-entropy of `states` against `targets`, where `targets[u][t]` follows item `t` of
     /// the last `targets[u].count` items of history `u`.
     public func nextItemLoss(states: CollaborativeStates, targets: [[Int]]) -> Tensor {
         Tensor.crossEntropy(
-            logits: self.scores(states.last(targets.map(\.count))), targets: targets.flatMap { $0 }, reduction: .sum)
-    }
-
-    /// Scores of every item for each state row: `states · itemEmbeddingsᵀ`.
-    /// - Parameter states: `[rows, width]`. - Returns: `[rows, itemCount]`.
-    public func scores(_ states: Tensor) -> Tensor {
-        Tensor.matmul(states, self.itemEmbeddings, transposeB: true)
+            logits: states.scores(states.last(targets.map(\.count))), targets: targets.flatMap { $0 },
+            reduction: .sum)
     }
 }
 
@@ -113,6 +137,14 @@ public struct CollaborativeStates {
     public let starts: [Int]
     /// Per history, its length.
     public let lengths: [Int]
+    /// `[itemCount, width]`: the item vectors of the pass (``CollaborativeModel/itemVectors()``).
+    public let items: Tensor
+
+    /// Scores of every item for each state row: `rows · itemsᵀ`.
+    /// - Parameter rows: `[R, width]` rows of ``values``. - Returns: `[R, itemCount]`.
+    public func scores(_ rows: Tensor) -> Tensor {
+        Tensor.matmul(rows, self.items, transposeB: true)
+    }
 
     /// The rows of the last `counts[u]` items of each history `u`, oldest first.
     public func rows(lastPositions counts: [Int]) -> [Int] {

@@ -26,6 +26,8 @@ public struct CollaborativeConfig: Sendable, Equatable {
     public var injectUser = true
     /// Add its own next-item scores to MixRec's (logit-level injection).
     public var injectScores = true
+    /// Add each item's frozen LLM text representation, through a learnt projection, to its ID embedding.
+    public var itemText = false
     /// The most recent items it reads (nil: `data.max_history`); it may read further back than the LLM window.
     public var maximumHistory: Int?
 
@@ -45,6 +47,7 @@ public struct CollaborativeConfig: Sendable, Equatable {
         self.injectItems = try section.bool("inject_items", default: self.injectItems)
         self.injectUser = try section.bool("inject_user", default: self.injectUser)
         self.injectScores = try section.bool("inject_scores", default: self.injectScores)
+        self.itemText = try section.bool("item_text", default: self.itemText)
         if section.contains("max_history") {
             self.maximumHistory = try section.int("max_history", min: 2, max: 4096)
         }

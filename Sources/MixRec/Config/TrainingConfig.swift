@@ -16,6 +16,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public var clipNorm = 1.0
     /// Epochs without a better validation NDCG@10 before training stops.
     public var patience = 3
+    /// Factor on the learning rate of the collaborative model's parameters in joint training (0 freezes them
+    /// there, e.g. after a warm start).
+    public var collaborativeRateScale = 1.0
     /// The collaborative model's warm start on its own loss before joint training (`train.cf_pretrain.*`).
     public var collaborativePretraining = CollaborativePretrainingConfig()
 
@@ -30,6 +33,8 @@ public struct TrainingConfig: Sendable, Equatable {
         self.warmupFraction = try section.double("warmup", default: self.warmupFraction, min: 0, max: 0.5)
         self.clipNorm = try section.double("clip_norm", default: self.clipNorm, min: 0)
         self.patience = try section.int("patience", default: self.patience, min: 1, max: 10_000)
+        self.collaborativeRateScale = try section.double(
+            "cf_lr_scale", default: self.collaborativeRateScale, min: 0, max: 10)
         self.collaborativePretraining = try CollaborativePretrainingConfig(from: section.section("cf_pretrain"))
     }
 }
@@ -45,6 +50,9 @@ public struct CollaborativePretrainingConfig: Sendable, Equatable {
     public var learningRate = 2e-3
     /// Epochs without a better validation NDCG@10 (of the collaborative model alone) before it stops.
     public var patience = 5
+    /// Per-step decay of an exponential moving average of the parameters, which is what is evaluated and kept
+    /// (0 turns averaging off).
+    public var averageDecay = 0.0
 
     public init() {}
 
@@ -54,6 +62,7 @@ public struct CollaborativePretrainingConfig: Sendable, Equatable {
         self.batchUsers = try section.int("batch_users", default: self.batchUsers, min: 1, max: 1_000_000)
         self.learningRate = try section.double("lr", default: self.learningRate, min: 1e-8, max: 1)
         self.patience = try section.int("patience", default: self.patience, min: 1, max: 10_000)
+        self.averageDecay = try section.double("average", default: self.averageDecay, min: 0, max: 0.9999)
     }
 }
 

@@ -14,26 +14,15 @@ extension MixRecModel {
     public func rank(
         _ cases: [EvaluationCase], excludeHistory: [Bool], progress: ((Int) -> Void)? = nil
     ) -> [RankingMetrics] {
-        var rankers = excludeHistory.map { TargetRanker(itemCount: self.itemCount, excludeHistory: $0) }
-        var metrics = excludeHistory.map { _ in RankingMetrics() }
-        guard !cases.isEmpty else { return metrics }
-        withoutGradients {
-            let encoding = self.config.model.contextMasking ? self.encodeAllItems() : nil
-            let batchSize = self.config.evaluation.batchUsers
-            for start in stride(from: 0, to: cases.count, by: batchSize) {
-                let batch = Array(cases[start..<min(cases.count, start + batchSize)])
-                let scores = self.lastScores(
-                    batch.map { $0.input(maxLength: self.config.collaborativeHistory).map { Int($0) } }, items: encoding
-                )
-                scores.withUnsafeBufferPointer { buffer in
-                    for index in rankers.indices {
-                        rankers[index].accumulate(scores: buffer, cases: batch, into: &metrics[index])
-                    }
-                }
-                progress?(start + batch.count)
-            }
+        guard !cases.isEmpty else { return excludeHistory.map { _ in RankingMetrics() } }
+        let encoding = withoutGradients { self.config.model.contextMasking ? self.encodeAllItems() : nil }
+        return rankCases(
+            cases, itemCount: self.itemCount, excludeHistory: excludeHistory,
+            batchSize: self.config.evaluation.batchUsers, progress: progress
+        ) { batch in
+            self.lastScores(
+                batch.map { $0.input(maxLength: self.config.collaborativeHistory).map { Int($0) } }, items: encoding)
         }
-        return metrics
     }
 
     /// The `k` best-scored items after `history` (oldest first), excluding `excluded`, best first.

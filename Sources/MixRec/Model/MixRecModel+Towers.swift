@@ -120,9 +120,9 @@ extension MixRecModel {
 
     /// `[B·G, D]` user-side injection: the collaborative model's state after each window position, projected to
     /// the backbone width; nil when user injection is off.
-    func userStates(collaborativeRows: Tensor?) -> Tensor? {
+    func userStates(collaborativeRows: CollaborativeRows?) -> Tensor? {
         guard let collaborativeRows, let project = self.cfUser else { return nil }
-        return project(collaborativeRows)
+        return project(collaborativeRows.values)
     }
 
     /// The collaborative states of `histories`, or nil without the collaborative model.
@@ -134,10 +134,12 @@ extension MixRecModel {
 
     /// `[B·G, c]` rows of collaborative `states` aligned with the `[SEQ]` rows of `windows` (zeros at padding),
     /// each window being the tail of the history its states were computed from.
-    func collaborativeRows(_ states: CollaborativeStates, windows: [[Int]]) -> Tensor {
+    func collaborativeRows(_ states: CollaborativeStates, windows: [[Int]]) -> CollaborativeRows {
         let longest = windows.map(\.count).max() ?? 0
         let targets = windows.enumerated().flatMap { user, window in window.indices.map { user * longest + $0 } }
-        return states.last(windows.map(\.count)).placed(at: targets, count: windows.count * longest)
+        return CollaborativeRows(
+            values: states.last(windows.map(\.count)).placed(at: targets, count: windows.count * longest),
+            states: states)
     }
 
     // MARK: - Scores
@@ -160,12 +162,26 @@ extension MixRecModel {
     /// learns what the ID model misses).
     /// - Parameters:
     ///   - hidden: `[R, D]` `[SEQ]` states.
-    ///   - collaborative: `[R, c]` the collaborative states of the same positions, or nil without the model.
+    ///   - collaborative: the collaborative states of the same positions, or nil without the model.
     /// - Returns: `[R, I]`.
-    func sequenceScores(_ hidden: Tensor, collaborative: Tensor?) -> Tensor {
-        guard let gate = self.linkGate, let collaborative, let model = self.collaborative else {
-            return self.scores(hidden)
-        }
-        return model.scores(collaborative) + self.scores(hidden) * gate
+    func sequenceScores(_ hidden: Tensor, collaborative: CollaborativeRows?) -> Tensor {
+        guard let gate = self.linkGate, let collaborative else { return self.scores(hidden) }
+        return collaborative.scores + self.scores(hidden) * gate
     }
+}
+
+/// Collaborative states on rows of `[SEQ]` positions, with the pass that produced them (whose item vectors score
+/// them).
+struct CollaborativeRows {
+    /// `[R, c]`.
+    let values: Tensor
+    let states: CollaborativeStates
+
+    /// The rows `rows` of these.
+    func gather(rows: [Int]) -> CollaborativeRows {
+        CollaborativeRows(values: self.values.gather(rows: rows), states: self.states)
+    }
+
+    /// `[R, I]`: the collaborative model's own next-item scores at these rows.
+    var scores: Tensor { self.states.scores(self.values) }
 }

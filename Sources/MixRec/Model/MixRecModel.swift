@@ -80,8 +80,8 @@ public final class MixRecModel {
         if collaborativeConfig.enabled {
             let model = CollaborativeModel(
                 configuration: collaborativeConfig, itemCount: self.itemCount,
-                maximumLength: config.collaborativeHistory, generator: &generator)
-            registry.register(model.parameters, prefix: "collaborative")
+                maximumLength: config.collaborativeHistory, textWidth: width, generator: &generator)
+            registry.register(model.parameters, prefix: Self.collaborativePrefix)
             self.collaborative = model
             if collaborativeConfig.injectItems {
                 let input = Linear(input: collaborativeConfig.width, output: width, generator: &generator)
@@ -132,10 +132,13 @@ public final class MixRecModel {
         }
         self.parameters = registry
         self.initialiseItemProjection()
+        if config.model.collaborative.itemText { self.collaborative?.useTextFeatures(self.itemProjection.detached()) }
     }
 
     /// The initial scale of the cosine scores: the logit an item's own initial `[ALIGN]` state gives it.
     static let initialScoreScale: Float = 8
+    /// The name prefix of the collaborative model's parameters in ``parameters``.
+    static let collaborativePrefix = "collaborative"
 
     /// The layer where task tokens enter for `plan` over `layerCount` blocks.
     public static func firstAdaptedLayer(_ plan: ExpertPlan, layerCount: Int) -> Int {

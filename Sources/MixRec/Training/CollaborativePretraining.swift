@@ -17,7 +17,7 @@ public struct CollaborativePretrainingEpoch: Sendable, Equatable {
 
 /// Trains the collaborative model alone on its own next-item loss (`train.cf_pretrain.*`): Adam at a constant rate
 /// over mini-batches of users, early-stopped on its own validation NDCG@10; the model keeps the best epoch's
-/// parameters.
+/// parameters (with `average`, the best epoch's moving average of the parameters).
 ///
 /// Deterministic for a seed, and it reads no other rank's data: every rank of a data-parallel group runs it whole
 /// and reaches the same parameters without communicating.
@@ -40,6 +40,9 @@ struct CollaborativePretraining {
             configuration: AdamW.Configuration(learningRate: Float(self.settings.learningRate), weightDecay: 0))
         let batches = UserBatches(
             users: self.split.trainableUsers, batchSize: self.settings.batchUsers, seed: self.seed)
+        let average =
+            self.settings.averageDecay > 0
+            ? ParameterAverage(parameters, decay: Float(self.settings.averageDecay)) : nil
         var progress = TrainingProgress()
         var step: UInt64 = 0
         for epoch in 0..<self.settings.epochs where progress.badEpochs < self.settings.patience {
@@ -61,11 +64,17 @@ struct CollaborativePretraining {
                 loss.backward()
                 optimizer.update()
                 optimizer.zeroGradients()
+                average?.update(from: parameters)
                 total += value
                 step += 1
             }
-            let validation = self.evaluate(.validation).values.mapValues { Double(Float($0)) }
-            progress.recordEpoch(validation: validation[MixRecTrainer.selectionMetric] ?? 0, parameters: parameters)
+            // With averaging, the average is what is evaluated and kept.
+            let validation = self.withEvaluatedValues(of: parameters, average) {
+                let validation = self.evaluate(.validation).values.mapValues { Double(Float($0)) }
+                progress.recordEpoch(
+                    validation: validation[MixRecTrainer.selectionMetric] ?? 0, parameters: parameters)
+                return validation
+            }
             onEpoch(
                 CollaborativePretrainingEpoch(
                     epoch: epoch + 1, epochs: self.settings.epochs, loss: total / Double(max(epochBatches.count, 1)),
@@ -74,24 +83,24 @@ struct CollaborativePretraining {
         progress.restoreBest(into: parameters)
     }
 
+    /// Runs `body` with the averaged values in `parameters` when there is an average, else with their own.
+    private func withEvaluatedValues<Result>(
+        of parameters: [Tensor], _ average: ParameterAverage?, _ body: () -> Result
+    ) -> Result {
+        average.map { $0.withAveragedValues(in: parameters, body) } ?? body()
+    }
+
     /// Full-ranking metrics of the collaborative model alone on every user's `stage` case.
     func evaluate(_ stage: EvaluationStage) -> RankingMetrics {
-        var ranker = TargetRanker(itemCount: self.model.itemCount, excludeHistory: self.excludeHistory)
-        var metrics = RankingMetrics()
         let cases = (0..<self.split.userCount).map { self.split.evaluationCase(user: Int32($0), stage: stage) }
-        withoutGradients {
+        return rankCases(
+            cases, itemCount: self.model.itemCount, excludeHistory: [self.excludeHistory],
+            batchSize: self.evaluationBatch
+        ) { batch in
             var generator = RandomGenerator(seed: 0)
-            for start in stride(from: 0, to: cases.count, by: self.evaluationBatch) {
-                let batch = Array(cases[start..<min(cases.count, start + self.evaluationBatch)])
-                let states = self.model.states(
-                    batch.map { $0.input(maxLength: self.history).map { Int($0) } }, dropout: 0,
-                    generator: &generator)
-                let last = states.last([Int](repeating: 1, count: batch.count))
-                self.model.scores(last).withUnsafeBufferPointer { scores in
-                    ranker.accumulate(scores: scores, cases: batch, into: &metrics)
-                }
-            }
-        }
-        return metrics
+            let states = self.model.states(
+                batch.map { $0.input(maxLength: self.history).map { Int($0) } }, dropout: 0, generator: &generator)
+            return states.scores(states.last([Int](repeating: 1, count: batch.count)))
+        }[0]
     }
 }

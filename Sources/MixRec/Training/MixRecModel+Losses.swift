@@ -83,7 +83,10 @@ extension MixRecModel {
         if let hard = self.hardSampleLoss(alignItems, hardNegatives: hardNegatives, alignRows: alignRows) {
             add("hard", hard.scaled(by: 1 / Float(max(batch.globalHardItems, 1))), weight: weights.hard)
         }
-        if let collaborative = self.collaborative, let collaborativeStates {
+        // A frozen collaborative model (`train.cf_lr_scale: 0`) would only spend time on its own loss.
+        if let collaborative = self.collaborative, let collaborativeStates,
+            self.config.training.collaborativeRateScale > 0
+        {
             add(
                 "cf",
                 collaborative.nextItemLoss(states: collaborativeStates, targets: batch.collaborativeTargets)

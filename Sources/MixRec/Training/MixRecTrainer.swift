@@ -39,6 +39,9 @@ public final class MixRecTrainer {
             parameters: self.parameters,
             configuration: AdamW.Configuration(
                 learningRate: Float(training.learningRate), weightDecay: Float(training.weightDecay)))
+        self.optimizer.rateScales = model.parameters.entries.map {
+            $0.name.hasPrefix(MixRecModel.collaborativePrefix + ".") ? Float(training.collaborativeRateScale) : 1
+        }
     }
 
     /// Builds the model for `config` from a workspace's cached backbone, data and text states.
