@@ -30,7 +30,9 @@ extension MixRecModel {
         let weights = self.config.losses
         let width = self.backbone.configuration.width
         self.experts.reset()
-        let dropout = Float(self.config.model.collaborative.dropout)
+        // Dropout regularises the collaborative model's own training; frozen, it is a fixed input and reads clean.
+        let collaborativeTrains = self.config.training.collaborativeRateScale > 0
+        let dropout = collaborativeTrains ? Float(self.config.model.collaborative.dropout) : 0
         let collaborativeStates = self.collaborativeStates(
             batch.collaborativeHistories, dropout: dropout, generator: &generator)
         let collaborativeRows = collaborativeStates.map { self.collaborativeRows($0, windows: batch.windows) }
@@ -84,9 +86,7 @@ extension MixRecModel {
             add("hard", hard.scaled(by: 1 / Float(max(batch.globalHardItems, 1))), weight: weights.hard)
         }
         // A frozen collaborative model (`train.cf_lr_scale: 0`) would only spend time on its own loss.
-        if let collaborative = self.collaborative, let collaborativeStates,
-            self.config.training.collaborativeRateScale > 0
-        {
+        if let collaborative = self.collaborative, let collaborativeStates, collaborativeTrains {
             add(
                 "cf",
                 collaborative.nextItemLoss(states: collaborativeStates, targets: batch.collaborativeTargets)
