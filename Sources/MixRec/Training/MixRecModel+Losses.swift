@@ -30,9 +30,8 @@ extension MixRecModel {
         let weights = self.config.losses
         let width = self.backbone.configuration.width
         self.experts.reset()
-        // Dropout regularises the collaborative model's own training; frozen, it is a fixed input and reads clean.
         let collaborativeTrains = self.config.training.collaborativeRateScale > 0
-        let dropout = collaborativeTrains ? Float(self.config.model.collaborative.dropout) : 0
+        let dropout = Float(self.config.model.collaborative.dropout)
         let collaborativeStates = self.collaborativeStates(
             batch.collaborativeHistories, dropout: dropout, generator: &generator)
         let collaborativeRows = collaborativeStates.map { self.collaborativeRows($0, windows: batch.windows) }
