@@ -75,11 +75,14 @@ public final class CollaborativeModel {
     /// The sequence states of a batch of histories, packed into lanes so that short histories share rows.
     /// - Parameters:
     ///   - histories: item ids per user, oldest first; each at most `maximumLength` long and not empty.
+    ///   - items: ``itemVectors()`` when the caller already has them (evaluation reuses them across batches).
     ///   - dropout: the dropout rate (0 when evaluating).
     ///   - generator: the source of dropout masks.
     /// - Returns: the states and where each history's are. Every history attends causally within itself only and
     ///   its items' position embeddings count back from its end, so packing changes no state.
-    public func states(_ histories: [[Int]], dropout: Float, generator: inout RandomGenerator) -> CollaborativeStates {
+    public func states(
+        _ histories: [[Int]], items: Tensor? = nil, dropout: Float, generator: inout RandomGenerator
+    ) -> CollaborativeStates {
         let width = self.configuration.width
         let lengths = histories.map(\.count)
         let layout = LaneLayout(lengths: lengths)
@@ -103,7 +106,7 @@ public final class CollaborativeModel {
             groups[lane].append(KeyRangeMask.Group(queryRows: rows, keyRanges: [rows], causalOffset: 0))
         }
         let mask = Tensor(occupied, shape: [rowCount, width])
-        let items = self.itemVectors()
+        let items = items ?? self.itemVectors()
         var hidden =
             (Tensor.embedding(ids, table: items)
                 + Tensor.embedding(positions, table: self.positionEmbeddings)) * mask

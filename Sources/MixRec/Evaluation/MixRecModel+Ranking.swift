@@ -15,13 +15,16 @@ extension MixRecModel {
         _ cases: [EvaluationCase], excludeHistory: [Bool], progress: ((Int) -> Void)? = nil
     ) -> [RankingMetrics] {
         guard !cases.isEmpty else { return excludeHistory.map { _ in RankingMetrics() } }
-        let encoding = withoutGradients { self.config.model.contextMasking ? self.encodeAllItems() : nil }
+        let (encoding, collaborativeItems) = withoutGradients {
+            (self.config.model.contextMasking ? self.encodeAllItems() : nil, self.collaborative?.itemVectors())
+        }
         return rankCases(
             cases, itemCount: self.itemCount, excludeHistory: excludeHistory,
             batchSize: self.config.evaluation.batchUsers, progress: progress
         ) { batch in
             self.lastScores(
-                batch.map { $0.input(maxLength: self.config.collaborativeHistory).map { Int($0) } }, items: encoding)
+                batch.map { $0.input(maxLength: self.config.collaborativeHistory).map { Int($0) } }, items: encoding,
+                collaborativeItems: collaborativeItems)
         }
     }
 
@@ -41,13 +44,15 @@ extension MixRecModel {
 
     /// `[B, I]` scores from the last `[SEQ]` state of each history's window, its last `data.max_history` items
     /// (span path with `items`, else the dense pass); the collaborative model reads the whole `histories`.
-    private func lastScores(_ histories: [[Int]], items: ItemEncoding?) -> Tensor {
+    private func lastScores(_ histories: [[Int]], items: ItemEncoding?, collaborativeItems: Tensor? = nil) -> Tensor {
         self.experts.reset()
         let width = self.backbone.configuration.width
         var generator = RandomGenerator(seed: 0)
         let windows = histories.map { Array($0.suffix(self.config.data.maximumHistory)) }
-        let collaborativeRows = self.collaborativeStates(histories, dropout: 0, generator: &generator)
-            .map { self.collaborativeRows($0, windows: windows) }
+        let collaborativeRows = self.collaborativeStates(
+            histories, items: collaborativeItems, dropout: 0, generator: &generator
+        )
+        .map { self.collaborativeRows($0, windows: windows) }
         let userStates = self.userStates(collaborativeRows: collaborativeRows)
         let hidden =
             items.map { self.encodeSequences(windows, items: $0, userStates: userStates) }

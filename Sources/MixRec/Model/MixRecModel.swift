@@ -81,7 +81,7 @@ public final class MixRecModel {
             let model = CollaborativeModel(
                 configuration: collaborativeConfig, itemCount: self.itemCount,
                 maximumLength: config.collaborativeHistory, textWidth: width, generator: &generator)
-            registry.register(model.parameters, prefix: Self.collaborativePrefix)
+            registry.register(model.parameters, prefix: "collaborative")
             self.collaborative = model
             if collaborativeConfig.injectItems {
                 let input = Linear(input: collaborativeConfig.width, output: width, generator: &generator)
@@ -137,8 +137,6 @@ public final class MixRecModel {
 
     /// The initial scale of the cosine scores: the logit an item's own initial `[ALIGN]` state gives it.
     static let initialScoreScale: Float = 8
-    /// The name prefix of the collaborative model's parameters in ``parameters``.
-    static let collaborativePrefix = "collaborative"
 
     /// The layer where task tokens enter for `plan` over `layerCount` blocks.
     public static func firstAdaptedLayer(_ plan: ExpertPlan, layerCount: Int) -> Int {

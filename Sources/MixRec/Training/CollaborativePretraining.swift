@@ -93,13 +93,15 @@ struct CollaborativePretraining {
     /// Full-ranking metrics of the collaborative model alone on every user's `stage` case.
     func evaluate(_ stage: EvaluationStage) -> RankingMetrics {
         let cases = (0..<self.split.userCount).map { self.split.evaluationCase(user: Int32($0), stage: stage) }
+        let items = withoutGradients { self.model.itemVectors() }
         return rankCases(
             cases, itemCount: self.model.itemCount, excludeHistory: [self.excludeHistory],
             batchSize: self.evaluationBatch
         ) { batch in
             var generator = RandomGenerator(seed: 0)
             let states = self.model.states(
-                batch.map { $0.input(maxLength: self.history).map { Int($0) } }, dropout: 0, generator: &generator)
+                batch.map { $0.input(maxLength: self.history).map { Int($0) } }, items: items, dropout: 0,
+                generator: &generator)
             return states.scores(states.last([Int](repeating: 1, count: batch.count)))
         }[0]
     }

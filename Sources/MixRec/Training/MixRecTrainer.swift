@@ -39,8 +39,9 @@ public final class MixRecTrainer {
             parameters: self.parameters,
             configuration: AdamW.Configuration(
                 learningRate: Float(training.learningRate), weightDecay: Float(training.weightDecay)))
-        self.optimizer.rateScales = model.parameters.entries.map {
-            $0.name.hasPrefix(MixRecModel.collaborativePrefix + ".") ? Float(training.collaborativeRateScale) : 1
+        let collaborative = Set((model.collaborative?.parameters.tensors ?? []).map(ObjectIdentifier.init))
+        self.optimizer.rateScales = self.parameters.map {
+            collaborative.contains(ObjectIdentifier($0)) ? Float(training.collaborativeRateScale) : 1
         }
     }
 
