@@ -5,10 +5,9 @@ import Foundation
 extension WorkerProgress {
     /// One line for a terminal: `trial #3 [#########-----------] 45% epoch 1/4 step 30/120 · ETA 1m05s`.
     public func bar(width: Int = 24) -> String {
-        let filled = Int((self.fraction * Double(width)).rounded(.down))
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: max(0, width - filled))
-        var line = "trial \(self.trial) [\(bar)] \(Int((self.fraction * 100).rounded(.down)))% " + self.position
-        if let left = self.secondsLeft { line += " · ETA " + Self.duration(left) }
+        let bar = ProgressText.bar(fraction: self.fraction, width: width)
+        var line = "trial \(self.trial) \(bar) \(Int((self.fraction * 100).rounded(.down)))% " + self.position
+        if let left = self.secondsLeft { line += " · ETA " + ProgressText.duration(left) }
         return line
     }
 
@@ -17,7 +16,7 @@ extension WorkerProgress {
         var line = "trial \(self.trial) epoch \(self.epoch)/\(self.maxEpochs)"
         let metrics = self.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }
         if !metrics.isEmpty { line += " " + metrics.joined(separator: " ") }
-        if let left = self.secondsLeft { line += ", ETA " + Self.duration(left) }
+        if let left = self.secondsLeft { line += ", ETA " + ProgressText.duration(left) }
         return line
     }
 
@@ -27,13 +26,5 @@ extension WorkerProgress {
             text += " step \(self.step)" + (self.stepsPerEpoch.map { "/\($0)" } ?? "")
         }
         return text
-    }
-
-    /// `45s`, `3m07s` or `2h05m`.
-    static func duration(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        if total < 60 { return "\(total)s" }
-        if total < 3600 { return String(format: "%dm%02ds", total / 60, total % 60) }
-        return String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
     }
 }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 
 /// Progress of a long loop on standard error: a bar redrawn in place with rate and ETA when stderr is a terminal,
@@ -30,12 +31,11 @@ final class ProgressBar {
         let elapsed = Date().timeIntervalSince(self.started)
         let rate = elapsed > 0 ? Double(done - self.firstDone) / elapsed : 0
         let remaining = rate > 0 ? Double(self.total - done) / rate : 0
-        let counts = "\(done)/\(self.total) \(String(format: "%.2f", rate)) \(self.unit)/s ETA \(Self.clock(remaining))"
+        let eta = ProgressText.duration(remaining)
+        let counts = "\(done)/\(self.total) \(String(format: "%.2f", rate)) \(self.unit)/s ETA \(eta)"
         if self.interactive {
-            let width = 24
-            let filled = min(width, width * done / self.total)
-            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            Self.write("\r\u{1B}[2K\(self.label) [\(bar)] \(counts) \(detail)")
+            let bar = ProgressText.bar(fraction: Double(done) / Double(self.total), width: 24)
+            Self.write("\r\u{1B}[2K\(self.label) \(bar) \(counts) \(detail)")
         } else if done == self.total || Date().timeIntervalSince(self.lastPlain) >= self.plainInterval {
             self.lastPlain = Date()
             Self.write("\(self.label): \(counts) \(detail)\n")
@@ -45,11 +45,6 @@ final class ProgressBar {
     /// Ends the bar's line (interactive only).
     func finish() {
         if self.interactive { Self.write("\n") }
-    }
-
-    private static func clock(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        return String(format: "%d:%02d", total / 60, total % 60)
     }
 
     private static func write(_ text: String) {

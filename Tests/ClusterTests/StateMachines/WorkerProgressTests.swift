@@ -28,4 +28,11 @@ import Testing
         #expect(slow.bar(width: 4) == "trial #3 [#---] 25% epoch 1/4 · ETA 1h15m")
         #expect(self.progress(epoch: 2, step: 0, stepsPerEpoch: nil, seconds: 95).logLine.hasSuffix("ETA 1m35s"))
     }
+
+    /// The shared pieces clamp the bar to its width and round durations to whole seconds.
+    @Test func progressTextClampsAndRounds() {
+        #expect(ProgressText.bar(fraction: 1.5, width: 4) == "[####]")
+        #expect(ProgressText.bar(fraction: -0.2, width: 3) == "[---]")
+        #expect(ProgressText.duration(59.6) == "1m00s" && ProgressText.duration(3599.4) == "59m59s")
+    }
 }
