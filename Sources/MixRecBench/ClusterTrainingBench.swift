@@ -35,6 +35,7 @@ enum ClusterTrainingBench {
         var configuration = CollaborativeConfig()
         configuration.width = Self.width
         configuration.dropout = 0
+        configuration.attentionDropout = 0
         var generator = RandomGenerator(seed: 1)
         let model = CollaborativeModel(
             configuration: configuration, itemCount: itemCount, maximumLength: Self.maximumLength,
@@ -47,7 +48,7 @@ enum ClusterTrainingBench {
             if step == 1 { start() }
             let global = (0..<Self.batch).map { users[(step * Self.batch + $0) % users.count] }
             let windows = shard.part(of: global).map { split.trainingWindow(user: $0, maxLength: Self.maximumLength) }
-            let states = model.states(windows.map { $0.inputs.map(Int.init) }, dropout: 0, generator: &generator)
+            let states = model.states(windows.map { $0.inputs.map(Int.init) }, training: true, generator: &generator)
             model.nextItemLoss(states: states, targets: windows.map { $0.targets.map(Int.init) }).backward()
             try gradients.averageSummedGradients(localCount: windows.reduce(0) { $0 + $1.targets.count })
             optimizer.update()

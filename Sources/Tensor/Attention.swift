@@ -15,16 +15,20 @@ extension Tensor {
     ///   - kvHeads: key/value heads.
     ///   - mask: which keys each query may see; rows that see nothing output zeros.
     ///   - scale: the score factor, `1/√headDim` when `nil`.
+    ///   - dropout: dropout on the attention probabilities (training only).
     /// - Returns: `[batch, queryLength, heads · headDim]`.
     public static func attention(
         query: Tensor, key: Tensor, value: Tensor, heads: Int, kvHeads: Int, mask: AttentionMask = .none,
-        scale: Float? = nil
+        scale: Float? = nil, dropout: AttentionDropout = .none
     ) -> Tensor {
         let shape = AttentionShape(query: query, key: key, value: value, heads: heads, kvHeads: kvHeads)
         let factor = scale ?? 1 / Float(shape.headDim).squareRoot()
         let plans = (0..<shape.batch).map { mask.blocks(batch: $0, queries: shape.queries, keys: shape.keys) }
         let work = AttentionWork(shape: shape, plans: plans)
         let scoreCount = shape.queries * shape.keys
+        // One factor per (batch, head, query, key); kept alive for the backward pass.
+        let keepScales = dropout.scales(count: shape.batch * shape.heads * scoreCount)
+        let keep = keepScales.map { UnsafePointer($0.pointer) }
         let workers = Parallel.workers(items: work.items.count, costPerItem: work.costPerItem)
         // Per-worker score scratch; the backward pass recomputes the probabilities instead of keeping
         // `batch · heads · queries · keys` of them alive between the passes.
@@ -40,6 +44,11 @@ extension Tensor {
                     batch: item.batch, head: item.head, block: item.block,
                     additive: mask.additiveValues(batch: item.batch, queries: shape.queries, keys: shape.keys),
                     scores: scores)
+                if let keep {
+                    kernel.drop(
+                        block: item.block, keep: keep + (item.batch * shape.heads + item.head) * scoreCount,
+                        from: scores, into: scores)
+                }
                 kernel.forward(
                     batch: item.batch, head: item.head, block: item.block, probabilities: scores,
                     output: result.pointer)
@@ -48,7 +57,9 @@ extension Tensor {
         return result.record("attention", inputs: [query, key, value]) { context in
             let queryGradient = context.gradient(ofInput: 0)?.baseAddress
             let sharedGradients = (context.gradient(ofInput: 1)?.baseAddress, context.gradient(ofInput: 2)?.baseAddress)
-            let scratch = Tensor.uninitialized(shape: [workers, 2, scoreCount])
+            // Per worker: the probabilities, dP, and with dropout the dropped probabilities.
+            let buffers = keep == nil ? 2 : 3
+            let scratch = Tensor.uninitialized(shape: [workers, buffers, scoreCount])
             // Heads of one key/value group add into the same dK/dV rows: workers after the first accumulate
             // privately and are summed at the end.
             let privateGradients = (1..<max(workers, 1)).map { _ in
@@ -62,7 +73,7 @@ extension Tensor {
                     worker == 0
                     ? sharedGradients
                     : (privateGradients[worker - 1].0?.pointer, privateGradients[worker - 1].1?.pointer)
-                let probabilities = scratch.pointer + 2 * worker * scoreCount
+                let probabilities = scratch.pointer + buffers * worker * scoreCount
                 for item in work.items(ofWorker: worker, workers: workers) {
                     kernel.probabilities(
                         batch: item.batch, head: item.head, block: item.block,
@@ -71,7 +82,10 @@ extension Tensor {
                     kernel.backward(
                         batch: item.batch, head: item.head, block: item.block,
                         probabilities: UnsafePointer(probabilities), outputGradient: context.outputGradientPointer,
-                        scratch: probabilities + scoreCount, gradients: (queryGradient, own.0, own.1))
+                        scratch: probabilities + scoreCount, gradients: (queryGradient, own.0, own.1),
+                        dropout: keep.map {
+                            ($0 + (item.batch * shape.heads + item.head) * scoreCount, probabilities + 2 * scoreCount)
+                        })
                 }
             }
             for (keyPart, valuePart) in privateGradients {
@@ -82,6 +96,7 @@ extension Tensor {
                     }
                 }
             }
+            withExtendedLifetime(keepScales) {}
         }
     }
 }
@@ -194,6 +209,21 @@ struct AttentionKernel {
         }
     }
 
+    /// `target = source ⊙ keep` over one block's computed entries (all three `[queries, keys]`; may alias).
+    func drop(
+        block: ScoreBlock, keep: UnsafePointer<Float>, from source: UnsafePointer<Float>,
+        into target: UnsafeMutablePointer<Float>
+    ) {
+        let keys = self.shape.keys
+        for row in block.rows {
+            for range in block.computedRanges {
+                for index in range {
+                    target[row * keys + index] = source[row * keys + index] * keep[row * keys + index]
+                }
+            }
+        }
+    }
+
     /// `output += P·V` for one block of one head, with `probabilities` from `probabilities(...)`.
     func forward(
         batch: Int, head: Int, block: ScoreBlock, probabilities: UnsafePointer<Float>,
@@ -212,10 +242,13 @@ struct AttentionKernel {
     }
 
     /// Accumulates dQ, dK, dV (each optional) for one block of one head from dO, using the saved probabilities.
+    /// - Parameter dropout: this (batch, head)'s dropout factors and a `[queries, keys]` buffer for the dropped
+    ///   probabilities, when the forward pass dropped some.
     func backward(
         batch: Int, head: Int, block: ScoreBlock, probabilities: UnsafePointer<Float>,
         outputGradient: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-        gradients: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)
+        gradients: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?),
+        dropout: (keep: UnsafePointer<Float>, dropped: UnsafeMutablePointer<Float>)? = nil
     ) {
         let (queryOffset, keyOffset) = self.offsets(batch: batch, head: head)
         let (d, qw, kw, keys) = (self.shape.headDim, self.shape.queryWidth, self.shape.keyWidth, self.shape.keys)
@@ -223,8 +256,11 @@ struct AttentionKernel {
         let ranges = block.computedRanges
         let rows = block.rows
         let gradientOutput = outputGradient + queryOffset + rows.lowerBound * qw
+        // The output used P ⊙ keep: dV takes the dropped probabilities, and dP is dP' ⊙ keep.
+        if let dropout { self.drop(block: block, keep: dropout.keep, from: probabilities, into: dropout.dropped) }
+        let used = dropout.map { UnsafePointer($0.dropped) } ?? probabilities
         for range in ranges {
-            let p = probabilities + rows.lowerBound * keys + range.lowerBound
+            let p = used + rows.lowerBound * keys + range.lowerBound
             if let valueGradient = gradients.2 {
                 // dV += Pᵀ · dO
                 BLAS.gemm(
@@ -242,6 +278,7 @@ struct AttentionKernel {
         }
         guard needsScores else { return }
         // dS = P ⊙ (dP − rowsum(P ⊙ dP)); P is 0 outside the allowed keys, so whole ranges can be used.
+        if let dropout { self.drop(block: block, keep: dropout.keep, from: scratch, into: scratch) }
         for row in rows {
             let (p, dp) = (probabilities + row * keys, scratch + row * keys)
             var total: Float = 0

@@ -7,9 +7,12 @@ import Testing
 @Suite struct CollaborativeModelTests {
     /// A model; with `textWidth`, `item_text` is on and every item gets random unit-norm text features.
     func model(
-        items: Int = 7, length: Int = 5, width: Int = 8, heads: Int = 2, seed: UInt64 = 3, textWidth: Int? = nil
+        items: Int = 7, length: Int = 5, width: Int = 8, heads: Int = 2, seed: UInt64 = 3, textWidth: Int? = nil,
+        dropout: Double = 0.2, attentionDropout: Double = 0.2
     ) -> CollaborativeModel {
         var configuration = CollaborativeConfig()
+        configuration.dropout = dropout
+        configuration.attentionDropout = attentionDropout
         configuration.width = width
         configuration.heads = heads
         configuration.blocks = 2
@@ -28,14 +31,14 @@ import Testing
     @Test func statesAreCausalAndIndependentOfTheOtherHistories() {
         let model = self.model()
         var generator = RandomGenerator(seed: 1)
-        let a = model.states([[1, 2, 3], [4, 5, 6, 1, 2]], dropout: 0, generator: &generator)
-        let b = model.states([[1, 2, 3], [4, 5, 6, 1, 3]], dropout: 0, generator: &generator)
+        let a = model.states([[1, 2, 3], [4, 5, 6, 1, 2]], training: false, generator: &generator)
+        let b = model.states([[1, 2, 3], [4, 5, 6, 1, 3]], training: false, generator: &generator)
         // History 1 differs only in its last item: every earlier state is unchanged, the last one changes.
         let (a1, b1) = (a.last([0, 5]).scalars, b.last([0, 5]).scalars)
         let width = 8
         #expect(Array(a1[..<(4 * width)]) == Array(b1[..<(4 * width)]))
         #expect(Array(a1[(4 * width)...]) != Array(b1[(4 * width)...]))
-        let alone = model.states([[1, 2, 3]], dropout: 0, generator: &generator)
+        let alone = model.states([[1, 2, 3]], training: false, generator: &generator)
         #expect(alone.values.shape == [3, width])
         expectClose(a.last([3, 0]).scalars, alone.values.scalars, tolerance: 1e-5)
     }
@@ -48,12 +51,12 @@ import Testing
         #expect(layout.slots.map(\.offset) == [3, 0, 0, 0])
         let model = self.model(length: 5)
         var generator = RandomGenerator(seed: 1)
-        let packed = model.states([[1, 2], [3, 4, 5], [6, 6, 6, 6, 6]], dropout: 0, generator: &generator)
+        let packed = model.states([[1, 2], [3, 4, 5], [6, 6, 6, 6, 6]], training: false, generator: &generator)
         #expect(packed.values.shape == [10, 8])
         for (index, history) in [[1, 2], [3, 4, 5]].enumerated() {
             var counts = [0, 0, 0]
             counts[index] = history.count
-            let alone = model.states([history], dropout: 0, generator: &generator).values.scalars
+            let alone = model.states([history], training: false, generator: &generator).values.scalars
             expectClose(packed.last(counts).scalars, alone, tolerance: 1e-5)
         }
         // Rows no history occupies are zeros.
@@ -85,9 +88,31 @@ import Testing
         }
         var generator = RandomGenerator(seed: 2)
         checkGradients(model.parameters.tensors, elements: 6) { _ in
-            let states = model.states([[1, 2], [3, 4, 0]], dropout: 0, generator: &generator)
+            let states = model.states([[1, 2], [3, 4, 0]], training: false, generator: &generator)
             return states.scores(states.last([2, 3]))
         }
+    }
+
+    /// Attention dropout alone changes the training states, is off when evaluating, and back-propagates exactly
+    /// (a fixed generator state gives the same masks, so finite differences apply).
+    @Test func attentionDropoutActsOnlyInTraining() {
+        let model = self.model(items: 5, length: 3, width: 4, heads: 2, dropout: 0, attentionDropout: 0.4)
+        for (index, parameter) in model.parameters.tensors.enumerated() {
+            parameter.copyValues(from: randomTensor(parameter.shape, seed: 60 + UInt64(index)))
+        }
+        func states(training: Bool) -> Tensor {
+            var generator = RandomGenerator(seed: 5)
+            let states = model.states([[1, 2, 3], [3, 4, 0]], training: training, generator: &generator)
+            return states.scores(states.last([3, 3]))
+        }
+        let evaluation = states(training: false).scalars
+        #expect(states(training: true).scalars != evaluation)
+        let undropped = self.model(items: 5, length: 3, width: 4, heads: 2, dropout: 0, attentionDropout: 0)
+        zip(undropped.parameters.tensors, model.parameters.tensors).forEach { $0.copyValues(from: $1) }
+        var generator = RandomGenerator(seed: 5)
+        let plain = undropped.states([[1, 2, 3], [3, 4, 0]], training: true, generator: &generator)
+        expectClose(plain.scores(plain.last([3, 3])).scalars, evaluation, tolerance: 1e-6)
+        checkGradients(model.parameters.tensors, elements: 6) { _ in states(training: true) }
     }
 
     @Test func learnsASequentialPattern() {
@@ -100,7 +125,7 @@ import Testing
         var loss: Float = 0
         for _ in 0..<60 {
             optimizer.zeroGradients()
-            let states = model.states(histories.map { Array($0.prefix(4)) }, dropout: 0, generator: &generator)
+            let states = model.states(histories.map { Array($0.prefix(4)) }, training: false, generator: &generator)
             let targets = histories.flatMap { Array($0.dropFirst()) }
             let value = Tensor.crossEntropy(
                 logits: states.scores(states.last([Int](repeating: 4, count: items))), targets: targets)

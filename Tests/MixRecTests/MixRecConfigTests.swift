@@ -31,7 +31,7 @@ import Testing
             model:
               seq_view: all
               context_masking: false
-              collaborative: {width: 32, heads: 2}
+              collaborative: {width: 32, heads: 2, dropout: 0.3}
               experts:
                 groups:
                   top: {from: 2, to: 3, types: [parallel], experts: 2, top_k: 1}
@@ -45,6 +45,10 @@ import Testing
         #expect(config.model.sequenceView == .all)
         #expect(!config.model.contextMasking)
         #expect(config.model.collaborative.width == 32)
+        // Attention dropout follows `dropout` unless set.
+        #expect(config.model.collaborative.attentionDropout == 0.3)
+        let separate = try self.config("model: {collaborative: {dropout: 0.3, attention_dropout: 0}}")
+        #expect(separate.model.collaborative.dropout == 0.3 && separate.model.collaborative.attentionDropout == 0)
         #expect(config.model.experts.groups[0].kinds == [.scaling])
         #expect(config.losses.hard == 0)
         #expect(config.training.epochs == 7)
@@ -59,6 +63,7 @@ import Testing
             ("train: {lr: -1}", "train.lr"),
             ("train: {cf_lr_scale: -0.5}", "train.cf_lr_scale"),
             ("model: {collaborative: {width: 30, heads: 4}}", "model.collaborative.heads"),
+            ("model: {collaborative: {attention_dropout: 0.95}}", "model.collaborative.attention_dropout"),
             ("model: {seq_view: everything}", "model.seq_view"),
             ("trian: {epochs: 3}", "trian"),
         ]

@@ -76,7 +76,7 @@ import Testing
             whole.model.collaborative.map {
                 CollaborativePretraining(
                     model: $0, split: whole.data.split, settings: config.training.collaborativePretraining,
-                    history: config.collaborativeHistory, dropout: 0, seed: config.seed, excludeHistory: true,
+                    history: config.collaborativeHistory, seed: config.seed, excludeHistory: true,
                     evaluationBatch: 16)
             })
         let untrained = pretraining.evaluate(.validation).values["ndcg@10"] ?? 0
@@ -104,7 +104,7 @@ import Testing
         #expect((model.parameters.byName["collaborative.text_projection"] != nil) == itemText)
         let history = [3, 1, 4, 1, 5]
         var generator = RandomGenerator(seed: 0)
-        let states = collaborative.states([history], dropout: 0, generator: &generator)
+        let states = collaborative.states([history], training: false, generator: &generator)
         let expected = states.scores(states.last([1])).scalars
         let recommended = model.recommend(history: history, k: model.itemCount, excluding: [])
         let scores = recommended.sorted { $0.item < $1.item }.map(\.score)
@@ -125,6 +125,8 @@ import Testing
         let changed = Set(before.filter { after[$0.0]?.scalars != $0.1 }.map(\.0))
         #expect(!changed.isEmpty && changed.allSatisfy { !$0.hasPrefix("collaborative.") })
         #expect(changed.contains("cf_user.weight"), "the injection layers still train")
+        let frozen = try #require(trainer.model.collaborative).parameters.tensors
+        #expect(frozen.allSatisfy { !$0.requiresGrad && $0.grad == nil }, "no graph and no gradients into it")
     }
 
     @Test func collaborativeHistoryShorterThanTheWindowIsRefused() {

@@ -20,7 +20,7 @@ import Testing
     func sequenceStatesEqualTheDenseMaskedPass(view: String) throws {
         let model = try self.prepared(["model.seq_view=\(view)"])
         var generator = RandomGenerator(seed: 1)
-        let rows = model.collaborativeStates(self.windows, dropout: 0, generator: &generator)
+        let rows = model.collaborativeStates(self.windows, training: false, generator: &generator)
             .map { model.collaborativeRows($0, windows: self.windows) }
         let user = model.userStates(collaborativeRows: rows)
         let items = Array(Set(self.windows.joined())).sorted()

@@ -4,9 +4,10 @@ import Testing
 
 @testable import Tensor
 
-/// A direct Double-precision attention: per (batch, head, query), softmax over the allowed keys.
+/// A direct Double-precision attention: per (batch, head, query), softmax over the allowed keys, each probability
+/// times its factor in `keep` (`[batch, heads, queries, keys]`, dropout) when given.
 private func referenceAttention(
-    query: Tensor, key: Tensor, value: Tensor, heads: Int, kvHeads: Int,
+    query: Tensor, key: Tensor, value: Tensor, heads: Int, kvHeads: Int, keep: [Float]? = nil,
     allowed: (_ batch: Int, _ row: Int, _ key: Int) -> Bool
 ) -> [Float] {
     let (batch, queries, keys) = (query.shape[0], query.shape[1], key.shape[1])
@@ -30,7 +31,10 @@ private func referenceAttention(
                 for d in 0..<headDim {
                     var sum = 0.0
                     for (j, weight) in zip(visible, weights) {
-                        sum += weight / total * Double(v[(b * keys + j) * kvHeads * headDim + kvHead * headDim + d])
+                        let factor = Double(keep?[((b * heads + h) * queries + i) * keys + j] ?? 1)
+                        sum +=
+                            weight / total * factor
+                            * Double(v[(b * keys + j) * kvHeads * headDim + kvHead * headDim + d])
                     }
                     output[qBase + d] = Float(sum)
                 }
@@ -109,6 +113,48 @@ private func referenceAttention(
             ]
             checkGradients(inputs, elements: 40) {
                 Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: 4, kvHeads: 2, mask: mask)
+            }
+        }
+    }
+
+    /// Dropout multiplies each probability by its factor (0 or 1/(1 − rate)) after the softmax, under a causal
+    /// mask and a span mask, and about `rate` of the visible probabilities are dropped.
+    @Test func dropoutScalesProbabilitiesAfterTheSoftmax() {
+        let rate: Float = 0.3
+        var generator = RandomGenerator(seed: 21)
+        let dropout = AttentionDropout(rate: rate, generator: &generator)
+        let keep = dropout.scales(count: 2 * 4 * 5 * 7)?.scalars ?? []
+        #expect(Set(keep) == [0, 1 / (1 - rate)])
+        let dropped = Float(keep.filter { $0 == 0 }.count) / Float(keep.count)
+        #expect(abs(dropped - rate) < 0.06)
+        let dense = self.spanMask.additiveMask(batch: 2, queries: 5, keys: 7)
+        let cases: [(AttentionMask, (Int, Int, Int) -> Bool)] = [
+            (.causal(offset: 2), { _, i, j in j <= i + 2 }),
+            (.keyRanges(self.spanMask), { b, i, j in dense.scalars[(b * 5 + i) * 7 + j] == 0 }),
+        ]
+        for (mask, allowed) in cases {
+            let output = Tensor.attention(
+                query: self.query, key: self.key, value: self.value, heads: 4, kvHeads: 2, mask: mask,
+                dropout: dropout)
+            let expected = referenceAttention(
+                query: self.query, key: self.key, value: self.value, heads: 4, kvHeads: 2, keep: keep,
+                allowed: allowed)
+            expectClose(output.scalars, expected, tolerance: 1e-5)
+        }
+    }
+
+    /// With a fixed dropout mask the op is a smooth function of its inputs: finite differences match the gradients.
+    @Test func gradientsWithDropout() {
+        for mask in [AttentionMask.causal(offset: 2), .keyRanges(self.spanMask)] {
+            let inputs = [
+                randomTensor([2, 5, 12], seed: 22), randomTensor([2, 7, 6], seed: 23),
+                randomTensor([2, 7, 6], seed: 24),
+            ]
+            checkGradients(inputs, elements: 40) {
+                var generator = RandomGenerator(seed: 25)
+                return Tensor.attention(
+                    query: $0[0], key: $0[1], value: $0[2], heads: 4, kvHeads: 2, mask: mask,
+                    dropout: AttentionDropout(rate: 0.4, generator: &generator))
             }
         }
     }

@@ -76,13 +76,15 @@ public final class CollaborativeModel {
     /// - Parameters:
     ///   - histories: item ids per user, oldest first; each at most `maximumLength` long and not empty.
     ///   - items: ``itemVectors()`` when the caller already has them (evaluation reuses them across batches).
-    ///   - dropout: the dropout rate (0 when evaluating).
+    ///   - training: whether the configured dropout is on (off when evaluating).
     ///   - generator: the source of dropout masks.
     /// - Returns: the states and where each history's are. Every history attends causally within itself only and
     ///   its items' position embeddings count back from its end, so packing changes no state.
     public func states(
-        _ histories: [[Int]], items: Tensor? = nil, dropout: Float, generator: inout RandomGenerator
+        _ histories: [[Int]], items: Tensor? = nil, training: Bool, generator: inout RandomGenerator
     ) -> CollaborativeStates {
+        let dropout = training ? Float(self.configuration.dropout) : 0
+        let attentionDropout = training ? Float(self.configuration.attentionDropout) : 0
         let width = self.configuration.width
         let lengths = histories.map(\.count)
         let layout = LaneLayout(lengths: lengths)
@@ -114,7 +116,9 @@ public final class CollaborativeModel {
             .reshaped([layout.lanes, layout.laneLength, width])
         let attentionMask = AttentionMask.keyRanges(KeyRangeMask(perBatch: groups))
         for block in self.blocks {
-            hidden = block(hidden, mask: attentionMask, dropout: dropout, generator: &generator)
+            hidden = block(
+                hidden, mask: attentionMask, dropout: dropout, attentionDropout: attentionDropout,
+                generator: &generator)
         }
         let values = self.finalNorm(hidden).reshaped([rowCount, width]) * mask
         let starts = layout.slots.map { $0.lane * layout.laneLength + $0.offset }
@@ -132,7 +136,7 @@ public final class CollaborativeModel {
 
 // MARK: - Packed states
 
-/// The collaborative states of a batch of histories (``CollaborativeModel/states(_:dropout:generator:)``).
+/// The collaborative states of a batch of histories (``CollaborativeModel/states(_:items:training:generator:)``).
 public struct CollaborativeStates {
     /// `[rows, width]`: each history's states on consecutive rows; rows no history occupies are zeros.
     public let values: Tensor
@@ -220,11 +224,16 @@ struct CollaborativeBlock {
     }
 
     /// - Parameter x: `[batch, length, width]`. - Returns: the same shape.
-    func callAsFunction(_ x: Tensor, mask: AttentionMask, dropout: Float, generator: inout RandomGenerator) -> Tensor {
+    func callAsFunction(
+        _ x: Tensor, mask: AttentionMask, dropout: Float, attentionDropout: Float, generator: inout RandomGenerator
+    ) -> Tensor {
         let normed = self.attentionNorm(x)
+        // Drawn only when on, so that the other dropout masks are those of a run without attention dropout.
+        let probabilityDropout =
+            attentionDropout > 0 ? AttentionDropout(rate: attentionDropout, generator: &generator) : .none
         let attended = Tensor.attention(
             query: self.query(normed), key: self.key(normed), value: self.value(normed), heads: self.heads,
-            kvHeads: self.heads, mask: mask)
+            kvHeads: self.heads, mask: mask, dropout: probabilityDropout)
         var hidden = x + self.output(attended).dropout(rate: dropout, generator: &generator)
         let expanded = self.expand(self.feedForwardNorm(hidden)).gelu().dropout(rate: dropout, generator: &generator)
         hidden = hidden + self.contract(expanded).dropout(rate: dropout, generator: &generator)

@@ -50,7 +50,7 @@ extension MixRecModel {
         var generator = RandomGenerator(seed: 0)
         let windows = histories.map { Array($0.suffix(self.config.data.maximumHistory)) }
         let collaborativeRows = self.collaborativeStates(
-            histories, items: collaborativeItems, dropout: 0, generator: &generator
+            histories, items: collaborativeItems, training: false, generator: &generator
         )
         .map { self.collaborativeRows($0, windows: windows) }
         let userStates = self.userStates(collaborativeRows: collaborativeRows)

@@ -127,9 +127,9 @@ extension MixRecModel {
 
     /// The collaborative states of `histories`, or nil without the collaborative model.
     func collaborativeStates(
-        _ histories: [[Int]], items: Tensor? = nil, dropout: Float, generator: inout RandomGenerator
+        _ histories: [[Int]], items: Tensor? = nil, training: Bool, generator: inout RandomGenerator
     ) -> CollaborativeStates? {
-        self.collaborative?.states(histories, items: items, dropout: dropout, generator: &generator)
+        self.collaborative?.states(histories, items: items, training: training, generator: &generator)
     }
 
     /// `[B·G, c]` rows of collaborative `states` aligned with the `[SEQ]` rows of `windows` (zeros at padding),

@@ -27,7 +27,6 @@ struct CollaborativePretraining {
     let settings: CollaborativePretrainingConfig
     /// The most recent items the model reads.
     let history: Int
-    let dropout: Float
     let seed: UInt64
     let excludeHistory: Bool
     let evaluationBatch: Int
@@ -54,7 +53,7 @@ struct CollaborativePretraining {
                 let windows = users.map { self.split.trainingWindow(user: $0, maxLength: self.history) }
                 var generator = RandomGenerator(seed: self.seed).split(step)
                 let states = self.model.states(
-                    windows.map { $0.inputs.map { Int($0) } }, dropout: self.dropout, generator: &generator)
+                    windows.map { $0.inputs.map { Int($0) } }, training: true, generator: &generator)
                 let positions = windows.reduce(0) { $0 + $1.inputs.count }
                 let loss = self.model.nextItemLoss(
                     states: states, targets: windows.map { $0.targets.map { Int($0) } }
@@ -100,7 +99,7 @@ struct CollaborativePretraining {
         ) { batch in
             var generator = RandomGenerator(seed: 0)
             let states = self.model.states(
-                batch.map { $0.input(maxLength: self.history).map { Int($0) } }, items: items, dropout: 0,
+                batch.map { $0.input(maxLength: self.history).map { Int($0) } }, items: items, training: false,
                 generator: &generator)
             return states.scores(states.last([Int](repeating: 1, count: batch.count)))
         }[0]

@@ -31,9 +31,8 @@ extension MixRecModel {
         let width = self.backbone.configuration.width
         self.experts.reset()
         let collaborativeTrains = self.config.training.collaborativeRateScale > 0
-        let dropout = Float(self.config.model.collaborative.dropout)
         let collaborativeStates = self.collaborativeStates(
-            batch.collaborativeHistories, dropout: dropout, generator: &generator)
+            batch.collaborativeHistories, training: true, generator: &generator)
         let collaborativeRows = collaborativeStates.map { self.collaborativeRows($0, windows: batch.windows) }
         let userStates = self.userStates(collaborativeRows: collaborativeRows)
         let hidden: Tensor

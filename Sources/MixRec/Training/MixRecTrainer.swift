@@ -77,10 +77,15 @@ public final class MixRecTrainer {
         if self.progress.step == 0, let collaborative = self.model.collaborative {
             try CollaborativePretraining(
                 model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
-                history: config.collaborativeHistory, dropout: Float(config.model.collaborative.dropout),
+                history: config.collaborativeHistory,
                 seed: config.seed, excludeHistory: config.evaluation.excludeHistory,
                 evaluationBatch: config.evaluation.batchUsers
             ).run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
+        }
+        if config.training.collaborativeRateScale == 0 {
+            // Frozen, the collaborative model is a constant of joint training: it records no graph, so no backward
+            // pass runs into it, and it has no gradients to clip or to all-reduce.
+            self.model.collaborative?.parameters.tensors.forEach { $0.requiresGrad = false }
         }
         let batches = UserBatches(
             users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
@@ -200,14 +205,16 @@ public final class MixRecTrainer {
     /// Sums every parameter's gradient over the group (a parameter no token reached counts as zero, so unused
     /// experts cannot desynchronise replicas).
     private func synchronizeGradients() throws {
-        for parameter in self.parameters { parameter.materializedGradient() }
+        // Every rank trains the same parameters (all but a frozen collaborative model), in the same order.
+        let trained = self.parameters.filter(\.requiresGrad)
+        for parameter in trained { parameter.materializedGradient() }
         guard let reducer = self.reducer, self.role.worldSize > 1 else { return }
         var flat = [Float]()
-        flat.reserveCapacity(self.parameters.reduce(0) { $0 + $1.count })
-        for parameter in self.parameters { flat += parameter.materializedGradient().scalars }
+        flat.reserveCapacity(trained.reduce(0) { $0 + $1.count })
+        for parameter in trained { flat += parameter.materializedGradient().scalars }
         do { try reducer.allReduceSum(&flat) } catch { throw TrainingError.reduction("\(error)") }
         var offset = 0
-        for parameter in self.parameters {
+        for parameter in trained {
             let grad = parameter.materializedGradient()
             grad.withUnsafeMutableBufferPointer { target in
                 for index in target.indices { target[index] = flat[offset + index] }

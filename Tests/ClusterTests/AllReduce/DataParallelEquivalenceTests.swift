@@ -51,7 +51,7 @@ struct DataParallelTrainer {
             let batch = (0..<Self.globalBatch).map { users[(step * Self.globalBatch + $0) % users.count] }
             let mine = group.map { Array(DataParallelShard(rank: $0.rank, worldSize: $0.worldSize).part(of: batch)) }
             let windows = (mine ?? batch).map { self.split.trainingWindow(user: $0, maxLength: Self.maximumLength) }
-            let states = model.states(windows.map { $0.inputs.map { Int($0) } }, dropout: 0, generator: &generator)
+            let states = model.states(windows.map { $0.inputs.map { Int($0) } }, training: false, generator: &generator)
             let positions = windows.reduce(0) { $0 + $1.targets.count }
             let loss = model.nextItemLoss(states: states, targets: windows.map { $0.targets.map { Int($0) } })
             (averager == nil ? loss.scaled(by: 1 / Float(positions)) : loss).backward()
