@@ -35,7 +35,6 @@ enum ClusterTrainingBench {
         var configuration = CollaborativeConfig()
         configuration.width = Self.width
         configuration.dropout = 0
-        configuration.attentionDropout = 0
         var generator = RandomGenerator(seed: 1)
         let model = CollaborativeModel(
             configuration: configuration, itemCount: itemCount, maximumLength: Self.maximumLength,

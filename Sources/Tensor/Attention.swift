@@ -215,8 +215,9 @@ struct AttentionKernel {
         into target: UnsafeMutablePointer<Float>
     ) {
         let keys = self.shape.keys
+        let ranges = block.computedRanges
         for row in block.rows {
-            for range in block.computedRanges {
+            for range in ranges {
                 for index in range {
                     target[row * keys + index] = source[row * keys + index] * keep[row * keys + index]
                 }

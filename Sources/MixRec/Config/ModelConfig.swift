@@ -20,8 +20,12 @@ public struct CollaborativeConfig: Sendable, Equatable {
     public var heads = 1
     /// Dropout on its embeddings and blocks while training.
     public var dropout = 0.2
-    /// Dropout on its attention probabilities while training (read from YAML, it defaults to `dropout`).
-    public var attentionDropout = 0.2
+    /// Dropout on its attention probabilities while training: `dropout` unless set.
+    public var attentionDropout: Double {
+        get { self.attentionDropoutSetting ?? self.dropout }
+        set { self.attentionDropoutSetting = newValue }
+    }
+    private var attentionDropoutSetting: Double?
     /// Add its item embedding to each item span as the `[CF]` token.
     public var injectItems = true
     /// Add its sequence state to the `[SEQ]` tokens.
@@ -46,8 +50,9 @@ public struct CollaborativeConfig: Sendable, Equatable {
         }
         self.blocks = try section.int("blocks", default: self.blocks, min: 1, max: 16)
         self.dropout = try section.double("dropout", default: self.dropout, min: 0, max: 0.9)
-        self.attentionDropout = try section.double(
-            "attention_dropout", default: self.dropout, min: 0, max: 0.9)
+        if section.contains("attention_dropout") {
+            self.attentionDropout = try section.double("attention_dropout", min: 0, max: 0.9)
+        }
         self.injectItems = try section.bool("inject_items", default: self.injectItems)
         self.injectUser = try section.bool("inject_user", default: self.injectUser)
         self.injectScores = try section.bool("inject_scores", default: self.injectScores)
