@@ -126,7 +126,11 @@ import Testing
         #expect(!changed.isEmpty && changed.allSatisfy { !$0.hasPrefix("collaborative.") })
         #expect(changed.contains("cf_user.weight"), "the injection layers still train")
         let frozen = try #require(trainer.model.collaborative).parameters.tensors
-        #expect(frozen.allSatisfy { !$0.requiresGrad && $0.grad == nil }, "no graph and no gradients into it")
+        #expect(frozen.allSatisfy { !$0.requiresGrad }, "no graph into it")
+        trainer.batchLoss(path: .spanReuse).total.backward()
+        #expect(frozen.allSatisfy { $0.grad == nil }, "a backward pass leaves it without gradients")
+        #expect(after["cf_user.weight"]?.grad != nil, "while the injection layers get theirs")
+        trainer.zeroGradients()
     }
 
     @Test func collaborativeHistoryShorterThanTheWindowIsRefused() {
