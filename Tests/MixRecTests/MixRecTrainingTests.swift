@@ -133,6 +133,31 @@ import Testing
         trainer.zeroGradients()
     }
 
+    @Test func aTrainerAroundASavedModelEvaluatesItAsTrainingDid() throws {
+        let trainer = try self.trainer(["train.epochs=2"])
+        let result = try trainer.train()
+        let saved = try ParameterFile.decode(trainer.modelParameters())
+        let config = trainer.model.config
+        let model = TinyMixRec.model(config, data: trainer.data)
+        for (name, parameter) in model.parameters.entries { parameter.copyValues(from: try #require(saved[name])) }
+        let evaluator = MixRecTrainer(model: model, data: trainer.data)
+        #expect(model.parameters.byName["item_bias"]?.scalars == saved["item_bias"]?.scalars, "trained bias kept")
+        let test = try evaluator.evaluate(.test, excludeHistory: [true, false])
+        #expect(test[0].values == result.test && test[1].values == result.testOtherProtocol)
+    }
+
+    @Test func evaluationPassesReportTheirProgress() throws {
+        let trainer = try self.trainer(["train.epochs=2", "eval.batch_users=3"])
+        var reports: [EvaluationProgress] = []
+        _ = try trainer.train(onEvaluation: { reports.append($0) })
+        let users = trainer.data.split.userCount
+        let passes = reports.split { $0.done == $0.total }.map(Array.init)
+        #expect(reports.filter { $0.done == $0.total }.map(\.stage) == [.validation, .validation, .test])
+        #expect(reports.allSatisfy { $0.total == users })
+        #expect(users > 3 && passes.count == 3, "two validation passes and a test pass, each of several batches")
+        for pass in passes { #expect(pass.map(\.done) == Array(stride(from: 3, to: users, by: 3))) }
+    }
+
     @Test func collaborativeHistoryShorterThanTheWindowIsRefused() {
         #expect(throws: ConfigError.self) { try TinyMixRec.config(["model.collaborative.max_history=4"]) }
     }

@@ -33,7 +33,6 @@ public final class MixRecTrainer {
         self.role = role
         self.reducer = reducer
         self.parameters = model.parameters.tensors
-        model.initialiseItemBias(trainingSequences: data.split.trainingSequences)
         let training = model.config.training
         self.optimizer = AdamW(
             parameters: self.parameters,
@@ -67,13 +66,21 @@ public final class MixRecTrainer {
     ///   - isCancelled: polled before every step; when true, training throws ``TrainingError/cancelled``.
     ///   - onCollaborativeEpoch: called after every epoch of the collaborative warm start (`train.cf_pretrain`),
     ///     which runs before the first joint step of a fresh run.
+    ///   - onEvaluation: called after every batch of users ranked in the validation pass of each epoch and in the
+    ///     final test pass (long without context masking, when every history runs through the whole backbone).
     /// - Returns: the best epoch's validation metrics and its test metrics.
     public func train(
         onStep: ((StepReport) -> Void)? = nil, onEpoch: (EpochSummary) throws -> TrainingControl = { _ in .proceed },
-        isCancelled: () -> Bool = { false }, onCollaborativeEpoch: (CollaborativePretrainingEpoch) -> Void = { _ in }
+        isCancelled: () -> Bool = { false }, onCollaborativeEpoch: (CollaborativePretrainingEpoch) -> Void = { _ in },
+        onEvaluation: ((EvaluationProgress) -> Void)? = nil
     ) throws -> TrainingResult {
         let started = Date()
         let config = self.model.config
+        if self.progress.step == 0 {
+            // A fresh run: the item bias starts from training popularity. Only here, so a trainer around a trained
+            // model (`mixrec evaluate`) or a restored run keeps the trained bias.
+            self.model.initialiseItemBias(trainingSequences: self.data.split.trainingSequences)
+        }
         if self.progress.step == 0, let collaborative = self.model.collaborative {
             try CollaborativePretraining(
                 model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
@@ -129,7 +136,8 @@ public final class MixRecTrainer {
                         epoch: epoch, batch: index + 1, batchCount: epochBatches.count, step: self.progress.step,
                         losses: loss.parts, users: batch.windows.count))
             }
-            let validation = try self.evaluate(.validation, excludeHistory: [config.evaluation.excludeHistory])[0]
+            let validation = try self.evaluate(
+                .validation, excludeHistory: [config.evaluation.excludeHistory], progress: onEvaluation)[0]
             let metrics = validation.values.mapValues { Double(Float($0)) }
             self.progress.validationHistory.append(metrics)
             self.progress.recordEpoch(validation: metrics[Self.selectionMetric] ?? 0, parameters: self.parameters)
@@ -140,14 +148,14 @@ public final class MixRecTrainer {
             stopped =
                 try onEpoch(summary) == .stop || self.progress.badEpochs >= config.training.patience
         }
-        return try self.finish(seconds: Date().timeIntervalSince(started))
+        return try self.finish(seconds: Date().timeIntervalSince(started), onEvaluation: onEvaluation)
     }
 
     /// Test metrics of the best epoch's parameters (which the model keeps afterwards).
-    private func finish(seconds: Double) throws -> TrainingResult {
+    private func finish(seconds: Double, onEvaluation: ((EvaluationProgress) -> Void)?) throws -> TrainingResult {
         self.progress.restoreBest(into: self.parameters)
         let exclude = self.model.config.evaluation.excludeHistory
-        let test = try self.evaluate(.test, excludeHistory: [exclude, !exclude])
+        let test = try self.evaluate(.test, excludeHistory: [exclude, !exclude], progress: onEvaluation)
         let bestIndex = max(self.progress.bestEpoch - 1, 0)
         let validation =
             bestIndex < self.progress.validationHistory.count ? self.progress.validationHistory[bestIndex] : [:]
@@ -182,11 +190,16 @@ public final class MixRecTrainer {
     // MARK: - Evaluation
 
     /// Metrics of this group on every user's validation or test case (each rank ranks its share; the counts are
-    /// summed over the group).
-    public func evaluate(_ stage: EvaluationStage, excludeHistory: [Bool]) throws -> [RankingMetrics] {
+    /// summed over the group). `progress` is called after every batch of this rank's users.
+    public func evaluate(
+        _ stage: EvaluationStage, excludeHistory: [Bool], progress: ((EvaluationProgress) -> Void)? = nil
+    ) throws -> [RankingMetrics] {
         let users = self.role.shard.users(of: self.data.split.userCount)
         let cases = users.map { self.data.split.evaluationCase(user: $0, stage: stage) }
-        let local = self.model.rank(cases, excludeHistory: excludeHistory)
+        let rankProgress = progress.map { report in
+            { (done: Int) in report(EvaluationProgress(stage: stage, done: done, total: cases.count)) }
+        }
+        let local = self.model.rank(cases, excludeHistory: excludeHistory, progress: rankProgress)
         guard let reducer = self.reducer, self.role.worldSize > 1 else { return local }
         var counts = local.flatMap { $0.summableCounts.map { Float($0) } }
         do { try reducer.allReduceSum(&counts) } catch { throw TrainingError.reduction("\(error)") }

@@ -41,6 +41,15 @@ public struct StepReport: Sendable {
     public var users: Int
 }
 
+/// How far an evaluation pass over validation or test users has come (this process's share of the users).
+public struct EvaluationProgress: Sendable, Equatable {
+    /// The cases being ranked.
+    public var stage: EvaluationStage
+    /// Users ranked so far and this process's users in the pass.
+    public var done: Int
+    public var total: Int
+}
+
 /// What happened in one epoch.
 public struct EpochSummary: Sendable, Codable, Equatable {
     /// The 1-based epoch.

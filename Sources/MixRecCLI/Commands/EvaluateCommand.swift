@@ -23,8 +23,9 @@ struct EvaluateCommand: ParsableCommand {
         let trainer = MixRecTrainer(model: run.model, data: run.data)
         let exclude = run.config.evaluation.excludeHistory
         let started = Date()
-        let valid = try trainer.evaluate(.validation, excludeHistory: [exclude])[0]
-        let test = try trainer.evaluate(.test, excludeHistory: [exclude, !exclude])
+        let display = EvaluationProgressDisplay()
+        let valid = try trainer.evaluate(.validation, excludeHistory: [exclude], progress: display.show)[0]
+        let test = try trainer.evaluate(.test, excludeHistory: [exclude, !exclude], progress: display.show)
         let metrics = RunMetrics(
             valid: valid.values, test: test[0].values, testOtherProtocol: test[1].values, excludeHistory: exclude,
             epochs: 0, bestEpoch: 0, seconds: Date().timeIntervalSince(started))

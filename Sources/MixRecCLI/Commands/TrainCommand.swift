@@ -54,9 +54,12 @@ struct TrainCommand: ParsableCommand {
                     let parts = report.losses.sorted { $0.key < $1.key }
                         .map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: " ")
                     bar?.update(report.batch, detail: parts)
+                    if report.batch == report.batchCount {
+                        bar?.finish()  // before the validation pass draws its own bar
+                        bar = nil
+                    }
                 },
                 onEpoch: { summary in
-                    bar?.finish()
                     history.append(summary)
                     try directory.write(trainer.checkpoint(), to: directory.checkpointFile)
                     try directory.writeJSON(history, to: directory.historyFile)
@@ -64,7 +67,8 @@ struct TrainCommand: ParsableCommand {
                     return .proceed
                 },
                 isCancelled: { stop.signal.isStopped },
-                onCollaborativeEpoch: { Console.note(Self.describe($0)) })
+                onCollaborativeEpoch: { Console.note(Self.describe($0)) },
+                onEvaluation: EvaluationProgressDisplay().show)
         } catch TrainingError.cancelled {
             bar?.finish()
             Console.note(

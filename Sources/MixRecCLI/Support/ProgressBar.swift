@@ -2,7 +2,8 @@ import Cluster
 import Foundation
 
 /// Progress of a long loop on standard error: a bar redrawn in place with rate and ETA when stderr is a terminal,
-/// plain log lines (at most one per `plainInterval` seconds) otherwise.
+/// plain log lines (at most one per `plainInterval` seconds) otherwise. A transient bar is for loops that are
+/// usually short: it erases itself when finished and writes log lines only once it has run `plainInterval`.
 final class ProgressBar {
     private let label: String
     private let total: Int
@@ -12,14 +13,21 @@ final class ProgressBar {
     private let plainInterval: TimeInterval
     private var lastPlain = Date.distantPast
     private let firstDone: Int
+    private let transient: Bool
 
     /// - Parameters:
     ///   - label: what the loop does, e.g. `epoch 3/20`.
     ///   - total: the number of steps.
     ///   - unit: what a step is, for the rate (e.g. `steps`).
     ///   - firstDone: steps already done when the bar starts (not counted in the rate).
-    init(_ label: String, total: Int, unit: String, firstDone: Int = 0, plainInterval: TimeInterval = 30) {
+    ///   - transient: erase the bar when finished; no log lines before `plainInterval` has passed.
+    init(
+        _ label: String, total: Int, unit: String, firstDone: Int = 0, plainInterval: TimeInterval = 30,
+        transient: Bool = false
+    ) {
         self.firstDone = firstDone
+        self.transient = transient
+        if transient { self.lastPlain = self.started }
         self.label = label
         self.total = max(total, 1)
         self.unit = unit
@@ -36,15 +44,17 @@ final class ProgressBar {
         if self.interactive {
             let bar = ProgressText.bar(fraction: Double(done) / Double(self.total), width: 24)
             Self.write("\r\u{1B}[2K\(self.label) \(bar) \(counts) \(detail)")
-        } else if done == self.total || Date().timeIntervalSince(self.lastPlain) >= self.plainInterval {
+        } else if (done == self.total && (!self.transient || elapsed >= self.plainInterval))
+            || Date().timeIntervalSince(self.lastPlain) >= self.plainInterval
+        {
             self.lastPlain = Date()
             Self.write("\(self.label): \(counts) \(detail)\n")
         }
     }
 
-    /// Ends the bar's line (interactive only).
+    /// Ends the bar's line, or erases a transient bar (interactive only).
     func finish() {
-        if self.interactive { Self.write("\n") }
+        if self.interactive { Self.write(self.transient ? "\r\u{1B}[2K" : "\n") }
     }
 
     private static func write(_ text: String) {
