@@ -77,17 +77,16 @@ public final class MixRecTrainer {
         let started = Date()
         let config = self.model.config
         if self.progress.step == 0 {
-            // A fresh run: the item bias starts from training popularity. Only here, so a trainer around a trained
-            // model (`mixrec evaluate`) or a restored run keeps the trained bias.
+            // A fresh run: the item bias starts from training popularity (only here, so a trainer around a trained
+            // model, as in `mixrec evaluate`, or a restored run keeps the trained bias), then the warm start.
             self.model.initialiseItemBias(trainingSequences: self.data.split.trainingSequences)
-        }
-        if self.progress.step == 0, let collaborative = self.model.collaborative {
-            try CollaborativePretraining(
-                model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
-                history: config.collaborativeHistory,
-                seed: config.seed, excludeHistory: config.evaluation.excludeHistory,
-                evaluationBatch: config.evaluation.batchUsers
-            ).run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
+            if let collaborative = self.model.collaborative {
+                try CollaborativePretraining(
+                    model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
+                    history: config.collaborativeHistory, seed: config.seed,
+                    excludeHistory: config.evaluation.excludeHistory, evaluationBatch: config.evaluation.batchUsers
+                ).run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
+            }
         }
         if config.training.collaborativeRateScale == 0 {
             // Frozen, the collaborative model is a constant of joint training: it records no graph, so no backward
