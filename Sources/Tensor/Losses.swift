@@ -19,9 +19,12 @@ extension Tensor {
     ///   - targets: `rows` class indices; a row whose target equals `ignoreIndex` adds nothing (a target mask).
     ///   - ignoreIndex: the target value to skip.
     ///   - reduction: mean over counted rows, or sum.
+    ///   - excluded: when given, per row the classes its softmax leaves out (as if their logits were −∞; they take
+    ///     no gradient). A row's target must not be among them.
     /// - Returns: a scalar.
     public static func crossEntropy(
-        logits: Tensor, targets: [Int], ignoreIndex: Int = -100, reduction: LossReduction = .mean
+        logits: Tensor, targets: [Int], ignoreIndex: Int = -100, reduction: LossReduction = .mean,
+        excluded: [[Int]]? = nil
     ) -> Tensor {
         precondition(
             logits.rank == 2 && logits.shape[0] == targets.count,
@@ -30,15 +33,18 @@ extension Tensor {
         for target in targets where target != ignoreIndex {
             precondition(target >= 0 && target < classes, "crossEntropy: target \(target) outside 0..<\(classes)")
         }
+        let exclusions = ExcludedClasses(excluded, rows: rows, classes: classes, targets: targets)
         let counted = targets.filter { $0 != ignoreIndex }.count
         let divisor: Float = reduction == .mean ? Float(max(counted, 1)) : 1
         let logSums = Tensor.uninitialized(shape: [rows])  // max + log Σ exp, per row
         let (source, sums) = (UnsafePointer(logits.pointer), logSums.pointer)
         Parallel.forEachChunk(rows, costPerItem: classes * 8) { chunk in
-            for row in chunk where targets[row] != ignoreIndex {
-                let line = source + row * classes
-                let maximum = VectorMath.maximum(line, count: classes)
-                sums[row] = maximum + Foundation.log(VectorMath.expSum(line, count: classes, shift: maximum))
+            exclusions.withScratch { scratch in
+                for row in chunk where targets[row] != ignoreIndex {
+                    let line = exclusions.line(source + row * classes, row: row, scratch: scratch)
+                    let maximum = VectorMath.maximum(line, count: classes)
+                    sums[row] = maximum + Foundation.log(VectorMath.expSum(line, count: classes, shift: maximum))
+                }
             }
         }
         var loss: Double = 0
@@ -50,15 +56,18 @@ extension Tensor {
             guard let gradient = context.gradient(ofInput: 0)?.baseAddress else { return }
             let factor = context.outputGradient.item / divisor
             Parallel.forEachChunk(rows, costPerItem: classes * 8) { chunk in
-                for row in chunk where targets[row] != ignoreIndex {
-                    // d/dlogit = (softmax − onehot) · factor
-                    let (line, target) = (source + row * classes, gradient + row * classes)
-                    let shift = VectorMath.Vector(repeating: logSums.pointer[row])
-                    VectorMath.forEachVector(count: classes) { offset, lanes in
-                        let probability = VectorMath.exp(VectorMath.load(line + offset, lanes: lanes) - shift)
-                        VectorMath.store(probability * factor, target + offset, lanes: lanes, accumulate: true)
+                exclusions.withScratch { scratch in
+                    for row in chunk where targets[row] != ignoreIndex {
+                        // d/dlogit = (softmax − onehot) · factor; excluded classes have probability 0.
+                        let line = exclusions.line(source + row * classes, row: row, scratch: scratch)
+                        let target = gradient + row * classes
+                        let shift = VectorMath.Vector(repeating: logSums.pointer[row])
+                        VectorMath.forEachVector(count: classes) { offset, lanes in
+                            let probability = VectorMath.exp(VectorMath.load(line + offset, lanes: lanes) - shift)
+                            VectorMath.store(probability * factor, target + offset, lanes: lanes, accumulate: true)
+                        }
+                        target[targets[row]] -= factor
                     }
-                    target[targets[row]] -= factor
                 }
             }
         }
@@ -78,5 +87,48 @@ extension Tensor {
         precondition(temperature > 0, "infoNCE: temperature must be positive")
         let logits = Tensor.matmul(queries, keys, transposeB: true).scaled(by: 1 / temperature)
         return Tensor.crossEntropy(logits: logits, targets: positives, ignoreIndex: ignoreIndex)
+    }
+}
+
+// MARK: - Excluded classes
+
+/// The classes each row's softmax leaves out (`crossEntropy(…, excluded:)`): a row with exclusions is read through a
+/// per-thread scratch copy with −∞ at the excluded classes, so the logits themselves are never copied or changed.
+private struct ExcludedClasses: Sendable {
+    let excluded: [[Int]]?
+    let classes: Int
+
+    init(_ excluded: [[Int]]?, rows: Int, classes: Int, targets: [Int]) {
+        if let excluded {
+            precondition(excluded.count == rows, "crossEntropy: \(excluded.count) exclusion lists for \(rows) rows")
+            for (row, columns) in excluded.enumerated() {
+                for column in columns {
+                    precondition(
+                        column >= 0 && column < classes && column != targets[row],
+                        "crossEntropy: row \(row) excludes class \(column) (target \(targets[row]), \(classes) classes)"
+                    )
+                }
+            }
+        }
+        self.excluded = excluded
+        self.classes = classes
+    }
+
+    /// Runs `body` with a `[classes]` scratch row (none when nothing is excluded).
+    func withScratch(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
+        guard self.excluded != nil else { return body(nil) }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: self.classes)
+        defer { scratch.deallocate() }
+        body(scratch)
+    }
+
+    /// Row `row` of the logits, `line`, as its softmax sees it.
+    func line(_ line: UnsafePointer<Float>, row: Int, scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> {
+        guard let scratch, let columns = self.excluded?[row], !columns.isEmpty else { return line }
+        scratch.update(from: line, count: self.classes)
+        for column in columns {
+            scratch[column] = -.infinity
+        }
+        return UnsafePointer(scratch)
     }
 }

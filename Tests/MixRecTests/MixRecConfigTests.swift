@@ -53,6 +53,10 @@ import Testing
         #expect(config.losses.hard == 0)
         #expect(config.training.epochs == 7)
         #expect(!config.evaluation.excludeHistory)
+        // Training excludes the history as evaluation does, unless set.
+        let defaults = try self.config("")
+        let kept = try self.config("train: {exclude_history: false}")
+        #expect(!config.trainingExcludesHistory && defaults.trainingExcludesHistory && !kept.trainingExcludesHistory)
     }
 
     @Test func errorsNameTheKey() {
@@ -62,6 +66,7 @@ import Testing
             ("backbone: {layers: 0}", "backbone.layers"),
             ("train: {lr: -1}", "train.lr"),
             ("train: {cf_lr_scale: -0.5}", "train.cf_lr_scale"),
+            ("train: {exclude_history: sometimes}", "train.exclude_history"),
             ("model: {collaborative: {width: 30, heads: 4}}", "model.collaborative.heads"),
             ("model: {collaborative: {attention_dropout: 0.95}}", "model.collaborative.attention_dropout"),
             ("model: {seq_view: everything}", "model.seq_view"),

@@ -36,6 +36,32 @@ import Testing
         }
     }
 
+    /// With `train.exclude_history` each position's softmax leaves its earlier items out, in the link loss and in
+    /// the collaborative model's own loss: both are lower on the same parameters, and the batch lists exactly the
+    /// split's earlier items.
+    @Test func excludingTheHistoryLeavesEarlierItemsOutOfTheTrainingSoftmax() throws {
+        var parts: [Bool: [String: Double]] = [:]
+        for exclude in [false, true] {
+            let trainer = try self.trainer(["train.exclude_history=\(exclude)", "train.cf_lr_scale=1"])
+            parts[exclude] = trainer.batchLoss(path: .spanReuse).parts
+            guard exclude else { continue }
+            let users = Array(trainer.data.split.trainableUsers.prefix(2))
+            let batch = TrainingBatch(
+                users: users, split: trainer.data.split, maximumHistory: 4, collaborativeHistory: 6,
+                hardNegatives: trainer.data.hardNegatives, negativeCount: 0, excludeHistory: true,
+                shard: DataParallelShard(rank: 0, worldSize: 1))
+            let windows = users.map { trainer.data.split.trainingWindow(user: $0, maxLength: 4) }
+            #expect(
+                batch.excludedItems
+                    == windows.flatMap { trainer.data.split.earlierItems(of: $0) }.map { $0.map(Int.init) })
+            #expect(batch.excludedItems?.contains { !$0.isEmpty } == true)
+        }
+        for part in ["link", "cf"] {
+            let (kept, excluded) = (parts[false]?[part] ?? 0, parts[true]?[part] ?? 0)
+            #expect(excluded < kept - 1e-4, "\(part): \(excluded) with the history excluded, \(kept) with it kept")
+        }
+    }
+
     @Test func trainingLearnsAndIsDeterministic() throws {
         let first = try self.trainer()
         let untrained = try first.evaluate(.validation, excludeHistory: [true])[0].values["ndcg@10"] ?? 0
@@ -76,8 +102,8 @@ import Testing
             whole.model.collaborative.map {
                 CollaborativePretraining(
                     model: $0, split: whole.data.split, settings: config.training.collaborativePretraining,
-                    history: config.collaborativeHistory, seed: config.seed, excludeHistory: true,
-                    evaluationBatch: 16)
+                    history: config.collaborativeHistory, seed: config.seed, trainingExcludesHistory: true,
+                    evaluationExcludesHistory: true, evaluationBatch: 16)
             })
         let untrained = pretraining.evaluate(.validation).values["ndcg@10"] ?? 0
         var epochs: [CollaborativePretrainingEpoch] = []

@@ -80,6 +80,22 @@ struct PreparationTests {
         #expect(split.evaluationCase(user: 1, stage: .test).target == 2)
     }
 
+    /// Each target's earlier items reach back before a truncated window and leave out the target itself, when it
+    /// occurred before.
+    @Test func earlierItemsOfATrainingWindow() {
+        let dataset = SequentialDataset(
+            sequences: [[4, 2, 0, 2, 1, 3, 0]], userIDs: ["a"], itemIDs: ["0", "1", "2", "3", "4"],
+            itemAttributes: [[ItemAttribute]](repeating: [], count: 5))
+        let split = LeaveOneOutSplit(dataset)
+        let window = split.trainingWindow(user: 0, maxLength: 2)
+        #expect(Array(window.targets) == [2, 1])
+        #expect(split.earlierItems(of: window) == [[4, 0], [4, 2, 0, 2]])
+        #expect(
+            split.earlierItems(of: split.trainingWindow(user: 0, maxLength: 50)) == [
+                [4], [4, 2], [4, 0], [4, 2, 0, 2],
+            ])
+    }
+
     @Test func itemTextsAreCutToTheTokenBudget() {
         let tokenizer: (String) -> [Int32] = { text in text.split(separator: " ").map { Int32($0.count) } }
         let tokens = ItemTextTokens.tokenize(["a bb ccc dddd", "ee", ""], maxTokens: 3, tokenizer: tokenizer)

@@ -23,6 +23,26 @@ import Testing
         }
     }
 
+    /// Excluded classes leave the softmax: the loss is cross-entropy over the kept classes, and they take no
+    /// gradient.
+    @Test func crossEntropyWithExcludedClasses() throws {
+        let logits = Tensor([1, 2, 3, 4, 5, 0, 0, 9], shape: [2, 4], requiresGrad: true)
+        let loss = Tensor.crossEntropy(logits: logits, targets: [2, 1], reduction: .sum, excluded: [[3], [0, 3, 0]])
+        // Row 0 keeps classes 0–2: log(e¹+e²+e³) − 3; row 1 keeps classes 1 and 2: log(e⁰+e⁰) − 0.
+        let expected = (log(exp(1.0) + exp(2.0) + exp(3.0)) - 3) + log(2.0)
+        #expect(abs(Double(loss.item) - expected) < 1e-6)
+        loss.backward()
+        let gradient = try #require(logits.grad).scalars
+        #expect([gradient[3], gradient[4], gradient[7]] == [0, 0, 0], "excluded classes took gradient: \(gradient)")
+        #expect(abs(gradient[5] + 0.5) < 1e-6 && abs(gradient[6] - 0.5) < 1e-6, "\(gradient)")
+    }
+
+    @Test func crossEntropyGradientsWithExcludedClasses() {
+        checkGradients([randomTensor([3, 6], seed: 13, scale: 2)]) {
+            Tensor.crossEntropy(logits: $0[0], targets: [3, 1, 0], excluded: [[0, 5], [], [2, 3, 4]])
+        }
+    }
+
     /// 50 000 classes: the analytic gradient matches a Double-precision softmax everywhere, and finite differences
     /// at the targets, at a few dominant classes and at random classes.
     @Test func crossEntropyWithFiftyThousandClasses() {

@@ -47,6 +47,12 @@ public struct MixRecConfig: Sendable, Equatable {
         self.model.collaborative.maximumHistory ?? self.data.maximumHistory
     }
 
+    /// Whether training leaves each position's earlier items out of its next-item softmax: `train.exclude_history`,
+    /// else `eval.exclude_history` (training then matches the protocol it is evaluated by).
+    public var trainingExcludesHistory: Bool {
+        self.training.excludeHistory ?? self.evaluation.excludeHistory
+    }
+
     /// Reads a YAML config file and applies `--set key=value` overrides in order.
     public init(contentsOf path: String, overrides: [String] = []) throws {
         var document = try ConfigDocument(contentsOf: path)

@@ -21,6 +21,10 @@ public struct TrainingConfig: Sendable, Equatable {
     public var collaborativeRateScale = 1.0
     /// The collaborative model's warm start on its own loss before joint training (`train.cf_pretrain.*`).
     public var collaborativePretraining = CollaborativePretrainingConfig()
+    /// Leave each position's earlier items out of its next-item softmax in training, as evaluation that excludes
+    /// the input history leaves them out of the ranking; nil follows `eval.exclude_history`
+    /// (``MixRecConfig/trainingExcludesHistory``).
+    public var excludeHistory: Bool?
 
     public init() {}
 
@@ -36,6 +40,9 @@ public struct TrainingConfig: Sendable, Equatable {
         self.collaborativeRateScale = try section.double(
             "cf_lr_scale", default: self.collaborativeRateScale, min: 0, max: 10)
         self.collaborativePretraining = try CollaborativePretrainingConfig(from: section.section("cf_pretrain"))
+        if section.contains("exclude_history") {
+            self.excludeHistory = try section.bool("exclude_history", default: true)
+        }
     }
 }
 

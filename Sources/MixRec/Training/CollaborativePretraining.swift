@@ -28,7 +28,10 @@ struct CollaborativePretraining {
     /// The most recent items the model reads.
     let history: Int
     let seed: UInt64
-    let excludeHistory: Bool
+    /// Whether each position's softmax leaves its earlier items out (``MixRecConfig/trainingExcludesHistory``).
+    let trainingExcludesHistory: Bool
+    /// Whether its validation ranking leaves the input history out (`eval.exclude_history`).
+    let evaluationExcludesHistory: Bool
     let evaluationBatch: Int
 
     /// Runs the warm start.
@@ -55,8 +58,9 @@ struct CollaborativePretraining {
                 let states = self.model.states(
                     windows.map { $0.inputs.map { Int($0) } }, training: true, generator: &generator)
                 let positions = windows.reduce(0) { $0 + $1.inputs.count }
+                let excluded = self.trainingExcludesHistory ? self.split.excludedItems(windows) : nil
                 let loss = self.model.nextItemLoss(
-                    states: states, targets: windows.map { $0.targets.map { Int($0) } }
+                    states: states, targets: windows.map { $0.targets.map { Int($0) } }, excluded: excluded
                 ).scaled(by: 1 / Float(max(positions, 1)))
                 let value = Double(loss.item)
                 guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: Int(step)) }
@@ -94,7 +98,7 @@ struct CollaborativePretraining {
         let cases = (0..<self.split.userCount).map { self.split.evaluationCase(user: Int32($0), stage: stage) }
         let items = withoutGradients { self.model.itemVectors() }
         return rankCases(
-            cases, itemCount: self.model.itemCount, excludeHistory: [self.excludeHistory],
+            cases, itemCount: self.model.itemCount, excludeHistory: [self.evaluationExcludesHistory],
             batchSize: self.evaluationBatch
         ) { batch in
             var generator = RandomGenerator(seed: 0)

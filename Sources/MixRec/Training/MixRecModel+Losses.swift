@@ -71,7 +71,7 @@ extension MixRecModel {
             "link",
             Tensor.crossEntropy(
                 logits: self.sequenceScores(sequenceRows, collaborative: collaborativeRows?.gather(rows: validRows)),
-                targets: targets, reduction: .sum
+                targets: targets, reduction: .sum, excluded: batch.excludedItems
             )
             .scaled(by: 1 / positions), weight: weights.link)
         if weights.align > 0 && !alignItems.isEmpty {
@@ -87,8 +87,11 @@ extension MixRecModel {
         if let collaborative = self.collaborative, let collaborativeStates, collaborativeTrains {
             add(
                 "cf",
-                collaborative.nextItemLoss(states: collaborativeStates, targets: batch.collaborativeTargets)
-                    .scaled(by: 1 / Float(max(batch.globalCollaborativePositions, 1))),
+                collaborative.nextItemLoss(
+                    states: collaborativeStates, targets: batch.collaborativeTargets,
+                    excluded: batch.collaborativeExcludedItems
+                )
+                .scaled(by: 1 / Float(max(batch.globalCollaborativePositions, 1))),
                 weight: weights.collaborative)
         }
         if let balance = self.experts.balanceLoss {

@@ -84,7 +84,9 @@ public final class MixRecTrainer {
                 try CollaborativePretraining(
                     model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
                     history: config.collaborativeHistory, seed: config.seed,
-                    excludeHistory: config.evaluation.excludeHistory, evaluationBatch: config.evaluation.batchUsers
+                    trainingExcludesHistory: config.trainingExcludesHistory,
+                    evaluationExcludesHistory: config.evaluation.excludeHistory,
+                    evaluationBatch: config.evaluation.batchUsers
                 ).run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
             }
         }
@@ -107,11 +109,7 @@ public final class MixRecTrainer {
             let epochBatches = batches.batches(epoch: epoch)
             for (index, users) in epochBatches.enumerated() {
                 if isCancelled() { throw TrainingError.cancelled }
-                let batch = TrainingBatch(
-                    users: users, split: self.data.split, maximumHistory: config.data.maximumHistory,
-                    collaborativeHistory: config.collaborativeHistory, hardNegatives: self.data.hardNegatives,
-                    negativeCount: config.model.hardNegatives,
-                    shard: self.role.shard)
+                let batch = self.trainingBatch(users)
                 var generator = RandomGenerator(seed: config.seed)
                     .split(UInt64(self.progress.step) << 8 | UInt64(self.role.rank))
                 let loss = self.model.loss(
@@ -169,16 +167,22 @@ public final class MixRecTrainer {
         let config = self.model.config
         let batches = UserBatches(
             users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
-        let batch = TrainingBatch(
-            users: batches.batches(epoch: epoch).first ?? [], split: self.data.split,
-            maximumHistory: config.data.maximumHistory, collaborativeHistory: config.collaborativeHistory,
-            hardNegatives: self.data.hardNegatives,
-            negativeCount: config.model.hardNegatives, shard: self.role.shard)
+        let batch = self.trainingBatch(batches.batches(epoch: epoch).first ?? [])
         var generator = RandomGenerator(seed: config.seed)
         let loss = self.model.loss(
             batch, hardNegatives: self.data.hardNegatives, worldSize: self.role.worldSize, path: path,
             generator: &generator)
         return (loss.total, loss.parts)
+    }
+
+    /// This rank's part of the global batch of `users`.
+    private func trainingBatch(_ users: [Int32]) -> TrainingBatch {
+        let config = self.model.config
+        return TrainingBatch(
+            users: users, split: self.data.split, maximumHistory: config.data.maximumHistory,
+            collaborativeHistory: config.collaborativeHistory, hardNegatives: self.data.hardNegatives,
+            negativeCount: config.model.hardNegatives, excludeHistory: config.trainingExcludesHistory,
+            shard: self.role.shard)
     }
 
     /// Drops the gradients of every trainable parameter.

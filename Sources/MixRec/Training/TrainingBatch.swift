@@ -20,11 +20,15 @@ struct TrainingBatch {
     let globalItems: Int
     /// Distinct items in the global batch with a full list of hard negatives.
     let globalHardItems: Int
+    /// When training excludes the history, per row of `targets` (flattened) the items its softmax leaves out: the
+    /// user's earlier items other than the target; likewise for `collaborativeTargets`.
+    let excludedItems: [[Int]]?
+    let collaborativeExcludedItems: [[Int]]?
 
     /// This rank's part of `users`, the global batch.
     init(
         users: [Int32], split: LeaveOneOutSplit, maximumHistory: Int, collaborativeHistory: Int,
-        hardNegatives: [[Int32]], negativeCount: Int, shard: DataParallelShard
+        hardNegatives: [[Int32]], negativeCount: Int, excludeHistory: Bool = false, shard: DataParallelShard
     ) {
         let long = users.map { split.trainingWindow(user: $0, maxLength: collaborativeHistory) }
         let windows = long.map { split.trainingWindow(user: $0.user, maxLength: maximumHistory) }
@@ -40,11 +44,21 @@ struct TrainingBatch {
         let mineLong = shard.part(of: long)
         self.collaborativeHistories = mineLong.map { $0.inputs.map { Int($0) } }
         self.collaborativeTargets = mineLong.map { $0.targets.map { Int($0) } }
+        self.excludedItems = excludeHistory ? split.excludedItems(mine) : nil
+        self.collaborativeExcludedItems = excludeHistory ? split.excludedItems(mineLong) : nil
         self.alignItems = Array(shard.part(of: distinct))
     }
 
     /// Every item this rank must encode: its windows' items and its alignment share.
     var encodedItems: [Int] {
         Array(Set(self.windows.joined()).union(self.alignItems)).sorted()
+    }
+}
+
+extension LeaveOneOutSplit {
+    /// Per target of `windows`, in order, the items its softmax leaves out when training excludes the history
+    /// (``LeaveOneOutSplit/earlierItems(of:)``).
+    func excludedItems(_ windows: some Sequence<TrainingWindow>) -> [[Int]] {
+        windows.flatMap { self.earlierItems(of: $0).map { $0.map { Int($0) } } }
     }
 }

@@ -74,6 +74,15 @@ public struct LeaveOneOutSplit: Sendable {
             user: user, inputs: train.dropLast().suffix(maxLength), targets: train.dropFirst().suffix(maxLength))
     }
 
+    /// For each target of `window`, the user's items before it other than the target itself: the items a training
+    /// softmax leaves out to match an evaluation that excludes the input history.
+    public func earlierItems(of window: TrainingWindow) -> [[Int32]] {
+        let sequence = self.sequences[Int(window.user)]
+        return window.targets.indices.map { index in
+            sequence[..<index].filter { $0 != sequence[index] }
+        }
+    }
+
     /// The user's validation or test case.
     public func evaluationCase(user: Int32, stage: EvaluationStage) -> EvaluationCase {
         let sequence = self.sequences[Int(user)]
