@@ -98,20 +98,13 @@ private struct ExcludedClasses: Sendable {
     let excluded: [[Int]]?
     let classes: Int
 
+    let targets: [Int]
+
     init(_ excluded: [[Int]]?, rows: Int, classes: Int, targets: [Int]) {
-        if let excluded {
-            precondition(excluded.count == rows, "crossEntropy: \(excluded.count) exclusion lists for \(rows) rows")
-            for (row, columns) in excluded.enumerated() {
-                for column in columns {
-                    precondition(
-                        column >= 0 && column < classes && column != targets[row],
-                        "crossEntropy: row \(row) excludes class \(column) (target \(targets[row]), \(classes) classes)"
-                    )
-                }
-            }
-        }
-        self.excluded = excluded
-        self.classes = classes
+        precondition(
+            excluded.map { $0.count == rows } ?? true,
+            "crossEntropy: \(excluded?.count ?? 0) exclusion lists for \(rows) rows")
+        (self.excluded, self.classes, self.targets) = (excluded, classes, targets)
     }
 
     /// Runs `body` with a `[classes]` scratch row (none when nothing is excluded).
@@ -127,6 +120,10 @@ private struct ExcludedClasses: Sendable {
         guard let scratch, let columns = self.excluded?[row], !columns.isEmpty else { return line }
         scratch.update(from: line, count: self.classes)
         for column in columns {
+            precondition(
+                column >= 0 && column < self.classes && column != self.targets[row],
+                "crossEntropy: row \(row) excludes class \(column) (target \(self.targets[row]), \(self.classes) classes)"
+            )
             scratch[column] = -.infinity
         }
         return UnsafePointer(scratch)

@@ -21,9 +21,12 @@ struct TrainingBatch {
     /// Distinct items in the global batch with a full list of hard negatives.
     let globalHardItems: Int
     /// When training excludes the history, per row of `targets` (flattened) the items its softmax leaves out: the
-    /// user's earlier items other than the target; likewise for `collaborativeTargets`.
+    /// user's earlier items other than the target.
     let excludedItems: [[Int]]?
-    let collaborativeExcludedItems: [[Int]]?
+    /// The split and the collaborative windows, for `collaborativeExcludedItems` (built only when its loss runs).
+    private let split: LeaveOneOutSplit
+    private let collaborativeWindows: [TrainingWindow]
+    private let excludeHistory: Bool
 
     /// This rank's part of `users`, the global batch.
     init(
@@ -45,8 +48,13 @@ struct TrainingBatch {
         self.collaborativeHistories = mineLong.map { $0.inputs.map { Int($0) } }
         self.collaborativeTargets = mineLong.map { $0.targets.map { Int($0) } }
         self.excludedItems = excludeHistory ? split.excludedItems(mine) : nil
-        self.collaborativeExcludedItems = excludeHistory ? split.excludedItems(mineLong) : nil
+        (self.split, self.collaborativeWindows, self.excludeHistory) = (split, Array(mineLong), excludeHistory)
         self.alignItems = Array(shard.part(of: distinct))
+    }
+
+    /// `excludedItems` for `collaborativeTargets`; built on use, since a frozen collaborative model has no loss.
+    var collaborativeExcludedItems: [[Int]]? {
+        self.excludeHistory ? self.split.excludedItems(self.collaborativeWindows) : nil
     }
 
     /// Every item this rank must encode: its windows' items and its alignment share.
