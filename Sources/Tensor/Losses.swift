@@ -21,10 +21,11 @@ extension Tensor {
     ///   - reduction: mean over counted rows, or sum.
     ///   - excluded: when given, per row the classes its softmax leaves out (as if their logits were −∞; they take
     ///     no gradient). A row's target must not be among them.
+    ///   - unavailable: classes every row's softmax leaves out, as `excluded` does (e.g. items held out of training).
     /// - Returns: a scalar.
     public static func crossEntropy(
         logits: Tensor, targets: [Int], ignoreIndex: Int = -100, reduction: LossReduction = .mean,
-        excluded: [[Int]]? = nil
+        excluded: [[Int]]? = nil, unavailable: [Int] = []
     ) -> Tensor {
         precondition(
             logits.rank == 2 && logits.shape[0] == targets.count,
@@ -33,7 +34,8 @@ extension Tensor {
         for target in targets where target != ignoreIndex {
             precondition(target >= 0 && target < classes, "crossEntropy: target \(target) outside 0..<\(classes)")
         }
-        let exclusions = ExcludedClasses(excluded, rows: rows, classes: classes, targets: targets)
+        let exclusions = ExcludedClasses(
+            excluded, unavailable: unavailable, rows: rows, classes: classes, targets: targets)
         let counted = targets.filter { $0 != ignoreIndex }.count
         let divisor: Float = reduction == .mean ? Float(max(counted, 1)) : 1
         let logSums = Tensor.uninitialized(shape: [rows])  // max + log Σ exp, per row
@@ -92,24 +94,26 @@ extension Tensor {
 
 // MARK: - Excluded classes
 
-/// The classes each row's softmax leaves out (`crossEntropy(…, excluded:)`): a row with exclusions is read through a
-/// per-thread scratch copy with −∞ at the excluded classes, so the logits themselves are never copied or changed.
+/// The classes each row's softmax leaves out (`crossEntropy(…, excluded:, unavailable:)`): a row with exclusions is
+/// read through a per-thread scratch copy with −∞ at the excluded classes, so the logits themselves are never copied
+/// or changed.
 private struct ExcludedClasses: Sendable {
     let excluded: [[Int]]?
+    /// Left out of every row.
+    let unavailable: [Int]
     let classes: Int
-
     let targets: [Int]
 
-    init(_ excluded: [[Int]]?, rows: Int, classes: Int, targets: [Int]) {
+    init(_ excluded: [[Int]]?, unavailable: [Int], rows: Int, classes: Int, targets: [Int]) {
         precondition(
             excluded.map { $0.count == rows } ?? true,
             "crossEntropy: \(excluded?.count ?? 0) exclusion lists for \(rows) rows")
-        (self.excluded, self.classes, self.targets) = (excluded, classes, targets)
+        (self.excluded, self.unavailable, self.classes, self.targets) = (excluded, unavailable, classes, targets)
     }
 
     /// Runs `body` with a `[classes]` scratch row (none when nothing is excluded).
     func withScratch(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
-        guard self.excluded != nil else { return body(nil) }
+        guard self.excluded != nil || !self.unavailable.isEmpty else { return body(nil) }
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: self.classes)
         defer { scratch.deallocate() }
         body(scratch)
@@ -117,14 +121,17 @@ private struct ExcludedClasses: Sendable {
 
     /// Row `row` of the logits, `line`, as its softmax sees it.
     func line(_ line: UnsafePointer<Float>, row: Int, scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> {
-        guard let scratch, let columns = self.excluded?[row], !columns.isEmpty else { return line }
+        let columns = self.excluded?[row] ?? []
+        guard let scratch, !columns.isEmpty || !self.unavailable.isEmpty else { return line }
         scratch.update(from: line, count: self.classes)
-        for column in columns {
-            precondition(
-                column >= 0 && column < self.classes && column != self.targets[row],
-                "crossEntropy: row \(row) excludes class \(column) (target \(self.targets[row]), \(self.classes) classes)"
-            )
-            scratch[column] = -.infinity
+        for list in [columns, self.unavailable] {
+            for column in list {
+                precondition(
+                    column >= 0 && column < self.classes && column != self.targets[row],
+                    "crossEntropy: row \(row) excludes class \(column) (target \(self.targets[row]), "
+                        + "\(self.classes) classes)")
+                scratch[column] = -.infinity
+            }
         }
         return UnsafePointer(scratch)
     }

@@ -59,6 +59,15 @@ import Testing
         #expect(!config.trainingExcludesHistory && defaults.trainingExcludesHistory && !kept.trainingExcludesHistory)
     }
 
+    @Test func coldItemsAndHeadItemsAreValidated() throws {
+        let config = try self.config("eval: {cold_items: 0.1, head_items: 0.3}")
+        #expect(config.evaluation.coldItems == 0.1 && config.evaluation.headItems == 0.3)
+        #expect(try self.config("").evaluation.coldItems == 0)
+        for bad in ["eval.cold_items=0.6", "eval.cold_items=-0.1", "eval.cold_items=some", "eval.head_items=0"] {
+            #expect(throws: ConfigError.self, "\(bad)") { try self.config("", overrides: [bad]) }
+        }
+    }
+
     @Test func errorsNameTheKey() {
         let cases: [(String, String)] = [
             ("data: {format: ml-100k}", "data.path"),

@@ -64,14 +64,15 @@ import Testing
 
     @Test func trainingLearnsAndIsDeterministic() throws {
         let first = try self.trainer()
-        let untrained = try first.evaluate(.validation, excludeHistory: [true])[0].values["ndcg@10"] ?? 0
+        let untrained = try first.evaluate(.validation, excludeHistory: [true]).headline(excludeHistory: true)["ndcg@10"] ?? 0
         let resultA = try first.train()
         let resultB = try self.trainer().train()
         #expect(
             resultA
                 == TrainingResult(
                     validation: resultB.validation, test: resultB.test, testOtherProtocol: resultB.testOtherProtocol,
-                    epochs: resultB.epochs, bestEpoch: resultB.bestEpoch, seconds: resultA.seconds))
+                    epochs: resultB.epochs, bestEpoch: resultB.bestEpoch, seconds: resultA.seconds,
+                    accounting: resultB.accounting))
         #expect(resultA.validation["ndcg@10"] ?? 0 > untrained)
     }
 
@@ -103,9 +104,11 @@ import Testing
                 CollaborativePretraining(
                     model: $0, split: whole.data.split, settings: config.training.collaborativePretraining,
                     history: config.collaborativeHistory, seed: config.seed, trainingExcludesHistory: true,
-                    evaluationExcludesHistory: true, evaluationBatch: 16)
+                    evaluationExcludesHistory: true, evaluationBatch: 16, groups: whole.groups)
             })
-        let untrained = pretraining.evaluate(.validation).values["ndcg@10"] ?? 0
+        let untrained =
+            pretraining.evaluate(.validation).values(source: "collaborative", excludeHistory: true, group: "warm")?[
+                "ndcg@10"] ?? 0
         var epochs: [CollaborativePretrainingEpoch] = []
         let wholeResult = try whole.train(onCollaborativeEpoch: { epochs.append($0) })
         #expect(epochs.map(\.epoch) == Array(1...epochs.count) && (1...4).contains(epochs.count))
@@ -169,7 +172,8 @@ import Testing
         let evaluator = MixRecTrainer(model: model, data: trainer.data)
         #expect(model.parameters.byName["item_bias"]?.scalars == saved["item_bias"]?.scalars, "trained bias kept")
         let test = try evaluator.evaluate(.test, excludeHistory: [true, false])
-        #expect(test[0].values == result.test && test[1].values == result.testOtherProtocol)
+        #expect(test.headline(excludeHistory: true) == result.test)
+        #expect(test.headline(excludeHistory: false) == result.testOtherProtocol)
     }
 
     @Test func evaluationPassesReportTheirProgress() throws {

@@ -43,6 +43,27 @@ import Testing
         }
     }
 
+    /// Classes unavailable to every row leave each softmax as per-row exclusions of them would, alone and
+    /// together with per-row lists.
+    @Test func crossEntropyWithUnavailableClassesEqualsExcludingThemFromEveryRow() throws {
+        let values = randomTensor([3, 6], seed: 21, scale: 2).scalars
+        func lossAndGradient(excluded: [[Int]]?, unavailable: [Int]) throws -> (Float, [Float]) {
+            let logits = Tensor(values, shape: [3, 6], requiresGrad: true)
+            let loss = Tensor.crossEntropy(
+                logits: logits, targets: [3, 1, 0], reduction: .sum, excluded: excluded, unavailable: unavailable)
+            loss.backward()
+            return (loss.item, try #require(logits.grad).scalars)
+        }
+        let shared = try lossAndGradient(excluded: nil, unavailable: [5, 2])
+        #expect(try shared == lossAndGradient(excluded: [[5, 2], [5, 2], [5, 2]], unavailable: []))
+        #expect(shared.1[2] == 0 && shared.1[5] == 0 && shared.1[8] == 0 && shared.1[17] == 0)
+        #expect(try lossAndGradient(excluded: [[4], [], [4]], unavailable: [5]) == lossAndGradient(
+            excluded: [[4, 5], [5], [5, 4]], unavailable: []))
+        checkGradients([randomTensor([3, 6], seed: 13, scale: 2)]) {
+            Tensor.crossEntropy(logits: $0[0], targets: [3, 1, 0], excluded: [[0], [], [2]], unavailable: [5])
+        }
+    }
+
     /// 50 000 classes: the analytic gradient matches a Double-precision softmax everywhere, and finite differences
     /// at the targets, at a few dominant classes and at random classes.
     @Test func crossEntropyWithFiftyThousandClasses() {

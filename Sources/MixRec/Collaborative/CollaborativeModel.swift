@@ -127,12 +127,15 @@ public final class CollaborativeModel {
 
     /// The summed next-item cross-entropy of `states` against `targets`, where `targets[u][t]` follows item `t` of
     /// the last `targets[u].count` items of history `u`.
-    /// - Parameter excluded: when given, per target (flattened in the order of `targets`) the items its softmax
-    ///   leaves out.
-    public func nextItemLoss(states: CollaborativeStates, targets: [[Int]], excluded: [[Int]]? = nil) -> Tensor {
+    /// - Parameters:
+    ///   - excluded: when given, per target (flattened in the order of `targets`) the items its softmax leaves out.
+    ///   - unavailable: items every softmax leaves out.
+    public func nextItemLoss(
+        states: CollaborativeStates, targets: [[Int]], excluded: [[Int]]? = nil, unavailable: [Int] = []
+    ) -> Tensor {
         Tensor.crossEntropy(
             logits: states.scores(states.last(targets.map(\.count))), targets: targets.flatMap { $0 },
-            reduction: .sum, excluded: excluded)
+            reduction: .sum, excluded: excluded, unavailable: unavailable)
     }
 }
 

@@ -108,6 +108,11 @@ public struct EvaluationConfig: Sendable, Equatable {
     public var excludeHistory = true
     /// Users scored per batch.
     public var batchUsers = 256
+    /// The fraction of items held out of training as cold items (`cold_items`; 0: none).
+    public var coldItems = 0.0
+    /// The fraction of items, the most popular in training, whose targets count as the head in per-popularity
+    /// metrics (`head_items`).
+    public var headItems = 0.2
 
     public init() {}
 
@@ -115,5 +120,7 @@ public struct EvaluationConfig: Sendable, Equatable {
     public init(from section: ConfigSection) throws {
         self.excludeHistory = try section.bool("exclude_history", default: self.excludeHistory)
         self.batchUsers = try section.int("batch_users", default: self.batchUsers, min: 1, max: 1_000_000)
+        self.coldItems = try section.double("cold_items", default: self.coldItems, min: 0, max: 0.5)
+        self.headItems = try section.double("head_items", default: self.headItems, min: 0.01, max: 0.99)
     }
 }

@@ -20,10 +20,11 @@ public struct RecommendationData: Sendable {
     /// - Parameters:
     ///   - config: `data.*`.
     ///   - hardNegatives: negatives mined per item (`model.hard_negatives`); 0 mines none.
-    ///   - seed: the seed of the random top-up of short negative lists.
+    ///   - seed: the seed of the random top-up of short negative lists and of the cold items' draw.
+    ///   - coldItems: the fraction of items held out of training (`eval.cold_items`; 0: none).
     ///   - tokenize: the backbone's tokenizer (text → token ids, no special tokens).
     public static func load(
-        _ config: DataConfig, hardNegatives: Int, seed: UInt64, tokenize: (String) -> [Int]
+        _ config: DataConfig, hardNegatives: Int, seed: UInt64, coldItems: Double = 0, tokenize: (String) -> [Int]
     ) throws -> RecommendationData {
         let text = ItemTextFormatter(fields: config.textFields)
         let options = PreparationOptions(coreK: config.coreK, text: text)
@@ -45,16 +46,20 @@ public struct RecommendationData: Sendable {
             }
         }
         guard dataset.userCount > 0 else { throw RecommendationDataError.noUsers }
-        let split = LeaveOneOutSplit(dataset)
+        let split = LeaveOneOutSplit(
+            dataset,
+            coldItems: coldItems > 0 ? ColdItems(itemCount: dataset.itemCount, fraction: coldItems, seed: seed) : nil)
         let fallback = tokenize("item")
         let tokens = ItemTextTokens.tokenize(dataset.itemTexts, maxTokens: config.itemTokens) { text in
             tokenize(text).map { Int32($0) }
         }.map { $0.isEmpty ? Array(fallback.prefix(config.itemTokens)) : $0.map { Int($0) } }
-        let negatives =
+        let mined =
             hardNegatives == 0
             ? Array(repeating: [], count: dataset.itemCount)
             : HardNegativeMiner(count: hardNegatives, fillSeed: seed)
                 .mine(itemTexts: dataset.itemTexts, trainingSequences: split.trainingSequences)
+        // Cold items never co-occur in training, so they would be everyone's hard negatives: they must stay unknown.
+        let negatives = split.coldItems.map { cold in mined.map { $0.filter { !cold.contains($0) } } } ?? mined
         return RecommendationData(
             dataset: dataset, report: report, split: split, itemTokens: tokens, hardNegatives: negatives)
     }

@@ -1,31 +1,61 @@
 import RecData
 import Tensor
 
-/// Full-ranking metrics of `cases`, scored `batchSize` cases at a time without gradients.
+/// The groups an evaluation reports its cases in: `warm` (targets training sees: every case without cold items),
+/// split by the target's training popularity into `head` and `tail`, and `cold` (targets held out of training,
+/// with `eval.cold_items`).
+struct CaseGroups {
+    /// The group names, in index order.
+    static let names = ["warm"] + PopularityBuckets.names + ["cold"]
+    let popularity: PopularityBuckets
+    let coldItems: ColdItems?
+
+    /// The indices in ``names`` of the groups `evaluationCase` belongs to.
+    func groups(of evaluationCase: EvaluationCase) -> [Int] {
+        if self.coldItems?.contains(evaluationCase.target) == true { return [Self.names.count - 1] }
+        return [0, 1 + self.popularity.bucket(of: evaluationCase.target)]
+    }
+}
+
+/// Full-ranking metrics of `cases`, scored `batchSize` cases at a time without gradients, per score source.
 /// - Parameters:
 ///   - cases: the validation or test cases.
 ///   - itemCount: the number of items, the width of a score row.
-///   - excludeHistory: one entry per protocol: true leaves the input history out of the ranking.
+///   - sources: the names of the score sources `scores` returns, in order.
+///   - excludeHistory: one entry per protocol: true leaves the history out of the ranking.
+///   - groups: the groups cases are reported in.
 ///   - batchSize: cases per call of `scores`.
 ///   - progress: called with the number of cases done after every batch.
-///   - scores: `[batch.count, itemCount]` scores of a batch of cases.
-/// - Returns: one accumulator per protocol.
+///   - scores: per source, `[batch.count, itemCount]` scores of a batch of cases.
 func rankCases(
-    _ cases: [EvaluationCase], itemCount: Int, excludeHistory: [Bool], batchSize: Int,
-    progress: ((Int) -> Void)? = nil, scores: ([EvaluationCase]) -> Tensor
-) -> [RankingMetrics] {
+    _ cases: [EvaluationCase], itemCount: Int, sources: [String], excludeHistory: [Bool], groups: CaseGroups,
+    batchSize: Int, progress: ((Int) -> Void)? = nil, scores: ([EvaluationCase]) -> [Tensor]
+) -> RankingReport {
     var rankers = excludeHistory.map { TargetRanker(itemCount: itemCount, excludeHistory: $0) }
-    var metrics = excludeHistory.map { _ in RankingMetrics() }
+    var report = RankingReport(sources: sources, protocols: excludeHistory, groups: CaseGroups.names)
+    let caseGroups = cases.map(groups.groups(of:))
     withoutGradients {
         for start in stride(from: 0, to: cases.count, by: batchSize) {
-            let batch = Array(cases[start..<min(cases.count, start + batchSize)])
-            scores(batch).withUnsafeBufferPointer { buffer in
-                for index in rankers.indices {
-                    rankers[index].accumulate(scores: buffer, cases: batch, into: &metrics[index])
+            let end = min(cases.count, start + batchSize)
+            let rows = scores(Array(cases[start..<end]))
+            precondition(rows.count == sources.count, "one score matrix per source")
+            for (source, matrix) in rows.enumerated() {
+                matrix.withUnsafeBufferPointer { buffer in
+                    precondition(buffer.count == (end - start) * itemCount, "scores must be [cases × itemCount]")
+                    for index in start..<end {
+                        let offset = (index - start) * itemCount
+                        let row = UnsafeBufferPointer(rebasing: buffer[offset..<(offset + itemCount)])
+                        for protocolIndex in rankers.indices {
+                            let rank = rankers[protocolIndex].rank(
+                                row: row, target: cases[index].target, history: cases[index].history)
+                            report.add(
+                                rank: rank, source: source, protocolIndex: protocolIndex, groups: caseGroups[index])
+                        }
+                    }
                 }
             }
-            progress?(start + batch.count)
+            progress?(end)
         }
     }
-    return metrics
+    return report
 }

@@ -165,9 +165,28 @@ extension MixRecModel {
     ///   - collaborative: the collaborative states of the same positions, or nil without the model.
     /// - Returns: `[R, I]`.
     func sequenceScores(_ hidden: Tensor, collaborative: CollaborativeRows?) -> Tensor {
-        guard let gate = self.linkGate, let collaborative else { return self.scores(hidden) }
-        return collaborative.scores + self.scores(hidden) * gate
+        self.sequenceScoreParts(hidden, collaborative: collaborative).joint
     }
+
+    /// ``sequenceScores(_:collaborative:)`` with its parts.
+    func sequenceScoreParts(_ hidden: Tensor, collaborative: CollaborativeRows?) -> ScoreParts {
+        let llm = self.scores(hidden)
+        guard let gate = self.linkGate, let collaborative else {
+            return ScoreParts(joint: llm, collaborative: nil, llm: llm)
+        }
+        let collaborativeScores = collaborative.scores
+        return ScoreParts(joint: collaborativeScores + llm * gate, collaborative: collaborativeScores, llm: llm)
+    }
+}
+
+/// `[R, I]` next-item scores and the parts they are made of.
+struct ScoreParts {
+    /// What ranks: ``collaborative`` + gate · ``llm`` with logit-level injection, else ``llm``.
+    let joint: Tensor
+    /// The collaborative model's own scores (nil without logit-level injection).
+    let collaborative: Tensor?
+    /// The LLM side's scores.
+    let llm: Tensor
 }
 
 /// Collaborative states on rows of `[SEQ]` positions, with the pass that produced them (whose item vectors score

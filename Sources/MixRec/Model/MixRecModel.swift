@@ -48,6 +48,9 @@ public final class MixRecModel {
     /// before scoring (the part every item shares).
     let scoreCentre: Tensor
     let experts: ExpertHooks
+    /// `[I, D]`, constant: every item's frozen text vector, its initial `[ALIGN]` state normalised, centred over the
+    /// items and of unit length (where W starts; the collaborative model's text features with `item_text`).
+    public private(set) var itemTextVectors: Tensor
 
     /// Builds a model with every expert at the identity and W initialised from the frozen `[ALIGN]` states.
     /// - Parameters:
@@ -119,6 +122,7 @@ public final class MixRecModel {
         self.scoreScale = Tensor([Self.initialScoreScale], shape: [1])
         self.unitGain = Tensor.ones([width])
         self.scoreCentre = Tensor.zeros([width])
+        self.itemTextVectors = Tensor.zeros([self.itemCount, width])
         self.scoreScale.requiresGrad = true
         registry.register("item_projection", self.itemProjection)
         registry.register("item_bias", self.itemBias)
@@ -132,7 +136,8 @@ public final class MixRecModel {
         }
         self.parameters = registry
         self.initialiseItemProjection()
-        if config.model.collaborative.itemText { self.collaborative?.useTextFeatures(self.itemProjection.detached()) }
+        self.itemTextVectors = self.itemProjection.detached()
+        if config.model.collaborative.itemText { self.collaborative?.useTextFeatures(self.itemTextVectors) }
     }
 
     /// The initial scale of the cosine scores: the logit an item's own initial `[ALIGN]` state gives it.

@@ -33,6 +33,8 @@ struct CollaborativePretraining {
     /// Whether its validation ranking leaves the input history out (`eval.exclude_history`).
     let evaluationExcludesHistory: Bool
     let evaluationBatch: Int
+    /// The groups its metrics are reported in.
+    let groups: CaseGroups
 
     /// Runs the warm start.
     func run(isCancelled: () -> Bool, onEpoch: (CollaborativePretrainingEpoch) -> Void) throws {
@@ -47,6 +49,7 @@ struct CollaborativePretraining {
             ? ParameterAverage(parameters, decay: Float(self.settings.averageDecay)) : nil
         var progress = TrainingProgress()
         var step: UInt64 = 0
+        let unavailable = self.split.unavailableItems
         for epoch in 0..<self.settings.epochs where progress.badEpochs < self.settings.patience {
             let started = Date()
             let epochBatches = batches.batches(epoch: epoch)
@@ -60,8 +63,8 @@ struct CollaborativePretraining {
                 let positions = windows.reduce(0) { $0 + $1.inputs.count }
                 let excluded = self.trainingExcludesHistory ? self.split.excludedItems(windows) : nil
                 let loss = self.model.nextItemLoss(
-                    states: states, targets: windows.map { $0.targets.map { Int($0) } }, excluded: excluded
-                ).scaled(by: 1 / Float(max(positions, 1)))
+                    states: states, targets: windows.map { $0.targets.map { Int($0) } }, excluded: excluded,
+                    unavailable: unavailable).scaled(by: 1 / Float(max(positions, 1)))
                 let value = Double(loss.item)
                 guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: Int(step)) }
                 loss.backward()
@@ -73,7 +76,7 @@ struct CollaborativePretraining {
             }
             // With averaging, the average is what is evaluated and kept.
             let validation = self.withEvaluatedValues(of: parameters, average) {
-                let validation = self.evaluate(.validation).values.mapValues { Double(Float($0)) }
+                let validation = self.validationMetrics()
                 progress.recordEpoch(
                     validation: validation[MixRecTrainer.selectionMetric] ?? 0, parameters: parameters)
                 return validation
@@ -93,19 +96,29 @@ struct CollaborativePretraining {
         average.map { $0.withAveragedValues(in: parameters, body) } ?? body()
     }
 
-    /// Full-ranking metrics of the collaborative model alone on every user's `stage` case.
-    func evaluate(_ stage: EvaluationStage) -> RankingMetrics {
-        let cases = (0..<self.split.userCount).map { self.split.evaluationCase(user: Int32($0), stage: stage) }
+    /// Full-ranking metrics of the collaborative model alone (source `collaborative`) on every user's warm `stage`
+    /// case, under the validation protocol unless `excludeHistory` lists others.
+    func evaluate(_ stage: EvaluationStage, excludeHistory: [Bool]? = nil) -> RankingReport {
+        let cases = self.split.evaluationCases(users: (0..<self.split.userCount).map { Int32($0) }, stage: stage)
         let items = withoutGradients { self.model.itemVectors() }
         return rankCases(
-            cases, itemCount: self.model.itemCount, excludeHistory: [self.evaluationExcludesHistory],
+            cases, itemCount: self.model.itemCount, sources: [ScoreSource.collaborative.rawValue],
+            excludeHistory: excludeHistory ?? [self.evaluationExcludesHistory], groups: self.groups,
             batchSize: self.evaluationBatch
         ) { batch in
             var generator = RandomGenerator(seed: 0)
             let states = self.model.states(
                 batch.map { $0.input(maxLength: self.history).map { Int($0) } }, items: items, training: false,
                 generator: &generator)
-            return states.scores(states.last([Int](repeating: 1, count: batch.count)))
-        }[0]
+            return [states.scores(states.last([Int](repeating: 1, count: batch.count)))]
+        }
+    }
+
+    /// The validation metrics that pick the warm start's best epoch.
+    private func validationMetrics() -> [String: Double] {
+        let report = self.evaluate(.validation)
+        let metrics = report.metrics(
+            source: ScoreSource.collaborative.rawValue, excludeHistory: self.evaluationExcludesHistory, group: CaseGroups.names[0])
+        return (metrics ?? RankingMetrics()).values.mapValues { Double(Float($0)) }
     }
 }

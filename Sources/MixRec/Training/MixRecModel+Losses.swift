@@ -71,13 +71,16 @@ extension MixRecModel {
             "link",
             Tensor.crossEntropy(
                 logits: self.sequenceScores(sequenceRows, collaborative: collaborativeRows?.gather(rows: validRows)),
-                targets: targets, reduction: .sum, excluded: batch.excludedItems
+                targets: targets, reduction: .sum, excluded: batch.excludedItems,
+                unavailable: batch.unavailableItems
             )
             .scaled(by: 1 / positions), weight: weights.link)
         if weights.align > 0 && !alignItems.isEmpty {
             add(
                 "align",
-                Tensor.crossEntropy(logits: self.scores(alignRows), targets: alignItems, reduction: .sum)
+                Tensor.crossEntropy(
+                    logits: self.scores(alignRows), targets: alignItems, reduction: .sum,
+                    unavailable: batch.unavailableItems)
                     .scaled(by: 1 / Float(max(batch.globalItems, 1))), weight: weights.align)
         }
         if let hard = self.hardSampleLoss(alignItems, hardNegatives: hardNegatives, alignRows: alignRows) {
@@ -89,7 +92,7 @@ extension MixRecModel {
                 "cf",
                 collaborative.nextItemLoss(
                     states: collaborativeStates, targets: batch.collaborativeTargets,
-                    excluded: batch.collaborativeExcludedItems
+                    excluded: batch.collaborativeExcludedItems, unavailable: batch.unavailableItems
                 )
                 .scaled(by: 1 / Float(max(batch.globalCollaborativePositions, 1))),
                 weight: weights.collaborative)

@@ -1,3 +1,4 @@
+import RecData
 import Tensor
 
 /// Checkpoints: the trainable parameters, AdamW's moments, the best epoch's parameters and where training stands,
@@ -25,6 +26,13 @@ extension MixRecTrainer {
         entries["progress"] = progress
         let history = p.validationHistory.flatMap { epoch in Self.metricKeys.map { Float(epoch[$0] ?? 0) } }
         entries["progress.validation"] = Tensor(history, shape: [p.validationHistory.count, Self.metricKeys.count])
+        for (key, report) in [
+            ("progress.best_validation", p.bestValidation), ("progress.warm_start.valid", p.warmStart?.validation),
+            ("progress.warm_start.test", p.warmStart?.test),
+        ] {
+            guard let counts = report?.summableCounts else { continue }
+            entries[key] = Tensor(counts.map { Float($0) }, shape: [counts.count])
+        }
         return ParameterFile.encode(entries)
     }
 
@@ -65,6 +73,17 @@ extension MixRecTrainer {
         self.optimizer.restoreMoments(step: Int(progress[5]), first: first, second: second)
         let rows = history.shape.first ?? 0
         let scalars = history.scalars
+        // Reports are absent from checkpoints of older code; the final evaluation then does without them.
+        let exclude = [self.model.config.evaluation.excludeHistory]
+        func report(_ key: String, sources: [ScoreSource]) -> RankingReport? {
+            entries[key].flatMap { tensor in
+                RankingReport(
+                    sources: sources.map(\.rawValue), protocols: exclude, groups: CaseGroups.names,
+                    summableCounts: tensor.scalars.map { Int($0.rounded()) })
+            }
+        }
+        let warmValidation = report("progress.warm_start.valid", sources: [.collaborative])
+        let warmTest = report("progress.warm_start.test", sources: [.collaborative])
         self.progress = TrainingProgress(
             epoch: Int(progress[0]), step: Int(progress[1]), bestValue: progress[2], bestEpoch: Int(progress[3]),
             badEpochs: Int(progress[4]), bestParameters: best,
@@ -73,6 +92,10 @@ extension MixRecTrainer {
                     uniqueKeysWithValues: Self.metricKeys.enumerated().map {
                         ($1, Double(scalars[row * Self.metricKeys.count + $0]))
                     })
+            },
+            bestValidation: report("progress.best_validation", sources: self.model.scoreSources),
+            warmStart: warmValidation.flatMap { validation in
+                warmTest.map { StageReports(validation: validation, test: $0) }
             })
     }
 }

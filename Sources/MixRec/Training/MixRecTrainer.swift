@@ -18,6 +18,8 @@ public final class MixRecTrainer {
     let reducer: GradientReducer?
     let optimizer: AdamW
     let parameters: [Tensor]
+    /// The groups evaluation reports cases in (popularity buckets of the training data, cold targets).
+    let groups: CaseGroups
     var progress = TrainingProgress()
 
     /// The metric early stopping and model selection use.
@@ -33,6 +35,11 @@ public final class MixRecTrainer {
         self.role = role
         self.reducer = reducer
         self.parameters = model.parameters.tensors
+        self.groups = CaseGroups(
+            popularity: PopularityBuckets(
+                trainingSequences: data.split.trainingSequences, itemCount: data.itemCount,
+                headFraction: model.config.evaluation.headItems),
+            coldItems: data.split.coldItems)
         let training = model.config.training
         self.optimizer = AdamW(
             parameters: self.parameters,
@@ -81,13 +88,16 @@ public final class MixRecTrainer {
             // model, as in `mixrec evaluate`, or a restored run keeps the trained bias), then the warm start.
             self.model.initialiseItemBias(trainingSequences: self.data.split.trainingSequences)
             if let collaborative = self.model.collaborative {
-                try CollaborativePretraining(
+                let pretraining = CollaborativePretraining(
                     model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
                     history: config.collaborativeHistory, seed: config.seed,
                     trainingExcludesHistory: config.trainingExcludesHistory,
                     evaluationExcludesHistory: config.evaluation.excludeHistory,
-                    evaluationBatch: config.evaluation.batchUsers
-                ).run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
+                    evaluationBatch: config.evaluation.batchUsers, groups: self.groups)
+                try pretraining.run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
+                // The collaborative model alone, before joint training: what the joint model is measured against.
+                self.progress.warmStart = StageReports(
+                    validation: pretraining.evaluate(.validation), test: pretraining.evaluate(.test))
             }
         }
         if config.training.collaborativeRateScale == 0 {
@@ -134,10 +144,11 @@ public final class MixRecTrainer {
                         losses: loss.parts, users: batch.windows.count))
             }
             let validation = try self.evaluate(
-                .validation, excludeHistory: [config.evaluation.excludeHistory], progress: onEvaluation)[0]
-            let metrics = validation.values.mapValues { Double(Float($0)) }
+                .validation, excludeHistory: [config.evaluation.excludeHistory], progress: onEvaluation)
+            let metrics = validation.headline(excludeHistory: config.evaluation.excludeHistory)
             self.progress.validationHistory.append(metrics)
             self.progress.recordEpoch(validation: metrics[Self.selectionMetric] ?? 0, parameters: self.parameters)
+            if self.progress.bestEpoch == self.progress.epoch { self.progress.bestValidation = validation }
             let steps = Double(max(epochBatches.count, 1))
             let summary = EpochSummary(
                 epoch: epoch + 1, validation: metrics, loss: total / steps,
@@ -148,17 +159,35 @@ public final class MixRecTrainer {
         return try self.finish(seconds: Date().timeIntervalSince(started), onEvaluation: onEvaluation)
     }
 
-    /// Test metrics of the best epoch's parameters (which the model keeps afterwards).
+    /// The metrics and accounting of the model as it stands (a trained model loaded back, for `mixrec evaluate`):
+    /// validation and test are ranked again, and `collaborative` is the model's collaborative part.
+    public func evaluateModel(onEvaluation: ((EvaluationProgress) -> Void)? = nil) throws -> TrainingResult {
+        let started = Date()
+        var result = try self.finish(seconds: 0, onEvaluation: onEvaluation)
+        result.seconds = Date().timeIntervalSince(started)
+        return result
+    }
+
+    /// Test metrics of the best epoch's parameters (which the model keeps afterwards), with the run's accounting.
     private func finish(seconds: Double, onEvaluation: ((EvaluationProgress) -> Void)?) throws -> TrainingResult {
         self.progress.restoreBest(into: self.parameters)
         let exclude = self.model.config.evaluation.excludeHistory
         let test = try self.evaluate(.test, excludeHistory: [exclude, !exclude], progress: onEvaluation)
-        let bestIndex = max(self.progress.bestEpoch - 1, 0)
+        // A checkpoint of older code has no report of its best epoch: the best parameters give it again.
         let validation =
-            bestIndex < self.progress.validationHistory.count ? self.progress.validationHistory[bestIndex] : [:]
+            try self.progress.bestValidation
+            ?? self.evaluate(.validation, excludeHistory: [exclude], progress: onEvaluation)
+        let accounting = RunAccounting(
+            joint: StageReports(validation: validation, test: test), warmStart: self.progress.warmStart,
+            references: try self.referenceReport(excludeHistory: exclude), gate: self.model.linkGate.map { Double($0.item) },
+            excludeHistory: exclude, headItems: self.model.config.evaluation.headItems,
+            coldItems: self.data.split.coldItems?.fraction)
+        let bestIndex = max(self.progress.bestEpoch - 1, 0)
         return TrainingResult(
-            validation: validation, test: test[0].values, testOtherProtocol: test[1].values,
-            epochs: self.progress.epoch, bestEpoch: self.progress.bestEpoch, seconds: seconds)
+            validation: bestIndex < self.progress.validationHistory.count
+                ? self.progress.validationHistory[bestIndex] : validation.headline(excludeHistory: exclude),
+            test: test.headline(excludeHistory: exclude), testOtherProtocol: test.headline(excludeHistory: !exclude),
+            epochs: self.progress.epoch, bestEpoch: self.progress.bestEpoch, seconds: seconds, accounting: accounting)
     }
 
     /// The weighted training loss of the first global batch of `epoch` along `path`, with its parts: for
@@ -192,28 +221,45 @@ public final class MixRecTrainer {
 
     // MARK: - Evaluation
 
-    /// Metrics of this group on every user's validation or test case (each rank ranks its share; the counts are
-    /// summed over the group). `progress` is called after every batch of this rank's users.
+    /// Metrics of this group on every user's validation or test case, per score source and case group (each rank
+    /// ranks its share; the counts are summed over the group). `progress` is called after every batch of this
+    /// rank's users.
     public func evaluate(
         _ stage: EvaluationStage, excludeHistory: [Bool], progress: ((EvaluationProgress) -> Void)? = nil
-    ) throws -> [RankingMetrics] {
-        let users = self.role.shard.users(of: self.data.split.userCount)
-        let cases = users.map { self.data.split.evaluationCase(user: $0, stage: stage) }
+    ) throws -> RankingReport {
+        let cases = self.data.split.evaluationCases(
+            users: self.role.shard.users(of: self.data.split.userCount), stage: stage)
         let rankProgress = progress.map { report in
             { (done: Int) in report(EvaluationProgress(stage: stage, done: done, total: cases.count)) }
         }
-        let local = self.model.rank(cases, excludeHistory: excludeHistory, progress: rankProgress)
-        guard let reducer = self.reducer, self.role.worldSize > 1 else { return local }
-        var counts = local.flatMap { $0.summableCounts.map { Float($0) } }
+        let local = self.model.rank(cases, excludeHistory: excludeHistory, groups: self.groups, progress: rankProgress)
+        return try self.summedOverGroup(local)
+    }
+
+    /// The popularity and text nearest-neighbour baselines on the test cases, with cold items (nil without).
+    private func referenceReport(excludeHistory: Bool) throws -> RankingReport? {
+        guard self.data.split.coldItems != nil else { return nil }
+        let cases = self.data.split.evaluationCases(
+            users: self.role.shard.users(of: self.data.split.userCount), stage: .test)
+        let rankers = ReferenceRankers(
+            trainingSequences: self.data.split.trainingSequences, textVectors: self.model.itemTextVectors)
+        return try self.summedOverGroup(
+            rankers.rank(
+                cases, excludeHistory: [excludeHistory], groups: self.groups,
+                batchSize: self.model.config.evaluation.batchUsers))
+    }
+
+    /// `report` summed over the data-parallel group.
+    private func summedOverGroup(_ report: RankingReport) throws -> RankingReport {
+        guard let reducer = self.reducer, self.role.worldSize > 1 else { return report }
+        var counts = report.summableCounts.map { Float($0) }
         do { try reducer.allReduceSum(&counts) } catch { throw TrainingError.reduction("\(error)") }
-        let width = counts.count / max(local.count, 1)
-        return try local.indices.map { index in
-            let slice = counts[(index * width)..<((index + 1) * width)].map { Int($0.rounded()) }
-            guard let merged = RankingMetrics(summableCounts: slice) else {
-                throw TrainingError.reduction("inconsistent metric counts from the group")
-            }
-            return merged
-        }
+        guard
+            let merged = RankingReport(
+                sources: report.sources, protocols: report.protocols, groups: report.groups,
+                summableCounts: counts.map { Int($0.rounded()) })
+        else { throw TrainingError.reduction("inconsistent metric counts from the group") }
+        return merged
     }
 
     // MARK: - Data parallelism
@@ -256,6 +302,10 @@ struct TrainingProgress {
     var bestParameters: [Tensor]?
     /// Validation metrics of every completed epoch.
     var validationHistory: [[String: Double]] = []
+    /// The best epoch's whole validation report (nil in a checkpoint of older code).
+    var bestValidation: RankingReport?
+    /// The collaborative model alone after its warm start (nil without the model or in older checkpoints).
+    var warmStart: StageReports?
 
     mutating func recordEpoch(validation: Double, parameters: [Tensor]) {
         self.epoch += 1

@@ -23,6 +23,8 @@ struct TrainingBatch {
     /// When training excludes the history, per row of `targets` (flattened) the items its softmax leaves out: the
     /// user's earlier items other than the target.
     let excludedItems: [[Int]]?
+    /// Items every softmax leaves out: the cold items (`eval.cold_items`), which training must not know.
+    let unavailableItems: [Int]
     /// The split and the collaborative windows, for `collaborativeExcludedItems` (built only when its loss runs).
     private let split: LeaveOneOutSplit
     private let collaborativeWindows: [TrainingWindow]
@@ -48,6 +50,7 @@ struct TrainingBatch {
         self.collaborativeHistories = mineLong.map { $0.inputs.map { Int($0) } }
         self.collaborativeTargets = mineLong.map { $0.targets.map { Int($0) } }
         self.excludedItems = excludeHistory ? split.excludedItems(mine) : nil
+        self.unavailableItems = split.unavailableItems
         (self.split, self.collaborativeWindows, self.excludeHistory) = (split, Array(mineLong), excludeHistory)
         self.alignItems = Array(shard.part(of: distinct))
     }
@@ -64,6 +67,9 @@ struct TrainingBatch {
 }
 
 extension LeaveOneOutSplit {
+    /// The items no training softmax may rank: the cold items, as if they did not exist yet.
+    var unavailableItems: [Int] { self.coldItems?.items.map { Int($0) } ?? [] }
+
     /// Per target of `windows`, in order, the items its softmax leaves out when training excludes the history
     /// (``LeaveOneOutSplit/earlierItems(of:)``).
     func excludedItems(_ windows: some Sequence<TrainingWindow>) -> [[Int]] {

@@ -84,6 +84,9 @@ public struct TrainingResult: Sendable, Codable, Equatable {
     public var bestEpoch: Int
     /// Wall-clock seconds of training and evaluation.
     public var seconds: Double
+    /// Where the ranking comes from: the collaborative model alone, the LLM side alone, per popularity and cold
+    /// targets.
+    public var accounting: RunAccounting?
 }
 
 /// Why training stopped without a result.

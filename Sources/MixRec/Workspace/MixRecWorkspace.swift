@@ -64,10 +64,11 @@ public final class MixRecWorkspace: @unchecked Sendable {
 
     private func data(_ config: MixRecConfig, backbone: LlamaModel) throws -> RecommendationData {
         guard let tokenizer = backbone.tokenizer else { throw WorkspaceError.noTokenizer }
-        let key = "\(config.data)|\(config.model.hardNegatives)|\(config.seed)"
+        let coldItems = config.evaluation.coldItems
+        let key = "\(config.data)|\(config.model.hardNegatives)|\(config.seed)|\(coldItems)"
         if let data = self.datasets[key] { return data }
         let data = try RecommendationData.load(
-            config.data, hardNegatives: config.model.hardNegatives, seed: config.seed
+            config.data, hardNegatives: config.model.hardNegatives, seed: config.seed, coldItems: coldItems
         ) { tokenizer.encode($0, parseSpecial: false) }
         if let report = data.report { self.log("\(report)") }
         self.log(

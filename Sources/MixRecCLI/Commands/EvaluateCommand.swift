@@ -21,14 +21,9 @@ struct EvaluateCommand: ParsableCommand {
         self.runtime.apply()
         let run = try TrainedRun(folder: self.checkpoint, overrides: self.overrides)
         let trainer = MixRecTrainer(model: run.model, data: run.data)
-        let exclude = run.config.evaluation.excludeHistory
-        let started = Date()
-        let display = EvaluationProgressDisplay()
-        let valid = try trainer.evaluate(.validation, excludeHistory: [exclude], progress: display.show)[0]
-        let test = try trainer.evaluate(.test, excludeHistory: [exclude, !exclude], progress: display.show)
+        let result = try trainer.evaluateModel(onEvaluation: EvaluationProgressDisplay().show)
         let metrics = RunMetrics(
-            valid: valid.values, test: test[0].values, testOtherProtocol: test[1].values, excludeHistory: exclude,
-            epochs: 0, bestEpoch: 0, seconds: Date().timeIntervalSince(started))
+            result, excludeHistory: run.config.evaluation.excludeHistory, seconds: result.seconds)
         print(MetricsTable.render(metrics))
     }
 }

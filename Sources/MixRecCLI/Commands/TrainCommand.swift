@@ -77,9 +77,7 @@ struct TrainCommand: ParsableCommand {
         }
         try directory.write(trainer.modelParameters(), to: directory.modelFile)
         let metrics = RunMetrics(
-            valid: result.validation, test: result.test, testOtherProtocol: result.testOtherProtocol,
-            excludeHistory: config.evaluation.excludeHistory, epochs: result.epochs, bestEpoch: result.bestEpoch,
-            seconds: Date().timeIntervalSince(started))
+            result, excludeHistory: config.evaluation.excludeHistory, seconds: Date().timeIntervalSince(started))
         try directory.writeJSON(metrics, to: directory.metricsFile)
         print(MetricsTable.render(metrics))
         print("wrote \(directory.metricsFile.path)")

@@ -8,20 +8,38 @@ enum Console {
     }
 }
 
-/// The metrics of a run as a small table.
+/// The metrics of a run as a small table: the headline rows, then the accounting's (the collaborative model and
+/// the LLM side alone, targets by popularity, cold targets) where the run has them.
 enum MetricsTable {
     static func render(_ metrics: RunMetrics) -> String {
         let names = ["hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"]
         let other = metrics.excludeHistory ? "test (history kept)" : "test (history excluded)"
-        var lines = ["split".padding(toLength: 24, withPad: " ", startingAt: 0) + names.map { pad($0) }.joined()]
-        for (label, values) in [
+        var rows: [(String, [String: Double]?)] = [
             ("valid", metrics.valid), (metrics.excludeHistory ? "test" : "test (history kept)", metrics.test),
             (other, metrics.testOtherProtocol),
-        ] {
+        ]
+        for stage in ["valid", "test"] {
+            rows.append(("collaborative alone, \(stage)", metrics.collaborative?[stage]))
+            rows.append(("LLM side alone, \(stage)", metrics.llm?[stage]))
+        }
+        for bucket in ["head", "tail"] {
+            rows.append(("test, \(bucket) targets", metrics.popularity?.test["joint"]?[bucket]))
+        }
+        if let cold = metrics.cold {
+            rows += [
+                ("cold targets, valid", cold.valid), ("cold targets, test", cold.test),
+                ("cold, collaborative test", cold.collaborative?["test"]), ("cold, LLM side test", cold.llm?["test"]),
+                ("cold, popularity test", cold.popularity?["test"]), ("cold, text kNN test", cold.textKNN?["test"]),
+            ]
+        }
+        var lines = ["split".padding(toLength: 26, withPad: " ", startingAt: 0) + names.map { pad($0) }.joined()]
+        for (label, values) in rows {
+            guard let values, !values.isEmpty else { continue }
             lines.append(
-                label.padding(toLength: 24, withPad: " ", startingAt: 0)
+                label.padding(toLength: 26, withPad: " ", startingAt: 0)
                     + names.map { pad(String(format: "%.4f", values[$0] ?? 0)) }.joined())
         }
+        if let gate = metrics.gate { lines.append(String(format: "gate of the LLM side's scores %.4f", gate)) }
         lines.append(
             "epochs \(metrics.epochs) (best \(metrics.bestEpoch)), \(String(format: "%.0f", metrics.seconds)) s")
         return lines.joined(separator: "\n")

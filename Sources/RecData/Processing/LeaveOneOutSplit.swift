@@ -40,30 +40,40 @@ public struct TrainingWindow: Sendable, Equatable {
 
 /// The leave-one-out split: for each user the last item is the test target, the second-last the validation target,
 /// and the rest trains (as in the peer script; every user has at least 3 items).
+///
+/// With ``ColdItems`` the held-out items leave every training sequence and every input history (targets stay
+/// where they are); a stage ranks the cases whose target training sees (warm) or is one of its cold items.
 public struct LeaveOneOutSplit: Sendable {
-    /// `[userCount][n_u]` dense item ids, oldest first.
+    /// `[userCount][n_u]` dense item ids, oldest first (cold items included).
     public let sequences: [[Int32]]
+    /// The items held out of training, if any.
+    public let coldItems: ColdItems?
+    /// Per user, the training items: all but the last two, without cold items.
+    private let training: [[Int32]]
 
     /// - Precondition: every sequence has at least 3 items (`SequentialDataset.prepare` guarantees it).
-    public init(_ dataset: SequentialDataset) {
+    public init(_ dataset: SequentialDataset, coldItems: ColdItems? = nil) {
         precondition(dataset.sequences.allSatisfy { $0.count >= 3 }, "leave-one-out needs at least 3 items per user")
         self.sequences = dataset.sequences
+        self.coldItems = coldItems
+        self.training = dataset.sequences.map { sequence in
+            let train = sequence.dropLast(2)
+            return coldItems.map { cold in train.filter { !cold.contains($0) } } ?? Array(train)
+        }
     }
 
     /// The number of users.
     public var userCount: Int { self.sequences.count }
 
-    /// The user's training items: all but the last two.
-    public func trainingSequence(user: Int32) -> ArraySlice<Int32> { self.sequences[Int(user)].dropLast(2) }
+    /// The user's training items: all but the last two, without cold items.
+    public func trainingSequence(user: Int32) -> ArraySlice<Int32> { self.training[Int(user)][...] }
 
     /// The training items of every user.
-    public var trainingSequences: [ArraySlice<Int32>] {
-        (0..<self.userCount).map { self.trainingSequence(user: Int32($0)) }
-    }
+    public var trainingSequences: [ArraySlice<Int32>] { self.training.map { $0[...] } }
 
     /// The users whose training window is not empty (at least two training items), ascending: the users to batch.
     public var trainableUsers: [Int32] {
-        (0..<self.userCount).map { Int32($0) }.filter { self.sequences[Int($0)].count >= 4 }
+        (0..<self.userCount).map { Int32($0) }.filter { self.training[Int($0)].count >= 2 }
     }
 
     /// The user's training window of at most `maxLength` positions: the most recent training items as inputs and
@@ -74,20 +84,30 @@ public struct LeaveOneOutSplit: Sendable {
             user: user, inputs: train.dropLast().suffix(maxLength), targets: train.dropFirst().suffix(maxLength))
     }
 
-    /// For each target of `window`, the user's items before it other than the target itself: the items a training
-    /// softmax leaves out to match an evaluation that excludes the input history.
+    /// For each target of `window`, the user's training items before it other than the target itself: the items a
+    /// training softmax leaves out to match an evaluation that excludes the input history.
     public func earlierItems(of window: TrainingWindow) -> [[Int32]] {
-        let sequence = self.sequences[Int(window.user)]
+        let sequence = self.training[Int(window.user)]
         return window.targets.indices.map { index in
             sequence[..<index].filter { $0 != sequence[index] }
         }
     }
 
-    /// The user's validation or test case.
+    /// The user's validation or test case: the target and every item before it, less cold items.
     public func evaluationCase(user: Int32, stage: EvaluationStage) -> EvaluationCase {
         let sequence = self.sequences[Int(user)]
         let held = stage == .validation ? 2 : 1
+        let history = sequence.dropLast(held)
         return EvaluationCase(
-            user: user, history: sequence.dropLast(held), target: sequence[sequence.count - held])
+            user: user, history: self.coldItems.map { cold in history.filter { !cold.contains($0) }[...] } ?? history,
+            target: sequence[sequence.count - held])
+    }
+
+    /// The cases of `users` at `stage` that evaluation ranks: every case without cold items; with them, the cases
+    /// whose target training sees or is one of the stage's cold items, and whose history is not empty.
+    public func evaluationCases(users: some Sequence<Int32>, stage: EvaluationStage) -> [EvaluationCase] {
+        let cases = users.map { self.evaluationCase(user: $0, stage: stage) }
+        guard let cold = self.coldItems else { return cases }
+        return cases.filter { !$0.history.isEmpty && (cold.stage(of: $0.target) ?? stage) == stage }
     }
 }

@@ -44,7 +44,8 @@ enum TinyMixRec {
 
     static func data(_ config: MixRecConfig) throws -> RecommendationData {
         try RecommendationData.load(
-            config.data, hardNegatives: config.model.hardNegatives, seed: config.seed, tokenize: Self.tokenize)
+            config.data, hardNegatives: config.model.hardNegatives, seed: config.seed,
+            coldItems: config.evaluation.coldItems, tokenize: Self.tokenize)
     }
 
     /// A fresh model for `config` (text states computed on the tiny backbone).

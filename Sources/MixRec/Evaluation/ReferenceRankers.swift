@@ -1,0 +1,58 @@
+import Foundation
+import RecData
+import Tensor
+
+/// Rankers that learn nothing, the baselines of the cold-item evaluation, computed in the same run on the same
+/// cases: training popularity, and text nearest neighbours (the cosine between a candidate's frozen text vector
+/// and the mean of the history's).
+struct ReferenceRankers {
+    /// The score sources of ``rank(_:excludeHistory:groups:batchSize:)``, in order.
+    enum Source: String, CaseIterable {
+        case popularity
+        case textNeighbours = "text_knn"
+    }
+
+    /// `[1, I]`: the log of one plus each item's number of occurrences in training.
+    let popularity: Tensor
+    /// `[I, D]` unit-length frozen text vectors.
+    let textVectors: Tensor
+
+    init(trainingSequences: [ArraySlice<Int32>], textVectors: Tensor) {
+        let itemCount = textVectors.shape[0]
+        var counts = [Float](repeating: 0, count: itemCount)
+        for sequence in trainingSequences { for item in sequence { counts[Int(item)] += 1 } }
+        self.popularity = Tensor(counts.map { Foundation.log1p($0) }, shape: [1, itemCount])
+        self.textVectors = textVectors
+    }
+
+    /// Full-ranking metrics of both baselines on `cases`.
+    func rank(_ cases: [EvaluationCase], excludeHistory: [Bool], groups: CaseGroups, batchSize: Int) -> RankingReport {
+        let itemCount = self.textVectors.shape[0]
+        return rankCases(
+            cases, itemCount: itemCount, sources: Source.allCases.map(\.rawValue), excludeHistory: excludeHistory,
+            groups: groups, batchSize: batchSize
+        ) { batch in
+            [
+                self.popularity.gather(rows: [Int](repeating: 0, count: batch.count)),
+                Tensor.matmul(self.historyMeans(batch), self.textVectors, transposeB: true),
+            ]
+        }
+    }
+
+    /// `[B, D]`: the mean text vector of each case's history (every ranked candidate is scored by its dot product
+    /// with it, which orders candidates as the cosine does).
+    private func historyMeans(_ cases: [EvaluationCase]) -> Tensor {
+        let width = self.textVectors.shape[1]
+        var means = [Float](repeating: 0, count: cases.count * width)
+        self.textVectors.withUnsafeBufferPointer { vectors in
+            for (row, evaluationCase) in cases.enumerated() {
+                let scale = 1 / Float(max(evaluationCase.history.count, 1))
+                for item in evaluationCase.history {
+                    let offset = Int(item) * width
+                    for column in 0..<width { means[row * width + column] += scale * vectors[offset + column] }
+                }
+            }
+        }
+        return Tensor(means, shape: [cases.count, width])
+    }
+}
