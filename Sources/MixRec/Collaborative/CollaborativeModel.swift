@@ -68,8 +68,17 @@ public final class CollaborativeModel {
     /// `[itemCount, width]`: the vectors that represent items at the input and score them at the output: the ID
     /// embeddings, plus the projected text features with `item_text`.
     public func itemVectors() -> Tensor {
-        guard let features = self.textFeatures, let projection = self.textProjection else { return self.itemEmbeddings }
-        return self.itemEmbeddings + Tensor.matmul(features, projection)
+        self.textFeatures.map(self.itemVectors(textFeatures:)) ?? self.itemEmbeddings
+    }
+
+    /// ``itemVectors()`` with `features` (`[itemCount, F]`) in place of the frozen text features.
+    func itemVectors(textFeatures features: Tensor) -> Tensor {
+        self.projectedText(features).map { self.itemEmbeddings + $0 } ?? self.itemEmbeddings
+    }
+
+    /// `[n, width]`: text features `[n, F]` through the learnt projection; nil without `item_text`.
+    func projectedText(_ features: Tensor) -> Tensor? {
+        self.textProjection.map { Tensor.matmul(features, $0) }
     }
 
     /// The sequence states of a batch of histories, packed into lanes so that short histories share rows.

@@ -39,6 +39,16 @@ public struct MixRecConfig: Sendable, Equatable {
                 key: "model.collaborative.max_history", value: "\(length)",
                 allowed: "at least data.max_history (\(self.data.maximumHistory))")
         }
+        let collaborative = self.model.collaborative
+        if collaborative.adaptedText
+            && !(collaborative.enabled && collaborative.itemText && collaborative.injectScores
+                && self.model.contextMasking)
+        {
+            throw ConfigError.invalidValue(
+                key: "model.collaborative.adapted_text", value: "true",
+                allowed: "false unless model.collaborative.enabled, item_text and inject_scores and "
+                    + "model.context_masking are true (it changes the collaborative scores that rank)")
+        }
     }
 
     /// The most recent items the collaborative model reads: `model.collaborative.max_history`, else

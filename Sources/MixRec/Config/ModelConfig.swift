@@ -34,6 +34,8 @@ public struct CollaborativeConfig: Sendable, Equatable {
     public var injectScores = true
     /// Add each item's frozen LLM text representation, through a learnt projection, to its ID embedding.
     public var itemText = false
+    /// With `item_text`, score items by their expert-adapted text representation instead of the frozen one.
+    public var adaptedText = false
     /// The most recent items it reads (nil: `data.max_history`); it may read further back than the LLM window.
     public var maximumHistory: Int?
 
@@ -57,6 +59,7 @@ public struct CollaborativeConfig: Sendable, Equatable {
         self.injectUser = try section.bool("inject_user", default: self.injectUser)
         self.injectScores = try section.bool("inject_scores", default: self.injectScores)
         self.itemText = try section.bool("item_text", default: self.itemText)
+        self.adaptedText = try section.bool("adapted_text", default: self.adaptedText)
         if section.contains("max_history") {
             self.maximumHistory = try section.int("max_history", min: 2, max: 4096)
         }

@@ -88,11 +88,12 @@ extension MixRecModel {
         let last = windows.enumerated().map { $0.offset * longest + $0.element.count - 1 }
         return self.sequenceScoreParts(
             hidden.reshaped([windows.count * longest, width]).gather(rows: last),
-            collaborative: collaborativeRows?.gather(rows: last))
+            collaborative: collaborativeRows?.gather(rows: last),
+            collaborativeItems: items.flatMap(self.adaptedCollaborativeItems))
     }
 
     /// Every item through the item tower, in chunks.
-    private func encodeAllItems() -> ItemEncoding {
+    func encodeAllItems() -> ItemEncoding {
         let chunks = stride(from: 0, to: self.itemCount, by: 1024).map { start in
             self.encodeItems(Array(start..<min(self.itemCount, start + 1024)), training: false)
         }

@@ -164,17 +164,23 @@ extension MixRecModel {
     ///   - hidden: `[R, D]` `[SEQ]` states.
     ///   - collaborative: the collaborative states of the same positions, or nil without the model.
     /// - Returns: `[R, I]`.
-    func sequenceScores(_ hidden: Tensor, collaborative: CollaborativeRows?) -> Tensor {
-        self.sequenceScoreParts(hidden, collaborative: collaborative).joint
+    ///   - collaborativeItems: `[I, c]` item vectors that score the collaborative states instead of the pass's
+    ///     own (``adaptedCollaborativeItems(_:)``).
+    func sequenceScores(_ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil) -> Tensor {
+        self.sequenceScoreParts(hidden, collaborative: collaborative, collaborativeItems: collaborativeItems).joint
     }
 
-    /// ``sequenceScores(_:collaborative:)`` with its parts.
-    func sequenceScoreParts(_ hidden: Tensor, collaborative: CollaborativeRows?) -> ScoreParts {
+    /// ``sequenceScores(_:collaborative:collaborativeItems:)`` with its parts.
+    func sequenceScoreParts(
+        _ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil
+    ) -> ScoreParts {
         let llm = self.scores(hidden)
         guard let gate = self.linkGate, let collaborative else {
             return ScoreParts(joint: llm, collaborative: nil, llm: llm)
         }
-        let collaborativeScores = collaborative.scores
+        let collaborativeScores =
+            collaborativeItems.map { Tensor.matmul(collaborative.values, $0, transposeB: true) }
+            ?? collaborative.scores
         return ScoreParts(joint: collaborativeScores + llm * gate, collaborative: collaborativeScores, llm: llm)
     }
 }

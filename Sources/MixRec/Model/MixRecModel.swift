@@ -51,6 +51,9 @@ public final class MixRecModel {
     /// `[I, D]`, constant: every item's frozen text vector, its initial `[ALIGN]` state normalised, centred over the
     /// items and of unit length (where W starts; the collaborative model's text features with `item_text`).
     public private(set) var itemTextVectors: Tensor
+    /// `[I, D]`, constant: every item's adapted text vector when last refreshed (`adapted_text`; starts as
+    /// ``itemTextVectors``, which it equals while every expert is the identity).
+    var adaptedTextCache: Tensor
 
     /// Builds a model with every expert at the identity and W initialised from the frozen `[ALIGN]` states.
     /// - Parameters:
@@ -123,6 +126,7 @@ public final class MixRecModel {
         self.unitGain = Tensor.ones([width])
         self.scoreCentre = Tensor.zeros([width])
         self.itemTextVectors = Tensor.zeros([self.itemCount, width])
+        self.adaptedTextCache = self.itemTextVectors
         self.scoreScale.requiresGrad = true
         registry.register("item_projection", self.itemProjection)
         registry.register("item_bias", self.itemBias)
@@ -137,6 +141,7 @@ public final class MixRecModel {
         self.parameters = registry
         self.initialiseItemProjection()
         self.itemTextVectors = self.itemProjection.detached()
+        self.adaptedTextCache = self.itemTextVectors
         if config.model.collaborative.itemText { self.collaborative?.useTextFeatures(self.itemTextVectors) }
     }
 
@@ -149,35 +154,16 @@ public final class MixRecModel {
     }
 
     /// W starts as each item's frozen `[ALIGN]` state, normalised, centred over the items (their common part
-    /// says nothing about which item is next) and scaled to unit norm (experts are the identity now).
+    /// says nothing about which item is next) and scaled to unit norm (experts are the identity now):
+    /// ``textVectors(align:)`` with the items' mean normalised state as the centre.
     private func initialiseItemProjection() {
-        let width = self.backbone.configuration.width
-        var states = [Float](repeating: 0, count: self.itemCount * width)
         withoutGradients {
-            for start in stride(from: 0, to: self.itemCount, by: 512) {
-                let items = Array(start..<min(self.itemCount, start + 512))
-                let align = Tensor.rmsNorm(
-                    self.encodeItems(items, training: false).align, weight: self.unitGain, epsilon: 1e-6)
-                align.withUnsafeBufferPointer { source in
-                    for index in source.indices { states[start * width + index] = source[index] }
-                }
-            }
+            let align = self.encodeAllItems().align
+            self.scoreCentre.copyValues(
+                from: Tensor.rmsNorm(align, weight: self.unitGain, epsilon: 1e-6).mean(axis: 0))
+            self.itemProjection.copyValues(from: self.textVectors(align: align))
         }
         self.experts.reset()
-        var mean = [Float](repeating: 0, count: width)
-        for item in 0..<self.itemCount {
-            for column in 0..<width { mean[column] += states[item * width + column] / Float(self.itemCount) }
-        }
-        self.itemProjection.withUnsafeMutableBufferPointer { target in
-            for item in 0..<self.itemCount {
-                let row = (0..<width).map { states[item * width + $0] - mean[$0] }
-                let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-6)
-                for column in 0..<width { target[item * width + column] = row[column] / norm }
-            }
-        }
-        self.scoreCentre.withUnsafeMutableBufferPointer { centre in
-            for column in centre.indices { centre[column] = mean[column] }
-        }
     }
 
     /// Sets the item bias to the centred log frequency of each item as a training target (a popularity prior

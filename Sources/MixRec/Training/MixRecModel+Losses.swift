@@ -38,8 +38,10 @@ extension MixRecModel {
         let hidden: Tensor
         let alignRows: Tensor
         var alignItems = batch.alignItems
+        var collaborativeItems: Tensor?
         if (path ?? self.defaultPath) == .spanReuse {
             let encoding = self.encodeItems(batch.encodedItems, training: true, generator: &generator)
+            collaborativeItems = self.adaptedCollaborativeItems(encoding)
             hidden = self.encodeSequences(batch.windows, items: encoding, userStates: userStates)
             alignRows = encoding.align.gather(rows: alignItems.map { encoding.slots[$0] ?? 0 })
         } else {
@@ -70,7 +72,9 @@ extension MixRecModel {
         add(
             "link",
             Tensor.crossEntropy(
-                logits: self.sequenceScores(sequenceRows, collaborative: collaborativeRows?.gather(rows: validRows)),
+                logits: self.sequenceScores(
+                    sequenceRows, collaborative: collaborativeRows?.gather(rows: validRows),
+                    collaborativeItems: collaborativeItems),
                 targets: targets, reduction: .sum, excluded: batch.excludedItems,
                 unavailable: batch.unavailableItems
             )

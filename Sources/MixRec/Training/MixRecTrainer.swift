@@ -114,6 +114,7 @@ public final class MixRecTrainer {
         while !stopped && self.progress.epoch < config.training.epochs {
             let epochStart = Date()
             let epoch = self.progress.epoch
+            self.model.refreshAdaptedText()
             var sums: [String: Double] = [:]
             var total = 0.0
             let epochBatches = batches.batches(epoch: epoch)

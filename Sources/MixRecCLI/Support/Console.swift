@@ -32,11 +32,11 @@ enum MetricsTable {
                 ("cold, popularity test", cold.popularity?["test"]), ("cold, text kNN test", cold.textKNN?["test"]),
             ]
         }
-        var lines = ["split".padding(toLength: 26, withPad: " ", startingAt: 0) + names.map { pad($0) }.joined()]
+        var lines = ["split".padding(toLength: 28, withPad: " ", startingAt: 0) + names.map { pad($0) }.joined()]
         for (label, values) in rows {
             guard let values, !values.isEmpty else { continue }
             lines.append(
-                label.padding(toLength: 26, withPad: " ", startingAt: 0)
+                label.padding(toLength: 28, withPad: " ", startingAt: 0)
                     + names.map { pad(String(format: "%.4f", values[$0] ?? 0)) }.joined())
         }
         if let gate = metrics.gate { lines.append(String(format: "gate of the LLM side's scores %.4f", gate)) }

@@ -1,0 +1,36 @@
+import Tensor
+
+/// The expert-adapted text representation in the collaborative model's scores (`model.collaborative.adapted_text`):
+/// each item's `[ALIGN]` state from the item tower, normalised as W's initialisation normalises the frozen one,
+/// takes the place of its frozen text features where the collaborative model scores items. Experts then change the
+/// scores that rank. With every expert at the identity the adapted state is the frozen one, so joint training starts
+/// from the warm-started collaborative ranking.
+extension MixRecModel {
+    /// `[n, D]` unit-length text vectors of `[n, D]` final `[ALIGN]` states, as ``itemTextVectors`` are made
+    /// (differentiable): RMS-normalised, less the items' mean initial state, scaled to unit length.
+    func textVectors(align: Tensor) -> Tensor {
+        let centred = Tensor.rmsNorm(align, weight: self.unitGain, epsilon: 1e-6) - self.scoreCentre
+        let width = Float(self.backbone.configuration.width)
+        // x / max(‖x‖, 1e-6), as the initialisation: ‖x‖² = D · mean(x²).
+        return Tensor.rmsNorm(centred, weight: self.unitGain, epsilon: 1e-12 / width).scaled(by: 1 / width.squareRoot())
+    }
+
+    /// `[I, c]`: the collaborative model's item vectors with the adapted text vectors of `encoding`'s items and the
+    /// cached ones (``refreshAdaptedText()``) of the others; nil unless `adapted_text` is on.
+    func adaptedCollaborativeItems(_ encoding: ItemEncoding) -> Tensor? {
+        guard self.config.model.collaborative.adaptedText, let collaborative = self.collaborative else { return nil }
+        let cache = self.adaptedTextCache
+        let change = collaborative.projectedText(
+            self.textVectors(align: encoding.align) - cache.gather(rows: encoding.items))
+        let base = collaborative.itemVectors(textFeatures: cache)
+        return change.map { base + $0.placed(at: encoding.items, count: self.itemCount) } ?? base
+    }
+
+    /// Encodes every item with the experts as they are and keeps their adapted text vectors: the values of the
+    /// items a training step does not encode (a no-op unless `adapted_text` is on).
+    public func refreshAdaptedText() {
+        guard self.config.model.collaborative.adaptedText else { return }
+        self.adaptedTextCache = withoutGradients { self.textVectors(align: self.encodeAllItems().align) }
+        self.experts.reset()
+    }
+}
