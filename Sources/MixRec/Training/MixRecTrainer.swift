@@ -35,6 +35,7 @@ public final class MixRecTrainer {
         self.role = role
         self.reducer = reducer
         self.parameters = model.parameters.tensors
+        model.useTrainingPopularity(data.split.trainingSequences)
         self.groups = CaseGroups(
             popularity: PopularityBuckets(
                 trainingSequences: data.split.trainingSequences, itemCount: data.itemCount,
