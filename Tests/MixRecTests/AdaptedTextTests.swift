@@ -44,19 +44,6 @@ import Testing
         #expect(change > 1e-3, "the experts change the collaborative item vectors")
         adapted.refreshAdaptedText()
         #expect(adapted.adaptedTextCache.scalars != adapted.itemTextVectors.scalars, "the cache holds the new vectors")
-        // With a weight of 0 an item keeps its frozen text however the experts move.
-        adapted.adaptedTextWeights = Tensor.zeros([adapted.itemCount, 1])
-        adapted.refreshAdaptedText()
-        #expect(adapted.adaptedCollaborativeItems(adapted.encodeAllItems())?.scalars == collaborative.itemVectors().scalars)
-    }
-
-    /// Counts 2, 0, 5, 1 and 16 unseen items (median 0, taken as 1): weights m / (m + n).
-    @Test func adaptedTextWeightsFallWithTrainingPopularity() throws {
-        let (model, _) = try self.model(Self.overrides)
-        model.useTrainingPopularity([[0, 2, 2, 3], [2, 0, 2, 2]])
-        let weights = Array(model.adaptedTextWeights.scalars.prefix(4))
-        #expect(weights == [Float(1) / 3, 1, Float(1) / 6, 0.5])
-        #expect(model.adaptedTextWeights.scalars.dropFirst(4).allSatisfy { $0 == 1 }, "unseen items adapt fully")
     }
 
     @Test func lossGradientsThroughTheAdaptedTextMatchFiniteDifferences() throws {

@@ -64,7 +64,8 @@ import Testing
 
     @Test func trainingLearnsAndIsDeterministic() throws {
         let first = try self.trainer()
-        let untrained = try first.evaluate(.validation, excludeHistory: [true]).headline(excludeHistory: true)["ndcg@10"] ?? 0
+        let untrained =
+            try first.evaluate(.validation, excludeHistory: [true]).headline(excludeHistory: true)["ndcg@10"] ?? 0
         let resultA = try first.train()
         let resultB = try self.trainer().train()
         #expect(

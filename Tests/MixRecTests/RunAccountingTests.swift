@@ -108,7 +108,9 @@ import Testing
     @Test func referenceRankersOnAFixture() {
         let vectors = Tensor([1, 0, 0, 1, 0.6, 0.8, -1, 0], shape: [4, 2])
         let rankers = ReferenceRankers(trainingSequences: [[1, 1, 0]], textVectors: vectors)
-        let cases = [EvaluationCase(user: 0, history: [0], target: 2), EvaluationCase(user: 1, history: [3, 1], target: 0)]
+        let cases = [
+            EvaluationCase(user: 0, history: [0], target: 2), EvaluationCase(user: 1, history: [3, 1], target: 0),
+        ]
         let groups = CaseGroups(
             popularity: PopularityBuckets(trainingSequences: [[1, 1, 0]], itemCount: 4), coldItems: nil)
         let report = rankers.rank(cases, excludeHistory: [true], groups: groups, batchSize: 1)

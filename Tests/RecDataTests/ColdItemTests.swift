@@ -8,7 +8,9 @@ import Testing
     /// 40 users over 30 items with overlapping histories of 5 to 12 items.
     static func dataset() -> SequentialDataset {
         var random = SeededRandom(seed: 4)
-        let sequences = (0..<40).map { _ in (0..<(5 + random.nextInt(below: 8))).map { _ in Int32(random.nextInt(below: 30)) } }
+        let sequences = (0..<40).map { _ in
+            (0..<(5 + random.nextInt(below: 8))).map { _ in Int32(random.nextInt(below: 30)) }
+        }
         return SequentialDataset(
             sequences: sequences, userIDs: (0..<40).map { "u\($0)" }, itemIDs: (0..<30).map { "i\($0)" },
             itemAttributes: [[ItemAttribute]](repeating: [], count: 30))
@@ -32,7 +34,8 @@ import Testing
         var coldTargets = 0
         for user in users {
             let window = split.trainingWindow(user: user, maxLength: 4)
-            let seen = Array(split.trainingSequence(user: user)) + Array(window.inputs) + Array(window.targets)
+            let seen =
+                Array(split.trainingSequence(user: user)) + Array(window.inputs) + Array(window.targets)
                 + split.earlierItems(of: window).flatMap { $0 }
                 + split.trainingWindow(user: user, maxLength: 50).inputs
             #expect(!seen.contains { cold.contains($0) }, "user \(user) trains on a cold item")
@@ -70,12 +73,15 @@ import Testing
     @Test func withoutColdItemsEveryCaseIsRanked() {
         let split = LeaveOneOutSplit(Self.dataset())
         #expect(split.evaluationCases(users: 0..<40, stage: .test).count == 40)
-        #expect(split.evaluationCases(users: 0..<40, stage: .test) == (0..<40).map { split.evaluationCase(user: $0, stage: .test) })
+        #expect(
+            split.evaluationCases(users: 0..<40, stage: .test)
+                == (0..<40).map { split.evaluationCase(user: $0, stage: .test) })
     }
 
     @Test func popularityBucketsPutTheMostFrequentItemsInTheHead() {
         // Item 2 occurs 3 times, 0 and 4 twice, 1 once, 3 never.
-        let buckets = PopularityBuckets(trainingSequences: [[2, 0, 2], [4, 2, 0, 4, 1]], itemCount: 5, headFraction: 0.4)
+        let buckets = PopularityBuckets(
+            trainingSequences: [[2, 0, 2], [4, 2, 0, 4, 1]], itemCount: 5, headFraction: 0.4)
         #expect((0..<5).map { buckets.bucket(of: Int32($0)) } == [0, 1, 0, 1, 1])
     }
 
@@ -89,10 +95,12 @@ import Testing
         #expect(report.metrics(source: "c", excludeHistory: true, group: "x") == nil)
         let copy = try #require(
             RankingReport(
-                sources: ["a", "b"], protocols: [true, false], groups: ["x", "y"], summableCounts: report.summableCounts))
+                sources: ["a", "b"], protocols: [true, false], groups: ["x", "y"], summableCounts: report.summableCounts
+            ))
         #expect(copy == report)
         #expect(
-            RankingReport(sources: ["a"], protocols: [true, false], groups: ["x", "y"], summableCounts: report.summableCounts)
+            RankingReport(
+                sources: ["a"], protocols: [true, false], groups: ["x", "y"], summableCounts: report.summableCounts)
                 == nil)
     }
 }

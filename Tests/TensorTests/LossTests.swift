@@ -57,8 +57,10 @@ import Testing
         let shared = try lossAndGradient(excluded: nil, unavailable: [5, 2])
         #expect(try shared == lossAndGradient(excluded: [[5, 2], [5, 2], [5, 2]], unavailable: []))
         #expect(shared.1[2] == 0 && shared.1[5] == 0 && shared.1[8] == 0 && shared.1[17] == 0)
-        #expect(try lossAndGradient(excluded: [[4], [], [4]], unavailable: [5]) == lossAndGradient(
-            excluded: [[4, 5], [5], [5, 4]], unavailable: []))
+        #expect(
+            try lossAndGradient(excluded: [[4], [], [4]], unavailable: [5])
+                == lossAndGradient(
+                    excluded: [[4, 5], [5], [5, 4]], unavailable: []))
         checkGradients([randomTensor([3, 6], seed: 13, scale: 2)]) {
             Tensor.crossEntropy(logits: $0[0], targets: [3, 1, 0], excluded: [[0], [], [2]], unavailable: [5])
         }

@@ -71,7 +71,8 @@ extension MixRecModel {
     /// `[B, I]` scores from the last `[SEQ]` state of each history's window, its last `data.max_history` items
     /// (span path with `items`, else the dense pass), with their parts; the collaborative model reads the whole
     /// `histories`.
-    private func lastScores(_ histories: [[Int]], items: ItemEncoding?, collaborativeItems: Tensor? = nil) -> ScoreParts {
+    private func lastScores(_ histories: [[Int]], items: ItemEncoding?, collaborativeItems: Tensor? = nil) -> ScoreParts
+    {
         self.experts.reset()
         let width = self.backbone.configuration.width
         var generator = RandomGenerator(seed: 0)

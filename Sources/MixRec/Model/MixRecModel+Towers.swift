@@ -166,7 +166,9 @@ extension MixRecModel {
     /// - Returns: `[R, I]`.
     ///   - collaborativeItems: `[I, c]` item vectors that score the collaborative states instead of the pass's
     ///     own (``adaptedCollaborativeItems(_:)``).
-    func sequenceScores(_ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil) -> Tensor {
+    func sequenceScores(_ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil)
+        -> Tensor
+    {
         self.sequenceScoreParts(hidden, collaborative: collaborative, collaborativeItems: collaborativeItems).joint
     }
 

@@ -54,9 +54,6 @@ public final class MixRecModel {
     /// `[I, D]`, constant: every item's adapted text vector when last refreshed (`adapted_text`; starts as
     /// ``itemTextVectors``, which it equals while every expert is the identity).
     var adaptedTextCache: Tensor
-    /// `[I, 1]`, constant: how far each item's text features move towards its adapted text
-    /// (``useTrainingPopularity(_:)``; 1 until set).
-    var adaptedTextWeights: Tensor
 
     /// Builds a model with every expert at the identity and W initialised from the frozen `[ALIGN]` states.
     /// - Parameters:
@@ -130,7 +127,6 @@ public final class MixRecModel {
         self.scoreCentre = Tensor.zeros([width])
         self.itemTextVectors = Tensor.zeros([self.itemCount, width])
         self.adaptedTextCache = self.itemTextVectors
-        self.adaptedTextWeights = Tensor.ones([self.itemCount, 1])
         self.scoreScale.requiresGrad = true
         registry.register("item_projection", self.itemProjection)
         registry.register("item_bias", self.itemBias)

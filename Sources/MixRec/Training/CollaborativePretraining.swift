@@ -64,7 +64,8 @@ struct CollaborativePretraining {
                 let excluded = self.trainingExcludesHistory ? self.split.excludedItems(windows) : nil
                 let loss = self.model.nextItemLoss(
                     states: states, targets: windows.map { $0.targets.map { Int($0) } }, excluded: excluded,
-                    unavailable: unavailable).scaled(by: 1 / Float(max(positions, 1)))
+                    unavailable: unavailable
+                ).scaled(by: 1 / Float(max(positions, 1)))
                 let value = Double(loss.item)
                 guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: Int(step)) }
                 loss.backward()
@@ -118,7 +119,8 @@ struct CollaborativePretraining {
     private func validationMetrics() -> [String: Double] {
         let report = self.evaluate(.validation)
         let metrics = report.metrics(
-            source: ScoreSource.collaborative.rawValue, excludeHistory: self.evaluationExcludesHistory, group: CaseGroups.names[0])
+            source: ScoreSource.collaborative.rawValue, excludeHistory: self.evaluationExcludesHistory,
+            group: CaseGroups.names[0])
         return (metrics ?? RankingMetrics()).values.mapValues { Double(Float($0)) }
     }
 }

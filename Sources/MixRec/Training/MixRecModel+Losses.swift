@@ -84,8 +84,9 @@ extension MixRecModel {
                 "align",
                 Tensor.crossEntropy(
                     logits: self.scores(alignRows), targets: alignItems, reduction: .sum,
-                    unavailable: batch.unavailableItems)
-                    .scaled(by: 1 / Float(max(batch.globalItems, 1))), weight: weights.align)
+                    unavailable: batch.unavailableItems
+                )
+                .scaled(by: 1 / Float(max(batch.globalItems, 1))), weight: weights.align)
         }
         if let hard = self.hardSampleLoss(alignItems, hardNegatives: hardNegatives, alignRows: alignRows) {
             add("hard", hard.scaled(by: 1 / Float(max(batch.globalHardItems, 1))), weight: weights.hard)

@@ -35,7 +35,6 @@ public final class MixRecTrainer {
         self.role = role
         self.reducer = reducer
         self.parameters = model.parameters.tensors
-        model.useTrainingPopularity(data.split.trainingSequences)
         self.groups = CaseGroups(
             popularity: PopularityBuckets(
                 trainingSequences: data.split.trainingSequences, itemCount: data.itemCount,
@@ -181,7 +180,8 @@ public final class MixRecTrainer {
             ?? self.evaluate(.validation, excludeHistory: [exclude], progress: onEvaluation)
         let accounting = RunAccounting(
             joint: StageReports(validation: validation, test: test), warmStart: self.progress.warmStart,
-            references: try self.referenceReport(excludeHistory: exclude), gate: self.model.linkGate.map { Double($0.item) },
+            references: try self.referenceReport(excludeHistory: exclude),
+            gate: self.model.linkGate.map { Double($0.item) },
             excludeHistory: exclude, headItems: self.model.config.evaluation.headItems,
             coldItems: self.data.split.coldItems?.fraction)
         let bestIndex = max(self.progress.bestEpoch - 1, 0)

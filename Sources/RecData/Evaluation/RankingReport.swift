@@ -50,7 +50,9 @@ public struct RankingReport: Sendable, Equatable {
         let width = RankingMetrics().summableCounts.count
         guard summableCounts.count == width * self.cells.count else { return nil }
         for index in self.cells.indices {
-            guard let cell = RankingMetrics(summableCounts: Array(summableCounts[(index * width)..<((index + 1) * width)]))
+            guard
+                let cell = RankingMetrics(
+                    summableCounts: Array(summableCounts[(index * width)..<((index + 1) * width)]))
             else { return nil }
             self.cells[index] = cell
         }
