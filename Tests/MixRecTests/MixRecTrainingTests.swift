@@ -81,10 +81,16 @@ import Testing
         let whole = try self.trainer()
         let wholeResult = try whole.train()
         let interrupted = try self.trainer()
-        _ = try interrupted.train(onEpoch: { _ in .stop })
+        // The checkpoint of the stopped epoch, as `mixrec train` writes it (after training the model holds the best
+        // epoch's parameters, which may be the start's).
+        var stoppedAt: [UInt8] = []
+        _ = try interrupted.train(onEpoch: { _ in
+            stoppedAt = interrupted.checkpoint()
+            return .stop
+        })
         #expect(interrupted.completedEpochs == 1)
         let resumed = try self.trainer()
-        try resumed.restore(interrupted.checkpoint())
+        try resumed.restore(stoppedAt)
         #expect(resumed.completedEpochs == 1)
         let resumedResult = try resumed.train()
         #expect(resumedResult.test == wholeResult.test)
@@ -116,9 +122,15 @@ import Testing
         #expect(epochs.map { $0.validation["ndcg@10"] ?? 0 }.max() ?? 0 > untrained)
         // A resumed run skips the warm start (its result is in the checkpoint) and ends where the whole run did.
         let interrupted = try self.trainer(overrides)
-        _ = try interrupted.train(onEpoch: { _ in .stop })
+        // The checkpoint of the stopped epoch, as `mixrec train` writes it (after training the model holds the best
+        // epoch's parameters, which may be the start's).
+        var stoppedAt: [UInt8] = []
+        _ = try interrupted.train(onEpoch: { _ in
+            stoppedAt = interrupted.checkpoint()
+            return .stop
+        })
         let resumed = try self.trainer(overrides)
-        try resumed.restore(interrupted.checkpoint())
+        try resumed.restore(stoppedAt)
         var resumedWarmStart = 0
         let resumedResult = try resumed.train(onCollaborativeEpoch: { _ in resumedWarmStart += 1 })
         #expect(resumedWarmStart == 0)

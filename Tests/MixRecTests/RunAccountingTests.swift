@@ -36,8 +36,43 @@ import Testing
         #expect(after.values(source: "collaborative", excludeHistory: true, group: "warm") == collaborative)
         #expect(accounting.llm?["test"]?["ndcg@10"] != nil && accounting.llm?["valid"] != nil)
         let gate = try #require(accounting.gate)
-        #expect(gate != 0 && Float(gate) == trainer.model.linkGate?.item)
+        #expect(Float(gate) == trainer.model.linkGate?.item)
         #expect(result.test == after.headline(excludeHistory: true))
+    }
+
+    /// The start of joint training (the warm-started collaborative ranking) is epoch 0: an epoch that does not beat
+    /// it on validation is not kept, and restoring the best then gives the start's parameters back.
+    @Test func theStartOfJointTrainingIsKeptUnlessAnEpochBeatsIt() {
+        let parameter = Tensor([1, 2], shape: [2])
+        var progress = TrainingProgress()
+        progress.recordStart(validation: 0.5, parameters: [parameter])
+        parameter.copyValues(from: Tensor([7, 7], shape: [2]))
+        progress.recordEpoch(validation: 0.4, parameters: [parameter])
+        #expect(progress.bestEpoch == 0 && progress.badEpochs == 1 && progress.epoch == 1)
+        progress.restoreBest(into: [parameter])
+        #expect(parameter.scalars == [1, 2])
+        progress.recordEpoch(validation: 0.6, parameters: [parameter])
+        #expect(progress.bestEpoch == 2 && progress.badEpochs == 0)
+    }
+
+    /// Whichever way a run goes, it never ends below its own collaborative model on validation: either a joint
+    /// epoch beat the warm start, or the result is the warm start's ranking.
+    @Test func aRunNeverEndsBelowItsCollaborativeModelOnValidation() throws {
+        for lr in ["0.01", "0.2"] {
+            let trainer = try self.trainer(Self.frozenWarmStart + ["train.lr=\(lr)"])
+            let result = try trainer.train()
+            let accounting = try #require(result.accounting)
+            var start = try #require(accounting.collaborative?["valid"])
+            start["cases"] = nil
+            if result.bestEpoch == 0 {
+                #expect(result.validation == start, "lr \(lr)")
+                var test = try #require(accounting.collaborative?["test"])
+                test["cases"] = nil
+                #expect(result.test == test, "lr \(lr)")
+            } else {
+                #expect((result.validation["ndcg@10"] ?? 0) > (start["ndcg@10"] ?? 1), "lr \(lr)")
+            }
+        }
     }
 
     @Test func headAndTailTargetsPartitionTheWarmCases() throws {
@@ -59,9 +94,15 @@ import Testing
         let overrides = ["train.cf_pretrain.epochs=2", "train.cf_lr_scale=1", "train.epochs=2", "train.patience=5"]
         let whole = try self.trainer(overrides).train()
         let interrupted = try self.trainer(overrides)
-        _ = try interrupted.train(onEpoch: { _ in .stop })
+        // The checkpoint of the stopped epoch, as `mixrec train` writes it (after training the model holds the best
+        // epoch's parameters, which may be the start's).
+        var stoppedAt: [UInt8] = []
+        _ = try interrupted.train(onEpoch: { _ in
+            stoppedAt = interrupted.checkpoint()
+            return .stop
+        })
         let resumed = try self.trainer(overrides)
-        try resumed.restore(interrupted.checkpoint())
+        try resumed.restore(stoppedAt)
         #expect(resumed.progress.warmStart == interrupted.progress.warmStart && resumed.progress.warmStart != nil)
         #expect(resumed.progress.bestValidation == interrupted.progress.bestValidation)
         let result = try resumed.train()

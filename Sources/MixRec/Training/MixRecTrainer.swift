@@ -96,8 +96,17 @@ public final class MixRecTrainer {
                     evaluationBatch: config.evaluation.batchUsers, groups: self.groups)
                 try pretraining.run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
                 // The collaborative model alone, before joint training: what the joint model is measured against.
-                self.progress.warmStart = StageReports(
+                let warmStart = StageReports(
                     validation: pretraining.evaluate(.validation), test: pretraining.evaluate(.test))
+                self.progress.warmStart = warmStart
+                if self.model.linkGate != nil {
+                    // With the gate at 0 the joint model ranks as the collaborative model: epoch 0, which a joint
+                    // epoch has to beat on validation to be kept.
+                    let value = warmStart.validation.values(
+                        source: ScoreSource.collaborative.rawValue, excludeHistory: config.evaluation.excludeHistory,
+                        group: CaseGroups.names[0])?[Self.selectionMetric]
+                    self.progress.recordStart(validation: value ?? 0, parameters: self.parameters)
+                }
             }
         }
         if config.training.collaborativeRateScale == 0 {
@@ -184,9 +193,9 @@ public final class MixRecTrainer {
             gate: self.model.linkGate.map { Double($0.item) },
             excludeHistory: exclude, headItems: self.model.config.evaluation.headItems,
             coldItems: self.data.split.coldItems?.fraction)
-        let bestIndex = max(self.progress.bestEpoch - 1, 0)
+        let bestIndex = self.progress.bestEpoch - 1
         return TrainingResult(
-            validation: bestIndex < self.progress.validationHistory.count
+            validation: self.progress.validationHistory.indices.contains(bestIndex)
                 ? self.progress.validationHistory[bestIndex] : validation.headline(excludeHistory: exclude),
             test: test.headline(excludeHistory: exclude), testOtherProtocol: test.headline(excludeHistory: !exclude),
             epochs: self.progress.epoch, bestEpoch: self.progress.bestEpoch, seconds: seconds, accounting: accounting)
@@ -296,7 +305,7 @@ struct TrainingProgress {
     var step = 0
     /// The best validation NDCG@10 so far (as Float, so a restored run compares exactly as the original did).
     var bestValue: Float = -1
-    /// The 1-based epoch that reached it (0: none yet).
+    /// The 1-based epoch that reached it (0: none yet, or the start of joint training, ``recordStart``).
     var bestEpoch = 0
     /// Epochs since the best.
     var badEpochs = 0
@@ -308,6 +317,14 @@ struct TrainingProgress {
     var bestValidation: RankingReport?
     /// The collaborative model alone after its warm start (nil without the model or in older checkpoints).
     var warmStart: StageReports?
+
+    /// Records the parameters before the first epoch as the best so far, with their validation value: an epoch
+    /// is then kept only if it beats them.
+    mutating func recordStart(validation: Double, parameters: [Tensor]) {
+        self.bestValue = Float(validation)
+        self.bestEpoch = 0
+        self.bestParameters = parameters.map { $0.detached() }
+    }
 
     mutating func recordEpoch(validation: Double, parameters: [Tensor]) {
         self.epoch += 1
