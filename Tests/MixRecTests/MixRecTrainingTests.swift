@@ -81,13 +81,7 @@ import Testing
         let whole = try self.trainer()
         let wholeResult = try whole.train()
         let interrupted = try self.trainer()
-        // The checkpoint of the stopped epoch, as `mixrec train` writes it (after training the model holds the best
-        // epoch's parameters, which may be the start's).
-        var stoppedAt: [UInt8] = []
-        _ = try interrupted.train(onEpoch: { _ in
-            stoppedAt = interrupted.checkpoint()
-            return .stop
-        })
+        let stoppedAt = try TinyMixRec.checkpointAfterOneEpoch(interrupted)
         #expect(interrupted.completedEpochs == 1)
         let resumed = try self.trainer()
         try resumed.restore(stoppedAt)
@@ -122,13 +116,7 @@ import Testing
         #expect(epochs.map { $0.validation["ndcg@10"] ?? 0 }.max() ?? 0 > untrained)
         // A resumed run skips the warm start (its result is in the checkpoint) and ends where the whole run did.
         let interrupted = try self.trainer(overrides)
-        // The checkpoint of the stopped epoch, as `mixrec train` writes it (after training the model holds the best
-        // epoch's parameters, which may be the start's).
-        var stoppedAt: [UInt8] = []
-        _ = try interrupted.train(onEpoch: { _ in
-            stoppedAt = interrupted.checkpoint()
-            return .stop
-        })
+        let stoppedAt = try TinyMixRec.checkpointAfterOneEpoch(interrupted)
         let resumed = try self.trainer(overrides)
         try resumed.restore(stoppedAt)
         var resumedWarmStart = 0

@@ -94,13 +94,7 @@ import Testing
         let overrides = ["train.cf_pretrain.epochs=2", "train.cf_lr_scale=1", "train.epochs=2", "train.patience=5"]
         let whole = try self.trainer(overrides).train()
         let interrupted = try self.trainer(overrides)
-        // The checkpoint of the stopped epoch, as `mixrec train` writes it (after training the model holds the best
-        // epoch's parameters, which may be the start's).
-        var stoppedAt: [UInt8] = []
-        _ = try interrupted.train(onEpoch: { _ in
-            stoppedAt = interrupted.checkpoint()
-            return .stop
-        })
+        let stoppedAt = try TinyMixRec.checkpointAfterOneEpoch(interrupted)
         let resumed = try self.trainer(overrides)
         try resumed.restore(stoppedAt)
         #expect(resumed.progress.warmStart == interrupted.progress.warmStart && resumed.progress.warmStart != nil)

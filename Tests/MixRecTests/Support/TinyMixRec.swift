@@ -67,4 +67,15 @@ enum TinyMixRec {
             }
         }
     }
+
+    /// Trains `trainer` for one epoch and returns the checkpoint of that epoch, as `mixrec train` writes it (after
+    /// training the model holds the best epoch's parameters, which may be the start's).
+    static func checkpointAfterOneEpoch(_ trainer: MixRecTrainer) throws -> [UInt8] {
+        var checkpoint: [UInt8] = []
+        _ = try trainer.train(onEpoch: { _ in
+            checkpoint = trainer.checkpoint()
+            return .stop
+        })
+        return checkpoint
+    }
 }
