@@ -19,9 +19,8 @@ struct ReferenceRankers {
 
     init(trainingSequences: [ArraySlice<Int32>], textVectors: Tensor) {
         let itemCount = textVectors.shape[0]
-        var counts = [Float](repeating: 0, count: itemCount)
-        for sequence in trainingSequences { for item in sequence { counts[Int(item)] += 1 } }
-        self.popularity = Tensor(counts.map { Foundation.log1p($0) }, shape: [1, itemCount])
+        let counts = PopularityBuckets.occurrences(in: trainingSequences, itemCount: itemCount)
+        self.popularity = Tensor(counts.map { Foundation.log1p(Float($0)) }, shape: [1, itemCount])
         self.textVectors = textVectors
     }
 

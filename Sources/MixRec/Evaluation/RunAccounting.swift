@@ -24,11 +24,14 @@ extension RankingReport {
 
     /// ``values(source:excludeHistory:group:)`` with the number of cases under `cases`.
     func valuesWithCount(source: String, excludeHistory: Bool, group: String) -> [String: Double]? {
-        guard var values = self.values(source: source, excludeHistory: excludeHistory, group: group),
-            let metrics = self.metrics(source: source, excludeHistory: excludeHistory, group: group)
-        else { return nil }
-        values["cases"] = Double(metrics.count)
-        return values
+        self.values(source: source, excludeHistory: excludeHistory, group: group).map { values in
+            values.merging(
+                [
+                    "cases": Double(
+                        self.metrics(source: source, excludeHistory: excludeHistory, group: group)?.count ?? 0)
+                ]
+            ) { $1 }
+        }
     }
 }
 

@@ -97,8 +97,9 @@ struct CollaborativePretraining {
         average.map { $0.withAveragedValues(in: parameters, body) } ?? body()
     }
 
-    /// Full-ranking metrics of the collaborative model alone (source `collaborative`) on every user's warm `stage`
-    /// case, under the validation protocol unless `excludeHistory` lists others.
+    /// Full-ranking metrics of the collaborative model alone (source `collaborative`) on every `stage` case the
+    /// split ranks (warm and, with cold items, cold), under the validation protocol unless `excludeHistory` lists
+    /// others.
     func evaluate(_ stage: EvaluationStage, excludeHistory: [Bool]? = nil) -> RankingReport {
         let cases = self.split.evaluationCases(users: (0..<self.split.userCount).map { Int32($0) }, stage: stage)
         let items = withoutGradients { self.model.itemVectors() }

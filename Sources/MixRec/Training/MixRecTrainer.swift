@@ -247,11 +247,12 @@ public final class MixRecTrainer {
         return try self.summedOverGroup(local)
     }
 
-    /// The popularity and text nearest-neighbour baselines on the test cases, with cold items (nil without).
+    /// The popularity and text nearest-neighbour baselines on the cold test cases, with cold items (nil without).
     private func referenceReport(excludeHistory: Bool) throws -> RankingReport? {
-        guard self.data.split.coldItems != nil else { return nil }
+        guard let cold = self.data.split.coldItems else { return nil }
         let cases = self.data.split.evaluationCases(
-            users: self.role.shard.users(of: self.data.split.userCount), stage: .test)
+            users: self.role.shard.users(of: self.data.split.userCount), stage: .test
+        ).filter { cold.contains($0.target) }
         let rankers = ReferenceRankers(
             trainingSequences: self.data.split.trainingSequences, textVectors: self.model.itemTextVectors)
         return try self.summedOverGroup(

@@ -14,13 +14,19 @@ public struct PopularityBuckets: Sendable, Equatable {
     /// first `round(headFraction · itemCount)` in the head.
     public init(trainingSequences: [ArraySlice<Int32>], itemCount: Int, headFraction: Double = 0.2) {
         precondition(headFraction >= 0 && headFraction <= 1, "the head fraction must be in [0, 1]")
-        var counts = [Int](repeating: 0, count: itemCount)
-        for sequence in trainingSequences { for item in sequence { counts[Int(item)] += 1 } }
+        let counts = Self.occurrences(in: trainingSequences, itemCount: itemCount)
         let order = counts.indices.sorted { (counts[$0], $1) > (counts[$1], $0) }
         var head = [Bool](repeating: false, count: itemCount)
         for item in order.prefix(Int((headFraction * Double(itemCount)).rounded())) { head[item] = true }
         self.headFraction = headFraction
         self.head = head
+    }
+
+    /// How often each item occurs in `trainingSequences`.
+    public static func occurrences(in trainingSequences: [ArraySlice<Int32>], itemCount: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: itemCount)
+        for sequence in trainingSequences { for item in sequence { counts[Int(item)] += 1 } }
+        return counts
     }
 
     /// The index in ``names`` of `item`'s bucket.
