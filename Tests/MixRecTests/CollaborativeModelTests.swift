@@ -8,9 +8,10 @@ import Testing
     /// A model; with `textWidth`, `item_text` is on and every item gets random unit-norm text features.
     func model(
         items: Int = 7, length: Int = 5, width: Int = 8, heads: Int = 2, seed: UInt64 = 3, textWidth: Int? = nil,
-        dropout: Double = 0.2, attentionDropout: Double = 0.2
+        dropout: Double = 0.2, attentionDropout: Double = 0.2, idDropout: Double = 0
     ) -> CollaborativeModel {
         var configuration = CollaborativeConfig()
+        configuration.idDropout = idDropout
         configuration.dropout = dropout
         configuration.attentionDropout = attentionDropout
         configuration.width = width
@@ -77,6 +78,47 @@ import Testing
         #expect(added.contains { abs($0) > 1e-4 }, "the projected text is added to the ID embeddings")
         projection.copyValues(from: Tensor.zeros([5, 8]))
         expectClose(withText.itemVectors().scalars, withText.itemEmbeddings.scalars, tolerance: 0)
+    }
+
+    /// `id_dropout`: in a pass where the model learns, each item is either its full vector or its projected text
+    /// alone, at about the configured rate; a dropped item's ID embedding takes no gradient; other passes keep
+    /// every ID embedding.
+    @Test func identityDropoutLeavesSomeItemsTheirTextAlone() throws {
+        let (items, width, rate) = (600, 8, 0.3)
+        let model = self.model(
+            items: items, width: width, textWidth: 5, dropout: 0, attentionDropout: 0, idDropout: rate)
+        let full = model.itemVectors().scalars
+        let text = try #require(model.textFeatures.flatMap(model.projectedText)).scalars
+        var generator = RandomGenerator(seed: 9)
+        #expect(model.states([[1, 2]], training: true, generator: &generator).items.scalars == full)
+        #expect(
+            model.states([[1, 2]], training: false, dropsIdentities: true, generator: &generator).items.scalars == full)
+        let dropping = model.states([[1, 2]], training: true, dropsIdentities: true, generator: &generator)
+        let vectors = dropping.items.scalars
+        let row = { (values: [Float], item: Int) in Array(values[(item * width)..<((item + 1) * width)]) }
+        let dropped = (0..<items).filter { row(vectors, $0) != row(full, $0) }
+        for item in 0..<items {
+            let expected = dropped.contains(item) ? row(text, item) : row(full, item)
+            expectClose(row(vectors, item), expected, tolerance: 1e-6)
+        }
+        #expect(abs(Double(dropped.count) / Double(items) - rate) < 0.06, "\(dropped.count) of \(items) dropped")
+        dropping.items.sum().backward()
+        let gradient = try #require(model.itemEmbeddings.grad).scalars
+        for item in 0..<items {
+            #expect(row(gradient, item) == [Float](repeating: dropped.contains(item) ? 0 : 1, count: width))
+        }
+    }
+
+    @Test func clearedIdentitiesLeaveAnItemItsProjectedText() throws {
+        let model = self.model(textWidth: 5)
+        let text = try #require(model.textFeatures.flatMap(model.projectedText)).scalars
+        model.clearIdentities(of: [2, 5])
+        let vectors = model.itemVectors().scalars
+        for item in 0..<7 {
+            let range = (item * 8)..<((item + 1) * 8)
+            #expect(model.itemEmbeddings.scalars[range].allSatisfy { $0 == 0 } == [2, 5].contains(item))
+            if [2, 5].contains(item) { expectClose(Array(vectors[range]), Array(text[range]), tolerance: 0) }
+        }
     }
 
     @Test(arguments: [nil, 5])

@@ -78,6 +78,8 @@ import Testing
             ("train: {exclude_history: sometimes}", "train.exclude_history"),
             ("model: {collaborative: {width: 30, heads: 4}}", "model.collaborative.heads"),
             ("model: {collaborative: {attention_dropout: 0.95}}", "model.collaborative.attention_dropout"),
+            ("model: {collaborative: {id_dropout: 0.2}}", "model.collaborative.id_dropout"),
+            ("model: {collaborative: {item_text: true, id_dropout: 1}}", "model.collaborative.id_dropout"),
             ("model: {seq_view: everything}", "model.seq_view"),
             ("trian: {epochs: 3}", "trian"),
         ]

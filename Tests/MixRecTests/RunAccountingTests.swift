@@ -112,6 +112,12 @@ import Testing
         let trainer = try self.trainer(["eval.cold_items=0.2", "train.epochs=1", "train.cf_pretrain.epochs=1"])
         let cold = try #require(try trainer.train().accounting?.cold)
         #expect(cold.items == 0.2)
+        // A cold item has no ID embedding: it is its projected text alone, as a new item would be.
+        let embeddings = try #require(trainer.model.collaborative).itemEmbeddings.scalars
+        let width = embeddings.count / trainer.model.itemCount
+        for item in trainer.data.split.unavailableItems {
+            #expect(embeddings[(item * width)..<((item + 1) * width)].allSatisfy { $0 == 0 })
+        }
         let cases = try #require(cold.test?["cases"])
         #expect(cases > 0 && cold.valid?["cases"] ?? 0 > 0)
         #expect(cold.textKNN?["test"]?["cases"] == cases && cold.popularity?["test"]?["cases"] == cases)

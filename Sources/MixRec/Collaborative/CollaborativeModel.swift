@@ -22,7 +22,7 @@ public final class CollaborativeModel {
     /// `[F, width]` (with `item_text`): projects each item's text features into its item vector.
     private let textProjection: Tensor?
     /// `[itemCount, F]` frozen text features of the items, once ``useTextFeatures(_:)`` has set them.
-    private var textFeatures: Tensor?
+    private(set) var textFeatures: Tensor?
 
     /// Creates the model with small random embeddings (normal, std 0.02) and Xavier-initialised blocks.
     /// - Parameter textWidth: the width F of the items' text features when `configuration.itemText` is on.
@@ -81,16 +81,38 @@ public final class CollaborativeModel {
         self.textProjection.map { Tensor.matmul(features, $0) }
     }
 
+    /// ``itemVectors()`` for a training pass that drops ID embeddings (`id_dropout`): each item's ID embedding is
+    /// left out with that probability, so the item is its projected text alone, as an item training never saw is.
+    /// Without `id_dropout` (or without text features), ``itemVectors()``.
+    func itemVectorsDroppingIdentities(generator: inout RandomGenerator) -> Tensor {
+        let rate = Float(self.configuration.idDropout)
+        guard rate > 0, let text = self.textFeatures.flatMap(self.projectedText) else { return self.itemVectors() }
+        let kept = (0..<self.itemCount).map { _ in generator.nextUniform() < rate ? Float(0) : 1 }
+        return self.itemEmbeddings * Tensor(kept, shape: [self.itemCount, 1]) + text
+    }
+
+    /// Sets the ID embeddings of `items` to zero: items training never sees (cold items) are their projected
+    /// text alone, as a new item would be, instead of their random initial embeddings.
+    public func clearIdentities(of items: [Int]) {
+        let width = self.configuration.width
+        self.itemEmbeddings.withUnsafeMutableBufferPointer { embeddings in
+            for item in items { embeddings[(item * width)..<((item + 1) * width)].update(repeating: 0) }
+        }
+    }
+
     /// The sequence states of a batch of histories, packed into lanes so that short histories share rows.
     /// - Parameters:
     ///   - histories: item ids per user, oldest first; each at most `maximumLength` long and not empty.
     ///   - items: ``itemVectors()`` when the caller already has them (evaluation reuses them across batches).
     ///   - training: whether the configured dropout is on (off when evaluating).
+    ///   - dropsIdentities: whether `id_dropout` acts on the item vectors (when `items` is nil): in the passes where
+    ///     the collaborative model learns.
     ///   - generator: the source of dropout masks.
     /// - Returns: the states and where each history's are. Every history attends causally within itself only and
     ///   its items' position embeddings count back from its end, so packing changes no state.
     public func states(
-        _ histories: [[Int]], items: Tensor? = nil, training: Bool, generator: inout RandomGenerator
+        _ histories: [[Int]], items: Tensor? = nil, training: Bool, dropsIdentities: Bool = false,
+        generator: inout RandomGenerator
     ) -> CollaborativeStates {
         let dropout = training ? Float(self.configuration.dropout) : 0
         let attentionDropout = training ? Float(self.configuration.attentionDropout) : 0
@@ -117,7 +139,10 @@ public final class CollaborativeModel {
             groups[lane].append(KeyRangeMask.Group(queryRows: rows, keyRanges: [rows], causalOffset: 0))
         }
         let mask = Tensor(occupied, shape: [rowCount, width])
-        let items = items ?? self.itemVectors()
+        let items =
+            items
+            ?? (training && dropsIdentities
+                ? self.itemVectorsDroppingIdentities(generator: &generator) : self.itemVectors())
         var hidden =
             (Tensor.embedding(ids, table: items)
                 + Tensor.embedding(positions, table: self.positionEmbeddings)) * mask

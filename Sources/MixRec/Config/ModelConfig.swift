@@ -36,6 +36,10 @@ public struct CollaborativeConfig: Sendable, Equatable {
     public var itemText = false
     /// With `item_text`, score items by their expert-adapted text representation instead of the frozen one.
     public var adaptedText = false
+    /// With `item_text`, the probability that an item's ID embedding is left out of its vector in a training
+    /// pass of the collaborative model, so that its projected text learns to represent it alone (as it must for
+    /// an item training never saw).
+    public var idDropout = 0.0
     /// The most recent items it reads (nil: `data.max_history`); it may read further back than the LLM window.
     public var maximumHistory: Int?
 
@@ -60,6 +64,12 @@ public struct CollaborativeConfig: Sendable, Equatable {
         self.injectScores = try section.bool("inject_scores", default: self.injectScores)
         self.itemText = try section.bool("item_text", default: self.itemText)
         self.adaptedText = try section.bool("adapted_text", default: self.adaptedText)
+        self.idDropout = try section.double("id_dropout", default: self.idDropout, min: 0, max: 0.9)
+        if self.idDropout > 0 && !self.itemText {
+            throw ConfigError.invalidValue(
+                key: section.keyPath("id_dropout"), value: "\(self.idDropout)",
+                allowed: "0 unless item_text is true (an item without its ID embedding is its projected text)")
+        }
         if section.contains("max_history") {
             self.maximumHistory = try section.int("max_history", min: 2, max: 4096)
         }

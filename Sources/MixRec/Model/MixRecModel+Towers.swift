@@ -125,11 +125,14 @@ extension MixRecModel {
         return project(collaborativeRows.values)
     }
 
-    /// The collaborative states of `histories`, or nil without the collaborative model.
+    /// The collaborative states of `histories`, or nil without the collaborative model
+    /// (``CollaborativeModel/states(_:items:training:dropsIdentities:generator:)``).
     func collaborativeStates(
-        _ histories: [[Int]], items: Tensor? = nil, training: Bool, generator: inout RandomGenerator
+        _ histories: [[Int]], items: Tensor? = nil, training: Bool, dropsIdentities: Bool = false,
+        generator: inout RandomGenerator
     ) -> CollaborativeStates? {
-        self.collaborative?.states(histories, items: items, training: training, generator: &generator)
+        self.collaborative?.states(
+            histories, items: items, training: training, dropsIdentities: dropsIdentities, generator: &generator)
     }
 
     /// `[B·G, c]` rows of collaborative `states` aligned with the `[SEQ]` rows of `windows` (zeros at padding),

@@ -59,7 +59,8 @@ struct CollaborativePretraining {
                 let windows = users.map { self.split.trainingWindow(user: $0, maxLength: self.history) }
                 var generator = RandomGenerator(seed: self.seed).split(step)
                 let states = self.model.states(
-                    windows.map { $0.inputs.map { Int($0) } }, training: true, generator: &generator)
+                    windows.map { $0.inputs.map { Int($0) } }, training: true, dropsIdentities: true,
+                    generator: &generator)
                 let positions = windows.reduce(0) { $0 + $1.inputs.count }
                 let excluded = self.trainingExcludesHistory ? self.split.excludedItems(windows) : nil
                 let loss = self.model.nextItemLoss(

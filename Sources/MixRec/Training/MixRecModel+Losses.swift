@@ -32,7 +32,7 @@ extension MixRecModel {
         self.experts.reset()
         let collaborativeTrains = self.config.training.collaborativeRateScale > 0
         let collaborativeStates = self.collaborativeStates(
-            batch.collaborativeHistories, training: true, generator: &generator)
+            batch.collaborativeHistories, training: true, dropsIdentities: collaborativeTrains, generator: &generator)
         let collaborativeRows = collaborativeStates.map { self.collaborativeRows($0, windows: batch.windows) }
         let userStates = self.userStates(collaborativeRows: collaborativeRows)
         let hidden: Tensor

@@ -88,6 +88,7 @@ public final class MixRecTrainer {
             // model, as in `mixrec evaluate`, or a restored run keeps the trained bias), then the warm start.
             self.model.initialiseItemBias(trainingSequences: self.data.split.trainingSequences)
             if let collaborative = self.model.collaborative {
+                collaborative.clearIdentities(of: self.data.split.unavailableItems)
                 let pretraining = CollaborativePretraining(
                     model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
                     history: config.collaborativeHistory, seed: config.seed,
