@@ -69,9 +69,9 @@ public struct CoordinatorCore: Sendable {
         self.forward(self.membership.onTick(now: now))
     }
 
-    /// An operator's hand-picked configuration.
-    public mutating func enqueue(_ params: Configuration) -> [CoordinatorDirective] {
-        self.scheduler.enqueue(params).map { .scheduler($0) }
+    /// An operator's hand-picked configuration, to run with `seeds` seeds.
+    public mutating func enqueue(_ params: Configuration, seeds: Int = 1) -> [CoordinatorDirective] {
+        self.scheduler.enqueue(params, seeds: seeds).map { .scheduler($0) }
     }
 
     /// An operator's cancel.

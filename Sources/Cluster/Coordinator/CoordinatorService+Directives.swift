@@ -95,7 +95,7 @@ extension CoordinatorService {
         assignment.configJson = plan.params.canonicalJSON
         assignment.task = self.settings.task.wire
         assignment.maxEpochs = UInt32(self.settings.maxEpochs)
-        assignment.seed = self.settings.seed &+ plan.trial.rawValue
+        assignment.seed = plan.seed
         var blobs: [[UInt8]] = []
         if let epoch = plan.resumeEpoch,
             let checkpoint = try self.store.loadCheckpoint(trial: plan.trial, atOrBefore: epoch)

@@ -8,8 +8,8 @@ extension CoordinatorService {
     func takeRequests() {
         for (file, request) in self.inbox.pending() {
             switch request {
-            case .success(.enqueue(let params)):
-                self.enqueue(params)
+            case .success(.enqueue(let params, let seeds)):
+                self.enqueue(params, seeds: seeds ?? 1)
             case .success(.cancel(let trial, let reason)):
                 self.perform(self.core.cancel(TrialID(trial), reason: reason))
             case .success(.stop):
@@ -22,10 +22,14 @@ extension CoordinatorService {
         }
     }
 
-    /// Queues a hand-picked configuration that fits the search space; logs and drops one that does not.
-    private func enqueue(_ params: Configuration) {
+    /// Queues a hand-picked configuration that fits the search space, with `seeds` seeds; logs and drops one that
+    /// does not fit or asks for a number of seeds outside 1…`TrialSeeding.maxSeeds`.
+    private func enqueue(_ params: Configuration, seeds: Int) {
         do {
-            self.perform(self.core.enqueue(try self.proposer.validate(params)))
+            guard (1...TrialSeeding.maxSeeds).contains(seeds) else {
+                throw EnqueueSeedsError(seeds: seeds)
+            }
+            self.perform(self.core.enqueue(try self.proposer.validate(params), seeds: seeds))
         } catch {
             self.logger.warning("refused an enqueued configuration", metadata: ["error": "\(error)"])
             do {
@@ -48,4 +52,10 @@ extension CoordinatorService {
             self.logger.error("could not record the stop", metadata: ["error": "\(error)"])
         }
     }
+}
+
+/// An enqueue request asking for a number of seeds outside 1…`TrialSeeding.maxSeeds`.
+struct EnqueueSeedsError: Error, CustomStringConvertible {
+    var seeds: Int
+    var description: String { "seeds \(self.seeds) is not allowed; expected 1 to \(TrialSeeding.maxSeeds)" }
 }

@@ -9,8 +9,11 @@ public struct CoordinatorSettings: Sendable {
     /// The study configuration as ConfigKit canonical text (`path = value` lines); a restart with a different one
     /// is refused with a diff.
     public var studyConfigText = ""
-    /// Base seed; trial n trains with seed `seed + n`.
-    public var seed: UInt64 = 0
+    /// The study's seed (the optimizer's, and the base of every trial's: `scheduler.seeding`).
+    public var seed: UInt64 {
+        get { self.scheduler.seeding.base }
+        set { self.scheduler.seeding.base = newValue }
+    }
     /// Epochs every trial trains for.
     public var maxEpochs = 1
     /// What trials train (sent with every assignment).

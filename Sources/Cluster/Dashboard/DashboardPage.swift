@@ -15,10 +15,10 @@ enum DashboardPage {
         let name = status.study?.name ?? "(no study yet)"
         var body = "<h1>MixRec study \(HTMLText.escape(name))</h1>\n<p class=\"muted\">"
         body += "state \(HTMLText.escape(status.study?.state.rawValue ?? "–")) · "
-        body += "\(status.trials.count { $0.state.isTerminal }) of \(status.budget) trials finished · "
+        body += "\(HTMLText.escape(status.progress)) · "
         body += "objective \(HTMLText.escape(snapshot.objective)) (\(snapshot.maximize ? "max" : "min")) · "
         body += "read \(HTMLText.escape(ISO8601DateFormatter().string(from: snapshot.now)))</p>\n"
-        body += Self.best(snapshot, style: style)
+        body += Self.best(snapshot, style: style) + DashboardSeeds.render(snapshot, style: style)
         body += "<h2>Plots</h2>\n<div class=\"plots\">\n"
         body += DashboardPlots.objective(snapshot) + DashboardPlots.learningCurves(snapshot)
         body += DashboardPlots.parameters(snapshot).joined()
@@ -48,14 +48,15 @@ enum DashboardPage {
                 .map { HTMLText.escape("\($0.key.dropFirst(5))=\(HTMLText.number($0.value))") }.joined(separator: " ")
             return [
                 Self.trialLink(line.id, style: style),
-                "<span class=\"\(line.state.rawValue)\">\(line.state.rawValue)</span>",
+                "<span class=\"\(line.state.rawValue)\">\(line.state.rawValue)</span>", "\(line.seed)",
                 "\(line.attempt)", "<code>\(HTMLText.parameters(line.params))</code>",
                 HTMLText.escape(line.workers.joined(separator: ", ")), "\(line.epoch)",
                 HTMLText.number(line.bestValidation), tests.isEmpty ? "–" : tests,
             ]
         }
         return HTMLText.table(
-            headers: ["trial", "state", "attempt", "parameters", "workers", "epoch", "validation", "test"], rows: rows,
+            headers: ["trial", "state", "seed", "attempt", "parameters", "workers", "epoch", "validation", "test"],
+            rows: rows,
             cssClass: "trials")
     }
 

@@ -3,6 +3,8 @@ import Foundation
 /// Everything one page needs, read from the study database in one go.
 struct DashboardSnapshot {
     let status: StudyStatus
+    /// Configurations that completed with more than one seed, best mean first.
+    let seedSummaries: [SeedSummary]
     /// Every trial in id order, with its per-epoch metrics.
     let trials: [Trial]
     /// The metric that ranks trials.
@@ -19,8 +21,10 @@ struct DashboardSnapshot {
     static func load(from store: StudyStore, objective: String, maximize: Bool, now: Date = Date())
         throws(StudyStoreError) -> DashboardSnapshot
     {
-        DashboardSnapshot(
-            status: try StudyStatus.load(from: store, objective: objective, maximize: maximize),
+        let status = try StudyStatus.load(from: store, objective: objective, maximize: maximize)
+        return DashboardSnapshot(
+            status: status,
+            seedSummaries: SeedSummary.summaries(of: status.trials, objective: objective, maximize: maximize),
             trials: try store.trials(), objective: objective, maximize: maximize,
             throughput: Dictionary(try store.workerThroughput().map { ($0.workerID, $0) }, uniquingKeysWith: { $1 }),
             counters: try store.coordinatorCounters(), now: now)

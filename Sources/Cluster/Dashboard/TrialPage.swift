@@ -8,7 +8,8 @@ enum TrialPage {
         let id = trial.id.rawValue
         var body = "<p><a href=\"/\">← study</a></p>\n<h1>Trial \(id) "
         body += "<span class=\"\(trial.state.rawValue)\">\(trial.state.rawValue)</span></h1>\n<p class=\"muted\">"
-        body += "origin \(trial.origin.rawValue) · attempt \(trial.attempt) · failed runs \(trial.failedAttempts) · "
+        body += "origin \(trial.origin.rawValue) · seed \(trial.seed) · attempt \(trial.attempt) · "
+        body += "failed runs \(trial.failedAttempts) · "
         body += "workers \(HTMLText.escape(trial.workers.map(\.rawValue).joined(separator: ", "))) · "
         body += String(format: "%.1f s", trial.seconds) + "</p>\n<h2>Configuration</h2>\n"
         body += HTMLText.table(
@@ -23,7 +24,8 @@ enum TrialPage {
                 rows: metrics.sorted { $0.key < $1.key }.map { [HTMLText.escape($0.key), HTMLText.number($0.value)] })
         }
         let single = DashboardSnapshot(
-            status: snapshot.status, trials: [trial], objective: snapshot.objective, maximize: snapshot.maximize,
+            status: snapshot.status, seedSummaries: snapshot.seedSummaries, trials: [trial],
+            objective: snapshot.objective, maximize: snapshot.maximize,
             throughput: snapshot.throughput, counters: snapshot.counters, now: snapshot.now)
         body += "<h2>Learning curve</h2>\n<div class=\"plots\">" + DashboardPlots.learningCurves(single) + "</div>\n"
         body += Self.epochs(trial)

@@ -18,6 +18,8 @@ public struct AssignmentPlan: Hashable, Sendable {
     /// The group's members in rank order; each gets a `TrialAssignment` with its rank.
     public var members: [WorkerID]
     public var params: Configuration
+    /// The trial's seed (data order, initialisation, dropout).
+    public var seed: UInt64
     /// Resume from the newest stored checkpoint at or before this epoch (nil: start from scratch). The shell
     /// verifies checksums and falls back to an earlier checkpoint if this one is corrupt.
     public var resumeEpoch: Int?

@@ -11,6 +11,10 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var failedTrialsCountTowardBudget: Bool = true
     /// The metric the pruner and the optimizer look at, e.g. `"valid/ndcg@10"`.
     public var objectiveMetric: String = "valid/ndcg@10"
+    /// Whether larger objective values are better (ranks the configurations that get replicates).
+    public var maximizesObjective = true
+    /// Trial seeds and replicates of the best configurations.
+    public var seeding = TrialSeeding()
 
     /// Settings with `budget` trials and the other defaults.
     public init(budget: Int, groupSize: Int = 1) {
@@ -21,5 +25,6 @@ public struct SchedulerSettings: Sendable, Equatable {
     /// True when every count is positive (the budget may be 0).
     public var isValid: Bool {
         self.groupSize >= 1 && self.budget >= 0 && self.maxFailedAttempts >= 1 && !self.objectiveMetric.isEmpty
+            && self.seeding.isValid
     }
 }

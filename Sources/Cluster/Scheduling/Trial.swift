@@ -6,6 +6,9 @@ public enum TrialOrigin: String, Sendable, Codable {
     case enqueued = "ENQUEUED"
     /// Proposed by the optimizer.
     case proposed = "PROPOSED"
+    /// Another seed of a configuration that already ran (`study.seeds`, `mixrec enqueue --seeds`); not one of the
+    /// budget's trials, and the optimizer neither proposes nor observes it.
+    case replicate = "REPLICATE"
 }
 
 /// Everything the scheduler knows about one trial; the study store persists it as it is.
@@ -13,6 +16,8 @@ public struct Trial: Hashable, Sendable {
     public let id: TrialID
     public var params: Configuration
     public var origin: TrialOrigin
+    /// The seed of its data order, initialisation and dropout (sent as the assignment's seed).
+    public var seed: UInt64
     public var state: TrialState
     /// Runs started so far (0 until first assigned); every run has its own attempt number on the wire.
     public var attempt: Int
@@ -34,10 +39,11 @@ public struct Trial: Hashable, Sendable {
     public var seconds: Double
 
     /// A new WAITING trial.
-    public init(id: TrialID, params: Configuration, origin: TrialOrigin) {
+    public init(id: TrialID, params: Configuration, origin: TrialOrigin, seed: UInt64 = 0) {
         self.id = id
         self.params = params
         self.origin = origin
+        self.seed = seed
         self.state = .waiting
         self.attempt = 0
         self.failedAttempts = 0

@@ -31,8 +31,9 @@ public protocol TrialProposer {
     /// Proposes up to `count` new configurations.
     /// - Parameters:
     ///   - count: how many groups are free (at least 1).
-    ///   - observations: every terminal trial, in trial-id order (enqueued ones included).
-    ///   - pending: configurations of the trials waiting or running, to avoid proposing them again.
+    ///   - observations: every terminal trial, in trial-id order (enqueued ones included, replicates left out).
+    ///   - pending: configurations of the trials waiting or running (replicates left out), to avoid proposing them
+    ///     again.
     /// - Returns: at most `count` configurations; fewer is allowed (the scheduler asks again later).
     /// - Throws: any error, reported by the scheduler as `.proposerFailed`.
     mutating func propose(count: Int, observations: [TrialObservation], pending: [Configuration]) throws

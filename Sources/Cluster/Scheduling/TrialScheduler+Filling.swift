@@ -3,11 +3,12 @@ import Search
 // MARK: - Forming groups and starting trials
 
 extension TrialScheduler {
-    /// Forms groups from idle workers, starts waiting trials on free groups and asks `proposer` for new
-    /// configurations when free groups outnumber the waiting trials (within the remaining budget).
+    /// Forms groups from idle workers, queues the replicates that are due, starts waiting trials on free groups and
+    /// asks `proposer` for new configurations when free groups outnumber the waiting trials (within the remaining
+    /// budget).
     /// Call it after every batch of events.
     public mutating func fill(proposer: inout some TrialProposer) -> [SchedulerDirective] {
-        var directives = self.formGroups()
+        var directives = self.formGroups() + self.queueDueReplicates()
         let freeGroups = self.groups.values.filter { $0.trial == nil }.map(\.id).sorted()
         let wanted = min(freeGroups.count - self.waitingQueue.count, self.budgetRemaining)
         if wanted > 0 {
@@ -38,7 +39,7 @@ extension TrialScheduler {
     }
 
     private mutating func askForProposals(_ count: Int, proposer: inout some TrialProposer) -> [SchedulerDirective] {
-        let ordered = self.trials.values.sorted { $0.id < $1.id }
+        let ordered = self.trials.values.filter { $0.origin != .replicate }.sorted { $0.id < $1.id }
         let observations = ordered.filter(\.state.isTerminal).map { trial in
             let curve = trial.curve(of: self.settings.objectiveMetric)
             let last = curve.max { $0.key < $1.key }?.value
@@ -55,9 +56,7 @@ extension TrialScheduler {
         }
         var directives: [SchedulerDirective] = []
         for params in proposals.prefix(count) {
-            let trial = Trial(id: TrialID(self.nextTrialID), params: params, origin: .proposed)
-            self.nextTrialID += 1
-            self.trials[trial.id] = trial
+            let trial = self.create(params, origin: .proposed)
             self.waitingQueue.append(trial.id)
             directives.append(.trialChanged(trial))
         }
@@ -74,7 +73,7 @@ extension TrialScheduler {
         self.groups[groupID]?.trial = id
         let plan = AssignmentPlan(
             trial: id, attempt: trial.attempt, group: groupID, members: group.members, params: trial.params,
-            resumeEpoch: trial.checkpointEpoch)
+            seed: trial.seed, resumeEpoch: trial.checkpointEpoch)
         return [.trialChanged(trial), .assign(plan)]
     }
 }

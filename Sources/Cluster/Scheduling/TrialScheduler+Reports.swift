@@ -17,7 +17,10 @@ extension TrialScheduler {
         trial.intermediate[epoch] = metrics
         trial.seconds = seconds
         self.trials[id] = trial
-        guard metrics[self.settings.objectiveMetric] != nil else { return [.trialChanged(trial)] }
+        // Replicates measure the spread over seeds: the pruner neither stops nor compares them.
+        guard trial.origin != .replicate, metrics[self.settings.objectiveMetric] != nil else {
+            return [.trialChanged(trial)]
+        }
         let decision = pruner.decide(trial: id, epoch: epoch, progress: self.progress())
         guard decision.shouldPrune else { return [.trialChanged(trial)] }
         trial.state = .pruned
@@ -30,9 +33,10 @@ extension TrialScheduler {
         ] + self.free(run.group, reason: "trial \(id) pruned")
     }
 
-    /// Every trial's objective curve in id order, as the pruner reads them; COMPLETE and PRUNED ones are finished.
+    /// Every budget trial's objective curve in id order, as the pruner reads them; COMPLETE and PRUNED ones are
+    /// finished.
     func progress() -> [TrialProgress] {
-        self.trials.values.sorted { $0.id < $1.id }.compactMap { trial in
+        self.trials.values.filter { $0.origin != .replicate }.sorted { $0.id < $1.id }.compactMap { trial in
             let curve = trial.curve(of: self.settings.objectiveMetric)
             guard !curve.isEmpty else { return nil }
             return TrialProgress(

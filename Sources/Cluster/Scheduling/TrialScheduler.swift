@@ -27,7 +27,7 @@ public struct TrialScheduler: Sendable {
     /// Creates a scheduler, continuing the trials of an earlier run of the study if any.
     ///
     /// Restored RUNNING trials become WAITING (their workers will be re-assigned) and start first, keeping their
-    /// attempt and failure counts; then WAITING enqueued ones, then WAITING proposed ones, each by id.
+    /// attempt and failure counts; then WAITING enqueued ones and replicates, then WAITING proposed ones, each by id.
     /// - Precondition: `settings.isValid` and distinct trial ids.
     public init(settings: SchedulerSettings, restoring restored: [Trial] = []) {
         precondition(settings.isValid, "invalid scheduler settings: \(settings)")
@@ -43,7 +43,7 @@ public struct TrialScheduler: Sendable {
                 trial.group = nil
                 interrupted.append(trial.id)
             case .waiting:
-                if trial.origin == .enqueued { enqueued.append(trial.id) } else { proposed.append(trial.id) }
+                if trial.origin == .proposed { proposed.append(trial.id) } else { enqueued.append(trial.id) }
             case .complete, .pruned, .failed:
                 break
             }
@@ -55,18 +55,20 @@ public struct TrialScheduler: Sendable {
 
     // MARK: - Budget
 
-    /// Trials that use up the budget: every trial, minus FAILED ones when they do not count.
+    /// Trials that use up the budget: every trial but replicates, minus FAILED ones when they do not count.
     public var budgetUsed: Int {
-        if self.settings.failedTrialsCountTowardBudget { return self.trials.count }
-        return self.trials.values.count { $0.state != .failed }
+        self.trials.values.count {
+            $0.origin != .replicate && (self.settings.failedTrialsCountTowardBudget || $0.state != .failed)
+        }
     }
 
     /// How many more trials may be created.
     public var budgetRemaining: Int { max(0, self.settings.budget - self.budgetUsed) }
 
-    /// True when nothing waits or runs and no more trials may be created.
+    /// True when nothing waits or runs, no more trials may be created and no replicates are due.
     public var isFinished: Bool {
         self.budgetRemaining == 0 && self.trials.values.allSatisfy(\.state.isTerminal)
+            && self.dueReplicates().isEmpty
     }
 
     /// True while `worker` belongs to a group that runs a trial.
@@ -76,17 +78,29 @@ public struct TrialScheduler: Sendable {
 
     // MARK: - Operator actions
 
-    /// Adds a hand-picked configuration; it starts before every proposed trial that has not started yet.
-    /// The study's budget is not raised: an enqueued trial is one of the budget's trials.
-    public mutating func enqueue(_ params: Configuration) -> [SchedulerDirective] {
-        let trial = Trial(id: TrialID(self.nextTrialID), params: params, origin: .enqueued)
-        self.nextTrialID += 1
-        self.trials[trial.id] = trial
+    /// Adds a hand-picked configuration with `seeds` seeds; its trials start before every proposed trial that has
+    /// not started yet. The study's budget is not raised: the first trial (with a budget trial's seed) is one of the
+    /// budget's trials, the other `seeds − 1` are replicates with the seeds `study.seed + 1`, ….
+    public mutating func enqueue(_ params: Configuration, seeds: Int = 1) -> [SchedulerDirective] {
+        let first = self.create(params, origin: .enqueued)
+        let replicates = self.settings.seeding.replicateSeeds(seeds - 1, besides: [first.seed]).map {
+            self.create(params, origin: .replicate, seed: $0)
+        }
         let firstProposed = self.waitingQueue.firstIndex {
             self.trials[$0]?.origin == .proposed && self.trials[$0]?.attempt == 0
         }
-        self.waitingQueue.insert(trial.id, at: firstProposed ?? self.waitingQueue.endIndex)
-        return [.trialChanged(trial)]
+        let created = [first] + replicates
+        self.waitingQueue.insert(contentsOf: created.map(\.id), at: firstProposed ?? self.waitingQueue.endIndex)
+        return created.map { .trialChanged($0) }
+    }
+
+    /// A new WAITING trial with the next id (not queued yet), trained with `seed` (nil: a budget trial's seed).
+    mutating func create(_ params: Configuration, origin: TrialOrigin, seed: UInt64? = nil) -> Trial {
+        let id = TrialID(self.nextTrialID)
+        let trial = Trial(id: id, params: params, origin: origin, seed: seed ?? self.settings.seeding.seed(of: id))
+        self.nextTrialID += 1
+        self.trials[trial.id] = trial
+        return trial
     }
 
     /// Stops a trial for good (FAILED with the operator's reason); its group becomes free (see `free`).

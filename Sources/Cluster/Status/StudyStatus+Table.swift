@@ -8,13 +8,12 @@ extension StudyStatus {
     public func table() -> String {
         var lines: [String] = []
         if let study = self.study {
-            let done = self.trials.filter { $0.state.isTerminal }.count
-            lines.append("study \(study.name): \(study.state.rawValue), \(done) of \(self.budget) trials done")
+            lines.append("study \(study.name): \(study.state.rawValue), \(self.progress)")
         }
-        let header = ["id", "state", "attempt", "params", "workers", "epoch", "best"]
+        let header = ["id", "state", "seed", "attempt", "params", "workers", "epoch", "best"]
         let rows = self.trials.map { trial in
             [
-                "\(trial.id)", trial.state.rawValue, "\(trial.attempt)", Self.short(trial.params),
+                "\(trial.id)", trial.state.rawValue, "\(trial.seed)", "\(trial.attempt)", Self.short(trial.params),
                 trial.workers.joined(separator: ","), "\(trial.epoch)",
                 trial.bestValidation.map(Self.number) ?? "-",
             ]
@@ -29,6 +28,18 @@ extension StudyStatus {
         let workers = self.workers.map { "\($0.id) \($0.status.rawValue)\($0.busy ? " busy" : "")" }
         lines.append("workers: " + (workers.isEmpty ? "none" : workers.joined(separator: "; ")))
         return lines.joined(separator: "\n")
+    }
+
+    /// `4 of 6 trials done`, then `, 2 of 4 replicates done` when the study has replicates (they are not counted in
+    /// the budget).
+    public var progress: String {
+        let replicates = self.trials.filter { $0.origin == .replicate }
+        let budgetDone = self.trials.count { $0.origin != .replicate && $0.state.isTerminal }
+        var text = "\(budgetDone) of \(self.budget) trials done"
+        if !replicates.isEmpty {
+            text += ", \(replicates.count { $0.state.isTerminal }) of \(replicates.count) replicates done"
+        }
+        return text
     }
 
     /// `x=3.14 y=2.27`, in name order, numbers to 4 significant digits; MixRec expert-group keys lose their

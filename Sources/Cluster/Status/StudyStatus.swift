@@ -6,8 +6,9 @@ import Search
 /// ```
 /// {"study": {"name", "state", "seed", "configHash", "budget", "createdAt"},
 ///  "budget": N,
-///  "trials": [{"id", "state": "WAITING|RUNNING|COMPLETE|PRUNED|FAILED", "attempt", "params": {…},
-///              "metrics": {…}, "epoch", "bestValidation", "workers": […], "failureReasons": […]}, …],
+///  "trials": [{"id", "state": "WAITING|RUNNING|COMPLETE|PRUNED|FAILED", "origin": "ENQUEUED|PROPOSED|REPLICATE",
+///              "seed", "attempt", "params": {…}, "metrics": {…}, "epoch", "bestValidation", "workers": […],
+///              "failureReasons": […]}, …],
 ///  "best": {"id", "params", "metrics"} or null,
 ///  "workers": [{"id", "status": "ALIVE|SUSPECT|DEAD", "busy", "host", "cores", "incarnation", "lastSeen"}]}
 /// ```
@@ -26,6 +27,10 @@ public struct StudyStatus: Codable, Equatable, Sendable {
     public struct TrialLine: Codable, Equatable, Sendable {
         public var id: UInt64
         public var state: TrialState
+        /// Proposed, enqueued, or another seed of a configuration (a replicate).
+        public var origin: TrialOrigin
+        /// The seed it trains with.
+        public var seed: UInt64
         public var attempt: Int
         public var params: Configuration
         public var metrics: Metrics
@@ -62,7 +67,8 @@ public struct StudyStatus: Codable, Equatable, Sendable {
             let newest = trial.intermediate.keys.max()
             let curve = trial.curve(of: objective).values
             return TrialLine(
-                id: trial.id.rawValue, state: trial.state, attempt: trial.attempt, params: trial.params,
+                id: trial.id.rawValue, state: trial.state, origin: trial.origin, seed: trial.seed,
+                attempt: trial.attempt, params: trial.params,
                 metrics: trial.finalMetrics ?? newest.flatMap { trial.intermediate[$0] } ?? [:], epoch: newest ?? 0,
                 bestValidation: curve.reduce(nil) { best, value in best.map { better(value, $0) ? value : $0 } ?? value
                 },

@@ -3,8 +3,9 @@ import Search
 
 /// An operator's request to a running (or next) coordinator of a study.
 public enum StudyRequest: Codable, Equatable, Sendable {
-    /// Run this hand-picked configuration before any further proposal.
-    case enqueue(Configuration)
+    /// Run this hand-picked configuration before any further proposal, with `seeds` seeds (nil: one; older
+    /// request files have none).
+    case enqueue(Configuration, seeds: Int? = nil)
     /// Stop a trial for good.
     case cancel(trial: UInt64, reason: String)
     /// Stop the coordinator cleanly (the study is STOPPED and continues at the next start).

@@ -85,9 +85,16 @@ enum StudySchema {
                 table.primaryKey(["name", "label"])
             }
         }
+        migrator.registerMigration("v4-trial-seed") { db in
+            // Before this column a trial trained with the study's seed plus its id; existing rows keep that seed.
+            try db.alter(table: "trial") { table in
+                table.add(column: "seed", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "UPDATE trial SET seed = COALESCE((SELECT seed FROM study WHERE id = 1), 0) + id")
+        }
         return migrator
     }
 
     /// The newest migration; a database that has applied it is current.
-    static let latestMigration = "v3-telemetry"
+    static let latestMigration = "v4-trial-seed"
 }

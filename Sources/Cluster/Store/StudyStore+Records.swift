@@ -30,17 +30,18 @@ extension StudyStore {
 
     /// Every trial, in id order, as the scheduler restores them.
     public func trials() throws(StudyStoreError) -> [Trial] {
-        let (rows, epochs) = try self.read("read trials") { db in
+        let (rows, epochs, studySeed) = try self.read("read trials") { db in
             (
                 try TrialRow.order(Column("id")).fetchAll(db),
-                try TrialEpochRow.order(Column("trialID"), Column("epoch")).fetchAll(db)
+                try TrialEpochRow.order(Column("trialID"), Column("epoch")).fetchAll(db),
+                try StudyRecord.fetchOne(db)?.seed ?? 0
             )
         }
         let epochsByTrial = Dictionary(grouping: epochs, by: \.trialID)
         var trials: [Trial] = []
         trials.reserveCapacity(rows.count)
         for row in rows {
-            trials.append(try row.trial(epochs: epochsByTrial[row.id] ?? []))
+            trials.append(try row.trial(epochs: epochsByTrial[row.id] ?? [], studySeed: studySeed))
         }
         return trials
     }

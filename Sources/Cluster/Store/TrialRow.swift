@@ -9,6 +9,9 @@ struct TrialRow: Codable, FetchableRecord, PersistableRecord {
     var id: Int64
     var paramsJSON: String
     var origin: String
+    /// The trial's seed, its bits as a signed SQLite integer; nil when read from a database that has not applied
+    /// `v4-trial-seed` (a read-only store does not migrate).
+    var seed: Int64?
     var state: String
     var attempt: Int
     var failedAttempts: Int
@@ -23,6 +26,7 @@ struct TrialRow: Codable, FetchableRecord, PersistableRecord {
         self.id = Int64(trial.id.rawValue)
         self.paramsJSON = trial.params.canonicalJSON
         self.origin = trial.origin.rawValue
+        self.seed = Int64(bitPattern: trial.seed)
         self.state = trial.state.rawValue
         self.attempt = trial.attempt
         self.failedAttempts = trial.failedAttempts
@@ -34,8 +38,9 @@ struct TrialRow: Codable, FetchableRecord, PersistableRecord {
         self.seconds = trial.seconds
     }
 
-    /// Rebuilds the trial with its epochs.
-    func trial(epochs: [TrialEpochRow]) throws(StudyStoreError) -> Trial {
+    /// Rebuilds the trial with its epochs. Without a seed column the trial trained with `studySeed` plus its id,
+    /// the rule `v4-trial-seed` fills the column with.
+    func trial(epochs: [TrialEpochRow], studySeed: Int64) throws(StudyStoreError) -> Trial {
         let key = "\(self.id)"
         guard let origin = TrialOrigin(rawValue: self.origin), let state = TrialState(rawValue: self.state) else {
             throw .corruptRow(table: "trial", key: key, message: "unknown origin \(self.origin) or state \(self.state)")
@@ -46,7 +51,9 @@ struct TrialRow: Codable, FetchableRecord, PersistableRecord {
         } catch {
             throw .corruptRow(table: "trial", key: key, message: "paramsJSON: \(error)")
         }
-        var trial = Trial(id: TrialID(UInt64(self.id)), params: params, origin: origin)
+        var trial = Trial(
+            id: TrialID(UInt64(self.id)), params: params, origin: origin,
+            seed: UInt64(bitPattern: self.seed ?? studySeed &+ self.id))
         trial.state = state
         trial.attempt = self.attempt
         trial.failedAttempts = self.failedAttempts

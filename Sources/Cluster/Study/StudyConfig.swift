@@ -6,7 +6,8 @@ import Search
 /// heartbeats, retries, the search file (space, direction, optimizer, pruner) and what trials train.
 public struct StudyConfig: Sendable {
     public var name = "study"
-    public var seed: UInt64 = 0
+    /// `study.seed`, `study.trial_seeds`, `study.seeds` and `study.reseed_best`.
+    public var seeding = TrialSeeding()
     /// Trials to finish (COMPLETE, PRUNED or FAILED).
     public var budget = 6
     /// Epochs every trial trains for.
@@ -36,7 +37,7 @@ public struct StudyConfig: Sendable {
         let root = document.root
         let study = try root.section("study")
         self.name = try study.string("name", default: self.name)
-        self.seed = UInt64(try study.int("seed", default: 0, min: 0))
+        self.seeding = try Self.seeding(study)
         self.budget = try study.int("budget", default: self.budget, min: 1, max: 100_000)
         self.epochs = try study.int("epochs", default: self.epochs, min: 1, max: 10_000)
         self.groupSize = try study.int("group_size", default: self.groupSize, min: 1, max: 1024)
@@ -65,7 +66,7 @@ public struct StudyConfig: Sendable {
                 throw ConfigError.invalidValue(
                     key: "objective.metric", value: self.metric, allowed: "a validation metric such as valid/ndcg@10")
             }
-            try MixRecTrialConfig.check(self.search, base: training, seed: self.seed)
+            try MixRecTrialConfig.check(self.search, base: training, seed: self.seeding.base)
             extraLines = training.value.canonicalLines.map { "objective.config.\($0)" }
         }
         try root.finish()
@@ -84,7 +85,8 @@ public struct StudyConfig: Sendable {
         settings.bindEndpoint = bindEndpoint
         settings.studyName = self.name
         settings.studyConfigText = self.canonicalText
-        settings.seed = self.seed
+        settings.scheduler.seeding = self.seeding
+        settings.scheduler.maximizesObjective = self.search.direction == .maximize
         settings.maxEpochs = self.epochs
         settings.task = self.task
         settings.membership = self.membership
@@ -95,12 +97,13 @@ public struct StudyConfig: Sendable {
     }
 
     /// The Bayesian optimizer over the study's space, seeded by the study.
-    public var proposer: BayesianTrialProposer { BayesianTrialProposer(search: self.search, seed: self.seed) }
+    public var proposer: BayesianTrialProposer { BayesianTrialProposer(search: self.search, seed: self.seeding.base) }
 
     /// The search file's pruner.
     public var pruner: SearchTrialPruner { SearchTrialPruner(search: self.search) }
 
-    /// A larger budget, another group size and any heartbeat timing may change between runs of a study.
+    /// A larger budget, another group size, the replicates' `study.seeds` and `study.reseed_best`, and any heartbeat
+    /// timing may change between runs of a study.
     @Sendable public static func isSafeChange(_ change: ConfigChange) -> Bool {
         switch change.path {
         case "study.budget":
@@ -108,7 +111,7 @@ public struct StudyConfig: Sendable {
                 return false
             }
             return new >= old
-        case "study.group_size": return true
+        case "study.group_size", "study.seeds", "study.reseed_best": return true
         default: return change.path.hasPrefix("heartbeat.")
         }
     }
@@ -131,6 +134,16 @@ public struct StudyConfig: Sendable {
     }
 
     // MARK: - Parts
+
+    private static func seeding(_ study: ConfigSection) throws -> TrialSeeding {
+        var seeding = TrialSeeding()
+        seeding.base = UInt64(try study.int("seed", default: 0, min: 0))
+        seeding.mode = try study.choice("trial_seeds", default: seeding.mode)
+        seeding.seedsPerConfiguration = try study.int(
+            "seeds", default: seeding.seedsPerConfiguration, min: 1, max: TrialSeeding.maxSeeds)
+        seeding.reseedBest = try study.int("reseed_best", default: seeding.reseedBest, min: 1, max: 1000)
+        return seeding
+    }
 
     private static func membership(_ heartbeat: ConfigSection) throws -> MembershipSettings {
         var membership = MembershipSettings()

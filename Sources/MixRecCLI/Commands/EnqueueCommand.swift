@@ -13,6 +13,18 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "A JSON file with one object of parameter values, e.g. {\"x\": 3.1, \"y\": 2.2}.")
     var params: String
 
+    @Option(
+        help: ArgumentHelp(
+            "Run the configuration with this many seeds: one trial with the study's seed (one of the budget's) "
+                + "and N−1 replicates with seeds study.seed+1, … (not counted in the budget)."))
+    var seeds = 1
+
+    func validate() throws {
+        guard (1...TrialSeeding.maxSeeds).contains(self.seeds) else {
+            throw ValidationError("--seeds must be from 1 to \(TrialSeeding.maxSeeds)")
+        }
+    }
+
     func run() throws {
         let text = try String(contentsOfFile: self.params, encoding: .utf8)
         let parameters: Configuration
@@ -21,9 +33,9 @@ struct EnqueueCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(self.params) is not a JSON object of numbers and strings.")
         }
-        try self.study.submit(.enqueue(parameters))
+        try self.study.submit(.enqueue(parameters, seeds: self.seeds))
         print(
-            "queued \(parameters.canonicalJSON) for the coordinator of \(self.study.studyDir) "
+            "queued \(parameters.canonicalJSON) with \(self.seeds) seed(s) for the coordinator of \(self.study.studyDir) "
                 + "(it checks the values against the search space; a refusal is logged as enqueue.refused)")
     }
 }

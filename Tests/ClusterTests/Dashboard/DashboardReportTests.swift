@@ -32,10 +32,10 @@ import Testing
         #expect(rows.count == 7)
         #expect(
             rows.first
-                == "id,state,attempt,epoch,workers,best_validation,param:experts,param:lr,param:plan,"
+                == "id,state,origin,seed,attempt,epoch,workers,best_validation,param:experts,param:lr,param:plan,"
                 + "metric:test/ndcg@10,metric:valid/ndcg@10")
         let quoted = "\"<script>alert(\"\"x\"\")</script>&'\""
-        #expect(rows[2] == "2,COMPLETE,1,3,\"w\"\"1\\\n\",0.42,4,0.002,\(quoted),\(0.42 - 0.01),0.42")
+        #expect(rows[2] == "2,COMPLETE,PROPOSED,0,1,3,\"w\"\"1\\\n\",0.42,4,0.002,\(quoted),\(0.42 - 0.01),0.42")
     }
 }
 

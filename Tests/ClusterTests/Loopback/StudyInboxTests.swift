@@ -42,4 +42,16 @@ import ZeroMQ
         #expect(trials.first?.failureReasons == ["cancelled: operator changed their mind"])
         #expect(trials.first?.origin == .enqueued)
     }
+
+    @Test func anEnqueueRequestCarriesItsSeedsAndOneWithoutThemStillReads() throws {
+        let directory = try StudyDirectory()
+        let inbox = StudyInbox(studyDirectory: directory.url)
+        let manual = Configuration(["x": .int(3)])
+        try inbox.submit(.enqueue(manual, seeds: 4), now: Date(timeIntervalSince1970: 1))
+        // A request written before `--seeds` existed has no seeds key.
+        let older = #"{"enqueue":{"_0":"# + CanonicalJSON.encode(manual) + "}}"
+        try Data(older.utf8).write(to: inbox.folder.appendingPathComponent("999999999999999-older.json"))
+        let requests = inbox.pending().map { try? $0.request.get() }
+        #expect(requests == [.enqueue(manual, seeds: 4), .enqueue(manual, seeds: nil)])
+    }
 }

@@ -240,6 +240,7 @@ import Testing
         interrupted.attempt = 1
         interrupted.group = 5
         interrupted.checkpointEpoch = 3
+        interrupted.seed = 42
         var waiting = Trial(id: 3, params: Configuration(["x": .string("manual")]), origin: .enqueued)
         waiting.state = .waiting
 
@@ -250,6 +251,8 @@ import Testing
         let plans = scheduler.fill(proposer: &proposer).assignments
         #expect(plans.map(\.trial) == [2, 3, 4])
         #expect(plans[0].attempt == 2 && plans[0].resumeEpoch == 3)
+        // A restored trial keeps its stored seed; a new one gets the study's (0 here).
+        #expect(plans.map(\.seed) == [42, 0, 0])
         #expect(proposer.calls.map(\.count) == [1])
         #expect(proposer.calls.first?.observations.map(\.objective) == [0.4])
         #expect(proposer.calls.first?.pending.count == 2)

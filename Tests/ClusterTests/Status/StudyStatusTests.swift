@@ -14,13 +14,19 @@ import Testing
         return trial
     }
 
-    @Test func jsonHasTheDocumentedShapeAndPicksTheBestCompleteTrial() throws {
-        let directory = try StudyDirectory()
+    /// A store in `directory` holding a RUNNING study with seed 3.
+    private func store(in directory: StudyDirectory, name: String, budget: Int) throws -> StudyStore {
         let store = try StudyStore(directory: directory.url)
         try store.saveStudy(
             StudyRecord(
-                name: "demo", configJSON: "{}", seed: 3, budget: 6, state: .running,
+                name: name, configJSON: "{}", seed: 3, budget: budget, state: .running,
                 createdAt: Date(timeIntervalSince1970: 1_800_000_000)))
+        return store
+    }
+
+    @Test func jsonHasTheDocumentedShapeAndPicksTheBestCompleteTrial() throws {
+        let directory = try StudyDirectory()
+        let store = try self.store(in: directory, name: "demo", budget: 6)
         try store.save([
             self.trial(1, .complete, final: 0.3, epochs: [0.1, 0.3]),
             self.trial(2, .complete, final: 0.5, epochs: [0.2, 0.5]),
@@ -65,6 +71,27 @@ import Testing
         try store.save([Trial(id: 1, params: params, origin: .proposed)])
         let table = try StudyStatus.load(from: store).table()
         #expect(table.contains("top.experts=4 top.types=lora+bottleneck train.lr=0.001235"), "\(table)")
+    }
+
+    @Test func eachTrialsSeedIsShownAndReplicatesAreCountedApartFromTheBudget() throws {
+        let directory = try StudyDirectory()
+        let store = try self.store(in: directory, name: "crn", budget: 2)
+        var replicate = self.trial(3, .running, final: nil, epochs: [])
+        replicate.origin = .replicate
+        replicate.seed = 4
+        var trials = [self.trial(1, .complete, final: 0.3, epochs: []), self.trial(2, .pruned, final: 0.1, epochs: [])]
+        for index in trials.indices { trials[index].seed = 3 }
+        try store.save(trials + [replicate])
+        let status = try StudyStatus.load(from: store)
+        #expect(status.trials.map(\.seed) == [3, 3, 4])
+        let table = status.table()
+        #expect(table.contains("study crn: RUNNING, 2 of 2 trials done, 0 of 1 replicates done"), "\(table)")
+        #expect(table.contains("id  state     seed  attempt"), "\(table)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(status.json().utf8)) as? [String: Any])
+        let lines = try #require(object["trials"] as? [[String: Any]])
+        #expect(lines.map { $0["seed"] as? Int } == [3, 3, 4])
+        #expect(lines.map { $0["origin"] as? String } == ["PROPOSED", "PROPOSED", "REPLICATE"])
     }
 
     @Test func anEmptyStudyHasANullBest() throws {

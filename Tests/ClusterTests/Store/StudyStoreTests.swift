@@ -10,7 +10,7 @@ import Testing
         var trial = Trial(
             id: id,
             params: Search.Configuration(["lr": .double(0.0025), "layers": .int(4), "expert": .string("lora")]),
-            origin: .enqueued)
+            origin: .enqueued, seed: 123)
         trial.state = .running
         trial.attempt = 2
         trial.failedAttempts = 1
@@ -26,7 +26,8 @@ import Testing
     @Test func freshDatabaseAppliesEveryMigrationInWALMode() throws {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
-        #expect(try store.appliedMigrations() == ["v1-tables", "v2-indexes", StudySchema.latestMigration])
+        #expect(
+            try store.appliedMigrations() == ["v1-tables", "v2-indexes", "v3-telemetry", StudySchema.latestMigration])
         let mode = try store.database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
     }
@@ -37,11 +38,13 @@ import Testing
             let old = try StudyStore(directory: directory.url, readOnly: false)
             try old.migrate(upTo: "v1-tables")
             #expect(try old.appliedMigrations() == ["v1-tables"])
-            try old.save([self.sampleTrial(1)])
+            try old.insertWithoutSeed(self.sampleTrial(1))
         }
         let store = try StudyStore(directory: directory.url)
         #expect(try store.appliedMigrations().last == StudySchema.latestMigration)
-        #expect(try store.trials() == [self.sampleTrial(1)])
+        var expected = self.sampleTrial(1)
+        expected.seed = 1  // no study row: seed 0 plus the trial's id, as before the seed column
+        #expect(try store.trials() == [expected])
         let indexes = try store.database.read {
             try String.fetchAll(
                 $0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'trialByState'")

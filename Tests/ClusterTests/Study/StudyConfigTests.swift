@@ -154,8 +154,29 @@ import Testing
         }
     }
 
-    @Test func onlyALargerBudgetGroupSizeAndHeartbeatsAreSafeChanges() {
+    @Test func trialSeedsAreSharedByDefaultAndTheSeedKeysAreChecked() throws {
+        let directory = try StudyDirectory()
+        let plain = try StudyConfig(
+            contentsOf: try self.write("study: {seed: 9}\nsearch: {space: space.yaml}", in: directory))
+        let defaults = plain.coordinatorSettings(bindEndpoint: "tcp://127.0.0.1:6000").scheduler
+        #expect(defaults.seeding.base == 9 && defaults.seeding.mode == .shared)
+        #expect(defaults.seeding.seedsPerConfiguration == 1 && defaults.seeding.reseedBest == 3)
+        #expect(!defaults.maximizesObjective, "the Branin space minimises")
+        let keys = "study: {seed: 9, trial_seeds: per_trial, seeds: 3, reseed_best: 2}\nsearch: {space: space.yaml}"
+        let seeding = try StudyConfig(contentsOf: try self.write(keys, in: directory)).seeding
+        #expect(seeding.mode == .perTrial && seeding.seedsPerConfiguration == 3 && seeding.reseedBest == 2)
+        for (key, value) in [("trial_seeds", "each"), ("seeds", "0"), ("seeds", "101"), ("reseed_best", "0")] {
+            let bad = try self.write("study: {\(key): \(value)}\nsearch: {space: space.yaml}", in: directory)
+            let error = #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: bad) }
+            #expect(error?.description.contains("study.\(key)") == true, "\(error.map { "\($0)" } ?? "")")
+        }
+    }
+
+    @Test func onlyALargerBudgetGroupSizeSeedsAndHeartbeatsAreSafeChanges() {
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.budget", old: "6", new: "8")))
+        #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.seeds", old: "1", new: "3")))
+        #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.reseed_best", old: "3", new: "5")))
+        #expect(!StudyConfig.isSafeChange(ConfigChange(path: "study.trial_seeds", old: "shared", new: "per_trial")))
         #expect(!StudyConfig.isSafeChange(ConfigChange(path: "study.budget", old: "6", new: "4")))
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.group_size", old: "1", new: "2")))
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "heartbeat.busy_dead_ms", old: nil, new: "9000")))
