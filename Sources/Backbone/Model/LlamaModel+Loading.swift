@@ -4,12 +4,15 @@ import Tensor
 // MARK: - Loading
 
 extension LlamaModel {
-    /// The default model fetched by `scripts/setup`: `$MIXREC_HOME/models/SmolLM2-135M-Instruct.Q4_1.gguf`
-    /// (`MIXREC_HOME` defaults to `~/.cache/mixrec`).
+    /// MixRec's folder of fetched and computed files: `$MIXREC_HOME`, by default `~/.cache/mixrec`.
+    public static var mixrecHome: String {
+        ProcessInfo.processInfo.environment["MIXREC_HOME"]
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/mixrec")
+    }
+
+    /// The default model fetched by `scripts/setup`: `$MIXREC_HOME/models/SmolLM2-135M-Instruct.Q4_1.gguf`.
     public static var defaultModelPath: String {
-        let environment = ProcessInfo.processInfo.environment
-        let home = environment["MIXREC_HOME"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/mixrec")
-        return (home as NSString).appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf")
+        (Self.mixrecHome as NSString).appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf")
     }
 
     /// Loads a model from a `.gguf` file or a Hugging Face folder (`config.json`, `*.safetensors`,

@@ -47,8 +47,7 @@ public enum MixRecTrialConfig {
     /// handful of configurations spread over the space (the optimizer's first proposals).
     /// - Throws: `StudyConfigError` naming the configuration and the key at fault.
     static func check(_ search: SearchConfig, base: ConfigDocument, seed: UInt64) throws {
-        let samples = try BayesianOptimizer(config: search).propose(count: 8, seed: seed, observations: [])
-        for configuration in samples.configurations {
+        for configuration in try Self.samples(search, seed: seed) {
             do {
                 _ = try Self.make(base: base, configuration: configuration)
             } catch {
@@ -56,5 +55,30 @@ public enum MixRecTrialConfig {
                     "the search file's values do not fit the training config (\(configuration)): \(error)")
             }
         }
+    }
+
+    /// The search parameters the collaborative warm start depends on (``WarmStartKey/configInputs(_:)``): changing
+    /// one of them alone, between the optimizer's first proposals, changes the warm start's inputs. Trials that
+    /// differ in such a parameter compute different warm starts, so sharing them across the study saves little.
+    static func warmStartParameters(_ search: SearchConfig, base: ConfigDocument, seed: UInt64) throws -> [String] {
+        let samples = try Self.samples(search, seed: seed)
+        guard let reference = samples.first else { return [] }
+        func inputs(_ configuration: Configuration) -> [String]? {
+            (try? Self.make(base: base, configuration: configuration)).map(WarmStartKey.configInputs)
+        }
+        let referenceInputs = inputs(reference)
+        return search.space.parameters.map(\.name).filter { name in
+            samples.contains { other in
+                guard let value = other[name], value != reference[name] else { return false }
+                var changed = reference
+                changed[name] = value
+                return inputs(changed).map { $0 != referenceInputs } ?? false
+            }
+        }
+    }
+
+    /// The optimizer's first proposals: configurations spread over the space.
+    private static func samples(_ search: SearchConfig, seed: UInt64) throws -> [Configuration] {
+        try BayesianOptimizer(config: search).propose(count: 8, seed: seed, observations: []).configurations
     }
 }

@@ -16,6 +16,12 @@ public struct StudyConfig: Sendable {
     public var groupSize = 1
     /// Failed attempts after which a trial is FAILED.
     public var retryCap = 3
+    /// `study.share_warm_start`: whether MixRec trials take an equal collaborative warm start from their worker's
+    /// cache (it sets every trial's `train.cf_pretrain.reuse`).
+    public var sharesWarmStart = true
+    /// The search parameters the MixRec trials' collaborative warm start depends on: trials that differ in one
+    /// rarely share a warm start (empty for synthetic studies).
+    public var warmStartParameters: [String] = []
     public var membership = MembershipSettings()
     /// The search space, direction, optimizer and pruner settings, read from `search.space` (a Search file,
     /// relative to the study config).
@@ -42,6 +48,7 @@ public struct StudyConfig: Sendable {
         self.epochs = try study.int("epochs", default: self.epochs, min: 1, max: 10_000)
         self.groupSize = try study.int("group_size", default: self.groupSize, min: 1, max: 1024)
         self.retryCap = try study.int("retry_cap", default: self.retryCap, min: 1, max: 100)
+        self.sharesWarmStart = try study.bool("share_warm_start", default: self.sharesWarmStart)
         self.membership = try Self.membership(try root.section("heartbeat"))
         let spacePath = Self.resolve(try root.section("search").string("space"), in: folder)
         self.search = try SearchConfig(contentsOf: spacePath)
@@ -57,7 +64,10 @@ public struct StudyConfig: Sendable {
         } else {
             let configPath = Self.resolve(try objective.string("config"), in: folder)
             var training = try ConfigDocument(contentsOf: configPath)
-            let overrides = try objective.strings("set", default: [])
+            // The study decides whether trials share warm starts, whatever the training config says.
+            let overrides =
+                try objective.strings("set", default: [])
+                + ["train.cf_pretrain.reuse=\(self.sharesWarmStart)"]
             for assignment in overrides { try training.override(assignment) }
             self.task = .mixrec(
                 baseConfig: try String(contentsOfFile: configPath, encoding: .utf8), overrides: overrides)
@@ -67,6 +77,8 @@ public struct StudyConfig: Sendable {
                     key: "objective.metric", value: self.metric, allowed: "a validation metric such as valid/ndcg@10")
             }
             try MixRecTrialConfig.check(self.search, base: training, seed: self.seeding.base)
+            self.warmStartParameters = try MixRecTrialConfig.warmStartParameters(
+                self.search, base: training, seed: self.seeding.base)
             extraLines = training.value.canonicalLines.map { "objective.config.\($0)" }
         }
         try root.finish()

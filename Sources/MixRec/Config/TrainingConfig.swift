@@ -60,6 +60,10 @@ public struct CollaborativePretrainingConfig: Sendable, Equatable {
     /// Per-step decay of an exponential moving average of the parameters, which is what is evaluated and kept
     /// (0 turns averaging off).
     public var averageDecay = 0.0
+    /// Whether a trainer may take the warm start's result from its workspace's cache (``WarmStartCache``) instead of
+    /// running it, and stores what it computes there. The result is the same either way; a study turns it off with
+    /// `study.share_warm_start: false`.
+    public var reuse = true
 
     public init() {}
 
@@ -70,6 +74,7 @@ public struct CollaborativePretrainingConfig: Sendable, Equatable {
         self.learningRate = try section.double("lr", default: self.learningRate, min: 1e-8, max: 1)
         self.patience = try section.int("patience", default: self.patience, min: 1, max: 10_000)
         self.averageDecay = try section.double("average", default: self.averageDecay, min: 0, max: 0.9999)
+        self.reuse = try section.bool("reuse", default: self.reuse)
     }
 }
 

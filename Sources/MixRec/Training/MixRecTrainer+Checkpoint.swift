@@ -30,8 +30,7 @@ extension MixRecTrainer {
             ("progress.best_validation", p.bestValidation), ("progress.warm_start.valid", p.warmStart?.validation),
             ("progress.warm_start.test", p.warmStart?.test),
         ] {
-            guard let counts = report?.summableCounts else { continue }
-            entries[key] = Tensor(counts.map { Float($0) }, shape: [counts.count])
+            entries[key] = report?.countsTensor
         }
         return ParameterFile.encode(entries)
     }
@@ -76,11 +75,7 @@ extension MixRecTrainer {
         // Reports are absent from checkpoints of older code; the final evaluation then does without them.
         let exclude = [self.model.config.evaluation.excludeHistory]
         func report(_ key: String, sources: [ScoreSource]) -> RankingReport? {
-            entries[key].flatMap { tensor in
-                RankingReport(
-                    sources: sources.map(\.rawValue), protocols: exclude, groups: CaseGroups.names,
-                    summableCounts: tensor.scalars.map { Int($0.rounded()) })
-            }
+            entries[key].flatMap { RankingReport(counts: $0, sources: sources, protocols: exclude) }
         }
         let warmValidation = report("progress.warm_start.valid", sources: [.collaborative])
         let warmTest = report("progress.warm_start.test", sources: [.collaborative])

@@ -20,20 +20,26 @@ public final class MixRecTrainer {
     let parameters: [Tensor]
     /// The groups evaluation reports cases in (popularity buckets of the training data, cold targets).
     let groups: CaseGroups
+    /// Where a fresh run takes its collaborative warm start from, and stores the one it computes (with
+    /// `train.cf_pretrain.reuse`).
+    let warmStarts: WarmStartCache?
     var progress = TrainingProgress()
 
     /// The metric early stopping and model selection use.
     public static let selectionMetric = "ndcg@10"
 
-    /// A trainer of `model` on `data` as `role` of its group.
+    /// A trainer of `model` on `data` as `role` of its group, taking its collaborative warm start from `warmStarts`
+    /// when it holds it (and storing it there when not), as `train.cf_pretrain.reuse` allows.
     public init(
-        model: MixRecModel, data: RecommendationData, role: DataParallelRole = .single, reducer: GradientReducer? = nil
+        model: MixRecModel, data: RecommendationData, role: DataParallelRole = .single, reducer: GradientReducer? = nil,
+        warmStarts: WarmStartCache? = nil
     ) {
         precondition(role.worldSize == 1 || reducer != nil, "a data-parallel group needs a gradient reducer")
         self.model = model
         self.data = data
         self.role = role
         self.reducer = reducer
+        self.warmStarts = warmStarts
         self.parameters = model.parameters.tensors
         self.groups = CaseGroups(
             popularity: PopularityBuckets(
@@ -51,13 +57,14 @@ public final class MixRecTrainer {
         }
     }
 
-    /// Builds the model for `config` from a workspace's cached backbone, data and text states.
+    /// Builds the model for `config` from a workspace's cached backbone, data and text states; the collaborative
+    /// warm start comes from the workspace's cache too when it holds it.
     public convenience init(
         config: MixRecConfig, workspace: MixRecWorkspace, role: DataParallelRole = .single,
         reducer: GradientReducer? = nil
     ) throws {
         let (model, data) = try workspace.model(for: config)
-        self.init(model: model, data: data, role: role, reducer: reducer)
+        self.init(model: model, data: data, role: role, reducer: reducer, warmStarts: workspace.warmStarts)
     }
 
     /// Epochs completed so far (after ``restore(_:)``, where training resumes).
@@ -88,17 +95,9 @@ public final class MixRecTrainer {
             // model, as in `mixrec evaluate`, or a restored run keeps the trained bias), then the warm start.
             self.model.initialiseItemBias(trainingSequences: self.data.split.trainingSequences)
             if let collaborative = self.model.collaborative {
-                collaborative.clearIdentities(of: self.data.split.unavailableItems)
-                let pretraining = CollaborativePretraining(
-                    model: collaborative, split: self.data.split, settings: config.training.collaborativePretraining,
-                    history: config.collaborativeHistory, seed: config.seed,
-                    trainingExcludesHistory: config.trainingExcludesHistory,
-                    evaluationExcludesHistory: config.evaluation.excludeHistory,
-                    evaluationBatch: config.evaluation.batchUsers, groups: self.groups)
-                try pretraining.run(isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
                 // The collaborative model alone, before joint training: what the joint model is measured against.
-                let warmStart = StageReports(
-                    validation: pretraining.evaluate(.validation), test: pretraining.evaluate(.test))
+                let warmStart = try self.warmStart(
+                    collaborative, isCancelled: isCancelled, onEpoch: onCollaborativeEpoch)
                 self.progress.warmStart = warmStart
                 if self.model.linkGate != nil {
                     // With the gate at 0 the joint model ranks as the collaborative model: epoch 0, which a joint

@@ -2,20 +2,28 @@ import Backbone
 import Foundation
 import Tensor
 
-/// What a process loads once and reuses across runs: backbones, prepared datasets and items' text states.
+/// What a process loads or computes once and reuses across runs: backbones, prepared datasets, items' text states
+/// and collaborative warm starts.
 ///
 /// A worker keeps one workspace for its lifetime, so consecutive trials on the same data and backbone depth pay
-/// for loading and for the text pass only once. Thread-safe.
+/// for loading and for the text pass only once, and trials whose warm starts are equal (``WarmStartKey``) run it
+/// once; with a warm-start directory, a restarted worker reuses them too. Thread-safe.
 public final class MixRecWorkspace: @unchecked Sendable {
     private let lock = NSLock()
     private var backbones: [String: LlamaModel] = [:]
     private var datasets: [String: RecommendationData] = [:]
     private var textStates: [String: TextStates] = [:]
     private let log: @Sendable (String) -> Void
+    /// The collaborative warm starts trainers built from this workspace take and store.
+    public let warmStarts: WarmStartCache
 
-    /// - Parameter log: receives one line per expensive step (loading, the text pass), e.g. for stderr.
-    public init(log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// - Parameters:
+    ///   - warmStartDirectory: where warm starts are also kept on disk, across processes (nil: in memory only).
+    ///   - log: receives one line per expensive step (loading, the text pass) and per warm start reused or stored,
+    ///     e.g. for stderr.
+    public init(warmStartDirectory: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.log = log
+        self.warmStarts = WarmStartCache(directory: warmStartDirectory, log: log)
     }
 
     /// The model (fresh parameters) and data of `config`.

@@ -28,6 +28,16 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    /// Warns when the search space holds parameters the collaborative warm start depends on: trials then share it
+    /// less, though sharing stays correct.
+    private static func warnOfUnsharedWarmStarts(_ config: StudyConfig, logger: Logger) {
+        guard config.sharesWarmStart && !config.warmStartParameters.isEmpty else { return }
+        let parameters = config.warmStartParameters.joined(separator: ", ")
+        logger.warning(
+            "the collaborative warm start depends on the searched \(parameters): trials that differ there compute their own (study.share_warm_start stays correct, it saves less)"
+        )
+    }
+
     func run() throws {
         self.logging.bootstrap()
         let logger = Logger(label: "mixrec.coordinator")
@@ -37,6 +47,7 @@ struct CoordinatorCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(self.config): \(error)")
         }
+        Self.warnOfUnsharedWarmStarts(config, logger: logger)
         try FileManager.default.createDirectory(at: self.study.url, withIntermediateDirectories: true)
         let store = try StudyStore(directory: self.study.url)
         let context = try ZMQContext()

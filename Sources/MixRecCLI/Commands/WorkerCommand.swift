@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backbone
 import Cluster
 import Foundation
 import Logging
@@ -17,6 +18,12 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(help: "Folder of cached datasets and models (reported to the coordinator).")
     var cache: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Folder of collaborative warm starts kept across trials and restarts, or 'none' to keep them in memory only.",
+            valueName: "dir"))
+    var warmStarts = (LlamaModel.mixrecHome as NSString).appendingPathComponent("warm-starts")
 
     @Option(help: "This worker's stable name (default: host-pid).")
     var id: String?
@@ -59,7 +66,10 @@ struct WorkerCommand: ParsableCommand {
             synthetic: SyntheticWorkerRunner(
                 noise: self.noise, epochSeconds: self.epochSeconds, ring: self.peers.peerEndpoint == nil ? nil : links),
             mixrec: MixRecTrialRunner(
-                workspace: MixRecWorkspace { logger.info("\($0)") }, links: links, log: { logger.info("\($0)") }))
+                workspace: MixRecWorkspace(
+                    warmStartDirectory: self.warmStarts == "none" ? nil : self.warmStarts, log: { logger.info("\($0)") }
+                ),
+                links: links, log: { logger.info("\($0)") }))
         let signals = SignalStop()
         let service = try WorkerService(context: context, settings: settings, runner: runner, logger: logger)
         service.onProgress = WorkerProgressDisplay(logger: logger).show

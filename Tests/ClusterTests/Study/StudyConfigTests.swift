@@ -54,7 +54,10 @@ import Testing
             config.task
                 == .mixrec(
                     baseConfig: training,
-                    overrides: ["model.experts.groups.top.from=2", "model.experts.groups.top.to=3"]
+                    overrides: [
+                        "model.experts.groups.top.from=2", "model.experts.groups.top.to=3",
+                        "train.cf_pretrain.reuse=true",
+                    ]
                 ))
         #expect(config.metric == "valid/ndcg@10" && config.search.direction == .maximize)
         #expect(config.groupSize == groupSize && config.budget >= 2)
@@ -104,7 +107,12 @@ import Testing
             """,
             space: space, in: directory)
         let config = try StudyConfig(contentsOf: path)
-        #expect(config.task == .mixrec(baseConfig: training, overrides: ["losses.hard=0.5", "train.lr=0.002"]))
+        #expect(
+            config.task
+                == .mixrec(
+                    baseConfig: training,
+                    overrides: ["losses.hard=0.5", "train.lr=0.002", "train.cf_pretrain.reuse=true"]))
+        #expect(config.warmStartParameters.isEmpty, "the warm start reads neither train.lr nor losses.align")
         #expect(config.metric == "valid/ndcg@10")
         #expect(config.canonicalText.contains("objective.config.train.epochs = 9"), "the training config is stored")
         #expect(config.canonicalText.contains("objective.config.losses.hard = 0.5"), "with the study's settings")
@@ -122,6 +130,37 @@ import Testing
             "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: typo, in: directory)
         let error = #expect(throws: StudyConfigError.self) { try StudyConfig(contentsOf: bad) }
         #expect(error?.description.contains("losses.allign") == true, "\(error.map { "\($0)" } ?? "")")
+    }
+
+    @Test(arguments: [nil, true, false])
+    func shareWarmStartDecidesEveryTrialsReuse(share: Bool?) throws {
+        let directory = try StudyDirectory()
+        try "train: {cf_pretrain: {epochs: 5, reuse: \(!(share ?? true))}}\n".write(
+            to: directory.url.appendingPathComponent("train.yaml"), atomically: true, encoding: .utf8)
+        let space = """
+            parameters:
+              - {name: train.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}
+              - {name: model.collaborative.width, type: int, low: 8, high: 64}
+              - {name: model.collaborative.inject_scores, type: categorical, choices: [true, false]}
+              - {name: train.cf_pretrain.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}
+            """
+        let study = share.map { "study: {share_warm_start: \($0)}\n" } ?? ""
+        let path = try self.write(
+            study + "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: space,
+            in: directory)
+        let config = try StudyConfig(contentsOf: path)
+        #expect(config.sharesWarmStart == (share ?? true))
+        #expect(config.warmStartParameters == ["model.collaborative.width", "train.cf_pretrain.lr"])
+        guard case .mixrec(let base, let overrides) = config.task else {
+            Issue.record("not a MixRec task: \(config.task)")
+            return
+        }
+        let trial = try MixRecTrialConfig.make(baseConfig: base, overrides: overrides, configuration: Configuration())
+        #expect(trial.training.collaborativePretraining.reuse == (share ?? true), "the study's choice wins")
+
+        let bad = try self.write("study: {share_warm_start: sometimes}\nsearch: {space: space.yaml}", in: directory)
+        let error = #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: bad) }
+        #expect(error?.description.contains("study.share_warm_start") == true, "\(error.map { "\($0)" } ?? "")")
     }
 
     @Test func theMixRecSpacesParametersAreTrainingConfigKeys() throws {
