@@ -6,7 +6,7 @@ import Yams
 /// Read it through ``root`` (a ``ConfigSection``), which checks types and ranges and reports unknown keys.
 public struct ConfigDocument: Sendable, Equatable {
     /// The tree, overrides included.
-    public private(set) var value: ConfigValue
+    public internal(set) var value: ConfigValue
     /// Where the text came from (a file path or a description), for error messages.
     public let source: String
 

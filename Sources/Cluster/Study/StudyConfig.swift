@@ -11,7 +11,9 @@ public struct StudyConfig: Sendable {
     /// Trials to finish (COMPLETE, PRUNED or FAILED).
     public var budget = 6
     /// Epochs every trial trains for.
-    public var epochs = 4
+    public var epochs = Self.defaultEpochs
+    /// `study.epochs` when the config does not say.
+    public static let defaultEpochs = 4
     /// Workers per trial.
     public var groupSize = 1
     /// Failed attempts after which a trial is FAILED.
@@ -138,6 +140,23 @@ public struct StudyConfig: Sendable {
     /// Whether a stored study maximises its metric (its search file's `direction`, `maximize` by default).
     public static func maximizes(inCanonicalText text: String) -> Bool {
         self.value(of: "search.space.direction", inCanonicalText: text) != Direction.minimize.rawValue
+    }
+
+    /// The epochs every trial of a stored study trains for (its `study.epochs` line, else the default).
+    public static func epochs(inCanonicalText text: String) -> Int {
+        self.value(of: "study.epochs", inCanonicalText: text).flatMap { Int($0) } ?? Self.defaultEpochs
+    }
+
+    /// The training config of a stored MixRec study with its `objective.set` overrides applied (its
+    /// `objective.config.` lines), nil for a study of synthetic trials.
+    /// - Throws: `ConfigError` when the stored lines do not make a document.
+    public static func trainingConfig(inCanonicalText text: String) throws -> ConfigDocument? {
+        let prefix = "objective.config."
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map {
+            String($0.dropFirst(prefix.count))
+        }
+        guard self.value(of: "objective.kind", inCanonicalText: text) == "mixrec", !lines.isEmpty else { return nil }
+        return try ConfigDocument(canonicalLines: lines, source: "the study's training config")
     }
 
     private static func value(of path: String, inCanonicalText text: String) -> String? {

@@ -31,19 +31,12 @@ extension MixRecModel {
         _ cases: [EvaluationCase], excludeHistory: [Bool], groups: CaseGroups, progress: ((Int) -> Void)? = nil
     ) -> RankingReport {
         let sources = self.scoreSources
-        let (encoding, collaborativeItems) = withoutGradients {
-            (
-                cases.isEmpty || !self.config.model.contextMasking ? nil : self.encodeAllItems(),
-                self.collaborative?.itemVectors()
-            )
-        }
+        let scores = self.historyScorer(encodesItems: !cases.isEmpty)
         return rankCases(
             cases, itemCount: self.itemCount, sources: sources.map(\.rawValue), excludeHistory: excludeHistory,
             groups: groups, batchSize: self.config.evaluation.batchUsers, progress: progress
         ) { batch in
-            let parts = self.lastScores(
-                batch.map { $0.input(maxLength: self.config.collaborativeHistory).map { Int($0) } }, items: encoding,
-                collaborativeItems: collaborativeItems)
+            let parts = scores(batch.map { $0.input(maxLength: self.config.collaborativeHistory).map { Int($0) } })
             return sources.map { source in
                 switch source {
                 case .joint: parts.joint
@@ -54,25 +47,28 @@ extension MixRecModel {
         }
     }
 
-    /// The `k` best-scored items after `history` (oldest first), excluding `excluded`, best first.
-    public func recommend(history: [Int], k: Int, excluding excluded: Set<Int>) -> [(item: Int, score: Float)] {
-        let recent = Array(history.suffix(self.config.collaborativeHistory))
-        let window = recent.suffix(self.config.data.maximumHistory)
-        let scores = withoutGradients {
-            self.lastScores([recent], items: self.encodeItems(Array(Set(window)).sorted(), training: false)).joint
+    /// Scores batches of histories (each oldest first, at most `collaborativeHistory` items) as evaluation ranks
+    /// them: every item is encoded once up front (with context masking; else each batch takes the dense pass).
+    /// - Parameter encodesItems: false skips encoding the items (nothing will be scored).
+    /// - Returns: a function from a batch of histories to their `[B, I]` scores and parts.
+    func historyScorer(encodesItems: Bool = true) -> ([[Int]]) -> ScoreParts {
+        let (encoding, collaborativeItems) = withoutGradients {
+            (
+                !encodesItems || !self.config.model.contextMasking ? nil : self.encodeAllItems(),
+                self.collaborative?.itemVectors()
+            )
         }
-        return scores.scalars.enumerated()
-            .filter { !excluded.contains($0.offset) }
-            .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
-            .prefix(k)
-            .map { (item: $0.offset, score: $0.element) }
+        return { histories in
+            withoutGradients {
+                self.lastScores(histories, items: encoding, collaborativeItems: collaborativeItems)
+            }
+        }
     }
 
     /// `[B, I]` scores from the last `[SEQ]` state of each history's window, its last `data.max_history` items
     /// (span path with `items`, else the dense pass), with their parts; the collaborative model reads the whole
     /// `histories`.
-    private func lastScores(_ histories: [[Int]], items: ItemEncoding?, collaborativeItems: Tensor? = nil) -> ScoreParts
-    {
+    func lastScores(_ histories: [[Int]], items: ItemEncoding?, collaborativeItems: Tensor? = nil) -> ScoreParts {
         self.experts.reset()
         let width = self.backbone.configuration.width
         var generator = RandomGenerator(seed: 0)

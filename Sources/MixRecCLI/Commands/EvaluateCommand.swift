@@ -19,33 +19,12 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         self.runtime.apply()
-        let run = try TrainedRun(folder: self.checkpoint, overrides: self.overrides)
+        let run = try TrainedRun(
+            folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { Console.note($0) }))
         let trainer = MixRecTrainer(model: run.model, data: run.data)
         let result = try trainer.evaluateModel(onEvaluation: EvaluationProgressDisplay().show)
         let metrics = RunMetrics(
             result, excludeHistory: run.config.evaluation.excludeHistory, seconds: result.seconds)
         print(MetricsTable.render(metrics))
-    }
-}
-
-/// A finished run loaded back: its config, data and model with the saved parameters.
-struct TrainedRun {
-    let config: MixRecConfig
-    let model: MixRecModel
-    let data: RecommendationData
-
-    init(folder: String, overrides: [String]) throws {
-        let directory = RunDirectory(folder)
-        guard FileManager.default.fileExists(atPath: directory.configFile.path) else {
-            throw ValidationError(
-                "\(folder) holds no run (no config.yaml); train one with `mixrec train --out \(folder)`")
-        }
-        guard let parameters = try directory.read(directory.modelFile) else {
-            throw ValidationError("\(folder) has no model.mixrec yet: the run has not finished")
-        }
-        self.config = try MixRecConfig(contentsOf: directory.configFile.path, overrides: overrides)
-        let workspace = MixRecWorkspace(log: { Console.note($0) })
-        (self.model, self.data) = try workspace.model(for: self.config)
-        try self.model.loadParameters(parameters)
     }
 }

@@ -1,0 +1,59 @@
+import Tensor
+
+/// One recommended item: its dense id and the model's score.
+public typealias ScoredItem = (item: Int, score: Float)
+
+extension MixRecModel {
+    /// The `k` best-scored items after `history` (oldest first), excluding `excluded`, best first.
+    ///
+    /// Encodes only the history's items (quick for one user); ``recommend(histories:k:excluding:progress:)`` ranks
+    /// many users as evaluation does.
+    public func recommend(history: [Int], k: Int, excluding excluded: Set<Int>) -> [ScoredItem] {
+        let recent = Array(history.suffix(self.config.collaborativeHistory))
+        let window = recent.suffix(self.config.data.maximumHistory)
+        let scores = withoutGradients {
+            self.lastScores([recent], items: self.encodeItems(Array(Set(window)).sorted(), training: false)).joint
+        }
+        return scores.withUnsafeBufferPointer { Self.topItems($0, k: k, excluding: excluded) }
+    }
+
+    /// The `k` best-scored items after each of `histories` (oldest first), excluding that user's entry of
+    /// `excluded`, best first: users are scored `eval.batch_users` at a time by the ranking evaluation uses.
+    /// - Parameters:
+    ///   - histories: one history per user; an empty history gets no recommendations.
+    ///   - excluded: per user, the items not to recommend (same count as `histories`).
+    ///   - progress: called with the number of users ranked so far after every batch.
+    /// - Returns: per user, at most `k` items.
+    public func recommend(
+        histories: [[Int]], k: Int, excluding excluded: [Set<Int>], progress: ((Int) -> Void)? = nil
+    ) -> [[ScoredItem]] {
+        precondition(histories.count == excluded.count, "one exclusion set per history")
+        var lists = [[ScoredItem]](repeating: [], count: histories.count)
+        let users = histories.indices.filter { !histories[$0].isEmpty }
+        let scores = self.historyScorer(encodesItems: !users.isEmpty)
+        let batchSize = self.config.evaluation.batchUsers
+        for start in stride(from: 0, to: users.count, by: batchSize) {
+            let batch = Array(users[start..<min(users.count, start + batchSize)])
+            let matrix = scores(batch.map { Array(histories[$0].suffix(self.config.collaborativeHistory)) }).joint
+            matrix.withUnsafeBufferPointer { buffer in
+                for (row, user) in batch.enumerated() {
+                    let offset = row * self.itemCount
+                    lists[user] = Self.topItems(
+                        UnsafeBufferPointer(rebasing: buffer[offset..<(offset + self.itemCount)]), k: k,
+                        excluding: excluded[user])
+                }
+            }
+            progress?(start + batch.count)
+        }
+        return lists
+    }
+
+    /// The `k` highest of `scores` (indexed by item) outside `excluded`, best first; ties go to the lower id.
+    static func topItems(_ scores: UnsafeBufferPointer<Float>, k: Int, excluding excluded: Set<Int>) -> [ScoredItem] {
+        scores.enumerated()
+            .filter { !excluded.contains($0.offset) }
+            .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
+            .prefix(k)
+            .map { (item: $0.offset, score: $0.element) }
+    }
+}
