@@ -10,5 +10,6 @@ enum BenchSuites {
         DashboardFixtureBench.self,
         ClusterBench.self,
         MixRecStepBench.self,
+        TextProbeBench.self,
     ]
 }

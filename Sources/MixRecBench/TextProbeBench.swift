@@ -1,0 +1,161 @@
+import ArgumentParser
+import Backbone
+import Foundation
+import MixRec
+import RecData
+import Tensor
+
+/// `mixrec-bench text`: how well frozen text representations alone rank each user's next item, against MixRec's own
+/// frozen text vector (the `[ALIGN]` state W starts from and `item_text` projects) measured in the same run.
+///
+/// Every representation is centred over the items and scaled to unit length, and ranks by nearest neighbours: the
+/// cosine between a candidate and the mean of the history's vectors, or the history's last item alone. No training:
+/// this measures what the LLM's reading of item text carries about which items follow which.
+struct TextProbeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "text",
+        abstract: "Next-item ranking by frozen text alone: MixRec's [ALIGN] vector against pooled token states."
+    )
+
+    @Option(help: "A training config: its data, backbone and item-text settings are probed.")
+    var config = "configs/ml-100k.yaml"
+
+    @Option(help: "Backbone depths (blocks from the bottom) whose token states are pooled, comma-separated.")
+    var depths = "8,16,30"
+
+    @Option(help: "Cases per ranking batch.")
+    var batch = 256
+
+    func run() throws {
+        let config = try MixRecConfig.load(path: self.config)
+        let workspace = MixRecWorkspace(log: { print($0) })
+        let (model, data) = try workspace.model(for: config)
+        let cases = data.split.evaluationCases(users: (0..<Int32(data.split.userCount)), stage: .test)
+        let probe = TextNeighbourProbe(cases: cases, itemCount: data.itemCount, batchSize: self.batch)
+        var rows = probe.rows(
+            "[ALIGN] state after \(config.backbone.layers) blocks (MixRec's text vector)", model.itemTextVectors)
+        for depth in try self.parsedDepths() {
+            var backboneConfig = config.backbone
+            backboneConfig.layers = depth
+            let backbone = try workspace.backbone(backboneConfig)
+            let started = Date()
+            let pooled = TokenPooling(backbone: backbone, itemTokens: data.itemTokens)
+            print(
+                String(
+                    format: "pooled %d items through %d blocks in %.1f s", data.itemCount, depth,
+                    -started.timeIntervalSinceNow))
+            rows += probe.rows("mean of the text's token states after \(depth) blocks", pooled.mean)
+            rows += probe.rows("last text token's state after \(depth) blocks", pooled.last)
+        }
+        print("test cases: \(cases.count); history excluded; ratios against the first row (same query)")
+        print("representation | query | NDCG@10 | HR@10 | ratio")
+        let baselines = Dictionary(
+            rows.prefix(2).map { ($0.query, $0.metrics.ndcg(at: 10)) }, uniquingKeysWith: { a, _ in a })
+        for row in rows {
+            let baseline = baselines[row.query] ?? 0
+            let ratio = baseline > 0 ? String(format: "%.2f", row.metrics.ndcg(at: 10) / baseline) : "-"
+            print(
+                String(
+                    format: "%@ | %@ | %.4f | %.4f | %@", row.representation, row.query, row.metrics.ndcg(at: 10),
+                    row.metrics.hitRate(at: 10), ratio))
+        }
+    }
+
+    private func parsedDepths() throws -> [Int] {
+        let depths = self.depths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !depths.isEmpty, depths.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--depths: expected positive integers separated by commas, got '\(self.depths)'")
+        }
+        return depths.compactMap { $0 }
+    }
+}
+
+/// Every item's text read by a frozen backbone, its token states pooled two ways.
+struct TokenPooling {
+    /// `[I, D]`: the mean of each item's token states (final norm applied).
+    let mean: Tensor
+    /// `[I, D]`: the state of each item's last text token.
+    let last: Tensor
+
+    init(backbone: LlamaModel, itemTokens: [[Int]]) {
+        let width = backbone.configuration.width
+        var mean = [Float](repeating: 0, count: itemTokens.count * width)
+        var last = mean
+        for (item, tokens) in itemTokens.enumerated() where !tokens.isEmpty {
+            let states = withoutGradients { backbone.forward(backbone.embed([tokens])) }.scalars
+            let count = tokens.count
+            for position in 0..<count {
+                for column in 0..<width {
+                    mean[item * width + column] += states[position * width + column] / Float(count)
+                }
+            }
+            last.replaceSubrange(
+                (item * width)..<((item + 1) * width), with: states[((count - 1) * width)..<(count * width)])
+        }
+        self.mean = Tensor(mean, shape: [itemTokens.count, width])
+        self.last = Tensor(last, shape: [itemTokens.count, width])
+    }
+}
+
+/// Nearest-neighbour ranking of held-out next items by text vectors.
+struct TextNeighbourProbe {
+    struct Row {
+        let representation: String
+        let query: String
+        let metrics: RankingMetrics
+    }
+
+    let cases: [EvaluationCase]
+    let itemCount: Int
+    let batchSize: Int
+
+    /// The metrics of `vectors` (`[I, D]`, any scale) under both queries.
+    func rows(_ representation: String, _ vectors: Tensor) -> [Row] {
+        let unit = Self.centredUnitRows(vectors)
+        return [
+            Row(representation: representation, query: "history mean", metrics: self.rank(unit) { $0 }),
+            Row(representation: representation, query: "last item", metrics: self.rank(unit) { $0.suffix(1) }),
+        ]
+    }
+
+    /// Ranks every case by the dot product of each candidate with the mean vector of `query(history)`.
+    private func rank(_ unit: [Float], query: (ArraySlice<Int32>) -> ArraySlice<Int32>) -> RankingMetrics {
+        let width = unit.count / self.itemCount
+        let table = Tensor(unit, shape: [self.itemCount, width])
+        var ranker = TargetRanker(itemCount: self.itemCount)
+        var metrics = RankingMetrics()
+        for start in stride(from: 0, to: self.cases.count, by: self.batchSize) {
+            let batch = Array(self.cases[start..<min(start + self.batchSize, self.cases.count)])
+            var queries = [Float](repeating: 0, count: batch.count * width)
+            for (row, evaluationCase) in batch.enumerated() {
+                let items = query(evaluationCase.history)
+                for item in items {
+                    for column in 0..<width {
+                        queries[row * width + column] += unit[Int(item) * width + column] / Float(items.count)
+                    }
+                }
+            }
+            let scores = Tensor.matmul(Tensor(queries, shape: [batch.count, width]), table, transposeB: true)
+            scores.withUnsafeBufferPointer { ranker.accumulate(scores: $0, cases: batch, into: &metrics) }
+        }
+        return metrics
+    }
+
+    /// Rows minus the mean row, each scaled to unit length (a zero row stays zero).
+    static func centredUnitRows(_ vectors: Tensor) -> [Float] {
+        let (rows, width) = (vectors.shape[0], vectors.shape[1])
+        var values = vectors.scalars
+        var centre = [Float](repeating: 0, count: width)
+        for row in 0..<rows { for column in 0..<width { centre[column] += values[row * width + column] / Float(rows) } }
+        for row in 0..<rows {
+            var norm: Float = 0
+            for column in 0..<width {
+                values[row * width + column] -= centre[column]
+                norm += values[row * width + column] * values[row * width + column]
+            }
+            let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+            for column in 0..<width { values[row * width + column] *= scale }
+        }
+        return values
+    }
+}
