@@ -83,6 +83,25 @@ public final class WorkerService<Runner: TrialRunner> {
             }
         }
         self.current?.cancel()
+        self.awaitEndOfRun(within: self.settings.stopGrace)
+    }
+
+    /// Waits, at most `limit`, for a cancelled run's training thread to reach its next cancellation check and return.
+    /// A process that exits while that thread is still inside a BLAS kernel crashes in its exit handlers, which free
+    /// the kernel's buffers under it.
+    private func awaitEndOfRun(within limit: Duration) {
+        guard let run = self.current else { return }
+        self.pending = nil
+        let deadline = ContinuousClock.now + limit
+        while self.current != nil && ContinuousClock.now < deadline {
+            self.flushOutbox()
+            if self.current != nil { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        if self.current != nil {
+            self.logger.warning(
+                "stopping while the cancelled run still trains",
+                metadata: ["trial": "\(run.job.trial)", "waited": "\(limit)"])
+        }
     }
 
     private func receiveAvailable() throws(ZMQError) {

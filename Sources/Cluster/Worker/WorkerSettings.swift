@@ -25,6 +25,8 @@ public struct WorkerSettings: Sendable {
     public var pollInterval: Duration = .milliseconds(10)
     /// How often `WorkerService.onProgress` is called while a run trains.
     public var progressInterval: Duration = .milliseconds(250)
+    /// When stopped, how long the worker waits for its cancelled run's training thread to return.
+    public var stopGrace: Duration = .seconds(30)
     public var limits = WireLimits()
     /// CURVE on the DEALER (nil: plain TCP).
     public var curve: CurveClientSettings?
