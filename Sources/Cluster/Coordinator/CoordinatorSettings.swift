@@ -14,8 +14,11 @@ public struct CoordinatorSettings: Sendable {
         get { self.scheduler.seeding.base }
         set { self.scheduler.seeding.base = newValue }
     }
-    /// Epochs every trial trains for.
-    public var maxEpochs = 1
+    /// Epochs every trial trains for (`scheduler.maxEpochs`; 1 until set).
+    public var maxEpochs: Int {
+        get { self.scheduler.maxEpochs ?? 1 }
+        set { self.scheduler.maxEpochs = newValue }
+    }
     /// What trials train (sent with every assignment).
     public var task = TrialTask.synthetic(.branin)
     public var membership = MembershipSettings()

@@ -15,6 +15,9 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var maximizesObjective = true
     /// Trial seeds and replicates of the best configurations.
     public var seeding = TrialSeeding()
+    /// Epochs every trial trains for, when known. A report of the last one is never pruned: the trial has trained
+    /// them all, and stopping it would only skip its test evaluation. nil: any epoch may be pruned.
+    public var maxEpochs: Int?
 
     /// Settings with `budget` trials and the other defaults.
     public init(budget: Int, groupSize: Int = 1) {
@@ -25,6 +28,6 @@ public struct SchedulerSettings: Sendable, Equatable {
     /// True when every count is positive (the budget may be 0).
     public var isValid: Bool {
         self.groupSize >= 1 && self.budget >= 0 && self.maxFailedAttempts >= 1 && !self.objectiveMetric.isEmpty
-            && self.seeding.isValid
+            && self.seeding.isValid && (self.maxEpochs ?? 1) >= 1
     }
 }

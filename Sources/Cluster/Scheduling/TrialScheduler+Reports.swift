@@ -17,8 +17,11 @@ extension TrialScheduler {
         trial.intermediate[epoch] = metrics
         trial.seconds = seconds
         self.trials[id] = trial
-        // Replicates measure the spread over seeds: the pruner neither stops nor compares them.
-        guard trial.origin != .replicate, metrics[self.settings.objectiveMetric] != nil else {
+        // Replicates measure the spread over seeds: the pruner neither stops nor compares them. A trial at its last
+        // epoch has trained everything: pruning it would only skip its test evaluation.
+        guard trial.origin != .replicate, epoch < self.settings.maxEpochs ?? .max,
+            metrics[self.settings.objectiveMetric] != nil
+        else {
             return [.trialChanged(trial)]
         }
         let decision = pruner.decide(trial: id, epoch: epoch, progress: self.progress())

@@ -97,6 +97,33 @@ import Testing
         #expect(scheduler.budgetRemaining == 0)
     }
 
+    /// A report of the last epoch is never pruned: the trial has trained everything and goes on to its result.
+    @Test func theLastEpochIsNeverPruned() {
+        var settings = SchedulerSettings(budget: 1)
+        settings.maxEpochs = 2
+        var scheduler = TrialScheduler(settings: settings)
+        scheduler.workerAvailable("a")
+        var proposer = CountingProposer()
+        let plan = scheduler.fill(proposer: &proposer).assignments[0]
+        let pruner = ThresholdPruner(threshold: 0.1)
+        let last = scheduler.onProgress(
+            from: "a", trial: plan.trial, attempt: 1, epoch: 2, metrics: [self.objective: 0.05], seconds: 2,
+            pruner: pruner)
+        #expect(last.cancels.isEmpty)
+        #expect(scheduler.trials[plan.trial]?.state == .running)
+        _ = scheduler.onResult(from: "a", trial: plan.trial, attempt: 1, metrics: [self.objective: 0.05], seconds: 3)
+        #expect(scheduler.trials[plan.trial]?.state == .complete)
+        // Below the last epoch the same value is pruned.
+        settings.maxEpochs = 3
+        var longer = TrialScheduler(settings: settings)
+        longer.workerAvailable("a")
+        let next = longer.fill(proposer: &proposer).assignments[0]
+        let pruned = longer.onProgress(
+            from: "a", trial: next.trial, attempt: 1, epoch: 2, metrics: [self.objective: 0.05], seconds: 2,
+            pruner: pruner)
+        #expect(pruned.cancels.map(\.reason) == [.pruned])
+    }
+
     @Test func deadWorkerRequeuesItsTrialFromTheLastCheckpointOnAnotherGroup() {
         var scheduler = self.scheduler(budget: 1, groupSize: 2, workers: ["a", "b"])
         var proposer = CountingProposer()
