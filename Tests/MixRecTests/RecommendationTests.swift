@@ -33,6 +33,21 @@ import Testing
         #expect(Set(batch.map { $0.items.map(\.item) }).count > 1)
     }
 
+    /// The one-pass top-k equals sorting every item (best first, ties to the lower id) with exclusions.
+    @Test func topItemsEqualsAFullSort() {
+        var generator = RandomGenerator(seed: 5)
+        // Scores from 8 levels, so many ties.
+        let scores = (0..<300).map { _ in Float(Int(generator.nextUniform() * 8)) }
+        let excluded = Set((0..<300).filter { $0 % 7 == 0 })
+        let sorted = scores.enumerated().filter { !excluded.contains($0.offset) }
+            .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
+        for k in [1, 5, 40, 299] {
+            let top = scores.withUnsafeBufferPointer { MixRecModel.topItems($0, k: k, excluding: excluded) }
+            #expect(top.map(\.item) == sorted.prefix(k).map(\.offset), "k = \(k)")
+            #expect(top.map(\.score) == sorted.prefix(k).map(\.element), "k = \(k)")
+        }
+    }
+
     @Test func unknownUserIDsAreNamed() throws {
         let data = try TinyMixRec.data(try TinyMixRec.config())
         let dataset = data.dataset

@@ -43,11 +43,11 @@ public enum MixRecTrialConfig {
         return try Self.make(base: document, configuration: configuration, epochs: epochs, seed: seed)
     }
 
-    /// Checks that the search space's parameters are keys of the training config and their values fit it, on a
-    /// handful of configurations spread over the space (the optimizer's first proposals).
+    /// Checks that the search space's parameters are keys of the training config and their values fit it, on
+    /// `samples` (``samples(_:seed:)``).
     /// - Throws: `StudyConfigError` naming the configuration and the key at fault.
-    static func check(_ search: SearchConfig, base: ConfigDocument, seed: UInt64) throws {
-        for configuration in try Self.samples(search, seed: seed) {
+    static func check(_ samples: [Configuration], base: ConfigDocument) throws {
+        for configuration in samples {
             do {
                 _ = try Self.make(base: base, configuration: configuration)
             } catch {
@@ -58,10 +58,11 @@ public enum MixRecTrialConfig {
     }
 
     /// The search parameters the collaborative warm start depends on (``WarmStartKey/configInputs(_:)``): changing
-    /// one of them alone, between the optimizer's first proposals, changes the warm start's inputs. Trials that
+    /// one of them alone, between `samples` (``samples(_:seed:)``), changes the warm start's inputs. Trials that
     /// differ in such a parameter compute different warm starts, so sharing them across the study saves little.
-    static func warmStartParameters(_ search: SearchConfig, base: ConfigDocument, seed: UInt64) throws -> [String] {
-        let samples = try Self.samples(search, seed: seed)
+    static func warmStartParameters(
+        _ samples: [Configuration], search: SearchConfig, base: ConfigDocument
+    ) -> [String] {
         guard let reference = samples.first else { return [] }
         func inputs(_ configuration: Configuration) -> [String]? {
             (try? Self.make(base: base, configuration: configuration)).map(WarmStartKey.configInputs)
@@ -77,8 +78,9 @@ public enum MixRecTrialConfig {
         }
     }
 
-    /// The optimizer's first proposals: configurations spread over the space.
-    private static func samples(_ search: SearchConfig, seed: UInt64) throws -> [Configuration] {
+    /// The optimizer's first proposals: a handful of configurations spread over the space, which a study's
+    /// training config is checked against.
+    static func samples(_ search: SearchConfig, seed: UInt64) throws -> [Configuration] {
         try BayesianOptimizer(config: search).propose(count: 8, seed: seed, observations: []).configurations
     }
 }

@@ -78,9 +78,10 @@ public struct StudyConfig: Sendable {
                 throw ConfigError.invalidValue(
                     key: "objective.metric", value: self.metric, allowed: "a validation metric such as valid/ndcg@10")
             }
-            try MixRecTrialConfig.check(self.search, base: training, seed: self.seeding.base)
-            self.warmStartParameters = try MixRecTrialConfig.warmStartParameters(
-                self.search, base: training, seed: self.seeding.base)
+            let samples = try MixRecTrialConfig.samples(self.search, seed: self.seeding.base)
+            try MixRecTrialConfig.check(samples, base: training)
+            self.warmStartParameters = MixRecTrialConfig.warmStartParameters(
+                samples, search: self.search, base: training)
             extraLines = training.value.canonicalLines.map { "objective.config.\($0)" }
         }
         try root.finish()

@@ -49,11 +49,19 @@ extension MixRecModel {
     }
 
     /// The `k` highest of `scores` (indexed by item) outside `excluded`, best first; ties go to the lower id.
+    /// One pass keeping the best `k` so far (no sort of every item per user).
     static func topItems(_ scores: UnsafeBufferPointer<Float>, k: Int, excluding excluded: Set<Int>) -> [ScoredItem] {
-        scores.enumerated()
-            .filter { !excluded.contains($0.offset) }
-            .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
-            .prefix(k)
-            .map { (item: $0.offset, score: $0.element) }
+        func ranksAbove(_ a: ScoredItem, _ b: ScoredItem) -> Bool {
+            a.score != b.score ? a.score > b.score : a.item < b.item
+        }
+        var best: [ScoredItem] = []
+        best.reserveCapacity(k + 1)
+        for (item, score) in scores.enumerated() where !excluded.contains(item) {
+            let candidate = (item: item, score: score)
+            if best.count == k, let last = best.last, !ranksAbove(candidate, last) { continue }
+            best.insert(candidate, at: best.firstIndex { ranksAbove(candidate, $0) } ?? best.endIndex)
+            if best.count > k { best.removeLast() }
+        }
+        return best
     }
 }

@@ -3,8 +3,12 @@ import Search
 import Testing
 
 @Suite struct TrialSchedulerTests {
-    private func scheduler(budget: Int, groupSize: Int = 1, workers: [WorkerID]) -> TrialScheduler {
-        var scheduler = TrialScheduler(settings: SchedulerSettings(budget: budget, groupSize: groupSize))
+    private func scheduler(
+        budget: Int, groupSize: Int = 1, maxEpochs: Int? = nil, workers: [WorkerID]
+    ) -> TrialScheduler {
+        var settings = SchedulerSettings(budget: budget, groupSize: groupSize)
+        settings.maxEpochs = maxEpochs
+        var scheduler = TrialScheduler(settings: settings)
         for worker in workers { scheduler.workerAvailable(worker) }
         return scheduler
     }
@@ -99,28 +103,24 @@ import Testing
 
     /// A report of the last epoch is never pruned: the trial has trained everything and goes on to its result.
     @Test func theLastEpochIsNeverPruned() {
-        var settings = SchedulerSettings(budget: 1)
-        settings.maxEpochs = 2
-        var scheduler = TrialScheduler(settings: settings)
-        scheduler.workerAvailable("a")
-        var proposer = CountingProposer()
-        let plan = scheduler.fill(proposer: &proposer).assignments[0]
         let pruner = ThresholdPruner(threshold: 0.1)
-        let last = scheduler.onProgress(
-            from: "a", trial: plan.trial, attempt: 1, epoch: 2, metrics: [self.objective: 0.05], seconds: 2,
-            pruner: pruner)
+        var proposer = CountingProposer()
+        /// A trial of a study of `maxEpochs` epochs that reports a value below the threshold at epoch 2.
+        func reportingEpochTwo(maxEpochs: Int) -> (TrialScheduler, TrialID, [SchedulerDirective]) {
+            var scheduler = self.scheduler(budget: 1, maxEpochs: maxEpochs, workers: ["a"])
+            let plan = scheduler.fill(proposer: &proposer).assignments[0]
+            let directives = scheduler.onProgress(
+                from: "a", trial: plan.trial, attempt: 1, epoch: 2, metrics: [self.objective: 0.05], seconds: 2,
+                pruner: pruner)
+            return (scheduler, plan.trial, directives)
+        }
+        var (scheduler, trial, last) = reportingEpochTwo(maxEpochs: 2)
         #expect(last.cancels.isEmpty)
-        #expect(scheduler.trials[plan.trial]?.state == .running)
-        _ = scheduler.onResult(from: "a", trial: plan.trial, attempt: 1, metrics: [self.objective: 0.05], seconds: 3)
-        #expect(scheduler.trials[plan.trial]?.state == .complete)
+        #expect(scheduler.trials[trial]?.state == .running)
+        _ = scheduler.onResult(from: "a", trial: trial, attempt: 1, metrics: [self.objective: 0.05], seconds: 3)
+        #expect(scheduler.trials[trial]?.state == .complete)
         // Below the last epoch the same value is pruned.
-        settings.maxEpochs = 3
-        var longer = TrialScheduler(settings: settings)
-        longer.workerAvailable("a")
-        let next = longer.fill(proposer: &proposer).assignments[0]
-        let pruned = longer.onProgress(
-            from: "a", trial: next.trial, attempt: 1, epoch: 2, metrics: [self.objective: 0.05], seconds: 2,
-            pruner: pruner)
+        let (_, _, pruned) = reportingEpochTwo(maxEpochs: 3)
         #expect(pruned.cancels.map(\.reason) == [.pruned])
     }
 
