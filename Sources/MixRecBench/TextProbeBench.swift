@@ -5,8 +5,9 @@ import MixRec
 import RecData
 import Tensor
 
-/// `mixrec-bench text`: how well frozen text representations alone rank each user's next item, against MixRec's own
-/// frozen text vector (the `[ALIGN]` state W starts from and `item_text` projects) measured in the same run.
+/// `mixrec-bench text`: how well frozen text representations alone rank each user's next item: the items' `[ALIGN]`
+/// state (W's initialisation, `model.text_vector: align`) against the mean of their token states at several depths
+/// (`token_mean`), measured in the same run.
 ///
 /// Every representation is centred over the items and scaled to unit length, and ranks by nearest neighbours: the
 /// cosine between a candidate and the mean of the history's vectors, or the history's last item alone. No training:
@@ -14,7 +15,7 @@ import Tensor
 struct TextProbeBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text",
-        abstract: "Next-item ranking by frozen text alone: MixRec's [ALIGN] vector against pooled token states."
+        abstract: "Next-item ranking by frozen text alone: the [ALIGN] vector against pooled token states."
     )
 
     @Option(help: "A training config: its data, backbone and item-text settings are probed.")
@@ -27,25 +28,27 @@ struct TextProbeBench: ParsableCommand {
     var batch = 256
 
     func run() throws {
-        let config = try MixRecConfig.load(path: self.config)
+        var config = try MixRecConfig.load(path: self.config)
+        config.model.textVector = .align
         let workspace = MixRecWorkspace(log: { print($0) })
         let (model, data) = try workspace.model(for: config)
         let cases = data.split.evaluationCases(users: (0..<Int32(data.split.userCount)), stage: .test)
         let probe = TextNeighbourProbe(cases: cases, itemCount: data.itemCount, batchSize: self.batch)
         var rows = probe.rows(
-            "[ALIGN] state after \(config.backbone.layers) blocks (MixRec's text vector)", model.itemTextVectors)
+            "[ALIGN] state after \(config.backbone.layers) blocks (model.text_vector: align)", model.itemTextVectors)
         for depth in try self.parsedDepths() {
             var backboneConfig = config.backbone
             backboneConfig.layers = depth
             let backbone = try workspace.backbone(backboneConfig)
             let started = Date()
-            let pooled = TokenPooling(backbone: backbone, itemTokens: data.itemTokens)
+            let pooled = backbone.spanKeyValueTable(tokens: data.itemTokens, layers: (depth - 1)..<depth).meanStates
             print(
                 String(
                     format: "pooled %d items through %d blocks in %.1f s", data.itemCount, depth,
                     -started.timeIntervalSinceNow))
-            rows += probe.rows("mean of the text's token states after \(depth) blocks", pooled.mean)
-            rows += probe.rows("last text token's state after \(depth) blocks", pooled.last)
+            rows += probe.rows(
+                "mean of the text's token states after \(depth) blocks (token_mean at backbone.layers \(depth))",
+                pooled)
         }
         print("test cases: \(cases.count); history excluded; ratios against the first row (same query)")
         print("representation | query | NDCG@10 | HR@10 | ratio")
@@ -70,33 +73,6 @@ struct TextProbeBench: ParsableCommand {
     }
 }
 
-/// Every item's text read by a frozen backbone, its token states pooled two ways.
-struct TokenPooling {
-    /// `[I, D]`: the mean of each item's token states (final norm applied).
-    let mean: Tensor
-    /// `[I, D]`: the state of each item's last text token.
-    let last: Tensor
-
-    init(backbone: LlamaModel, itemTokens: [[Int]]) {
-        let width = backbone.configuration.width
-        var mean = [Float](repeating: 0, count: itemTokens.count * width)
-        var last = mean
-        for (item, tokens) in itemTokens.enumerated() where !tokens.isEmpty {
-            let states = withoutGradients { backbone.forward(backbone.embed([tokens])) }.scalars
-            let count = tokens.count
-            for position in 0..<count {
-                for column in 0..<width {
-                    mean[item * width + column] += states[position * width + column] / Float(count)
-                }
-            }
-            last.replaceSubrange(
-                (item * width)..<((item + 1) * width), with: states[((count - 1) * width)..<(count * width)])
-        }
-        self.mean = Tensor(mean, shape: [itemTokens.count, width])
-        self.last = Tensor(last, shape: [itemTokens.count, width])
-    }
-}
-
 /// Nearest-neighbour ranking of held-out next items by text vectors.
 struct TextNeighbourProbe {
     struct Row {
@@ -111,7 +87,7 @@ struct TextNeighbourProbe {
 
     /// The metrics of `vectors` (`[I, D]`, any scale) under both queries.
     func rows(_ representation: String, _ vectors: Tensor) -> [Row] {
-        let unit = Self.centredUnitRows(vectors)
+        let unit = vectors.centredUnitRows().scalars
         return [
             Row(representation: representation, query: "history mean", metrics: self.rank(unit) { $0 }),
             Row(representation: representation, query: "last item", metrics: self.rank(unit) { $0.suffix(1) }),
@@ -141,21 +117,4 @@ struct TextNeighbourProbe {
         return metrics
     }
 
-    /// Rows minus the mean row, each scaled to unit length (a zero row stays zero).
-    static func centredUnitRows(_ vectors: Tensor) -> [Float] {
-        let (rows, width) = (vectors.shape[0], vectors.shape[1])
-        var values = vectors.scalars
-        var centre = [Float](repeating: 0, count: width)
-        for row in 0..<rows { for column in 0..<width { centre[column] += values[row * width + column] / Float(rows) } }
-        for row in 0..<rows {
-            var norm: Float = 0
-            for column in 0..<width {
-                values[row * width + column] -= centre[column]
-                norm += values[row * width + column] * values[row * width + column]
-            }
-            let scale = norm > 0 ? 1 / norm.squareRoot() : 0
-            for column in 0..<width { values[row * width + column] *= scale }
-        }
-        return values
-    }
 }

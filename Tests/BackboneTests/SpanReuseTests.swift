@@ -123,6 +123,24 @@ import Testing
         }
     }
 
+    /// Every span's mean final state, kept by the key/value table, against the plain forward pass of that span alone;
+    /// spans of several lengths in chunks smaller than their count.
+    @Test func theTableKeepsEachSpansMeanFinalState() throws {
+        let model = try TinyLlama.model()
+        let spans = [[5, 70, 200], [33], [9, 120, 7, 44], [8, 8], [250, 2, 1]]
+        let table = model.spanKeyValueTable(tokens: spans, layers: 1..<model.configuration.blockCount, chunkSize: 2)
+        let width = model.configuration.width
+        #expect(table.meanStates.shape == [spans.count, width])
+        withoutGradients {
+            for (index, tokens) in spans.enumerated() {
+                let states = model.forward(model.embed([tokens])).reshaped([tokens.count, width])
+                let mean = states.mean(axis: 0).scalars
+                let kept = Array(table.meanStates.scalars[(index * width)..<((index + 1) * width)])
+                #expect(self.maximumDifference(mean, kept) < 1e-4, "span \(index)")
+            }
+        }
+    }
+
     /// Summary-style attention: global positions see only each span's last row, at its original position; the
     /// dense equivalent is a key-range mask with one range per visible row.
     @Test func visibleRowsEqualTheMatchingKeyRangeMask() throws {

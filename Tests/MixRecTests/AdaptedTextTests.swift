@@ -10,7 +10,7 @@ import Testing
 @Suite struct AdaptedTextTests {
     static let overrides = [
         "model.collaborative.item_text=true", "model.collaborative.adapted_text=true", "train.cf_lr_scale=1",
-        "losses.balance=0",
+        "losses.balance=0", "model.text_vector=align",
     ]
 
     func model(_ overrides: [String]) throws -> (MixRecModel, RecommendationData) {
@@ -67,7 +67,7 @@ import Testing
     @Test func needsTheCollaborativeTextScoresAndContextMasking() {
         for other in [
             "model.collaborative.item_text=false", "model.collaborative.inject_scores=false",
-            "model.context_masking=false",
+            "model.context_masking=false", "model.text_vector=token_mean",
         ] {
             #expect(throws: ConfigError.self, "\(other)") { try TinyMixRec.config(Self.overrides + [other]) }
         }

@@ -87,18 +87,20 @@ import Testing
         for overrides in [
             ["seed=4"], ["model.collaborative.width=12"], ["model.collaborative.dropout=0.2"],
             ["model.collaborative.max_history=8"], ["train.cf_pretrain.lr=0.01"], ["train.exclude_history=false"],
-            ["eval.head_items=0.3"], ["data.synthetic.seed=6"], ["eval.cold_items=0.2"],
-            ["model.experts.groups.top.from=2"],
+            ["eval.head_items=0.3"], ["data.synthetic.seed=6"], ["eval.cold_items=0.2"], ["model.text_vector=align"],
         ] {
             #expect(try self.key(overrides) != base, "\(overrides)")
         }
         // Joint training's switches leave the warm start alone: runs that differ only there share it.
         for overrides in [
             ["model.collaborative.inject_scores=false"], ["train.lr=0.02"], ["train.cf_pretrain.reuse=false"],
-            ["model.collaborative.max_history=6"],
+            ["model.collaborative.max_history=6"], ["model.experts.groups.top.from=2"],
         ] {
             #expect(try self.key(overrides) == base, "\(overrides)")
         }
+        // The `[ALIGN]` text vector is read where the task tokens enter: the first adapted layer changes it.
+        let align = try self.key(["model.text_vector=align"])
+        #expect(try self.key(["model.text_vector=align", "model.experts.groups.top.from=2"]) != align)
     }
 
     @Test func anotherSeedMissesTheCache() throws {

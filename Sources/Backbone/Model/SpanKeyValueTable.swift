@@ -13,6 +13,8 @@ public struct SpanKeyValueTable: @unchecked Sendable {
     public let starts: [Int]
     /// The length of every span.
     public let lengths: [Int]
+    /// `[spans, D]`: the mean of every span's final states (after the last block computed and the final norm).
+    public let meanStates: Tensor
 
     /// The rows of span `span`, as rows of source `source` of a ``SpanStates``, placed `shift` positions after
     /// where they were computed.
@@ -30,7 +32,7 @@ extension LlamaModel {
     /// Computes the frozen keys and values of `tokens` spans at `layers` (no gradients, hooks only observe).
     ///
     /// Spans are run in chunks of `chunkSize` through the blocks up to `layers.upperBound`; only the covered layers'
-    /// rows are kept, so memory is the table plus one chunk.
+    /// rows and each span's mean final state are kept, so memory is the table plus one chunk.
     /// - Parameters:
     ///   - tokens: the spans' token ids (each non-empty).
     ///   - layers: the layers to keep, within `0..<blockCount`.
@@ -52,6 +54,7 @@ extension LlamaModel {
         }
         let keys = layers.map { _ in Tensor.zeros([total, width]) }
         let values = layers.map { _ in Tensor.zeros([total, width]) }
+        let meanStates = Tensor.zeros([tokens.count, self.configuration.width])
         let model = layers.upperBound == self.configuration.blockCount ? self : self.bottomBlocks(layers.upperBound)
         for chunkStart in stride(from: 0, to: tokens.count, by: chunkSize) {
             let chunk = chunkStart..<min(tokens.count, chunkStart + chunkSize)
@@ -67,11 +70,34 @@ extension LlamaModel {
                             at: starts[span], width: width)
                     }
                 }
+                Self.addMeans(of: states, into: meanStates, at: chunk.lowerBound)
             }
             progress?(chunk.upperBound)
         }
         return SpanKeyValueTable(
-            layers: layers, keys: keys, values: values, starts: starts, lengths: tokens.map(\.count))
+            layers: layers, keys: keys, values: values, starts: starts, lengths: tokens.map(\.count),
+            meanStates: meanStates)
+    }
+
+    /// Writes the mean final state of each of `states`' spans into rows `first…` of `means` (`[spans, D]`).
+    private static func addMeans(of states: SpanStates, into means: Tensor, at first: Int) {
+        let rows = (0..<states.count).flatMap { span in (0..<states.lengths[span]).map { (span: span, row: $0) } }
+        let hidden = states.hidden(rows: rows)
+        let width = means.shape[1]
+        hidden.withUnsafeBufferPointer { source in
+            means.withUnsafeMutableBufferPointer { target in
+                var row = 0
+                for span in 0..<states.count {
+                    let length = states.lengths[span]
+                    let base = (first + span) * width
+                    for _ in 0..<length {
+                        for column in 0..<width { target[base + column] += source[row * width + column] }
+                        row += 1
+                    }
+                    for column in 0..<width { target[base + column] /= Float(length) }
+                }
+            }
+        }
     }
 
     private static func copyRows(

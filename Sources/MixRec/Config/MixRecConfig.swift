@@ -42,12 +42,13 @@ public struct MixRecConfig: Sendable, Equatable {
         let collaborative = self.model.collaborative
         if collaborative.adaptedText
             && !(collaborative.enabled && collaborative.itemText && collaborative.injectScores
-                && self.model.contextMasking)
+                && self.model.contextMasking && self.model.textVector == .align)
         {
             throw ConfigError.invalidValue(
                 key: "model.collaborative.adapted_text", value: "true",
                 allowed: "false unless model.collaborative.enabled, item_text and inject_scores and "
-                    + "model.context_masking are true (it changes the collaborative scores that rank)")
+                    + "model.context_masking are true and model.text_vector is align (it changes the collaborative "
+                    + "scores that rank, starting from the frozen [ALIGN] vectors)")
         }
     }
 

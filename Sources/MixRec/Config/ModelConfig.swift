@@ -8,6 +8,23 @@ public enum SequenceView: String, CaseIterable, Sendable {
     case summaries
 }
 
+/// Which frozen vector stands for an item's text where MixRec reads text directly (`model.text_vector`): the
+/// collaborative model's `item_text` features and the cold-item text baseline.
+public enum TextVector: String, CaseIterable, Sendable {
+    /// The mean of the text's token states after the backbone's blocks (final norm applied).
+    case tokenMean = "token_mean"
+    /// The item's initial `[ALIGN]` state after the backbone's blocks (W's initialisation).
+    case align
+}
+
+/// Where the item projection W starts (`model.item_projection_init`).
+public enum ItemProjectionInit: String, CaseIterable, Sendable {
+    /// Each item's initial `[ALIGN]` state: the alignment task starts solved.
+    case align
+    /// Each item's `model.text_vector`: the `[SEQ]` states score items by what their text says from the start.
+    case textVector = "text_vector"
+}
+
 /// The small ID-based collaborative model trained jointly with the LLM (`model.collaborative.*`).
 public struct CollaborativeConfig: Sendable, Equatable {
     /// Train the collaborative model and inject it; false is the "no collaborative injection" ablation.
@@ -104,6 +121,10 @@ public struct ModelConfig: Sendable, Equatable {
     public var experts: ExpertPlan
     /// Hard negatives mined per item for the hard-sample task.
     public var hardNegatives = 8
+    /// The frozen text vector of every item.
+    public var textVector = TextVector.tokenMean
+    /// Where W starts.
+    public var itemProjectionInit = ItemProjectionInit.align
 
     /// Reads `model.*`; `layerCount` is the backbone depth in use, which expert groups must fit in.
     public init(from section: ConfigSection, layerCount: Int) throws {
@@ -111,6 +132,8 @@ public struct ModelConfig: Sendable, Equatable {
         self.contextMasking = try section.bool("context_masking", default: self.contextMasking)
         self.collaborative = try CollaborativeConfig(from: section.section("collaborative"))
         self.hardNegatives = try section.int("hard_negatives", default: self.hardNegatives, min: 0, max: 1024)
+        self.textVector = try section.choice("text_vector", default: self.textVector)
+        self.itemProjectionInit = try section.choice("item_projection_init", default: self.itemProjectionInit)
         let experts = try section.section("experts")
         if experts.keys.isEmpty {
             self.experts = try Self.defaultExperts(layerCount: layerCount)

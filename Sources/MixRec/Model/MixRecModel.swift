@@ -48,11 +48,11 @@ public final class MixRecModel {
     /// before scoring (the part every item shares).
     let scoreCentre: Tensor
     let experts: ExpertHooks
-    /// `[I, D]`, constant: every item's frozen text vector, its initial `[ALIGN]` state normalised, centred over the
-    /// items and of unit length (where W starts; the collaborative model's text features with `item_text`).
+    /// `[I, D]`, constant: every item's frozen text vector (`model.text_vector`), centred over the items and of unit
+    /// length: the collaborative model's text features with `item_text`, and the cold-item text baseline's.
     public private(set) var itemTextVectors: Tensor
-    /// `[I, D]`, constant: every item's adapted text vector when last refreshed (`adapted_text`; starts as
-    /// ``itemTextVectors``, which it equals while every expert is the identity).
+    /// `[I, D]`, constant: every item's adapted text vector when last refreshed (`adapted_text`; starts as its
+    /// initial `[ALIGN]` vector, W's initialisation, which it equals while every expert is the identity).
     var adaptedTextCache: Tensor
 
     /// Builds a model with every expert at the identity and W initialised from the frozen `[ALIGN]` states.
@@ -125,8 +125,7 @@ public final class MixRecModel {
         self.scoreScale = Tensor([Self.initialScoreScale], shape: [1])
         self.unitGain = Tensor.ones([width])
         self.scoreCentre = Tensor.zeros([width])
-        self.itemTextVectors = Tensor.zeros([self.itemCount, width])
-        self.adaptedTextCache = self.itemTextVectors
+        self.adaptedTextCache = Tensor.zeros([self.itemCount, width])
         self.scoreScale.requiresGrad = true
         registry.register("item_projection", self.itemProjection)
         registry.register("item_bias", self.itemBias)
@@ -138,10 +137,14 @@ public final class MixRecModel {
         } else {
             self.linkGate = nil
         }
+        self.itemTextVectors = self.adaptedTextCache
         self.parameters = registry
         self.initialiseItemProjection()
-        self.itemTextVectors = self.itemProjection.detached()
-        self.adaptedTextCache = self.itemTextVectors
+        self.adaptedTextCache = self.itemProjection.detached()
+        switch config.model.textVector {
+        case .tokenMean: self.itemTextVectors = text.table.meanStates.centredUnitRows()
+        case .align: self.itemTextVectors = self.adaptedTextCache
+        }
         if config.model.collaborative.itemText { self.collaborative?.useTextFeatures(self.itemTextVectors) }
     }
 
@@ -153,15 +156,18 @@ public final class MixRecModel {
         min(plan.firstAdaptedLayer ?? (layerCount - 1), layerCount - 1)
     }
 
-    /// W starts as each item's frozen `[ALIGN]` state, normalised, centred over the items (their common part
-    /// says nothing about which item is next) and scaled to unit norm (experts are the identity now):
+    /// W starts as each item's frozen `[ALIGN]` state (or, with `model.item_projection_init: text_vector` and
+    /// `model.text_vector: token_mean`, the mean of its text token states), normalised, centred over the items (their
+    /// common part says nothing about which item is next) and scaled to unit norm (experts are the identity now):
     /// ``textVectors(align:)`` with the items' mean normalised state as the centre.
     private func initialiseItemProjection() {
         withoutGradients {
-            let align = self.encodeAllItems().align
+            let fromTokens =
+                self.config.model.itemProjectionInit == .textVector && self.config.model.textVector == .tokenMean
+            let states = fromTokens ? self.text.table.meanStates : self.encodeAllItems().align
             self.scoreCentre.copyValues(
-                from: Tensor.rmsNorm(align, weight: self.unitGain, epsilon: 1e-6).mean(axis: 0))
-            self.itemProjection.copyValues(from: self.textVectors(align: align))
+                from: Tensor.rmsNorm(states, weight: self.unitGain, epsilon: 1e-6).mean(axis: 0))
+            self.itemProjection.copyValues(from: self.textVectors(align: states))
         }
         self.experts.reset()
     }

@@ -71,8 +71,11 @@ public struct WarmStartKey: Hashable, Sendable {
         ]
         if collaborative.itemText {
             lines.append("backbone = \(config.backbone)")
-            lines.append(
-                "text.first_adapted_layer = \(config.model.experts.firstAdaptedLayer.map(String.init) ?? "top")")
+            lines.append("model.text_vector = \(config.model.textVector.rawValue)")
+            if config.model.textVector == .align {
+                lines.append(
+                    "text.first_adapted_layer = \(config.model.experts.firstAdaptedLayer.map(String.init) ?? "top")")
+            }
         }
         return lines
     }

@@ -26,6 +26,13 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Start over even if the run folder holds a checkpoint (its files are replaced).")
     var fresh = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Folder of collaborative warm starts shared between runs (as `mixrec worker --warm-starts`): a run whose "
+                + "warm start is there skips it, one that computes it stores it there. Default: none.",
+            valueName: "dir"))
+    var warmStarts: String?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
@@ -35,7 +42,7 @@ struct TrainCommand: ParsableCommand {
         let directory = RunDirectory(self.out ?? "runs/\(name)")
         try directory.create()
         let started = Date()
-        let workspace = MixRecWorkspace(log: { Console.note($0) })
+        let workspace = MixRecWorkspace(warmStartDirectory: self.warmStarts, log: { Console.note($0) })
         let trainer = try MixRecTrainer(config: config, workspace: workspace)
         try self.resumeIfPossible(trainer, config: config, directory: directory)
         try directory.write(Array(try config.document.yamlText.utf8), to: directory.configFile)
