@@ -1,16 +1,16 @@
 import MixRec
 import RecData
-import Synchronization
 
 /// A trained model's recommendations by the dataset's own ids, safe to call from many threads.
 ///
 /// It ranks through one ``HistoryRanker`` made when the service is (every item encoded once), the ranking
-/// `mixrec recommend --users` and evaluation use. The model is not thread-safe, so ranking calls are serialised by
-/// a lock: concurrent requests queue for the model, everything else (parsing, lookups, JSON) runs in parallel.
+/// `mixrec recommend --users` and evaluation use. The model is not thread-safe, so only one thread of the service
+/// ranks: concurrent requests queue for it and are ranked together in batches of up to `eval.batch_users`;
+/// everything else (parsing, lookups, JSON) runs on the callers' threads.
 public final class RecommendationService: Sendable {
     /// The dataset the model was trained on: ids, histories and item text.
     public let dataset: SequentialDataset
-    private let ranker: Mutex<HistoryRanker>
+    private let queue: RankingQueue
     private let userIndex: [String: Int]
     private let itemIndex: [String: Int]
 
@@ -20,10 +20,12 @@ public final class RecommendationService: Sendable {
     ///   - dataset: its dataset.
     public init(model: sending MixRecModel, dataset: SequentialDataset) {
         self.dataset = dataset
-        self.ranker = Mutex(HistoryRanker(model: model))
+        self.queue = RankingQueue(ranker: HistoryRanker(model: model))
         self.userIndex = Dictionary(dataset.userIDs.enumerated().map { ($1, $0) }) { first, _ in first }
         self.itemIndex = Dictionary(dataset.itemIDs.enumerated().map { ($1, $0) }) { first, _ in first }
     }
+
+    deinit { self.queue.close() }
 
     /// The `k` best items after `user`'s whole history, the history excluded, as `mixrec recommend` ranks them.
     /// - Throws: ``ServeRequestError`` for an unknown user, one without items or `k` outside 1...item count.
@@ -52,8 +54,7 @@ public final class RecommendationService: Sendable {
             throw .kOutOfRange(k: k, itemCount: self.dataset.itemCount)
         }
         guard !history.isEmpty else { throw .emptyHistory }
-        let ranked = self.ranker.withLock { $0.top([history], k: k, excluding: [Set(history)]) }
-        return ranked[0].map {
+        return self.queue.top(after: history, k: k).map {
             RecommendedItem(
                 item: self.dataset.itemIDs[$0.item], score: $0.score, title: self.dataset.itemTexts[$0.item])
         }
