@@ -1,4 +1,3 @@
-import Foundation
 import HTTPServing
 
 /// `mixrec serve`: a trained run's recommendations as a JSON API over HTTP, from an ``HTTPServer``'s threads.
@@ -10,7 +9,7 @@ import HTTPServing
 ///
 /// ```
 /// let server = RecommendationServer(service: RecommendationService(model: run.model, dataset: run.data.dataset))
-/// let address = try server.start(bind: "127.0.0.1:8090", tokenFile: nil)
+/// let address = try server.start(bind: "127.0.0.1:8090", token: nil)
 /// …
 /// server.stop()
 /// ```
@@ -31,16 +30,14 @@ public final class RecommendationServer: Sendable {
     /// Starts serving.
     /// - Parameters:
     ///   - bind: `HOST:PORT` (IPv4; port 0 picks a free one). Use 127.0.0.1 unless others must reach it.
-    ///   - tokenFile: a file holding a bearer token; when given, every request needs
-    ///     `Authorization: Bearer <token>`.
+    ///   - token: when given, every request needs `Authorization: Bearer <token>` (401 otherwise).
     /// - Returns: the address actually bound (with the port filled in).
-    /// - Throws: `HTTPServerError` for a bad address, an unreadable token file or a failed bind.
+    /// - Throws: `HTTPServerError` for a bad address, a failed bind or a server already started.
     @discardableResult
-    public func start(bind: String = RecommendationServer.defaultBind, tokenFile: URL? = nil)
+    public func start(bind: String = RecommendationServer.defaultBind, token: BearerToken? = nil)
         throws(HTTPServerError) -> BindAddress
     {
-        let token = try tokenFile.map { url throws(HTTPServerError) in try BearerToken(contentsOf: url) }
-        return try self.server.start(
+        try self.server.start(
             bind: bind, handler: ServeRouter(service: self.service, token: token, metrics: self.metrics))
     }
 

@@ -11,7 +11,7 @@ extension ServedRun {
     ) throws {
         let run = try Self.shared.get()
         let server = RecommendationServer(service: run.service)
-        let address = try server.start(bind: "127.0.0.1:0", tokenFile: tokenFile)
+        let address = try server.start(bind: "127.0.0.1:0", token: try tokenFile.map(BearerToken.init(contentsOf:)))
         defer { server.stop() }
         #expect(address.host == "127.0.0.1" && address.port != 0)
         try body(run, LoopbackClient(port: address.port), server)

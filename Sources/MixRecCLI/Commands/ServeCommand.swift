@@ -38,11 +38,15 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         self.runtime.apply()
         let signals = SignalStop()
+        // The token file is read first, so a bad one is reported before the (slow) load.
+        let token = try self.httpTokenFile.map { path throws(HTTPServerError) in
+            try BearerToken(contentsOf: URL(fileURLWithPath: path))
+        }
         let run = try TrainedRun(
             folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { Console.note($0) }))
         Console.note("encoding the items of \(self.checkpoint) for ranking")
         let server = RecommendationServer(service: RecommendationService(model: run.model, dataset: run.data.dataset))
-        let address = try server.start(bind: self.http, tokenFile: self.httpTokenFile.map(URL.init(fileURLWithPath:)))
+        let address = try server.start(bind: self.http, token: token)
         // Unbuffered, so a script reading standard output learns the address at once.
         FileHandle.standardOutput.write(
             Data("serving \(self.checkpoint) on http://\(address)/ (SIGINT or SIGTERM stops)\n".utf8))
