@@ -85,6 +85,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec", "TestKit", "HTTPServing"]),
+        .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
         .testTarget(
             name: "MixRecServingTests",
             dependencies: ["MixRecServing", "HTTPServing", "MixRec", "RecData", "Tensor", "TestKit"]),

@@ -85,6 +85,11 @@ public struct LoopbackClient: Sendable {
         let fd = try self.connect()
         defer { close(fd) }
         self.send(text, on: fd)
+        return try self.response(on: fd)
+    }
+
+    /// Reads the response on an open connection until the server closes it.
+    public func response(on fd: Int32) throws(Failure) -> Response {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
