@@ -16,14 +16,19 @@ struct ServeRouter: HTTPHandler {
         case item = "/items/{id}"
         case health = "/healthz"
         case metrics = "/metrics"
-        case unmatched = "unmatched"
 
-        init(path: String) {
+        /// The metrics label of requests that match no route.
+        static let unmatched = "unmatched"
+
+        /// The route `path` matches, nil when none does.
+        init?(path: String) {
             switch path {
             case "/recommend": self = .recommend
             case "/healthz": self = .health
             case "/metrics": self = .metrics
-            default: self = path.hasPrefix("/items/") && path.count > "/items/".count ? .item : .unmatched
+            default:
+                guard path.hasPrefix("/items/"), path.count > "/items/".count else { return nil }
+                self = .item
             }
         }
 
@@ -36,7 +41,7 @@ struct ServeRouter: HTTPHandler {
         let route = Route(path: request.path)
         let response = self.answer(request, route: route)
         let elapsed = (clock.now - started) / .seconds(1)
-        self.metrics.record(route: route.rawValue, status: response.status, seconds: elapsed)
+        self.metrics.record(route: route?.rawValue ?? Route.unmatched, status: response.status, seconds: elapsed)
         return response
     }
 
@@ -44,11 +49,11 @@ struct ServeRouter: HTTPHandler {
         Self.error(status, message)
     }
 
-    private func answer(_ request: HTTPRequest, route: Route) -> HTTPResponse {
+    private func answer(_ request: HTTPRequest, route: Route?) -> HTTPResponse {
         guard self.token?.authorizes(request) ?? true else {
             return Self.error(401, "missing or wrong bearer token", headers: [BearerToken.challenge])
         }
-        guard route != .unmatched else {
+        guard let route else {
             return Self.error(
                 404,
                 "no route \(request.path); the routes are POST /recommend, GET /items/ID, GET /healthz, GET /metrics")
@@ -85,8 +90,6 @@ struct ServeRouter: HTTPHandler {
             var out = PrometheusText()
             self.metrics.write(to: &out)
             return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: out.text)
-        case .unmatched:
-            return Self.error(404, "no route \(request.path)")
         }
     }
 
