@@ -43,10 +43,15 @@ let package = Package(
         ),
         .target(name: "ClusterProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        /// The small blocking HTTP/1.1 server (listener, connections, bearer token, Prometheus text) the dashboard
+        /// and `mixrec serve` share.
+        .target(name: "HTTPServing"),
+        /// `mixrec serve`: a trained run's recommendations as a JSON API.
+        .target(name: "MixRecServing", dependencies: ["HTTPServing", "MixRec", "RecData"]),
         .target(
             name: "Cluster",
             dependencies: [
-                "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "ConfigKit",
+                "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "ConfigKit", "HTTPServing",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "MixRecCLI",
             dependencies: [
-                "Tensor", "Backbone", "RecData", "MixRec", "Search", "Cluster",
+                "Tensor", "Backbone", "RecData", "MixRec", "Search", "Cluster", "HTTPServing", "MixRecServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "MixRecBench",
             dependencies: [
-                "Tensor", "Backbone", "RecData", "MixRec", "Search", "Cluster",
+                "Tensor", "Backbone", "RecData", "MixRec", "Search", "Cluster", "HTTPServing", "MixRecServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings
@@ -78,7 +83,12 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(name: "MixRecTests", dependencies: ["MixRec", "Tensor", "TestKit", "Backbone", "RecData"]),
         .testTarget(
-            name: "ClusterTests", dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec", "TestKit"]),
+            name: "ClusterTests",
+            dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec", "TestKit", "HTTPServing"]),
+        .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
+        .testTarget(
+            name: "MixRecServingTests",
+            dependencies: ["MixRecServing", "HTTPServing", "MixRec", "RecData", "Tensor", "TestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,5 +11,6 @@ enum BenchSuites {
         ClusterBench.self,
         MixRecStepBench.self,
         TextProbeBench.self,
+        ServeBench.self,
     ]
 }

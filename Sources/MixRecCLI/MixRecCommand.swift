@@ -11,7 +11,8 @@ struct MixRecCommand: ParsableCommand {
         subcommands: [
             InfoCommand.self, GenerateCommand.self, SearchCommand.self, CoordinatorCommand.self, WorkerCommand.self,
             StatusCommand.self, EnqueueCommand.self, CancelCommand.self, StopCommand.self, ReportCommand.self,
-            KeysCommand.self, TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, ExportCommand.self,
+            KeysCommand.self, TrainCommand.self, EvaluateCommand.self, RecommendCommand.self, ServeCommand.self,
+            ExportCommand.self,
         ]
     )
 }

@@ -1,3 +1,5 @@
+import HTTPServing
+
 /// The `/metrics` page: the study's state as Prometheus gauges and counters, all read from the study database
 /// (trials, workers and their throughput from heartbeats, the coordinator's message counters, the event log).
 enum DashboardMetrics {

@@ -1,16 +1,17 @@
 import Foundation
+import HTTPServing
 
 /// Maps a request to a response; every response is built from a fresh read of the study database.
-struct DashboardRouter: Sendable {
+struct DashboardRouter: HTTPHandler {
     let studyDirectory: URL
     /// The bearer token requests must carry, nil when the dashboard is open.
-    let token: [UInt8]?
+    let token: BearerToken?
     let objective: String
     let maximize: Bool
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
-        guard self.isAuthorized(request) else {
-            return .text(401, "missing or wrong bearer token", headers: [("WWW-Authenticate", "Bearer")])
+        guard self.token?.authorizes(request) ?? true else {
+            return .text(401, "missing or wrong bearer token", headers: [BearerToken.challenge])
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .text(405, "only GET and HEAD are served", headers: [("Allow", "GET, HEAD")])
@@ -66,17 +67,5 @@ struct DashboardRouter: Sendable {
                 events: try store.events(trial: id, limit: 200))
             return HTTPResponse(status: 200, contentType: html, body: body)
         }
-    }
-
-    /// Compares the bearer token in constant time (for tokens of equal length).
-    private func isAuthorized(_ request: HTTPRequest) -> Bool {
-        guard let token = self.token else { return true }
-        guard let header = request.headers["authorization"], header.hasPrefix("Bearer ") else { return false }
-        let offered = Array(header.utf8.dropFirst("Bearer ".utf8.count))
-        var difference = UInt8(offered.count == token.count ? 0 : 1)
-        for index in 0..<token.count {
-            difference |= token[index] ^ (index < offered.count ? offered[index] : 0)
-        }
-        return difference == 0
     }
 }

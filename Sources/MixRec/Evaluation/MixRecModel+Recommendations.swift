@@ -18,7 +18,8 @@ extension MixRecModel {
     }
 
     /// The `k` best-scored items after each of `histories` (oldest first), excluding that user's entry of
-    /// `excluded`, best first: users are scored `eval.batch_users` at a time by the ranking evaluation uses.
+    /// `excluded`, best first: users are ranked `eval.batch_users` at a time by a ``HistoryRanker``, as evaluation
+    /// ranks them.
     /// - Parameters:
     ///   - histories: one history per user; an empty history gets no recommendations.
     ///   - excluded: per user, the items not to recommend (same count as `histories`).
@@ -30,19 +31,12 @@ extension MixRecModel {
         precondition(histories.count == excluded.count, "one exclusion set per history")
         var lists = [[ScoredItem]](repeating: [], count: histories.count)
         let users = histories.indices.filter { !histories[$0].isEmpty }
-        let scores = self.historyScorer(encodesItems: !users.isEmpty)
+        let ranker = HistoryRanker(model: self, encodesItems: !users.isEmpty)
         let batchSize = self.config.evaluation.batchUsers
         for start in stride(from: 0, to: users.count, by: batchSize) {
             let batch = Array(users[start..<min(users.count, start + batchSize)])
-            let matrix = scores(batch.map { Array(histories[$0].suffix(self.config.collaborativeHistory)) }).joint
-            matrix.withUnsafeBufferPointer { buffer in
-                for (row, user) in batch.enumerated() {
-                    let offset = row * self.itemCount
-                    lists[user] = Self.topItems(
-                        UnsafeBufferPointer(rebasing: buffer[offset..<(offset + self.itemCount)]), k: k,
-                        excluding: excluded[user])
-                }
-            }
+            let ranked = ranker.top(batch.map { histories[$0] }, k: k, excluding: batch.map { excluded[$0] })
+            for (user, list) in zip(batch, ranked) { lists[user] = list }
             progress?(start + batch.count)
         }
         return lists

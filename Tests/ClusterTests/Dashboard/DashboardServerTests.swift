@@ -1,11 +1,13 @@
 import Cluster
 import Foundation
+import HTTPServing
+import TestKit
 import Testing
 
 /// The dashboard served over loopback against a study written through `StudyStore`.
 @Suite struct DashboardServerTests {
     private func serving(
-        tokenFile: URL? = nil, _ body: (DashboardStudyFixture, DashboardHTTPClient) throws -> Void
+        tokenFile: URL? = nil, _ body: (DashboardStudyFixture, LoopbackClient) throws -> Void
     ) throws {
         let fixture = try DashboardStudyFixture()
         let server = DashboardServer()
@@ -13,7 +15,7 @@ import Testing
             studyDirectory: fixture.directory.url, bind: "127.0.0.1:0", tokenFile: tokenFile)
         defer { server.stop() }
         #expect(address.host == "127.0.0.1" && address.port != 0)
-        try body(fixture, DashboardHTTPClient(port: address.port))
+        try body(fixture, LoopbackClient(port: address.port))
     }
 
     @Test func metricsParseAndMatchTheDatabase() throws {
@@ -127,10 +129,10 @@ import Testing
         let directory = try StudyDirectory()
         let tokenFile = directory.url.appendingPathComponent("token")
         try "\n".write(to: tokenFile, atomically: true, encoding: .utf8)
-        #expect(throws: DashboardError.self) {
+        #expect(throws: HTTPServerError.self) {
             try DashboardServer().start(studyDirectory: directory.url, bind: "127.0.0.1:0", tokenFile: tokenFile)
         }
-        #expect(throws: DashboardError.badAddress("nohost")) {
+        #expect(throws: HTTPServerError.badAddress("nohost")) {
             try DashboardServer().start(studyDirectory: directory.url, bind: "nohost")
         }
     }

@@ -1,21 +1,25 @@
 /// A parser of the Prometheus text exposition format for tests: HELP/TYPE comments, samples with escaped labels.
-/// It rejects what Prometheus would: samples of an undeclared family, duplicate TYPE lines, bad escapes.
-struct PrometheusExposition {
-    struct Family {
-        var help: String?
-        var type: String?
+/// It rejects what Prometheus would: samples of an undeclared family, duplicate TYPE lines, bad escapes. A
+/// histogram's `_bucket`, `_sum` and `_count` samples belong to its family.
+public struct PrometheusExposition {
+    /// A family's HELP and TYPE.
+    public struct Family {
+        public var help: String?
+        public var type: String?
     }
 
-    struct Sample: Equatable {
-        var name: String
-        var labels: [String: String]
-        var value: Double
+    /// One sample line.
+    public struct Sample: Equatable {
+        public var name: String
+        public var labels: [String: String]
+        public var value: Double
     }
 
-    struct ParseError: Error, CustomStringConvertible {
-        var line: Int
-        var message: String
-        var description: String { "line \(self.line): \(self.message)" }
+    /// A line Prometheus would reject.
+    public struct ParseError: Error, CustomStringConvertible {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(self.line): \(self.message)" }
     }
 
     /// Why one line is invalid.
@@ -24,10 +28,14 @@ struct PrometheusExposition {
         init(_ text: String) { self.text = text }
     }
 
-    private(set) var families: [String: Family] = [:]
-    private(set) var samples: [Sample] = []
+    /// The families by name.
+    public private(set) var families: [String: Family] = [:]
+    /// The samples in order.
+    public private(set) var samples: [Sample] = []
 
-    init(parsing text: String) throws {
+    /// Parses an exposition.
+    /// - Throws: ``ParseError`` at the first line Prometheus would reject.
+    public init(parsing text: String) throws {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.isEmpty { continue }
             do {
@@ -43,7 +51,7 @@ struct PrometheusExposition {
     }
 
     /// The value of the one sample with this name and exactly these labels.
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         let matches = self.samples.filter { $0.name == name && $0.labels == labels }
         return matches.count == 1 ? matches[0].value : nil
     }
@@ -71,7 +79,9 @@ struct PrometheusExposition {
         var rest = line[...]
         let name = String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" })
         guard Self.isMetricName(name) else { throw Problem("bad metric name") }
-        guard self.families[name]?.type != nil else { throw Problem("sample without TYPE") }
+        guard self.families[name]?.type != nil || Self.histogramFamily(of: name, in: self.families) != nil else {
+            throw Problem("sample without TYPE")
+        }
         rest = rest.dropFirst(name.count)
         var labels: [String: String] = [:]
         if rest.first == "{" {
@@ -104,6 +114,15 @@ struct PrometheusExposition {
             throw Problem("bad value")
         }
         self.samples.append(Sample(name: name, labels: labels, value: value))
+    }
+
+    /// The histogram family a `_bucket`, `_sum` or `_count` sample belongs to, if declared.
+    private static func histogramFamily(of name: String, in families: [String: Family]) -> String? {
+        for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) {
+            let family = String(name.dropLast(suffix.count))
+            if families[family]?.type == "histogram" { return family }
+        }
+        return nil
     }
 
     private static func number(_ text: Substring) -> Double? {

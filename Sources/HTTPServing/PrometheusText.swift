@@ -2,27 +2,33 @@ import Foundation
 
 /// Writes the Prometheus text exposition format (version 0.0.4): a HELP and a TYPE line per family, then its
 /// samples, with label values and help text escaped.
-struct PrometheusText {
-    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+public struct PrometheusText {
+    /// The `Content-Type` of the format.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    enum Kind: String {
-        case gauge, counter
+    /// A metric family's type.
+    public enum Kind: String {
+        case gauge, counter, histogram
     }
 
-    private(set) var text = ""
+    /// The exposition so far.
+    public private(set) var text = ""
+
+    /// An empty exposition.
+    public init() {}
 
     /// Starts a metric family; its samples follow with `sample`.
-    mutating func family(_ name: String, _ kind: Kind, help: String) {
+    public mutating func family(_ name: String, _ kind: Kind, help: String) {
         self.text += "# HELP \(name) \(Self.escapeHelp(help))\n# TYPE \(name) \(kind.rawValue)\n"
     }
 
     /// One unlabelled sample of the current family.
-    mutating func sample(_ name: String, _ value: Double) {
+    public mutating func sample(_ name: String, _ value: Double) {
         self.sample(name, [], value)
     }
 
     /// One sample of the current family.
-    mutating func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
+    public mutating func sample(_ name: String, _ labels: [(String, String)], _ value: Double) {
         self.text += name
         if !labels.isEmpty {
             self.text += "{" + labels.map { "\($0.0)=\"\(Self.escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
@@ -49,6 +55,7 @@ struct PrometheusText {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
     }
 
+    /// A sample value: integers without a fraction, `NaN` and `±Inf` as the format spells them.
     static func format(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }

@@ -1,15 +1,18 @@
 import Foundation
 
-/// A parsed HTTP/1.x request head (the dashboard ignores bodies: it only answers GET and HEAD).
-struct HTTPRequest: Equatable, Sendable {
-    var method: String
-    /// The path without the query string, e.g. `/trials/3`.
-    var path: String
+/// A parsed HTTP/1.x request: its head and, when it declared a `Content-Length`, its body.
+public struct HTTPRequest: Equatable, Sendable {
+    /// The method, e.g. `GET`.
+    public var method: String
+    /// The path without the query string, e.g. `/trials/3` (still percent-encoded).
+    public var path: String
     /// Header values by lower-cased name.
-    var headers: [String: String]
+    public var headers: [String: String]
+    /// The body's bytes (empty without a `Content-Length`).
+    public var body: [UInt8] = []
 
     /// Parses a request head (everything before the blank line), nil when it is malformed.
-    init?(head: [UInt8]) {
+    public init?(head: [UInt8]) {
         let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
         guard let requestLine = lines.first else { return nil }
         let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
@@ -25,16 +28,33 @@ struct HTTPRequest: Equatable, Sendable {
             self.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
     }
+
+    /// The media type of the body without parameters, lower-cased (`application/json` of
+    /// `Application/JSON; charset=utf-8`), nil without a `Content-Type`.
+    public var mediaType: String? {
+        self.headers["content-type"].map {
+            $0.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+    }
 }
 
 /// A response to send; the connection is closed after it.
-struct HTTPResponse: Sendable {
-    var status: Int
-    var contentType: String
-    var body: [UInt8]
-    var extraHeaders: [(String, String)] = []
+public struct HTTPResponse: Sendable {
+    /// The status code, e.g. 200.
+    public var status: Int
+    /// The `Content-Type` header.
+    public var contentType: String
+    /// The body's bytes.
+    public var body: [UInt8]
+    /// Headers beyond the standard ones, e.g. `Allow` on a 405.
+    public var extraHeaders: [(String, String)] = []
 
-    init(status: Int, contentType: String, body: String, extraHeaders: [(String, String)] = []) {
+    /// - Parameters:
+    ///   - status: the status code.
+    ///   - contentType: the `Content-Type` header.
+    ///   - body: the body, sent as UTF-8.
+    ///   - extraHeaders: further headers.
+    public init(status: Int, contentType: String, body: String, extraHeaders: [(String, String)] = []) {
         self.status = status
         self.contentType = contentType
         self.body = Array(body.utf8)
@@ -42,13 +62,13 @@ struct HTTPResponse: Sendable {
     }
 
     /// A plain-text response, used for errors.
-    static func text(_ status: Int, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
+    public static func text(_ status: Int, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(
             status: status, contentType: "text/plain; charset=utf-8", body: message + "\n", extraHeaders: headers)
     }
 
     /// The bytes on the wire (the head only when `includeBody` is false, for HEAD requests).
-    func serialized(includeBody: Bool) -> [UInt8] {
+    public func serialized(includeBody: Bool) -> [UInt8] {
         var head = "HTTP/1.1 \(self.status) \(Self.reason(self.status))\r\n"
         head += "Content-Type: \(self.contentType)\r\nContent-Length: \(self.body.count)\r\n"
         head += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n"
@@ -57,6 +77,7 @@ struct HTTPResponse: Sendable {
         return includeBody ? Array(head.utf8) + self.body : Array(head.utf8)
     }
 
+    /// The reason phrase of the status codes the servers send.
     static func reason(_ status: Int) -> String {
         switch status {
         case 200: "OK"
@@ -65,7 +86,10 @@ struct HTTPResponse: Sendable {
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 408: "Request Timeout"
+        case 411: "Length Required"
+        case 413: "Content Too Large"
         case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
         case 503: "Service Unavailable"
         default: "Status"
         }

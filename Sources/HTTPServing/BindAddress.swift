@@ -4,19 +4,24 @@
     import Darwin
 #endif
 
-/// An IPv4 `HOST:PORT` the dashboard listens on (port 0 picks a free one).
+/// An IPv4 `HOST:PORT` a server listens on (port 0 picks a free one).
 public struct BindAddress: Equatable, Sendable, CustomStringConvertible {
+    /// The dotted IPv4 host, e.g. `127.0.0.1`.
     public var host: String
+    /// The port (0 before binding means any free one).
     public var port: UInt16
 
-    init(host: String, port: UInt16) {
+    /// - Parameters:
+    ///   - host: a dotted IPv4 address.
+    ///   - port: the port.
+    public init(host: String, port: UInt16) {
         self.host = host
         self.port = port
     }
 
     /// Parses `HOST:PORT`, e.g. `127.0.0.1:8080`; `localhost` means `127.0.0.1`.
-    /// - Throws: `DashboardError.badAddress` for anything else.
-    public init(parsing text: String) throws(DashboardError) {
+    /// - Throws: ``HTTPServerError/badAddress(_:)`` for anything else.
+    public init(parsing text: String) throws(HTTPServerError) {
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
             throw .badAddress(text)
         }
