@@ -3,8 +3,9 @@ import Cluster
 import Foundation
 import Search
 
-/// `mixrec-bench dashboard-fixture DIR`: writes a small, plausible study database (complete, pruned, failed,
-/// running and waiting trials with learning curves, workers, checkpoints, events) for the dashboard screenshot.
+/// `mixrec-bench dashboard-fixture DIR`: writes a small, plausible study database (its search space, complete,
+/// pruned, failed, running and waiting trials with learning curves, workers, checkpoints, events) for the dashboard
+/// screenshot.
 struct DashboardFixtureBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard-fixture",
@@ -33,8 +34,8 @@ struct DashboardFixtureBench: ParsableCommand {
         let start = Date().addingTimeInterval(-600)
         try store.saveStudy(
             StudyRecord(
-                name: "demo-fixture", configJSON: "{}", seed: 7, budget: self.trials + 2, state: .running,
-                createdAt: start))
+                name: "demo-fixture", configJSON: Self.searchSpaceLines, seed: 7, budget: self.trials + 2,
+                state: .running, createdAt: start))
         var random = SplitMix64(seed: 7)
         var trials: [Trial] = []
         for index in 1...self.trials {
@@ -67,6 +68,17 @@ struct DashboardFixtureBench: ParsableCommand {
         ])
         print("wrote \(self.trials) trials to \(url.path)")
     }
+
+    /// The study's search file as a coordinator stores it (canonical lines): the space the trials are drawn from.
+    private static let searchSpaceLines = [
+        "direction = maximize",
+        "parameters[0].name = experts", "parameters[0].type = int", "parameters[0].low = 2", "parameters[0].high = 8",
+        "parameters[0].log = true",
+        "parameters[1].name = learning_rate", "parameters[1].type = float", "parameters[1].low = 1.0e-4",
+        "parameters[1].high = 1.0e-2", "parameters[1].log = true",
+        "parameters[2].name = routing", "parameters[2].type = categorical", "parameters[2].choices[0] = top1",
+        "parameters[2].choices[1] = top2", "parameters[2].choices[2] = dense",
+    ].map { "search.space.\($0)" }.sorted().joined(separator: "\n")
 
     /// Trial `index`: its state follows from its position (the last ones still run or wait).
     private func trial(_ index: Int, random: inout SplitMix64, store: StudyStore) throws -> Trial {

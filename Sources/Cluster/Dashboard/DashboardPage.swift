@@ -1,7 +1,7 @@
 import Foundation
 
-/// The study overview: summary, best trial, plots, trials table and workers. The live dashboard (`/`) and the
-/// HTML report share it.
+/// The study overview: summary, best trial, plots, what the search learnt, trials table and workers. The live
+/// dashboard (`/`) and the HTML report share it.
 enum DashboardPage {
     enum Style {
         /// Served by the coordinator: refreshes while the study runs and links to trial pages.
@@ -21,8 +21,8 @@ enum DashboardPage {
         body += Self.best(snapshot, style: style) + DashboardSeeds.render(snapshot, style: style)
         body += "<h2>Plots</h2>\n<div class=\"plots\">\n"
         body += DashboardPlots.objective(snapshot) + DashboardPlots.learningCurves(snapshot)
-        body += DashboardPlots.parameters(snapshot).joined()
-        body += "</div>\n<h2>Trials</h2>\n" + Self.trialsTable(snapshot, style: style)
+        body += "</div>\n" + DashboardImportance.render(snapshot)
+        body += "<h2>Trials</h2>\n" + Self.trialsTable(snapshot, style: style)
         body += "<h2>Workers</h2>\n" + Self.workersTable(snapshot)
         body += "<h2>Coordinator messages</h2>\n" + Self.messagesTable(snapshot)
         return HTMLText.document(

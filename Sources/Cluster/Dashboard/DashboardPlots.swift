@@ -1,5 +1,4 @@
 import Foundation
-import Search
 
 /// The server-side SVG plots. Every trial drawn is one element with `class="mark"` and `data-trial="ID"`.
 enum DashboardPlots {
@@ -65,53 +64,6 @@ enum DashboardPlots {
         }
         return chart.render(
             kind: "curves", title: "Learning curves (dashed ×: pruned)", xLabel: "epoch", yLabel: snapshot.objective)
-    }
-
-    /// One scatter per searched parameter: its value against the objective, coloured by the objective.
-    static func parameters(_ snapshot: DashboardSnapshot) -> [String] {
-        let scored = snapshot.trials.compactMap { trial in snapshot.objectiveValue(of: trial).map { (trial, $0) } }
-        let names = Set(snapshot.trials.flatMap(\.params.values.keys)).sorted()
-        let values = scored.map(\.1)
-        let low = values.min() ?? 0
-        let high = values.max() ?? 1
-        return names.map { name in
-            let categories = Set(
-                scored.compactMap { trial, _ -> String? in
-                    guard let value = trial.params.values[name], value.number == nil else { return nil }
-                    return HTMLText.parameter(value)
-                }
-            ).sorted()
-            let numbers = scored.compactMap { trial, _ in trial.params.values[name].flatMap(\.number) }
-            let logScale =
-                categories.isEmpty && (numbers.min() ?? 0) > 0 && (numbers.max() ?? 0) >= 20 * (numbers.min() ?? 0)
-            let position = { (value: ParameterValue) -> Double? in
-                if let number = value.number { return logScale ? log10(number) : number }
-                return categories.firstIndex(of: HTMLText.parameter(value)).map(Double.init)
-            }
-            let points = scored.compactMap { trial, objective in
-                trial.params.values[name].flatMap(position).map { (trial, $0, objective) }
-            }
-            var chart = SVGChart(x: points.map(\.1), y: points.map(\.2))
-            for (trial, x, objective) in points {
-                var quality = high > low ? (objective - low) / (high - low) : 1
-                if !snapshot.maximize { quality = 1 - quality }
-                chart.add(
-                    "<circle class=\"mark\" data-trial=\"\(trial.id.rawValue)\" "
-                        + "cx=\"\(SVGChart.coordinate(chart.x(x)))\" cy=\"\(SVGChart.coordinate(chart.y(objective)))\" "
-                        + "r=\"4.5\" fill=\"\(Self.scale(quality))\" stroke=\"#333\" stroke-width=\"0.5\">"
-                        + "<title>trial \(trial.id.rawValue): \(HTMLText.number(objective))</title></circle>")
-            }
-            var ticks = categories.isEmpty ? nil : categories.enumerated().map { (Double($0.offset), $0.element) }
-            if logScale {
-                let exponents = stride(
-                    from: chart.xDomain.lowerBound.rounded(.up), through: chart.xDomain.upperBound, by: 1)
-                ticks = exponents.map { ($0, "1e\(Int($0))") }
-            }
-            return chart.render(
-                kind: "parameter", title: "\(name) vs objective", xLabel: logScale ? "\(name) (log scale)" : name,
-                yLabel: snapshot.objective,
-                xTicks: ticks)
-        }
     }
 
     // MARK: - Colours

@@ -16,6 +16,8 @@ struct DashboardSnapshot {
     let counters: [CoordinatorCounterRecord]
     /// When the snapshot was read (heartbeat ages are relative to it).
     let now: Date
+    /// The study's configuration as stored (canonical `path = value` lines; empty without a study).
+    let configText: String
 
     /// Reads `store` (a read-only store works while the coordinator writes).
     static func load(from store: StudyStore, objective: String, maximize: Bool, now: Date = Date())
@@ -27,7 +29,7 @@ struct DashboardSnapshot {
             seedSummaries: SeedSummary.summaries(of: status.trials, objective: objective, maximize: maximize),
             trials: try store.trials(), objective: objective, maximize: maximize,
             throughput: Dictionary(try store.workerThroughput().map { ($0.workerID, $0) }, uniquingKeysWith: { $1 }),
-            counters: try store.coordinatorCounters(), now: now)
+            counters: try store.coordinatorCounters(), now: now, configText: try store.study()?.configJSON ?? "")
     }
 
     /// Whether the coordinator may still be changing the study (pages refresh themselves then).

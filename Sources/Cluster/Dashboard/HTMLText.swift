@@ -63,7 +63,7 @@ enum HTMLText {
             th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
             .plots{display:flex;flex-wrap:wrap;gap:12px}.plots svg{background:#fff;border:1px solid #ddd}
             .COMPLETE{color:#1a7f37}.PRUNED{color:#9a6700}.FAILED{color:#cf222e}.RUNNING{color:#0969da}
-            .muted{color:#777}code{font-size:12px}
+            .muted{color:#777}code{font-size:12px}.bar{display:inline-block;height:10px;background:#1f6feb}
             </style></head><body>
             \(body)
             </body></html>

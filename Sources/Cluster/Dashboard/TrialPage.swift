@@ -26,7 +26,8 @@ enum TrialPage {
         let single = DashboardSnapshot(
             status: snapshot.status, seedSummaries: snapshot.seedSummaries, trials: [trial],
             objective: snapshot.objective, maximize: snapshot.maximize,
-            throughput: snapshot.throughput, counters: snapshot.counters, now: snapshot.now)
+            throughput: snapshot.throughput, counters: snapshot.counters, now: snapshot.now,
+            configText: snapshot.configText)
         body += "<h2>Learning curve</h2>\n<div class=\"plots\">" + DashboardPlots.learningCurves(single) + "</div>\n"
         body += Self.epochs(trial)
         body += "<h2>Failures</h2>\n"

@@ -152,12 +152,14 @@ public struct StudyConfig: Sendable {
     /// `objective.config.` lines), nil for a study of synthetic trials.
     /// - Throws: `ConfigError` when the stored lines do not make a document.
     public static func trainingConfig(inCanonicalText text: String) throws -> ConfigDocument? {
-        let prefix = "objective.config."
-        let lines = text.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map {
-            String($0.dropFirst(prefix.count))
-        }
+        let lines = self.lines(under: "objective.config.", inCanonicalText: text)
         guard self.value(of: "objective.kind", inCanonicalText: text) == "mixrec", !lines.isEmpty else { return nil }
         return try ConfigDocument(canonicalLines: lines, source: "the study's training config")
+    }
+
+    /// The lines starting with `prefix`, with the prefix removed.
+    static func lines(under prefix: String, inCanonicalText text: String) -> [String] {
+        text.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }
 
     private static func value(of path: String, inCanonicalText text: String) -> String? {

@@ -9,7 +9,8 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract:
-            "Write a study's HTML report (plots, best configuration, all trials) and/or CSV, or serve its dashboard."
+            "Write a study's HTML report (plots, best configuration, parameter importances, all trials) and/or CSV, "
+            + "or serve its dashboard."
     )
 
     @Option(help: "The study directory (holds study.sqlite).")
@@ -20,6 +21,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Write the trials as CSV to this file.")
     var csv: String?
+
+    @Option(help: "Write the parameter importances (from the complete trials) as CSV to this file.")
+    var importances: String?
 
     @Option(help: "Serve the live dashboard on HOST:PORT until interrupted (reads the database only).")
     var serve: String?
@@ -34,8 +38,8 @@ struct ReportCommand: ParsableCommand {
     var minimize = false
 
     func validate() throws {
-        guard self.out != nil || self.csv != nil || self.serve != nil else {
-            throw ValidationError("give --out FILE.html, --csv FILE or --serve HOST:PORT")
+        guard self.out != nil || self.csv != nil || self.importances != nil || self.serve != nil else {
+            throw ValidationError("give --out FILE.html, --csv FILE, --importances FILE or --serve HOST:PORT")
         }
     }
 
@@ -54,6 +58,14 @@ struct ReportCommand: ParsableCommand {
             let status = try StudyStatus.load(from: store, objective: objective, maximize: maximize)
             try TrialCSV.render(status).write(toFile: csv, atomically: true, encoding: .utf8)
             print("wrote \(csv) (\(status.trials.count) trials)")
+        }
+        if let path = self.importances {
+            let analysis = try StudyImportance.analyse(from: store, objective: objective, maximize: maximize)
+            try ImportanceCSV.render(analysis).write(toFile: path, atomically: true, encoding: .utf8)
+            let found =
+                analysis.unavailableReason.map { "no importances: \($0)" }
+                ?? "\(analysis.effects.count) parameters from \(analysis.observationsUsed) complete trials"
+            print("wrote \(path) (\(found))")
         }
         if let serve = self.serve {
             try self.serveUntilInterrupted(

@@ -26,32 +26,24 @@ struct ModelProposer {
                 Diagnostic(.failedTrialsImputed, "\(failures) failed trials given the worst observed value"))
         }
         let raw = observed.map { $0.value ?? worst }
-        let mean = raw.reduce(0, +) / Double(raw.count)
-        let spread = (raw.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(raw.count)).squareRoot()
-        var scale = spread
-        if !(spread > 1e-12 * max(1, abs(mean))) {
-            diagnostics.append(Diagnostic(.constantObservations, "all \(raw.count) values equal \(mean); not scaled"))
-            scale = 1
+        let targets = StandardisedTargets(raw)
+        if targets.isConstant {
+            diagnostics.append(
+                Diagnostic(.constantObservations, "all \(raw.count) values equal \(targets.mean); not scaled"))
         }
         self.space = optimizer.space
         self.encoding = FeatureEncoding(space: optimizer.space)
         self.search = AcquisitionSearch(space: optimizer.space, encoding: self.encoding, settings: optimizer.settings)
         let points = observed.map(\.point)
         let data = GPTrainingData(
-            features: self.encoding.matrix(points), targets: raw.map { ($0 - mean) / scale }, width: self.encoding.width
-        )
-
-        let fit = HyperparameterFit(
-            restarts: optimizer.settings.restarts, iterations: optimizer.settings.fitIterations,
-            oneHot: self.encoding.oneHotColumns)
-        let (hyperparameters, fitDiagnostics) = fit.fit(data, using: &generator)
-        diagnostics += fitDiagnostics
-        guard let hyperparameters, let model = GaussianProcess(data: data, hyperparameters: hyperparameters) else {
+            features: self.encoding.matrix(points), targets: targets.values, width: self.encoding.width)
+        guard
+            let model = GaussianProcess.fitted(
+                to: data, oneHot: self.encoding.oneHotColumns, settings: optimizer.settings, generator: &generator,
+                diagnostics: &diagnostics)
+        else {
             diagnostics.append(Diagnostic(.randomFallback, "the GP could not be fitted to \(raw.count) points"))
             return nil
-        }
-        if model.jitter > 0 {
-            diagnostics.append(Diagnostic(.jitterAdded, "added \(model.jitter) to the kernel diagonal"))
         }
         self.model = model
         let order = points.indices.sorted { (data.targets[$0], $0) < (data.targets[$1], $1) }

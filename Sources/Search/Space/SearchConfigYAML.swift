@@ -13,6 +13,13 @@ extension SearchConfig {
         } catch {
             throw .malformedYAML("\(error)")
         }
+        try self.init(parsed: root)
+    }
+
+    /// Reads and validates a search file that is already parsed into the values a YAML parser gives: `[String: Any]`
+    /// mappings, `[Any]` lists and `String`, `Int`, `Double` or `Bool` scalars.
+    /// - Throws: `SearchError` naming the parameter or setting at fault.
+    public init(parsed root: Any?) throws(SearchError) {
         let document = try YAMLFields(root, context: "search file")
         try document.rejectUnknown(["direction", "optimizer", "pruner", "parameters"])
         let direction = try document.string("direction", default: Direction.maximize.rawValue)

@@ -177,7 +177,8 @@ import Testing
             #expect(plots.marks(in: "objective") == scored)
             #expect(plots.marks(in: "curves") == trials.filter { !$0.intermediate.isEmpty }.map(\.id.rawValue))
             #expect(plots.count(of: "parameter") == 3)
-            #expect(plots.marks(in: "parameter", index: 0) == scored)
+            #expect(
+                plots.marks(in: "parameter", index: 0) == trials.filter { $0.state == .complete }.map(\.id.rawValue))
 
             let detail = try client.request("/trials/5")
             #expect(detail.status == 200 && !detail.body.contains("<script>"))

@@ -45,12 +45,7 @@ struct ExportStudyFixture {
         search: {space: space.yaml}
         objective: {kind: mixrec, config: training.yaml, set: [model.hard_negatives=2], metric: valid/ndcg@10}
         """.write(to: folder.appendingPathComponent("study.yaml"), atomically: true, encoding: .utf8)
-        let config = try StudyConfig(contentsOf: folder.appendingPathComponent("study.yaml").path)
-        self.store = try StudyStore(directory: folder)
-        try self.store.saveStudy(
-            StudyRecord(
-                name: config.name, configJSON: config.canonicalText, seed: 9, budget: 4, state: .running,
-                createdAt: Date()))
+        self.store = try StudyStore.storing(studyIn: folder, state: .running).store
         try self.store.save(
             Self.trials.map { entry in
                 var trial = Trial(

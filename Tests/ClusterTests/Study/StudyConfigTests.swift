@@ -224,4 +224,35 @@ import Testing
         #expect(!StudyConfig.isSafeChange(ConfigChange(path: "objective.config.train.lr", old: "0.1", new: "0.2")))
         #expect(!StudyConfig.isSafeChange(ConfigChange(path: "study.seed", old: "1", new: "2")))
     }
+
+    /// A stored study's search file reads back equal to the file, for every search file shipped.
+    @Test(arguments: [
+        "demo-space.yaml", "demo-mixrec-space.yaml", "mixrec-space.yaml", "search-branin.yaml",
+        "search-hartmann6.yaml", "search-mixed-synthetic.yaml", "study-ml-100k-space.yaml",
+    ])
+    func theStoredSearchFileReadsBack(_ name: String) throws {
+        try Self.expectStoredSearchFileReadsBack(Self.configs.appendingPathComponent(name).path)
+    }
+
+    /// Canonical lines drop the file's quotes: names and choices that look like booleans, numbers or null stay text.
+    @Test func storedChoicesThatLookLikeOtherTypesReadBackAsText() throws {
+        let directory = try StudyDirectory()
+        let path = directory.url.appendingPathComponent("space.yaml").path
+        try """
+        direction: minimize
+        optimizer: {initial_trials: 3}
+        parameters:
+          - {name: "007", type: categorical, choices: ["on", "1.50", "null", "true", 4, "x: y"]}
+          - {name: rate, type: float, low: 1.0e-4, high: 1, log: true, when: {parameter: "007", in: ["on"]}}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        try Self.expectStoredSearchFileReadsBack(path)
+        #expect(try StudyConfig.searchConfig(inCanonicalText: "study.name = x") == nil)
+    }
+
+    /// Stores the search file at `path` as a study stores it and expects it to read back equal.
+    private static func expectStoredSearchFileReadsBack(_ path: String) throws {
+        let lines = try ConfigDocument(contentsOf: path).value.canonicalLines.map { "search.space.\($0)" }
+        let text = (["objective.kind = synthetic", "study.name = x"] + lines).sorted().joined(separator: "\n")
+        #expect(try StudyConfig.searchConfig(inCanonicalText: text) == SearchConfig(contentsOf: path))
+    }
 }
