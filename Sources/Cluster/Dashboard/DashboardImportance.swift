@@ -12,7 +12,12 @@ enum DashboardImportance {
         switch analysis.outcome {
         case .estimated(let effects, let interactionShare):
             html += " · importances sum to 1; \(Self.percent(interactionShare)) of the model's variance is "
-            html += "interaction between parameters</p>\n" + Self.table(effects)
+            html += "interaction between parameters</p>\n"
+            if analysis.isRough {
+                html += "<p class=\"importance-rough\">Rough: fewer than \(2 * effects.count + 1) trials for "
+                html += "\(effects.count) parameters; read the order of the large ones only.</p>\n"
+            }
+            html += Self.table(effects)
         case .unavailable(let reason):
             html += "</p>\n<p class=\"importance-unavailable\">No importances: \(HTMLText.escape(reason)).</p>\n"
         }

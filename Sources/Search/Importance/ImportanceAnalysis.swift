@@ -44,6 +44,12 @@ public struct ImportanceAnalysis: Hashable, Sendable {
         return nil
     }
 
+    /// Whether there are importances from fewer than `2 × parameters + 1` observations: a GP with one length scale
+    /// per parameter is then fitted to barely more points than it has hyperparameters, so the ranking is rough.
+    public var isRough: Bool {
+        !self.effects.isEmpty && self.observationsUsed < 2 * self.effects.count + 1
+    }
+
     /// The reason there are no importances, nil when there are.
     public var unavailableReason: String? {
         if case .unavailable(let reason) = self.outcome { return reason }

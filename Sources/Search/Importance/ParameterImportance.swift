@@ -16,8 +16,9 @@ import Foundation
 /// are not on one scale.
 ///
 /// The analysis is a pure function of the space, the settings, the seed and the set of observations (their order
-/// does not matter). It never fails: with too few observations (below `2 × parameters + 1` by default), a
-/// constant objective or no usable model it returns the reason instead of numbers.
+/// does not matter). It never fails: with too few observations (below `parameters + 2` by default), a
+/// constant objective or no usable model it returns the reason instead of numbers. Below `2 × parameters + 1`
+/// observations the estimates are rough (``ImportanceAnalysis/isRough``), and the report says so.
 public struct ParameterImportance: Sendable {
     /// Sampling and fitting settings, each with a default that suits spaces of up to tens of parameters.
     public struct Settings: Hashable, Sendable {
@@ -25,7 +26,8 @@ public struct ParameterImportance: Sendable {
         public var baseSamples = 256
         /// Strata of a numeric parameter's unit interval at which its main effect is evaluated.
         public var gridPoints = 16
-        /// The fewest observations worth analysing; `nil` means `2 × parameters + 1`.
+        /// The fewest observations worth analysing; `nil` means `parameters + 2` (a 16-trial study of 9 parameters
+        /// gets importances, rough ones).
         public var minimumObservations: Int?
         /// The GP fit's restarts and iterations (the search's own optimizer settings are a good choice).
         public var fit = OptimizerSettings()
@@ -44,7 +46,7 @@ public struct ParameterImportance: Sendable {
 
     /// The fewest observations with a value that the analysis needs.
     public var minimumObservations: Int {
-        self.settings.minimumObservations ?? 2 * self.space.parameters.count + 1
+        self.settings.minimumObservations ?? self.space.parameters.count + 2
     }
 
     /// Estimates every parameter's importance from `observations` (failed ones and configurations that do not fit
