@@ -87,7 +87,7 @@ struct TextNeighbourProbe {
 
     /// The metrics of `vectors` (`[I, D]`, any scale) under both queries.
     func rows(_ representation: String, _ vectors: Tensor) -> [Row] {
-        let unit = vectors.centredUnitRows().scalars
+        let unit = vectors.centredUnitRows()
         return [
             Row(representation: representation, query: "history mean", metrics: self.rank(unit) { $0 }),
             Row(representation: representation, query: "last item", metrics: self.rank(unit) { $0.suffix(1) }),
@@ -95,26 +95,15 @@ struct TextNeighbourProbe {
     }
 
     /// Ranks every case by the dot product of each candidate with the mean vector of `query(history)`.
-    private func rank(_ unit: [Float], query: (ArraySlice<Int32>) -> ArraySlice<Int32>) -> RankingMetrics {
-        let width = unit.count / self.itemCount
-        let table = Tensor(unit, shape: [self.itemCount, width])
+    private func rank(_ table: Tensor, query: (ArraySlice<Int32>) -> ArraySlice<Int32>) -> RankingMetrics {
         var ranker = TargetRanker(itemCount: self.itemCount)
         var metrics = RankingMetrics()
         for start in stride(from: 0, to: self.cases.count, by: self.batchSize) {
             let batch = Array(self.cases[start..<min(start + self.batchSize, self.cases.count)])
-            var queries = [Float](repeating: 0, count: batch.count * width)
-            for (row, evaluationCase) in batch.enumerated() {
-                let items = query(evaluationCase.history)
-                for item in items {
-                    for column in 0..<width {
-                        queries[row * width + column] += unit[Int(item) * width + column] / Float(items.count)
-                    }
-                }
-            }
-            let scores = Tensor.matmul(Tensor(queries, shape: [batch.count, width]), table, transposeB: true)
+            let queries = table.meanRows(of: batch.map { query($0.history) })
+            let scores = Tensor.matmul(queries, table, transposeB: true)
             scores.withUnsafeBufferPointer { ranker.accumulate(scores: $0, cases: batch, into: &metrics) }
         }
         return metrics
     }
-
 }

@@ -54,9 +54,6 @@ public final class RecommendationService: Sendable {
             throw .kOutOfRange(k: k, itemCount: self.dataset.itemCount)
         }
         guard !history.isEmpty else { throw .emptyHistory }
-        return self.queue.top(after: history, k: k).map {
-            RecommendedItem(
-                item: self.dataset.itemIDs[$0.item], score: $0.score, title: self.dataset.itemTexts[$0.item])
-        }
+        return self.queue.top(after: history, k: k).map { RecommendedItem($0, in: self.dataset) }
     }
 }

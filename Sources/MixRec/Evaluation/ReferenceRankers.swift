@@ -41,17 +41,25 @@ struct ReferenceRankers {
     /// `[B, D]`: the mean text vector of each case's history (every ranked candidate is scored by its dot product
     /// with it, which orders candidates as the cosine does).
     private func historyMeans(_ cases: [EvaluationCase]) -> Tensor {
-        let width = self.textVectors.shape[1]
-        var means = [Float](repeating: 0, count: cases.count * width)
-        self.textVectors.withUnsafeBufferPointer { vectors in
-            for (row, evaluationCase) in cases.enumerated() {
-                let scale = 1 / Float(max(evaluationCase.history.count, 1))
-                for item in evaluationCase.history {
-                    let offset = Int(item) * width
-                    for column in 0..<width { means[row * width + column] += scale * vectors[offset + column] }
+        self.textVectors.meanRows(of: cases.map(\.history))
+    }
+}
+
+extension Tensor {
+    /// `[B, D]`: for each of `groups` (row indices of this `[I, D]` table), the mean of its rows; an empty group
+    /// gives a zero row. No gradients.
+    public func meanRows(of groups: [ArraySlice<Int32>]) -> Tensor {
+        let width = self.shape[1]
+        var means = [Float](repeating: 0, count: groups.count * width)
+        self.withUnsafeBufferPointer { rows in
+            for (index, group) in groups.enumerated() {
+                let scale = 1 / Float(max(group.count, 1))
+                for row in group {
+                    let offset = Int(row) * width
+                    for column in 0..<width { means[index * width + column] += scale * rows[offset + column] }
                 }
             }
         }
-        return Tensor(means, shape: [cases.count, width])
+        return Tensor(means, shape: [groups.count, width])
     }
 }

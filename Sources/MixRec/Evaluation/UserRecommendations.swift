@@ -27,9 +27,7 @@ public struct UserRecommendations: Sendable, Equatable, Encodable {
         return zip(users, lists).map { user, list in
             UserRecommendations(
                 user: dataset.userIDs[user],
-                items: list.map {
-                    RecommendedItem(item: dataset.itemIDs[$0.item], score: $0.score, title: dataset.itemTexts[$0.item])
-                })
+                items: list.map { RecommendedItem($0, in: dataset) })
         }
     }
 }
@@ -51,6 +49,11 @@ public struct RecommendedItem: Sendable, Equatable, Encodable {
         self.item = item
         self.score = score
         self.title = title
+    }
+
+    /// `scored` (a dense item id and its score) by `dataset`'s item id and text.
+    public init(_ scored: ScoredItem, in dataset: SequentialDataset) {
+        self.init(item: dataset.itemIDs[scored.item], score: scored.score, title: dataset.itemTexts[scored.item])
     }
 }
 
