@@ -12,5 +12,6 @@ enum BenchSuites {
         MixRecStepBench.self,
         TextProbeBench.self,
         ServeBench.self,
+        ScoreBlendBench.self,
     ]
 }

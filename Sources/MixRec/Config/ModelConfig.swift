@@ -125,6 +125,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var textVector = TextVector.tokenMean
     /// Where W starts.
     public var itemProjectionInit = ItemProjectionInit.align
+    /// Add the text-match term to the scores: each candidate's frozen text vector against the window's mean text
+    /// vector plus a learnt map of the `[SEQ]` state, under a learnt gate that starts at 0.
+    public var textMatch = false
 
     /// Reads `model.*`; `layerCount` is the backbone depth in use, which expert groups must fit in.
     public init(from section: ConfigSection, layerCount: Int) throws {
@@ -134,6 +137,7 @@ public struct ModelConfig: Sendable, Equatable {
         self.hardNegatives = try section.int("hard_negatives", default: self.hardNegatives, min: 0, max: 1024)
         self.textVector = try section.choice("text_vector", default: self.textVector)
         self.itemProjectionInit = try section.choice("item_projection_init", default: self.itemProjectionInit)
+        self.textMatch = try section.bool("text_match", default: self.textMatch)
         let experts = try section.section("experts")
         if experts.keys.isEmpty {
             self.experts = try Self.defaultExperts(layerCount: layerCount)

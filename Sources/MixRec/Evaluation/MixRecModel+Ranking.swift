@@ -10,12 +10,16 @@ public enum ScoreSource: String, Sendable, CaseIterable {
     case collaborative
     /// The LLM side's scores alone (from the `[SEQ]` state, without the collaborative scores or the gate).
     case llm
+    /// The text-match term alone (`model.text_match`, ungated).
+    case text
 }
 
 extension MixRecModel {
-    /// The sources this model's ranking has: `joint`, and with logit-level injection its two parts.
+    /// The sources this model's ranking has: `joint`, with logit-level injection its two parts, and with
+    /// `model.text_match` the text-match term.
     public var scoreSources: [ScoreSource] {
-        self.linkGate != nil && self.collaborative != nil ? [.joint, .collaborative, .llm] : [.joint]
+        (self.linkGate != nil && self.collaborative != nil ? [.joint, .collaborative, .llm] : [.joint])
+            + (self.textMatch != nil ? [.text] : [])
     }
 
     /// Full-ranking metrics of `cases` per score source (``scoreSources``), history protocol and case group.
@@ -42,6 +46,7 @@ extension MixRecModel {
                 case .joint: parts.joint
                 case .collaborative: parts.collaborative ?? parts.joint
                 case .llm: parts.llm
+                case .text: parts.text ?? parts.joint
                 }
             }
         }
@@ -51,7 +56,7 @@ extension MixRecModel {
     /// them: every item is encoded once up front (with context masking; else each batch takes the dense pass).
     /// - Parameter encodesItems: false skips encoding the items (nothing will be scored).
     /// - Returns: a function from a batch of histories to their `[B, I]` scores and parts.
-    func historyScorer(encodesItems: Bool = true) -> ([[Int]]) -> ScoreParts {
+    public func historyScorer(encodesItems: Bool = true) -> ([[Int]]) -> ScoreParts {
         let (encoding, collaborativeItems) = withoutGradients {
             (
                 !encodesItems || !self.config.model.contextMasking ? nil : self.encodeAllItems(),
@@ -86,7 +91,8 @@ extension MixRecModel {
         return self.sequenceScoreParts(
             hidden.reshaped([windows.count * longest, width]).gather(rows: last),
             collaborative: collaborativeRows?.gather(rows: last),
-            collaborativeItems: items.flatMap(self.adaptedCollaborativeItems))
+            collaborativeItems: items.flatMap(self.adaptedCollaborativeItems),
+            textContext: self.textContext(windows, rows: last))
     }
 
     /// Every item through the item tower, in chunks.

@@ -47,6 +47,15 @@ public struct RunAccounting: Sendable, Codable, Equatable {
     public var llm: [String: [String: Double]]?
     /// The learnt weight of the LLM side's scores beside the collaborative ones (logit-level injection).
     public var gate: Double?
+    /// The text-match term alone at the best epoch, on warm targets: `valid`, `test` (`model.text_match`).
+    public var text: [String: [String: Double]]?
+    /// The learnt weight of the text-match term (`model.text_match`).
+    public var textGate: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case collaborative, llm, gate, text, popularity, cold
+        case textGate = "text_gate"
+    }
     /// Stage → source → `head` / `tail` → metrics with `cases`, and `head_items`, the head's share of items.
     public var popularity: PopularityMetrics
     /// Metrics on cold targets (nil without `eval.cold_items`).
@@ -75,13 +84,15 @@ public struct RunAccounting: Sendable, Codable, Equatable {
         public var collaborative: [String: [String: Double]]?
         /// `valid`, `test` of the LLM side alone.
         public var llm: [String: [String: Double]]?
+        /// `valid`, `test` of the text-match term alone.
+        public var text: [String: [String: Double]]?
         /// `test` of the popularity ranking (training counts).
         public var popularity: [String: [String: Double]]?
         /// `test` of the text nearest-neighbour ranking.
         public var textKNN: [String: [String: Double]]?
 
         enum CodingKeys: String, CodingKey {
-            case items, valid, test, collaborative, llm, popularity
+            case items, valid, test, collaborative, llm, text, popularity
             case textKNN = "text_knn"
         }
     }
@@ -93,12 +104,13 @@ public struct RunAccounting: Sendable, Codable, Equatable {
     ///     `joint`.
     ///   - references: the baselines' test report (sources ``ReferenceRankers/Source``), with cold items.
     ///   - gate: the link gate's value.
+    ///   - textGate: the text-match term's weight.
     ///   - excludeHistory: the main protocol.
     ///   - headItems: `eval.head_items`.
     ///   - coldItems: the fraction of cold items, if any.
     init(
         joint: StageReports, warmStart: StageReports?, references: RankingReport?, gate: Double?,
-        excludeHistory: Bool, headItems: Double, coldItems: Double?
+        textGate: Double? = nil, excludeHistory: Bool, headItems: Double, coldItems: Double?
     ) {
         let collaborativeReports = warmStart ?? joint
         func stages(
@@ -116,6 +128,8 @@ public struct RunAccounting: Sendable, Codable, Equatable {
         self.collaborative = stages(collaborativeReports, .collaborative, group: warm)
         self.llm = stages(joint, .llm, group: warm)
         self.gate = gate
+        self.text = stages(joint, .text, group: warm)
+        self.textGate = textGate
         func buckets(_ stage: KeyPath<StageReports, RankingReport>) -> [String: [String: [String: Double]]] {
             var result: [String: [String: [String: Double]]] = [:]
             for source in ScoreSource.allCases {
@@ -145,7 +159,8 @@ public struct RunAccounting: Sendable, Codable, Equatable {
                 test: joint.test.valuesWithCount(
                     source: ScoreSource.joint.rawValue, excludeHistory: excludeHistory, group: cold),
                 collaborative: stages(collaborativeReports, .collaborative, group: cold),
-                llm: stages(joint, .llm, group: cold), popularity: references?(.popularity) ?? nil,
+                llm: stages(joint, .llm, group: cold), text: stages(joint, .text, group: cold),
+                popularity: references?(.popularity) ?? nil,
                 textKNN: references?(.textNeighbours) ?? nil)
         }
     }

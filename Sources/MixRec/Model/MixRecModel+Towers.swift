@@ -152,52 +152,83 @@ extension MixRecModel {
     /// so states far from where W started cannot produce runaway logits.
     /// - Parameter hidden: `[R, D]`. - Returns: `[R, I]`.
     func scores(_ hidden: Tensor) -> Tensor {
+        self.scores(directions: self.directions(hidden))
+    }
+
+    /// ``scores(_:)`` of states already turned into ``directions(_:)``.
+    private func scores(directions: Tensor) -> Tensor {
+        Tensor.matmul(directions, self.itemProjection, transposeB: true) * self.scoreScale + self.itemBias
+    }
+
+    /// `[R, D]`: the unit-length direction of each state's `ĥ − c` (``scores(_:)``).
+    private func directions(_ hidden: Tensor) -> Tensor {
         let centred = Tensor.rmsNorm(hidden, weight: self.unitGain, epsilon: 1e-6) - self.scoreCentre
         let width = Float(self.backbone.configuration.width)
-        let normalised = Tensor.rmsNorm(centred, weight: self.unitGain, epsilon: 1e-6).scaled(
-            by: 1 / width.squareRoot())
-        return Tensor.matmul(normalised, self.itemProjection, transposeB: true) * self.scoreScale + self.itemBias
+        return Tensor.rmsNorm(centred, weight: self.unitGain, epsilon: 1e-6).scaled(by: 1 / width.squareRoot())
     }
 
     /// Next-item scores of `[SEQ]` states: ``scores(_:)``, or with `model.collaborative.inject_scores` the
     /// collaborative model's own scores at the same positions plus ``scores(_:)`` weighted by a learnt gate that
     /// starts at 0 (logit-level injection: joint training starts from the collaborative ranking, and the LLM side
-    /// learns what the ID model misses).
+    /// learns what the ID model misses); with `model.text_match`, plus the gated ``TextMatch`` term.
     /// - Parameters:
     ///   - hidden: `[R, D]` `[SEQ]` states.
     ///   - collaborative: the collaborative states of the same positions, or nil without the model.
-    /// - Returns: `[R, I]`.
     ///   - collaborativeItems: `[I, c]` item vectors that score the collaborative states instead of the pass's
     ///     own (``adaptedCollaborativeItems(_:)``).
-    func sequenceScores(_ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil)
-        -> Tensor
-    {
-        self.sequenceScoreParts(hidden, collaborative: collaborative, collaborativeItems: collaborativeItems).joint
+    ///   - textContext: the rows' windows as text (``textContext(_:rows:)``); needed with `model.text_match`.
+    /// - Returns: `[R, I]`.
+    func sequenceScores(
+        _ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil,
+        textContext: TextContext? = nil
+    ) -> Tensor {
+        self.sequenceScoreParts(
+            hidden, collaborative: collaborative, collaborativeItems: collaborativeItems, textContext: textContext
+        ).joint
     }
 
-    /// ``sequenceScores(_:collaborative:collaborativeItems:)`` with its parts.
+    /// ``sequenceScores(_:collaborative:collaborativeItems:textContext:)`` with its parts.
     func sequenceScoreParts(
-        _ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil
+        _ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil,
+        textContext: TextContext? = nil
     ) -> ScoreParts {
-        let llm = self.scores(hidden)
-        guard let gate = self.linkGate, let collaborative else {
-            return ScoreParts(joint: llm, collaborative: nil, llm: llm)
+        let directions = self.directions(hidden)
+        let llm = self.scores(directions: directions)
+        let text = self.textMatch.map { textMatch in
+            guard let textContext else { preconditionFailure("model.text_match scores need the windows' text") }
+            return textMatch.scores(textContext, states: directions, textVectors: self.itemTextVectors)
         }
-        let collaborativeScores =
-            collaborativeItems.map { Tensor.matmul(collaborative.values, $0, transposeB: true) }
-            ?? collaborative.scores
-        return ScoreParts(joint: collaborativeScores + llm * gate, collaborative: collaborativeScores, llm: llm)
+        var collaborativeScores: Tensor?
+        var joint = llm
+        if let gate = self.linkGate, let collaborative {
+            let scores =
+                collaborativeItems.map { Tensor.matmul(collaborative.values, $0, transposeB: true) }
+                ?? collaborative.scores
+            collaborativeScores = scores
+            joint = scores + llm * gate
+        }
+        if let textMatch = self.textMatch, let text { joint = joint + textMatch.gated(text) }
+        return ScoreParts(joint: joint, collaborative: collaborativeScores, llm: llm, text: text)
+    }
+
+    /// The text of `windows` at `rows` of the `[W·G]` layout of ``encodeSequences(_:items:userStates:)``, for the
+    /// text-match term; nil without `model.text_match`.
+    func textContext(_ windows: [[Int]], rows: [Int]) -> TextContext? {
+        self.textMatch == nil ? nil : TextContext(windows: windows, rows: rows, textVectors: self.itemTextVectors)
     }
 }
 
 /// `[R, I]` next-item scores and the parts they are made of.
-struct ScoreParts {
-    /// What ranks: ``collaborative`` + gate · ``llm`` with logit-level injection, else ``llm``.
-    let joint: Tensor
+public struct ScoreParts {
+    /// What ranks: ``collaborative`` + gate · ``llm`` with logit-level injection, else ``llm``; plus the gated
+    /// ``text`` with `model.text_match`.
+    public let joint: Tensor
     /// The collaborative model's own scores (nil without logit-level injection).
-    let collaborative: Tensor?
+    public let collaborative: Tensor?
     /// The LLM side's scores.
-    let llm: Tensor
+    public let llm: Tensor
+    /// The text-match term, ungated (nil without `model.text_match`).
+    public let text: Tensor?
 }
 
 /// Collaborative states on rows of `[SEQ]` positions, with the pass that produced them (whose item vectors score

@@ -42,6 +42,8 @@ public final class MixRecModel {
     /// `[1]`, starting at 0: the weight of the LLM side's link scores beside the collaborative model's, with
     /// `model.collaborative.inject_scores` (nil without it).
     let linkGate: Tensor?
+    /// The text-match term of the scores (`model.text_match`; nil without it).
+    let textMatch: TextMatch?
     /// `[D]` ones: the gain of the parameter-free RMS normalisation of states before scoring.
     let unitGain: Tensor
     /// `[D]`, constant: the mean normalised `[ALIGN]` state of all items at initialisation, removed from states
@@ -136,6 +138,13 @@ public final class MixRecModel {
             self.linkGate = gate
         } else {
             self.linkGate = nil
+        }
+        if config.model.textMatch {
+            let textMatch = TextMatch(width: width)
+            textMatch.register(in: &registry, prefix: "text_match")
+            self.textMatch = textMatch
+        } else {
+            self.textMatch = nil
         }
         self.itemTextVectors = self.adaptedTextCache
         self.parameters = registry

@@ -74,7 +74,8 @@ extension MixRecModel {
             Tensor.crossEntropy(
                 logits: self.sequenceScores(
                     sequenceRows, collaborative: collaborativeRows?.gather(rows: validRows),
-                    collaborativeItems: collaborativeItems),
+                    collaborativeItems: collaborativeItems,
+                    textContext: self.textContext(batch.windows, rows: validRows)),
                 targets: targets, reduction: .sum, excluded: batch.excludedItems,
                 unavailable: batch.unavailableItems
             )

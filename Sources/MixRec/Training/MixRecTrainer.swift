@@ -191,6 +191,7 @@ public final class MixRecTrainer {
             joint: StageReports(validation: validation, test: test), warmStart: self.progress.warmStart,
             references: try self.referenceReport(excludeHistory: exclude),
             gate: self.model.linkGate.map { Double($0.item) },
+            textGate: self.model.textMatch.map { Double($0.weight) },
             excludeHistory: exclude, headItems: self.model.config.evaluation.headItems,
             coldItems: self.data.split.coldItems?.fraction)
         let bestIndex = self.progress.bestEpoch - 1

@@ -21,6 +21,7 @@ enum MetricsTable {
         for stage in ["valid", "test"] {
             rows.append(("collaborative alone, \(stage)", metrics.collaborative?[stage]))
             rows.append(("LLM side alone, \(stage)", metrics.llm?[stage]))
+            rows.append(("text match alone, \(stage)", metrics.text?[stage]))
         }
         for bucket in ["head", "tail"] {
             rows.append(("test, \(bucket) targets", metrics.popularity?.test["joint"]?[bucket]))
@@ -29,6 +30,7 @@ enum MetricsTable {
             rows += [
                 ("cold targets, valid", cold.valid), ("cold targets, test", cold.test),
                 ("cold, collaborative test", cold.collaborative?["test"]), ("cold, LLM side test", cold.llm?["test"]),
+                ("cold, text match test", cold.text?["test"]),
                 ("cold, popularity test", cold.popularity?["test"]), ("cold, text kNN test", cold.textKNN?["test"]),
             ]
         }
@@ -40,6 +42,7 @@ enum MetricsTable {
                     + names.map { pad(String(format: "%.4f", values[$0] ?? 0)) }.joined())
         }
         if let gate = metrics.gate { lines.append(String(format: "gate of the LLM side's scores %.4f", gate)) }
+        if let gate = metrics.textGate { lines.append(String(format: "weight of the text match %.4f", gate)) }
         lines.append(
             "epochs \(metrics.epochs) (best \(metrics.bestEpoch)), \(String(format: "%.0f", metrics.seconds)) s")
         return lines.joined(separator: "\n")

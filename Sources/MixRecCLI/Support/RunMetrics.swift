@@ -14,11 +14,14 @@ struct RunMetrics: Codable {
     var collaborative: [String: [String: Double]]?
     var llm: [String: [String: Double]]?
     var gate: Double?
+    var text: [String: [String: Double]]?
+    var textGate: Double?
     var popularity: RunAccounting.PopularityMetrics?
     var cold: RunAccounting.ColdMetrics?
 
     enum CodingKeys: String, CodingKey {
-        case valid, test, epochs, seconds, collaborative, llm, gate, popularity, cold
+        case valid, test, epochs, seconds, collaborative, llm, gate, text, popularity, cold
+        case textGate = "text_gate"
         case testOtherProtocol = "test_other_protocol"
         case excludeHistory = "exclude_history"
         case bestEpoch = "best_epoch"
@@ -36,6 +39,8 @@ struct RunMetrics: Codable {
         self.collaborative = result.accounting?.collaborative
         self.llm = result.accounting?.llm
         self.gate = result.accounting?.gate
+        self.text = result.accounting?.text
+        self.textGate = result.accounting?.textGate
         self.popularity = result.accounting?.popularity
         self.cold = result.accounting?.cold
     }

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import MixRec
+import RecData
+import Tensor
+
+/// `mixrec-bench blend`: what a text nearest-neighbour term would add to a trained run's ranking.
+///
+/// Each case's scores from the run (its joint model and its collaborative model alone) get `α · ⟨q, t_i⟩` added,
+/// with `t_i` the items' frozen text vectors (`model.text_vector`) and `q` the mean vector of the case's history
+/// (or of its last few items). The weight is chosen on validation and reported on test, beside α = 0, the run's
+/// own ranking: an upper bound, found without training, on what a fixed text-similarity term can add.
+struct ScoreBlendBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blend",
+        abstract: "A trained run's ranking plus a weighted text nearest-neighbour term, on validation and test."
+    )
+
+    @Option(help: "A finished `mixrec train` run folder.")
+    var checkpoint: String
+
+    @Option(help: "Weights α of the text term, comma-separated (0 is the run's own ranking).")
+    var weights = "0,1,2,4,8,16,32"
+
+    @Option(help: "History lengths the text query averages (0 = the whole model input), comma-separated.")
+    var queries = "0,5,1"
+
+    @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
+    var cases = 0
+
+    func run() throws {
+        let workspace = MixRecWorkspace(log: { print($0) })
+        let run = try TrainedRun(folder: self.checkpoint, overrides: [], workspace: workspace)
+        let weights = try Self.numbers(self.weights, option: "--weights").map(Float.init)
+        let queries = try Self.numbers(self.queries, option: "--queries").map(Int.init)
+        let text = run.model.itemTextVectors
+        let scorer = run.model.historyScorer()
+        let maximumLength = run.config.collaborativeHistory
+        var table: [String: [Stage: Double]] = [:]
+        var labels: [String] = []
+        for stage in [Stage.validation, .test] {
+            var cases = run.data.split.evaluationCases(
+                users: 0..<Int32(run.data.split.userCount), stage: stage.evaluation)
+            if self.cases > 0 { cases = Array(cases.prefix(self.cases)) }
+            let started = Date()
+            var blends = BlendMetrics(itemCount: run.data.itemCount)
+            let batchSize = run.config.evaluation.batchUsers
+            for start in stride(from: 0, to: cases.count, by: batchSize) {
+                let batch = Array(cases[start..<min(start + batchSize, cases.count)])
+                let parts = scorer(batch.map { $0.input(maxLength: maximumLength).map { Int($0) } })
+                let bases = [("joint", parts.joint)] + (parts.collaborative.map { [("collaborative", $0)] } ?? [])
+                let textScores = queries.map { length in
+                    let histories = batch.map {
+                        length > 0 ? $0.history.suffix(length) : $0.input(maxLength: maximumLength)
+                    }
+                    return (length, Tensor.matmul(text.meanRows(of: histories), text, transposeB: true))
+                }
+                for (name, base) in bases {
+                    for (length, textScore) in textScores {
+                        for weight in weights where weight > 0 || length == queries[0] {
+                            let label = "\(name) | \(length == 0 ? "history" : "last \(length)") | \(weight)"
+                            blends.add(label, scores: base + textScore.scaled(by: weight), cases: batch)
+                        }
+                    }
+                }
+            }
+            print(String(format: "%@: %d cases in %.0f s", stage.rawValue, cases.count, -started.timeIntervalSinceNow))
+            for (label, metrics) in blends.metrics {
+                if table[label] == nil { labels.append(label) }
+                table[label, default: [:]][stage] = metrics.ndcg(at: 10)
+            }
+        }
+        print("base | text query | α | valid NDCG@10 | test NDCG@10 | test ratio to α = 0")
+        func base(_ label: String) -> String { label.split(separator: "|")[0].trimmingCharacters(in: .whitespaces) }
+        func ratio(_ label: String) -> Double {
+            let reference = labels.first { base($0) == base(label) }.flatMap { table[$0]?[.test] } ?? 0
+            return (table[label]?[.test] ?? 0) / max(reference, 1e-9)
+        }
+        for label in labels {
+            print(
+                String(
+                    format: "%@ | %.4f | %.4f | %.3f", label, table[label]?[.validation] ?? 0,
+                    table[label]?[.test] ?? 0, ratio(label)))
+        }
+        for name in Set(labels.map(base)).sorted() {
+            let best = labels.filter { base($0) == name }.max {
+                table[$0]?[.validation] ?? 0 < table[$1]?[.validation] ?? 0
+            }
+            guard let best else { continue }
+            print(
+                String(
+                    format: "best on validation for %@: %@, test %.4f (ratio %.3f)", name, best,
+                    table[best]?[.test] ?? 0, ratio(best)))
+        }
+    }
+
+    private enum Stage: String {
+        case validation, test
+        var evaluation: EvaluationStage { self == .validation ? .validation : .test }
+    }
+
+    private static func numbers(_ text: String, option: String) throws -> [Double] {
+        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError("\(option): expected non-negative numbers separated by commas, got '\(text)'")
+        }
+        return values.compactMap { $0 }
+    }
+}
+
+/// Full-ranking metrics per named score blend, history excluded.
+private struct BlendMetrics {
+    private var ranker: TargetRanker
+    private(set) var metrics: [(String, RankingMetrics)] = []
+    private var index: [String: Int] = [:]
+
+    init(itemCount: Int) { self.ranker = TargetRanker(itemCount: itemCount) }
+
+    mutating func add(_ label: String, scores: Tensor, cases: [EvaluationCase]) {
+        let slot = self.index[label] ?? self.metrics.count
+        if slot == self.metrics.count {
+            self.index[label] = slot
+            self.metrics.append((label, RankingMetrics()))
+        }
+        scores.withUnsafeBufferPointer { self.ranker.accumulate(scores: $0, cases: cases, into: &self.metrics[slot].1) }
+    }
+}
