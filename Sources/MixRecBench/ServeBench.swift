@@ -7,13 +7,18 @@ import MixRecServing
 import Synchronization
 import Tensor
 
-/// `mixrec-bench serve --checkpoint DIR`: a load test of `mixrec serve`. It serves the run in this process on a
-/// free loopback port, as `mixrec serve` does, then sends `POST /recommend` for the dataset's users in turn from
-/// concurrent clients (one connection per request) and reports throughput and latency percentiles.
+/// `mixrec-bench serve --checkpoint DIR`: a load test of `mixrec serve`. It serves the run twice in this process on
+/// free loopback ports, as `mixrec serve` does, once with the known users' cache (after waiting until it is complete)
+/// and once without (every request ranked live, the baseline), then sends `POST /recommend` for the dataset's users
+/// in turn from concurrent clients (one connection per request) to each in alternation, and reports throughput and
+/// latency percentiles of both and their ratios.
 struct ServeBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Load-test mixrec serve: requests per second and p50/p90/p99 latency of POST /recommend.")
+        abstract: """
+            Load-test mixrec serve with and without the known users' cache: requests per second and p50/p90/p99 \
+            latency of POST /recommend.
+            """)
 
     @Option(help: "The run folder written by `mixrec train` or `mixrec export`.")
     var checkpoint: String
@@ -24,50 +29,79 @@ struct ServeBench: ParsableCommand {
     @Option(help: "Concurrent clients (threads, each waiting for its response before the next request).")
     var clients = 8
 
-    @Option(help: "Timed runs (after a warm-up of one request per client); medians are reported.")
+    @Option(help: "Timed runs per server (after a warm-up of one request per client); medians are reported.")
     var repeats = 3
 
     @Option(name: .shortAndLong, help: "Items per recommendation.")
     var k = 10
 
-    @Option(help: "BLAS threads of the server's model.")
+    @Option(help: "Items kept per user by the cached server (mixrec serve --cache-k).")
+    var cacheK = UserCacheOptions.defaultDepth
+
+    @Option(help: "BLAS threads of each server's model.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .customLong("set"), help: "Override a key of the run's config, e.g. --set data.path=DIR.")
     var overrides: [String] = []
 
     func validate() throws {
-        guard self.requests >= 1, self.clients >= 1, self.repeats >= 1, self.k >= 1, self.threads >= 1 else {
-            throw ValidationError("--requests, --clients, --repeats, -k and --threads must be at least 1")
+        guard self.requests >= 1, self.clients >= 1, self.repeats >= 1, self.k >= 1, self.cacheK >= 1, self.threads >= 1
+        else {
+            throw ValidationError("--requests, --clients, --repeats, -k, --cache-k and --threads must be at least 1")
         }
     }
 
     func run() throws {
         BLASRuntime.setThreads(self.threads)
+        let (live, users) = try self.serve(userCache: nil)
+        defer { live.stop() }
+        let complete = DispatchSemaphore(value: 0)
+        let (cached, _) = try self.serve(
+            userCache: UserCacheOptions(depth: self.cacheK) { if $0.isComplete { complete.signal() } })
+        defer { cached.stop() }
+        // Signalled once, by the last batch: a cache complete before this check is not waited for.
+        if cached.progress?.isComplete == false { complete.wait() }
+        if let progress = cached.progress {
+            print(
+                String(
+                    format: "known users' cache complete: %d users' top %d in %.1f s", progress.total, self.cacheK,
+                    progress.seconds))
+        }
+        print(
+            "\(self.requests) requests from \(self.clients) clients per run, k = \(self.k), \(users.count) users in turn, "
+                + "BLAS threads \(self.threads), \(BLASRuntime.coreName)")
+        let servers = [("cache off", live), ("cache on", cached)]
+        for (_, server) in servers { _ = self.load(server.client, users: users, count: self.clients) }
+        var runs = [[LoadRun]](repeating: [], count: servers.count)
+        for index in 1...self.repeats {
+            for (position, (name, server)) in servers.enumerated() {
+                let result = self.load(server.client, users: users, count: self.requests)
+                print(String(format: "run %d, %@: ", index, name) + result.summary)
+                runs[position].append(result)
+            }
+        }
+        let medians = runs.map(LoadRun.median)
+        for ((name, _), median) in zip(servers, medians) {
+            print("median of \(self.repeats), \(name): " + median.summary)
+        }
+        print("cache on / cache off: " + LoadRun.ratios(medians[1], to: medians[0]))
+    }
+
+    /// Loads the run (its own model) and serves it on a free loopback port.
+    /// - Returns: the running server and the dataset's user ids.
+    private func serve(userCache: UserCacheOptions?) throws -> (ServedBench, [String]) {
         let started = Date()
         let run = try TrainedRun(
             folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { print("  \($0)") }))
         let users = run.data.dataset.userIDs
-        let server = RecommendationServer(service: RecommendationService(model: run.model, dataset: run.data.dataset))
+        let service = RecommendationService(model: run.model, dataset: run.data.dataset, userCache: userCache)
+        let server = RecommendationServer(service: service)
         let address = try server.start(bind: "127.0.0.1:0")
-        defer { server.stop() }
         print(
             String(
-                format: "serving %@ on %@, ready in %.1f s", self.checkpoint, "\(address)",
-                Date().timeIntervalSince(started)))
-        print(
-            "\(self.requests) requests from \(self.clients) clients, k = \(self.k), \(users.count) users in turn, "
-                + "BLAS threads \(self.threads), \(BLASRuntime.coreName)")
-        let client = LoopbackClient(port: address.port)
-        _ = self.load(client, users: users, count: self.clients)
-        var runs: [LoadRun] = []
-        for index in 1...self.repeats {
-            let result = self.load(client, users: users, count: self.requests)
-            print(String(format: "run %d: ", index) + result.summary)
-            runs.append(result)
-        }
-        let median = LoadRun.median(runs)
-        print("median of \(self.repeats): " + median.summary)
+                format: "serving %@ on %@ (cache %@), ready in %.1f s", self.checkpoint, "\(address)",
+                userCache == nil ? "off" : "on", Date().timeIntervalSince(started)))
+        return (ServedBench(server: server, service: service, client: LoopbackClient(port: address.port)), users)
     }
 
     /// Sends `count` requests from ``clients`` threads and times each one.
@@ -99,6 +133,18 @@ struct ServeBench: ParsableCommand {
         let (latencies, failures) = tally.totals
         return LoadRun(seconds: seconds, latencies: latencies.sorted(), failures: failures)
     }
+}
+
+/// One server of the load test and a client of it.
+private struct ServedBench {
+    let server: RecommendationServer
+    let service: RecommendationService
+    let client: LoopbackClient
+
+    /// How far its known users' cache is, nil when it has none.
+    var progress: UserCacheProgress? { self.service.userCacheProgress }
+
+    func stop() { self.server.stop() }
 }
 
 /// The load test's clients' shared state: the next request to send and what the clients measured.
@@ -154,6 +200,14 @@ private struct LoadRun {
 }
 
 extension LoadRun {
+    /// `run`'s figures over `baseline`'s: throughput and latency percentiles.
+    static func ratios(_ run: LoadRun, to baseline: LoadRun) -> String {
+        String(
+            format: "requests/s × %.2f, latency p50 × %.3f, p90 × %.3f, p99 × %.3f",
+            run.requestsPerSecond / baseline.requestsPerSecond, run.p50 / baseline.p50, run.p90 / baseline.p90,
+            run.p99 / baseline.p99)
+    }
+
     /// The figures of a run that took `seconds`.
     /// - Parameter latencies: every request's seconds, sorted.
     init(seconds: Double, latencies: [Double], failures: Int) {

@@ -3,12 +3,14 @@ import HTTPServing
 /// `mixrec serve`: a trained run's recommendations as a JSON API over HTTP, from an ``HTTPServer``'s threads.
 ///
 /// Routes: `POST /recommend` (`{"user": ID, "k": 10}` or `{"history": [ID, …], "k": 10}` →
-/// `{"items": [{"item", "score", "title"}, …]}`), `GET /items/ID`, `GET /healthz` and `GET /metrics` (Prometheus
-/// text: requests by route and status, a latency histogram per route). Bad input gets a 400 with
-/// `{"error": "message"}`; the server keeps serving.
+/// `{"items": [{"item", "score", "title"}, …]}`), `GET /items/ID`, `GET /healthz` (with the known users' cache's
+/// `cached_users` of `cacheable_users` when it is on) and `GET /metrics` (Prometheus text: requests by route and
+/// status, a latency histogram per route, recommendations by source, cache or live, and the cache's progress). Bad
+/// input gets a 400 with `{"error": "message"}`; the server keeps serving.
 ///
 /// ```
-/// let server = RecommendationServer(service: RecommendationService(model: run.model, dataset: run.data.dataset))
+/// let service = RecommendationService(model: run.model, dataset: run.data.dataset, userCache: UserCacheOptions())
+/// let server = RecommendationServer(service: service)
 /// let address = try server.start(bind: "127.0.0.1:8090", token: nil)
 /// …
 /// server.stop()
@@ -17,8 +19,11 @@ public final class RecommendationServer: Sendable {
     /// The address `mixrec serve` binds when not told otherwise.
     public static let defaultBind = "127.0.0.1:8090"
 
+    /// The prefix of the names in `/metrics`.
+    static let metricsPrefix = "mixrec_serve"
+
     /// The requests answered so far, as `/metrics` shows them.
-    public let metrics = RequestMetrics(prefix: "mixrec_serve")
+    public let metrics = RequestMetrics(prefix: RecommendationServer.metricsPrefix)
     private let service: RecommendationService
     private let server = HTTPServer(name: "mixrec-serve")
 

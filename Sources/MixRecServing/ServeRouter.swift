@@ -85,10 +85,16 @@ struct ServeRouter: HTTPHandler {
             return Self.json(200, Item(item: id, title: title))
         case .health:
             let dataset = self.service.dataset
-            return Self.json(200, Health(status: "ok", users: dataset.userCount, items: dataset.itemCount))
+            let cache = self.service.userCacheProgress
+            return Self.json(
+                200,
+                Health(
+                    status: "ok", users: dataset.userCount, items: dataset.itemCount, cachedUsers: cache?.cached,
+                    cacheableUsers: cache?.total))
         case .metrics:
             var out = PrometheusText()
             self.metrics.write(to: &out)
+            self.service.writeMetrics(to: &out, prefix: RecommendationServer.metricsPrefix)
             return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: out.text)
         }
     }
@@ -104,10 +110,19 @@ struct ServeRouter: HTTPHandler {
         var title: String
     }
 
+    /// `cached_users` of `cacheable_users` tell how far the known users' cache is (both absent when it is off).
     private struct Health: Encodable {
         var status: String
         var users: Int
         var items: Int
+        var cachedUsers: Int?
+        var cacheableUsers: Int?
+
+        private enum CodingKeys: String, CodingKey {
+            case status, users, items
+            case cachedUsers = "cached_users"
+            case cacheableUsers = "cacheable_users"
+        }
     }
 
     private struct Failure: Encodable {

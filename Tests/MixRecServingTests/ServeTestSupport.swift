@@ -51,14 +51,14 @@ struct ErrorBody: Decodable {
     }
 }
 
-/// `items` against the expected recommendations: the same ids and titles in order, scores within `1e-4`.
+/// `items` against the expected recommendations: the same ids and titles in order, scores within `tolerance`.
 func expectSame(
-    _ items: [RecommendationsBody.Item], _ expected: [RecommendedItem],
+    _ items: [RecommendationsBody.Item], _ expected: [RecommendedItem], tolerance: Float = 1e-4,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     #expect(items.map(\.item) == expected.map(\.item), sourceLocation: sourceLocation)
     #expect(items.map(\.title) == expected.map(\.title), sourceLocation: sourceLocation)
-    let close = zip(items, expected).allSatisfy { abs($0.score - $1.score) <= 1e-4 }
+    let close = zip(items, expected).allSatisfy { abs($0.score - $1.score) <= tolerance }
     #expect(
         close && items.count == expected.count, "scores \(items.map(\.score)) vs \(expected.map(\.score))",
         sourceLocation: sourceLocation)

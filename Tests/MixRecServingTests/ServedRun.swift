@@ -16,11 +16,15 @@ struct ServedRun: Sendable {
     static let historyIndices = [3, 11, 7]
 
     let dataset: SequentialDataset
+    /// Ranks every request live (no known users' cache).
     let service: RecommendationService
     /// Every user's top ``k``, as `mixrec recommend --users all` writes them.
     let expected: [UserRecommendations]
     /// The top ``k`` after ``historyIndices``, by the batch ranking.
     let expectedForHistory: [RecommendedItem]
+    /// The run's config and saved parameters, for ``freshModel()``.
+    private let config: MixRecConfig
+    private let parameters: [UInt8]
 
     /// The run, loaded once for the whole suite.
     static let shared = Result { try ServedRun() }
@@ -53,7 +57,9 @@ struct ServedRun: Sendable {
                 for element in values.indices { values[element] += 0.05 * sin(Float(element * 7 + index)) }
             }
         }
-        try directory.write(ParameterFile.encode(fresh.parameters.byName), to: directory.modelFile)
+        self.parameters = ParameterFile.encode(fresh.parameters.byName)
+        self.config = config
+        try directory.write(self.parameters, to: directory.modelFile)
 
         let run = try TrainedRun(folder: directory.url.path, overrides: [], workspace: workspace)
         let dataset = run.data.dataset
@@ -65,6 +71,13 @@ struct ServedRun: Sendable {
             .map {
                 RecommendedItem(item: dataset.itemIDs[$0.item], score: $0.score, title: dataset.itemTexts[$0.item])
             }
-        self.service = RecommendationService(model: run.model, dataset: dataset)
+        self.service = RecommendationService(model: run.model, dataset: dataset, userCache: nil)
+    }
+
+    /// Another model with the run's parameters (its own backbone), for a service or ranker of a test's own.
+    func freshModel() throws -> MixRecModel {
+        let (model, _) = try MixRecWorkspace().model(for: self.config)
+        try model.loadParameters(self.parameters)
+        return model
     }
 }

@@ -14,6 +14,12 @@ struct ServeCommand: ParsableCommand {
             {"history": [ID, ...], "k": 10} (ids as in the dataset files, history excluded from the results), \
             GET /items/ID, GET /healthz and GET /metrics (Prometheus text). Bad input gets a 400 with \
             {"error": "message"}. SIGINT or SIGTERM stop it.
+
+            While no request waits, the model ranks every known user ahead and keeps their top --cache-k items \
+            (the known users' cache: the model is read-only, so these never change); a {"user": ID} request with k \
+            up to --cache-k is then answered from memory. GET /healthz shows the progress (cached_users of \
+            cacheable_users), and a line is logged when every user is cached. --no-user-cache ranks every request \
+            live.
             """)
 
     @Option(help: "The run folder written by `mixrec train` or `mixrec export`.")
@@ -29,10 +35,21 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a key of the run's config, e.g. --set data.path=DIR.")
     var overrides: [String] = []
 
+    @Option(
+        help: """
+            The items kept per known user in the cache: {"user": ID} requests with k up to this are answered from \
+            memory once the user is cached; larger k are ranked live.
+            """)
+    var cacheK = UserCacheOptions.defaultDepth
+
+    @Flag(help: "Rank every request live: no known users' cache (it takes one ranking pass over all users while idle).")
+    var noUserCache = false
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
         do { _ = try BindAddress(parsing: self.http) } catch { throw ValidationError("--http: \(error)") }
+        guard self.cacheK >= 1 else { throw ValidationError("--cache-k must be at least 1, not \(self.cacheK)") }
     }
 
     func run() throws {
@@ -45,7 +62,8 @@ struct ServeCommand: ParsableCommand {
         let run = try TrainedRun(
             folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { Console.note($0) }))
         Console.note("encoding the items of \(self.checkpoint) for ranking")
-        let server = RecommendationServer(service: RecommendationService(model: run.model, dataset: run.data.dataset))
+        let server = RecommendationServer(
+            service: RecommendationService(model: run.model, dataset: run.data.dataset, userCache: self.userCache()))
         let address = try server.start(bind: self.http, token: token)
         // Unbuffered, so a script reading standard output learns the address at once.
         FileHandle.standardOutput.write(
@@ -53,5 +71,19 @@ struct ServeCommand: ParsableCommand {
         while !signals.signal.isStopped { Thread.sleep(forTimeInterval: 0.1) }
         server.stop()
         Console.note("stopped")
+    }
+
+    /// The known users' cache asked for, logging when it is complete; nil with `--no-user-cache`.
+    private func userCache() -> UserCacheOptions? {
+        guard !self.noUserCache else { return nil }
+        let depth = self.cacheK
+        Console.note("caching every known user's top \(depth) while idle (--no-user-cache turns this off)")
+        return UserCacheOptions(depth: depth) { progress in
+            guard progress.isComplete else { return }
+            Console.note(
+                String(
+                    format: "known users' cache complete: %d users' top %d in %.1f s", progress.total, depth,
+                    progress.seconds))
+        }
     }
 }
