@@ -54,6 +54,11 @@ public enum BLASRuntime {
         return String(cString: name)
     }
 
+    /// The kernel and thread count, which may change floating-point sums: part of the key of a cached result.
+    public static var summary: String {
+        "\(Self.coreName), \(Self.threads) threads"
+    }
+
     /// OpenBLAS's build description (version, build options, kernel).
     public static var configuration: String {
         guard let config = openblas_get_config() else { return "unknown" }

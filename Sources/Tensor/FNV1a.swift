@@ -8,6 +8,17 @@ public struct FNV1a: Sendable {
     /// The hash of no bytes.
     public init() {}
 
+    /// The hash of `bytes`.
+    public init(_ bytes: some Sequence<UInt8>) {
+        self.combine(bytes)
+    }
+
+    /// ``value`` as 16 hex digits, e.g. the name of a cached result's file.
+    public var hex: String {
+        let digits = String(self.value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     /// Adds `bytes`.
     public mutating func combine(_ bytes: some Sequence<UInt8>) {
         for byte in bytes {

@@ -16,6 +16,30 @@ public struct SpanKeyValueTable: @unchecked Sendable {
     /// `[spans, D]`: the mean of every span's final states (after the last block computed and the final norm).
     public let meanStates: Tensor
 
+    /// A table of `lengths.count` spans whose rows follow one another, span by span (e.g. read back from a file);
+    /// every tensor is used as it is.
+    public init(layers: Range<Int>, keys: [Tensor], values: [Tensor], lengths: [Int], meanStates: Tensor) {
+        precondition(keys.count == layers.count && values.count == layers.count, "one key and value table per layer")
+        precondition(meanStates.shape.first == lengths.count, "one mean state per span")
+        self.layers = layers
+        self.keys = keys
+        self.values = values
+        self.starts = Self.starts(lengths)
+        self.lengths = lengths
+        self.meanStates = meanStates
+    }
+
+    /// The first row of every span of `lengths` when their rows follow one another.
+    static func starts(_ lengths: [Int]) -> [Int] {
+        var starts: [Int] = []
+        var total = 0
+        for length in lengths {
+            starts.append(total)
+            total += length
+        }
+        return starts
+    }
+
     /// The rows of span `span`, as rows of source `source` of a ``SpanStates``, placed `shift` positions after
     /// where they were computed.
     public func rows(span: Int, source: Int, shift: Int = 0) -> [SpanRow] {
@@ -46,12 +70,8 @@ extension LlamaModel {
         precondition(layers.lowerBound >= 0 && layers.upperBound <= self.configuration.blockCount, "layers \(layers)")
         precondition(tokens.allSatisfy { !$0.isEmpty } && chunkSize > 0, "spans must be non-empty")
         let width = self.configuration.keyWidth
-        var starts: [Int] = []
-        var total = 0
-        for span in tokens {
-            starts.append(total)
-            total += span.count
-        }
+        let starts = SpanKeyValueTable.starts(tokens.map(\.count))
+        let total = tokens.reduce(0) { $0 + $1.count }
         let keys = layers.map { _ in Tensor.zeros([total, width]) }
         let values = layers.map { _ in Tensor.zeros([total, width]) }
         let meanStates = Tensor.zeros([tokens.count, self.configuration.width])
@@ -75,8 +95,7 @@ extension LlamaModel {
             progress?(chunk.upperBound)
         }
         return SpanKeyValueTable(
-            layers: layers, keys: keys, values: values, starts: starts, lengths: tokens.map(\.count),
-            meanStates: meanStates)
+            layers: layers, keys: keys, values: values, lengths: tokens.map(\.count), meanStates: meanStates)
     }
 
     /// Writes the mean final state of each of `states`' spans into rows `first…` of `means` (`[spans, D]`).

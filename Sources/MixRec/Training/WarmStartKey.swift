@@ -32,21 +32,19 @@ public struct WarmStartKey: Hashable, Sendable {
     init(model: MixRecModel, data: RecommendationData) {
         var lines = Self.configInputs(model.config)
         lines.append("version = \(Self.version)")
-        lines.append("data.fingerprint = \(Self.hex(Self.fingerprint(data.split, itemCount: data.itemCount)))")
+        lines.append("data.fingerprint = \(Self.fingerprint(data.split, itemCount: data.itemCount).hex)")
         if let features = model.collaborative?.textFeatures {
             var hash = FNV1a()
             hash.combine(tensor: features)
-            lines.append("text_features = \(Self.hex(hash.value))")
+            lines.append("text_features = \(hash.hex)")
         }
-        lines.append("blas = \(BLASRuntime.coreName), \(BLASRuntime.threads) threads")
+        lines.append("blas = \(BLASRuntime.summary)")
         self.text = lines.sorted().joined(separator: "\n")
     }
 
     /// 16 hex digits naming the key (FNV-1a 64 of ``text``): its cache file's name.
     public var name: String {
-        var hash = FNV1a()
-        hash.combine(self.text.utf8)
-        return Self.hex(hash.value)
+        FNV1a(self.text.utf8).hex
     }
 
     /// The inputs a config sets, one `name = value` line each (unsorted): two configs whose lines are equal compute
@@ -81,7 +79,7 @@ public struct WarmStartKey: Hashable, Sendable {
     }
 
     /// FNV-1a 64 of the split's content: the item count, every user's items in order and the cold items by stage.
-    private static func fingerprint(_ split: LeaveOneOutSplit, itemCount: Int) -> UInt64 {
+    private static func fingerprint(_ split: LeaveOneOutSplit, itemCount: Int) -> FNV1a {
         var hash = FNV1a()
         hash.combine(integer: UInt64(itemCount))
         hash.combine(integer: UInt64(split.sequences.count))
@@ -94,11 +92,6 @@ public struct WarmStartKey: Hashable, Sendable {
             hash.combine(integer: UInt64(cold.count))
             for item in cold { hash.combine(integer: item) }
         }
-        return hash.value
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        return hash
     }
 }

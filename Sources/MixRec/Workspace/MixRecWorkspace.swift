@@ -7,7 +7,9 @@ import Tensor
 ///
 /// A worker keeps one workspace for its lifetime, so consecutive trials on the same data and backbone depth pay
 /// for loading and for the text pass only once, and trials whose warm starts are equal (``WarmStartKey``) run it
-/// once; with a warm-start directory, a restarted worker reuses them too. Thread-safe.
+/// once; with a warm-start directory, a restarted worker reuses them too, and with a text-state directory
+/// (``TextStateCache``) any later process on the same backbone, items and depth reads the text states instead of
+/// running the text pass. Thread-safe.
 public final class MixRecWorkspace: @unchecked Sendable {
     private let lock = NSLock()
     private var backbones: [String: LlamaModel] = [:]
@@ -16,14 +18,22 @@ public final class MixRecWorkspace: @unchecked Sendable {
     private let log: @Sendable (String) -> Void
     /// The collaborative warm starts trainers built from this workspace take and store.
     public let warmStarts: WarmStartCache
+    /// Where text states are also kept on disk, across processes (nil: in memory only).
+    public let textStateCache: TextStateCache?
 
     /// - Parameters:
     ///   - warmStartDirectory: where warm starts are also kept on disk, across processes (nil: in memory only).
-    ///   - log: receives one line per expensive step (loading, the text pass) and per warm start reused or stored,
-    ///     e.g. for stderr.
-    public init(warmStartDirectory: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    ///   - textStateDirectory: where items' text states are also kept on disk, across processes (nil: in memory
+    ///     only).
+    ///   - log: receives one line per expensive step (loading, the text pass) and per warm start or text states
+    ///     reused or stored, e.g. for stderr.
+    public init(
+        warmStartDirectory: String? = nil, textStateDirectory: String? = nil,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.log = log
         self.warmStarts = WarmStartCache(directory: warmStartDirectory, log: log)
+        self.textStateCache = textStateDirectory.map { TextStateCache(directory: $0, log: log) }
     }
 
     /// The model (fresh parameters) and data of `config`.
@@ -40,17 +50,29 @@ public final class MixRecWorkspace: @unchecked Sendable {
         let text: TextStates
         if let cached = self.textStates[key] {
             text = cached
+        } else if let cache = self.textStateCache {
+            let textKey = TextStateKey(backbone: backbone, itemTokens: data.itemTokens, firstLayer: first)
+            text = cache.states(for: textKey, itemTokens: data.itemTokens) {
+                self.computeText(backbone: backbone, itemTokens: data.itemTokens, fromLayer: first)
+            }
         } else {
-            let started = Date()
-            self.log("encoding the text of \(data.itemCount) items through \(layerCount) frozen blocks")
-            text = TextStates.compute(backbone: backbone, itemTokens: data.itemTokens, fromLayer: first)
-            self.log(
-                String(
-                    format: "text states ready in %.1f s (%.0f MB)", Date().timeIntervalSince(started),
-                    Double(text.table.byteCount) / 1e6))
-            self.textStates[key] = text
+            text = self.computeText(backbone: backbone, itemTokens: data.itemTokens, fromLayer: first)
         }
+        self.textStates[key] = text
         return (MixRecModel(config: config, backbone: backbone, text: text), data)
+    }
+
+    /// Runs the text pass, with a log line before and after.
+    private func computeText(backbone: LlamaModel, itemTokens: [[Int]], fromLayer first: Int) -> TextStates {
+        let started = Date()
+        self.log(
+            "encoding the text of \(itemTokens.count) items through \(backbone.configuration.blockCount) frozen blocks")
+        let text = TextStates.compute(backbone: backbone, itemTokens: itemTokens, fromLayer: first)
+        self.log(
+            String(
+                format: "text states ready in %.1f s (%.0f MB)", Date().timeIntervalSince(started),
+                Double(text.table.byteCount) / 1e6))
+        return text
     }
 
     /// The backbone of `config`, loaded on first use.

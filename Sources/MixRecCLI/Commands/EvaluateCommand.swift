@@ -17,10 +17,13 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    @OptionGroup var textCache: TextCacheOptions
+
     func run() throws {
         self.runtime.apply()
         let run = try TrainedRun(
-            folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { Console.note($0) }))
+            folder: self.checkpoint, overrides: self.overrides,
+            workspace: self.textCache.workspace(log: { Console.note($0) }))
         let trainer = MixRecTrainer(model: run.model, data: run.data)
         let result = try trainer.evaluateModel(onEvaluation: EvaluationProgressDisplay().show)
         let metrics = RunMetrics(

@@ -39,6 +39,8 @@ struct RecommendCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    @OptionGroup var textCache: TextCacheOptions
+
     func validate() throws {
         guard self.k >= 1 else { throw ValidationError("-k must be at least 1") }
         switch (self.user, self.users) {
@@ -58,7 +60,8 @@ struct RecommendCommand: ParsableCommand {
         self.runtime.apply()
         let listed = try self.users.flatMap(Self.userIDs)
         let run = try TrainedRun(
-            folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { Console.note($0) }))
+            folder: self.checkpoint, overrides: self.overrides,
+            workspace: self.textCache.workspace(log: { Console.note($0) }))
         let dataset = run.data.dataset
         if let user = self.user {
             let items = dataset.sequences[try dataset.users(withIDs: [user])[0]].map { Int($0) }

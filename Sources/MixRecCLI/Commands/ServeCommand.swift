@@ -47,6 +47,8 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    @OptionGroup var textCache: TextCacheOptions
+
     func validate() throws {
         do { _ = try BindAddress(parsing: self.http) } catch { throw ValidationError("--http: \(error)") }
         guard self.cacheK >= 1 else { throw ValidationError("--cache-k must be at least 1, not \(self.cacheK)") }
@@ -60,7 +62,8 @@ struct ServeCommand: ParsableCommand {
             try BearerToken(contentsOf: URL(fileURLWithPath: path))
         }
         let run = try TrainedRun(
-            folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { Console.note($0) }))
+            folder: self.checkpoint, overrides: self.overrides,
+            workspace: self.textCache.workspace(log: { Console.note($0) }))
         Console.note("encoding the items of \(self.checkpoint) for ranking")
         let server = RecommendationServer(
             service: RecommendationService(model: run.model, dataset: run.data.dataset, userCache: self.userCache()))

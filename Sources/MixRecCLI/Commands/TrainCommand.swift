@@ -35,6 +35,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    @OptionGroup var textCache: TextCacheOptions
+
     func run() throws {
         self.runtime.apply()
         let config = try MixRecConfig.load(path: self.config, overrides: self.overrides)
@@ -42,7 +44,7 @@ struct TrainCommand: ParsableCommand {
         let directory = RunDirectory(self.out ?? "runs/\(name)")
         try directory.create()
         let started = Date()
-        let workspace = MixRecWorkspace(warmStartDirectory: self.warmStarts, log: { Console.note($0) })
+        let workspace = self.textCache.workspace(warmStartDirectory: self.warmStarts, log: { Console.note($0) })
         let trainer = try MixRecTrainer(config: config, workspace: workspace)
         try self.resumeIfPossible(trainer, config: config, directory: directory)
         try directory.write(Array(try config.document.yamlText.utf8), to: directory.configFile)

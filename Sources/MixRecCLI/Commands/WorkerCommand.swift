@@ -16,6 +16,8 @@ struct WorkerCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    @OptionGroup var textCache: TextCacheOptions
+
     @Option(help: "Folder of cached datasets and models (reported to the coordinator).")
     var cache: String?
 
@@ -66,7 +68,7 @@ struct WorkerCommand: ParsableCommand {
             synthetic: SyntheticWorkerRunner(
                 noise: self.noise, epochSeconds: self.epochSeconds, ring: self.peers.peerEndpoint == nil ? nil : links),
             mixrec: MixRecTrialRunner(
-                workspace: MixRecWorkspace(
+                workspace: self.textCache.workspace(
                     warmStartDirectory: self.warmStarts == "none" ? nil : self.warmStarts, log: { logger.info("\($0)") }
                 ),
                 links: links, log: { logger.info("\($0)") }))
