@@ -23,7 +23,7 @@ extension LlamaModel {
     /// What the model computes, as a hash: its configuration and every weight in use, as the dequantised Float32
     /// values it computes with. The hash names the weights rather than a file's path, size or date, so it holds
     /// across machines and copies, and a model cut to fewer blocks hashes differently. It reads every weight once
-    /// (about a second for a 135M-parameter model).
+    /// (0.3 s for SmolLM2-135M cut to 8 blocks).
     public func weightDigest() -> FNV1a {
         var hash = FNV1a()
         hash.combine("\(self.configuration)".utf8)
