@@ -28,11 +28,25 @@ struct ScoreBlendBench: ParsableCommand {
     @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
     var cases = 0
 
+    @Option(
+        help: ArgumentHelp(
+            "Parameters set to zero before ranking, comma-separated names (e.g. text_match.query_map): an ablation at "
+                + "evaluation time."))
+    var zero = ""
+
     func run() throws {
         let workspace = MixRecWorkspace(log: { print($0) })
         let run = try TrainedRun(folder: self.checkpoint, overrides: [], workspace: workspace)
         let weights = try Self.numbers(self.weights, option: "--weights").map(Float.init)
         let queries = try Self.numbers(self.queries, option: "--queries").map(Int.init)
+        for name in self.zero.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !name.isEmpty {
+            guard let parameter = run.model.parameters.byName[name] else {
+                throw ValidationError("--zero: the model has no parameter '\(name)'")
+            }
+            parameter.copyValues(from: Tensor.zeros(parameter.shape))
+            print("\(name) set to zero")
+        }
         let text = run.model.itemTextVectors
         let scorer = run.model.historyScorer()
         let maximumLength = run.config.collaborativeHistory
