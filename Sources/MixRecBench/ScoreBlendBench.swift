@@ -35,10 +35,14 @@ struct ScoreBlendBench: ParsableCommand {
     var zero = ""
 
     func run() throws {
+        let weights = try CommaSeparated.values(self.weights, option: "--weights", expects: "non-negative numbers") {
+            Float($0).flatMap { $0 >= 0 ? $0 : nil }
+        }
+        let queries = try CommaSeparated.values(
+            self.queries, option: "--queries", expects: "non-negative integers"
+        ) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
         let workspace = MixRecWorkspace(log: { print($0) })
         let run = try TrainedRun(folder: self.checkpoint, overrides: [], workspace: workspace)
-        let weights = try Self.numbers(self.weights, option: "--weights").map(Float.init)
-        let queries = try Self.numbers(self.queries, option: "--queries").map(Int.init)
         for name in self.zero.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
         where !name.isEmpty {
             guard let parameter = run.model.parameters.byName[name] else {
@@ -111,14 +115,6 @@ struct ScoreBlendBench: ParsableCommand {
     private enum Stage: String {
         case validation, test
         var evaluation: EvaluationStage { self == .validation ? .validation : .test }
-    }
-
-    private static func numbers(_ text: String, option: String) throws -> [Double] {
-        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-            throw ValidationError("\(option): expected non-negative numbers separated by commas, got '\(text)'")
-        }
-        return values.compactMap { $0 }
     }
 }
 

@@ -28,6 +28,9 @@ struct TextProbeBench: ParsableCommand {
     var batch = 256
 
     func run() throws {
+        let depths = try CommaSeparated.values(self.depths, option: "--depths", expects: "positive integers") {
+            Int($0).flatMap { $0 > 0 ? $0 : nil }
+        }
         var config = try MixRecConfig.load(path: self.config)
         config.model.textVector = .align
         let workspace = MixRecWorkspace(log: { print($0) })
@@ -36,7 +39,7 @@ struct TextProbeBench: ParsableCommand {
         let probe = TextNeighbourProbe(cases: cases, itemCount: data.itemCount, batchSize: self.batch)
         var rows = probe.rows(
             "[ALIGN] state after \(config.backbone.layers) blocks (model.text_vector: align)", model.itemTextVectors)
-        for depth in try self.parsedDepths() {
+        for depth in depths {
             var backboneConfig = config.backbone
             backboneConfig.layers = depth
             let backbone = try workspace.backbone(backboneConfig)
@@ -62,14 +65,6 @@ struct TextProbeBench: ParsableCommand {
                     format: "%@ | %@ | %.4f | %.4f | %@", row.representation, row.query, row.metrics.ndcg(at: 10),
                     row.metrics.hitRate(at: 10), ratio))
         }
-    }
-
-    private func parsedDepths() throws -> [Int] {
-        let depths = self.depths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !depths.isEmpty, depths.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--depths: expected positive integers separated by commas, got '\(self.depths)'")
-        }
-        return depths.compactMap { $0 }
     }
 }
 
