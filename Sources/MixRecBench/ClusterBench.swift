@@ -7,7 +7,9 @@ import ZeroMQ
 /// ZeroMQ point-to-point bandwidth measured in the same run on the same transport, and against what this
 /// machine's cores can do: `cpu_bound_ms` is the collective's CPU time (all threads) divided by the core count,
 /// and `reachable` the efficiency the ring would have at that bound. The ideal assumes every link has its own
-/// CPUs; ranks sharing a few cores pay for every link's kernel copies on the same cores.
+/// CPUs; ranks sharing a few cores pay for every link's kernel copies on the same cores. With `--netns` each rank
+/// runs in its own network namespace behind a rate-limited link (`cluster/netns-bench` makes them), so the link,
+/// not the CPU, limits the ring, as between hosts.
 struct ClusterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
@@ -29,22 +31,36 @@ struct ClusterBench: ParsableCommand {
     @Option(help: "Transport between ranks: tcp (loopback), ipc or inproc (one shared context; a diagnostic).")
     var transport = ClusterRanks.Transport.tcp
 
-    @Option(help: "Training steps for the users/s comparison (0 skips it).")
+    @Option(help: "Training steps for the users/s comparison (0 skips it; skipped with --netns).")
     var trainingSteps = 20
 
+    @Option(
+        help: ArgumentHelp(
+            "Simulated hosts, one per rank: NAMESPACE@ADDRESS items separated by commas (cluster/netns-bench).",
+            valueName: "hosts"))
+    var netns: String?
+
     func run() throws {
+        let hosts = try self.netns.map(SimulatedHost.list) ?? []
+        if let largest = self.ranks.max(), !hosts.isEmpty, hosts.count < largest {
+            throw ValidationError("--netns: \(hosts.count) hosts for up to \(largest) ranks")
+        }
         var settings = AllReduceSettings()
         settings.chunkBytes = self.chunkKiB * 1024
         settings.timeout = .seconds(60)
         let cores = ProcessInfo.processInfo.activeProcessorCount
+        let links =
+            hosts.isEmpty
+            ? "transport \(self.transport)\(self.transport == .inproc ? "" : ", one ZeroMQ context per rank")"
+            : "tcp between network namespaces \(hosts.map(\.namespace).joined(separator: ", "))"
         print(
-            "transport \(self.transport)\(self.transport == .inproc ? "" : ", one ZeroMQ context per rank"), chunk \(self.chunkKiB) KiB, median of "
-                + "\(self.repeats), \(cores) cores, load average \(String(format: "%.1f", ClusterRanks.loadAverage()))")
+            "\(links), chunk \(self.chunkKiB) KiB, median of \(self.repeats), \(cores) cores, load average "
+                + String(format: "%.1f", ClusterRanks.loadAverage()))
         print("size_MB  N  p2p_GB/s  ring_ms  ideal_ms  efficiency  algbw_GB/s  cpu_ms  cpu_bound_ms  reachable")
         for megabytes in self.sizes {
             let count = megabytes * 1_000_000 / 4
             let pointToPoint = try self.median {
-                try Self.pointToPoint(count: count, settings: settings, transport: self.transport)
+                try Self.pointToPoint(count: count, settings: settings, transport: self.transport, hosts: hosts)
             }
             let bandwidth = Double(count * 4) / pointToPoint.seconds
             print(
@@ -54,7 +70,8 @@ struct ClusterBench: ParsableCommand {
                     pointToPoint.cpuSeconds / pointToPoint.seconds))
             for worldSize in self.ranks {
                 let ring = try self.median {
-                    try Self.ring(worldSize: worldSize, count: count, settings: settings, transport: self.transport)
+                    try Self.ring(
+                        worldSize: worldSize, count: count, settings: settings, transport: self.transport, hosts: hosts)
                 }
                 let ideal = 2 * Double(worldSize - 1) / Double(worldSize) * Double(count * 4) / bandwidth
                 // The ring cannot finish faster than its CPU work spread over every core of this machine.
@@ -68,7 +85,7 @@ struct ClusterBench: ParsableCommand {
             }
         }
         print("load average \(String(format: "%.1f", ClusterRanks.loadAverage()))")
-        guard self.trainingSteps > 0 else { return }
+        guard self.trainingSteps > 0, hosts.isEmpty else { return }
         let single = try ClusterTrainingBench.usersPerSecond(worldSize: 1, steps: self.trainingSteps)
         let pair = try ClusterTrainingBench.usersPerSecond(worldSize: 2, steps: self.trainingSteps)
         // Users per CPU-second shows the group's overhead whatever else runs: two ranks on two free cores reach
@@ -89,12 +106,13 @@ struct ClusterBench: ParsableCommand {
 
     /// Streams `count` floats one way, PUSH→PULL between two contexts, as chunks of the ring's size behind a
     /// header: the time gives B.
-    static func pointToPoint(count: Int, settings: AllReduceSettings, transport: ClusterRanks.Transport) throws
-        -> ClusterRanks.Timing
-    {
+    static func pointToPoint(
+        count: Int, settings: AllReduceSettings, transport: ClusterRanks.Transport, hosts: [SimulatedHost]
+    ) throws -> ClusterRanks.Timing {
         let chunkBytes = settings.chunkBytes
         let total = count * 4
-        return try ClusterRanks.time(worldSize: 2, transport: transport) { rank, endpoints, context, start in
+        return try ClusterRanks.time(worldSize: 2, transport: transport, hosts: hosts) {
+            rank, endpoints, context, start in
             if rank == 1 {
                 let pull = try ZMQSocket(context: context, type: .pull)
                 try pull.setReceiveHighWaterMark(settings.highWaterMark)
@@ -127,10 +145,12 @@ struct ClusterBench: ParsableCommand {
     }
 
     /// A ring of `worldSize` ranks summing `count` floats, after a warm-up sum (connections, page faults).
-    static func ring(worldSize: Int, count: Int, settings: AllReduceSettings, transport: ClusterRanks.Transport)
-        throws -> ClusterRanks.Timing
-    {
-        try ClusterRanks.time(worldSize: worldSize, transport: transport) { rank, endpoints, context, start in
+    static func ring(
+        worldSize: Int, count: Int, settings: AllReduceSettings, transport: ClusterRanks.Transport,
+        hosts: [SimulatedHost]
+    ) throws -> ClusterRanks.Timing {
+        try ClusterRanks.time(worldSize: worldSize, transport: transport, hosts: hosts) {
+            rank, endpoints, context, start in
             let group = try AllReduceGroup(rank: rank, endpoints: endpoints, context: context, settings: settings)
             var values = [Float](repeating: Float(rank), count: count)
             try group.sum(&values)

@@ -22,19 +22,25 @@ enum ClusterRanks {
 
     /// Runs `body(rank, endpoints, context, start)` on `worldSize` threads. Each rank prepares (sockets, warm-up)
     /// and then calls `start()`, which returns once every rank has called it; the clock runs from then until the
-    /// last rank returns. A rank that throws prints its error.
+    /// last rank returns. A rank that throws prints its error. With `hosts`, rank r first enters `hosts[r]` and
+    /// the ranks reach each other over tcp at the hosts' addresses (`transport` is then ignored).
     static func time(
-        worldSize: Int, transport: Transport = .tcp,
+        worldSize: Int, transport: Transport = .tcp, hosts: [SimulatedHost] = [],
         _ body: @escaping @Sendable (_ rank: Int, _ endpoints: [String], ZMQContext, _ start: () -> Void) throws -> Void
     ) throws -> Timing {
+        precondition(hosts.isEmpty || hosts.count >= worldSize, "fewer simulated hosts than ranks")
         let shared = try ZMQContext()
         let contexts = try (0..<worldSize).map { _ in transport == .inproc ? shared : try ZMQContext() }
         let run = UUID().uuidString.prefix(8)
         let endpoints =
-            switch transport {
-            case .tcp: try Self.freeEndpoints(worldSize)
-            case .ipc: (0..<worldSize).map { "ipc://\(NSTemporaryDirectory())mixrec-bench-\(run)-\($0)" }
-            case .inproc: (0..<worldSize).map { "inproc://mixrec-bench-\(run)-\($0)" }
+            if !hosts.isEmpty {
+                Self.hostEndpoints(hosts.prefix(worldSize))
+            } else {
+                switch transport {
+                case .tcp: try Self.freeEndpoints(worldSize)
+                case .ipc: (0..<worldSize).map { "ipc://\(NSTemporaryDirectory())mixrec-bench-\(run)-\($0)" }
+                case .inproc: (0..<worldSize).map { "inproc://mixrec-bench-\(run)-\($0)" }
+                }
             }
         let arrived = DispatchSemaphore(value: 0)
         let go = DispatchSemaphore(value: 0)
@@ -46,6 +52,7 @@ enum ClusterRanks {
                 defer { done.leave() }
                 let started = Mutex(false)
                 do {
+                    if !hosts.isEmpty { try hosts[rank].enter() }
                     try body(rank, endpoints, context) {
                         started.withLock { $0 = true }
                         arrived.signal()
@@ -81,6 +88,19 @@ enum ClusterRanks {
     static func loadAverage() -> Double {
         var load = [Double](repeating: 0, count: 1)
         return getloadavg(&load, 1) == 1 ? load[0] : .nan
+    }
+
+    /// The next port `hostEndpoints` hands out: each timed run gets fresh ports, so no run waits for the last
+    /// one's listeners to be released.
+    private static let nextHostPort = Mutex(24_000)
+
+    /// One tcp endpoint per simulated host, on a port not used before in this process.
+    static func hostEndpoints(_ hosts: ArraySlice<SimulatedHost>) -> [String] {
+        let port = Self.nextHostPort.withLock { port in
+            defer { port = port >= 60_000 ? 24_000 : port + 1 }
+            return port
+        }
+        return hosts.map { "tcp://\($0.address):\(port)" }
     }
 
     /// `count` loopback endpoints whose ports were free a moment ago (bound to `*` by ZeroMQ, read back, released).

@@ -37,13 +37,16 @@ struct MixRecStepBench: ParsableCommand {
             "batch: first \(config.training.batchUsers) users of epoch 0, L = \(config.data.maximumHistory), "
                 + "T = \(config.data.itemTokens), seq_view = \(config.model.sequenceView.rawValue), "
                 + "layers \(config.backbone.layers), first adapted layer \(trainer.model.firstAdaptedLayer)")
-        print("path          forward ms   backward ms   step ms   loss")
+        // CPU ms (this process, every thread) beside wall ms: on a loaded machine the CPU time is the step's cost.
+        print("path          forward ms   backward ms   step ms   step CPU ms   loss")
         var medians: [ForwardPath: Double] = [:]
         for path in self.path {
             var forwards: [Double] = []
             var backwards: [Double] = []
+            var cpu: [Double] = []
             var loss: Float = 0
             for run in 0...self.repeats {
+                let cpu0 = ClusterRanks.processCPUSeconds()
                 let t0 = Date()
                 let result = trainer.batchLoss(path: path)
                 let t1 = Date()
@@ -54,13 +57,16 @@ struct MixRecStepBench: ParsableCommand {
                 if run > 0 {
                     forwards.append(t1.timeIntervalSince(t0) * 1000)
                     backwards.append(t2.timeIntervalSince(t1) * 1000)
+                    cpu.append((ClusterRanks.processCPUSeconds() - cpu0) * 1000)
                 }
             }
             let (forward, backward) = (Self.median(forwards), Self.median(backwards))
             medians[path] = forward + backward
             print(
                 path.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
-                    + String(format: "%10.1f   %11.1f   %7.1f   %.5f", forward, backward, forward + backward, loss))
+                    + String(
+                        format: "%10.1f   %11.1f   %7.1f   %11.1f   %.5f", forward, backward, forward + backward,
+                        Self.median(cpu), loss))
         }
         if let reuse = medians[.spanReuse], let dense = medians[.dense], reuse > 0 {
             print(

@@ -25,6 +25,12 @@ struct ScoreBlendBench: ParsableCommand {
     @Option(help: "History lengths the text query averages (0 = the whole model input), comma-separated.")
     var queries = "0,5,1"
 
+    @Option(
+        help: ArgumentHelp(
+            "Extra weights β of the run's own text-match term (ungated), added to the joint scores, comma-separated "
+                + "(0 = as trained): does the learnt gate undershoot?"))
+    var termWeights = "0"
+
     @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
     var cases = 0
 
@@ -41,6 +47,9 @@ struct ScoreBlendBench: ParsableCommand {
         let queries = try CommaSeparated.values(
             self.queries, option: "--queries", expects: "non-negative integers"
         ) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+        let termWeights = try CommaSeparated.values(
+            self.termWeights, option: "--term-weights", expects: "non-negative numbers"
+        ) { Float($0).flatMap { $0 >= 0 ? $0 : nil } }
         let workspace = MixRecWorkspace(log: { print($0) })
         let run = try TrainedRun(folder: self.checkpoint, overrides: [], workspace: workspace)
         for name in self.zero.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
@@ -66,7 +75,11 @@ struct ScoreBlendBench: ParsableCommand {
             for start in stride(from: 0, to: cases.count, by: batchSize) {
                 let batch = Array(cases[start..<min(start + batchSize, cases.count)])
                 let parts = scorer(batch.map { $0.input(maxLength: maximumLength).map { Int($0) } })
-                let bases = [("joint", parts.joint)] + (parts.collaborative.map { [("collaborative", $0)] } ?? [])
+                let joints = termWeights.map { weight in
+                    guard weight > 0, let term = parts.text else { return ("joint", parts.joint) }
+                    return ("joint + \(weight) term", parts.joint + term.scaled(by: weight))
+                }
+                let bases = joints + (parts.collaborative.map { [("collaborative", $0)] } ?? [])
                 let textScores = queries.map { length in
                     let histories = batch.map {
                         length > 0 ? $0.history.suffix(length) : $0.input(maxLength: maximumLength)
