@@ -5,8 +5,8 @@ import Synchronization
 enum WorkerOutgoing: Sendable {
     /// A protocol message (with raw frames) to send to the coordinator.
     case message(WireBody, blobs: [[UInt8]])
-    /// The training thread of this run returned.
-    case runEnded(TrialID, attempt: Int)
+    /// The training thread of this job returned, and how its run ended.
+    case runEnded(TrialJob, RunEnd)
 }
 
 /// The queue from training threads to the worker's I/O thread.
