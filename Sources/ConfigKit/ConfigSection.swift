@@ -144,6 +144,20 @@ public final class ConfigSection {
         }
     }
 
+    /// A list of finite numbers in `min...max`.
+    public func doubles(
+        _ key: String, default defaultValue: [Double], min: Double = -.greatestFiniteMagnitude,
+        max: Double = .greatestFiniteMagnitude
+    ) throws -> [Double] {
+        let expectation = Self.rangeDescription("a list of numbers", min: min, max: max)
+        return try self.strings(key, default: defaultValue.map { "\($0)" }).map { text in
+            guard let value = Double(text), value.isFinite, value >= min, value <= max else {
+                throw ConfigError.invalidValue(key: self.keyPath(key), value: text, allowed: expectation)
+            }
+            return value
+        }
+    }
+
     /// The nested mapping under `key`; an absent key gives an empty section (every key at its default).
     public func section(_ key: String) throws -> ConfigSection {
         let value = self.take(key) ?? .mapping([])

@@ -8,12 +8,6 @@ import Testing
 /// A run's accounting: the collaborative model and the LLM side alone, per popularity, cold targets and their
 /// baselines.
 @Suite struct RunAccountingTests {
-    func trainer(_ overrides: [String]) throws -> MixRecTrainer {
-        let config = try TinyMixRec.config(overrides)
-        let data = try TinyMixRec.data(config)
-        return MixRecTrainer(model: TinyMixRec.model(config, data: data), data: data)
-    }
-
     static let frozenWarmStart = [
         "train.cf_pretrain.epochs=3", "train.cf_pretrain.lr=0.02", "train.cf_pretrain.batch_users=6",
         "train.cf_lr_scale=0", "train.epochs=2",
@@ -22,12 +16,12 @@ import Testing
     /// With the gate at 0 the joint ranking is the collaborative one; after training with a frozen collaborative
     /// model, its part of the joint pass ranks exactly as the warm start's report says, and the LLM side's does not.
     @Test func theCollaborativePartIsTheWarmStartAndTheGateMixesInTheLLMSide() throws {
-        let fresh = try self.trainer(Self.frozenWarmStart)
+        let fresh = try TinyMixRec.trainer(Self.frozenWarmStart)
         let before = try fresh.evaluate(.test, excludeHistory: [true])
         #expect(
             before.values(source: "joint", excludeHistory: true, group: "warm")
                 == before.values(source: "collaborative", excludeHistory: true, group: "warm"))
-        let trainer = try self.trainer(Self.frozenWarmStart)
+        let trainer = try TinyMixRec.trainer(Self.frozenWarmStart)
         let result = try trainer.train()
         let accounting = try #require(result.accounting)
         let after = try trainer.evaluate(.test, excludeHistory: [true])
@@ -59,7 +53,7 @@ import Testing
     /// epoch beat the warm start, or the result is the warm start's ranking.
     @Test func aRunNeverEndsBelowItsCollaborativeModelOnValidation() throws {
         for lr in ["0.01", "0.2"] {
-            let trainer = try self.trainer(Self.frozenWarmStart + ["train.lr=\(lr)"])
+            let trainer = try TinyMixRec.trainer(Self.frozenWarmStart + ["train.lr=\(lr)"])
             let result = try trainer.train()
             let accounting = try #require(result.accounting)
             var start = try #require(accounting.collaborative?["valid"])
@@ -76,7 +70,7 @@ import Testing
     }
 
     @Test func headAndTailTargetsPartitionTheWarmCases() throws {
-        let trainer = try self.trainer(["train.epochs=1"])
+        let trainer = try TinyMixRec.trainer(["train.epochs=1"])
         let accounting = try #require(try trainer.train().accounting)
         for stage in [accounting.popularity.valid, accounting.popularity.test] {
             for source in ["joint", "collaborative", "llm"] {
@@ -92,10 +86,10 @@ import Testing
     /// model trains jointly here, so a report recomputed at the end would differ).
     @Test func aResumedRunKeepsTheAccountingOfAnUninterruptedOne() throws {
         let overrides = ["train.cf_pretrain.epochs=2", "train.cf_lr_scale=1", "train.epochs=2", "train.patience=5"]
-        let whole = try self.trainer(overrides).train()
-        let interrupted = try self.trainer(overrides)
+        let whole = try TinyMixRec.trainer(overrides).train()
+        let interrupted = try TinyMixRec.trainer(overrides)
         let stoppedAt = try TinyMixRec.checkpointAfterOneEpoch(interrupted)
-        let resumed = try self.trainer(overrides)
+        let resumed = try TinyMixRec.trainer(overrides)
         try resumed.restore(stoppedAt)
         #expect(resumed.progress.warmStart == interrupted.progress.warmStart && resumed.progress.warmStart != nil)
         #expect(resumed.progress.bestValidation == interrupted.progress.bestValidation)
@@ -109,7 +103,7 @@ import Testing
     }
 
     @Test func coldTargetsAreRankedWithTheirBaselines() throws {
-        let trainer = try self.trainer(["eval.cold_items=0.2", "train.epochs=1", "train.cf_pretrain.epochs=1"])
+        let trainer = try TinyMixRec.trainer(["eval.cold_items=0.2", "train.epochs=1", "train.cf_pretrain.epochs=1"])
         let cold = try #require(try trainer.train().accounting?.cold)
         #expect(cold.items == 0.2)
         // A cold item has no ID embedding: it is its projected text alone, as a new item would be.
@@ -127,7 +121,7 @@ import Testing
     /// Cold items are unknown to training: every softmax leaves them out, so their ID embeddings, item
     /// projection rows and biases take no gradient, and they are nobody's hard negative.
     @Test func coldItemsTakeNoGradientAndAreNoHardNegatives() throws {
-        let trainer = try self.trainer(["eval.cold_items=0.2", "train.cf_lr_scale=1", "losses.cf=1"])
+        let trainer = try TinyMixRec.trainer(["eval.cold_items=0.2", "train.cf_lr_scale=1", "losses.cf=1"])
         let cold = try #require(trainer.data.split.coldItems).items.map { Int($0) }
         #expect(!cold.isEmpty)
         #expect(!trainer.data.hardNegatives.joined().contains { cold.contains(Int($0)) })

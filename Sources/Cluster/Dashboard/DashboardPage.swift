@@ -50,12 +50,14 @@ enum DashboardPage {
                 Self.trialLink(line.id, style: style),
                 "<span class=\"\(line.state.rawValue)\">\(line.state.rawValue)</span>", "\(line.seed)",
                 "\(line.attempt)", "<code>\(HTMLText.parameters(line.params))</code>",
-                HTMLText.escape(line.workers.joined(separator: ", ")), "\(line.epoch)",
+                HTMLText.escape(line.workers.joined(separator: ", ")), "\(line.epoch)", HTMLText.number(line.fidelity),
                 HTMLText.number(line.bestValidation), tests.isEmpty ? "–" : tests,
             ]
         }
         return HTMLText.table(
-            headers: ["trial", "state", "seed", "attempt", "parameters", "workers", "epoch", "validation", "test"],
+            headers: [
+                "trial", "state", "seed", "attempt", "parameters", "workers", "epoch", "fidelity", "validation", "test",
+            ],
             rows: rows,
             cssClass: "trials")
     }

@@ -3,10 +3,10 @@ import MixRec
 
 /// Trains MixRec trials on a worker (`TrialTask.mixrec`): builds the trial's training config from the study's text,
 /// overrides and the trial's values, trains it as its rank of the group (gradients summed over the group's ring
-/// all-reduce), resumes from the assignment's checkpoint, reports each epoch's validation metrics and uploads a
-/// checkpoint after every epoch. In a group of two or more, the ranks compare a CRC-32C of their whole training
-/// state (parameters, AdamW moments, best epoch, validation history) after every epoch; a mismatch fails the trial
-/// (not retryable).
+/// all-reduce), resumes from the assignment's checkpoint, reports each epoch's validation metrics (and each rung's,
+/// `train.rungs`) and uploads a checkpoint after every epoch. In a group of two or more, the ranks compare a CRC-32C
+/// of their whole training state (parameters, AdamW moments, best epoch, validation history) after every epoch; a
+/// mismatch fails the trial (not retryable).
 ///
 /// One `MixRecWorkspace` (backbones, prepared datasets, cached text states) lives as long as the runner, so a worker
 /// loads the backbone and encodes item text once for all the trials it trains.
@@ -73,6 +73,12 @@ public final class MixRecTrialRunner: TrialRunner {
                     }
                     context.uploadCheckpoint(epoch: summary.epoch, parameters: state)
                     return context.isCancelled ? .stop : .proceed
+                },
+                onRung: { rung in
+                    context.reportRung(
+                        rung.rung, fraction: rung.fraction, epoch: rung.epoch,
+                        metrics: Self.prefixed(rung.validation, MixRecTrialConfig.validationPrefix),
+                        seconds: rung.seconds)
                 },
                 isCancelled: { context.isCancelled })
         } catch TrainingError.cancelled {

@@ -18,6 +18,9 @@ public struct SchedulerSettings: Sendable, Equatable {
     /// Epochs every trial trains for, when known. A report of the last one is never pruned: the trial has trained
     /// them all, and stopping it would only skip its test evaluation. nil: any epoch may be pruned.
     public var maxEpochs: Int?
+    /// Whether trials are pruned at rungs inside their training (`pruner.fidelity: steps`, reported as
+    /// ``RungMetrics``) instead of at epochs. Off by default.
+    public var prunesAtRungs = false
 
     /// Settings with `budget` trials and the other defaults.
     public init(budget: Int, groupSize: Int = 1) {

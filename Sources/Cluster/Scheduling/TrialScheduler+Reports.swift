@@ -3,7 +3,8 @@ import Search
 // MARK: - Reports from running groups
 
 extension TrialScheduler {
-    /// Rank 0 finished epoch `epoch`: records the metrics and asks `pruner` whether to stop the trial.
+    /// Rank 0 finished epoch `epoch`, or reached a rung inside it (``RungMetrics``): records the metrics (beside
+    /// the epoch's others) and asks `pruner` whether to stop the trial.
     public mutating func onProgress(
         from worker: WorkerID, trial id: TrialID, attempt: Int, epoch: Int, metrics: Metrics, seconds: Double,
         pruner: some TrialPruner
@@ -14,20 +15,19 @@ extension TrialScheduler {
         case .failure(let rejection): return rejection.directives
         }
         var trial = run.trial
-        trial.intermediate[epoch] = metrics
+        trial.intermediate[epoch, default: [:]].merge(metrics) { $1 }
         trial.seconds = seconds
         self.trials[id] = trial
-        // Replicates measure the spread over seeds: the pruner neither stops nor compares them. A trial at its last
-        // epoch has trained everything: pruning it would only skip its test evaluation.
-        guard trial.origin != .replicate, epoch < self.settings.maxEpochs ?? .max,
-            metrics[self.settings.objectiveMetric] != nil
+        // Replicates measure the spread over seeds: the pruner neither stops nor compares them.
+        guard trial.origin != .replicate, let (step, values) = self.pruningPoint(epoch: epoch, metrics: metrics),
+            values[self.settings.objectiveMetric] != nil
         else {
             return [.trialChanged(trial)]
         }
-        let decision = pruner.decide(trial: id, epoch: epoch, progress: self.progress())
+        let decision = pruner.decide(trial: id, epoch: step, progress: self.progress())
         guard decision.shouldPrune else { return [.trialChanged(trial)] }
         trial.state = .pruned
-        trial.finalMetrics = metrics
+        trial.finalMetrics = values
         trial.group = nil
         self.trials[id] = trial
         return [
@@ -36,11 +36,24 @@ extension TrialScheduler {
         ] + self.free(run.group, reason: "trial \(id) pruned")
     }
 
-    /// Every budget trial's objective curve in id order, as the pruner reads them; COMPLETE and PRUNED ones are
-    /// finished.
+    /// The pruner's step for a report, with the metrics it judges; nil when the report is no place to prune. With
+    /// `prunesAtRungs` only rung reports are (the step is the rung's number); otherwise only epoch reports before
+    /// the last epoch: a trial at its last epoch has trained everything, and pruning it would only skip its test
+    /// evaluation.
+    private func pruningPoint(epoch: Int, metrics: Metrics) -> (step: Int, values: Metrics)? {
+        let rungs = RungMetrics.rungs(in: metrics)
+        guard self.settings.prunesAtRungs else {
+            return rungs.isEmpty && epoch < self.settings.maxEpochs ?? .max ? (epoch, metrics) : nil
+        }
+        return rungs.last.map { ($0, RungMetrics.metrics(ofRung: $0, in: metrics)) }
+    }
+
+    /// Every budget trial's objective curve in id order (by rung with `prunesAtRungs`, else by epoch), as the pruner
+    /// reads them; COMPLETE and PRUNED ones are finished.
     func progress() -> [TrialProgress] {
         self.trials.values.filter { $0.origin != .replicate }.sorted { $0.id < $1.id }.compactMap { trial in
-            let curve = trial.curve(of: self.settings.objectiveMetric)
+            let metric = self.settings.objectiveMetric
+            let curve = self.settings.prunesAtRungs ? trial.rungCurve(of: metric) : trial.curve(of: metric)
             guard !curve.isEmpty else { return nil }
             return TrialProgress(
                 id: Int(clamping: trial.id.rawValue), values: curve,

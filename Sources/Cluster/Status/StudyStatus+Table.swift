@@ -10,11 +10,11 @@ extension StudyStatus {
         if let study = self.study {
             lines.append("study \(study.name): \(study.state.rawValue), \(self.progress)")
         }
-        let header = ["id", "state", "seed", "attempt", "params", "workers", "epoch", "best"]
+        let header = ["id", "state", "seed", "attempt", "params", "workers", "epoch", "fidelity", "best"]
         let rows = self.trials.map { trial in
             [
                 "\(trial.id)", trial.state.rawValue, "\(trial.seed)", "\(trial.attempt)", Self.short(trial.params),
-                trial.workers.joined(separator: ","), "\(trial.epoch)",
+                trial.workers.joined(separator: ","), "\(trial.epoch)", trial.fidelity.map(Self.number) ?? "-",
                 trial.bestValidation.map(Self.number) ?? "-",
             ]
         }

@@ -7,13 +7,15 @@ import Search
 /// {"study": {"name", "state", "seed", "configHash", "budget", "createdAt"},
 ///  "budget": N,
 ///  "trials": [{"id", "state": "WAITING|RUNNING|COMPLETE|PRUNED|FAILED", "origin": "ENQUEUED|PROPOSED|REPLICATE",
-///              "seed", "attempt", "params": {…}, "metrics": {…}, "epoch", "bestValidation", "workers": […],
-///              "failureReasons": […]}, …],
+///              "seed", "attempt", "params": {…}, "metrics": {…}, "epoch", "fidelity", "bestValidation",
+///              "workers": […], "failureReasons": […]}, …],
 ///  "best": {"id", "params", "metrics"} or null,
 ///  "workers": [{"id", "status": "ALIVE|SUSPECT|DEAD", "busy", "host", "cores", "incarnation", "lastSeen"}]}
 /// ```
 /// `metrics` are a trial's final metrics when it has them, else its newest epoch's; `bestValidation` is the best
-/// objective over its epochs; `best` is the COMPLETE trial with the best final objective. Dates are ISO 8601.
+/// objective over its epochs; `fidelity` is the share of a full trial it trained (``Trial/fidelity(epochs:)``: 1
+/// when COMPLETE, a rung's fraction when pruned there; absent before any report); `best` is the COMPLETE trial with
+/// the best final objective. Dates are ISO 8601.
 public struct StudyStatus: Codable, Equatable, Sendable {
     public struct Study: Codable, Equatable, Sendable {
         public var name: String
@@ -35,6 +37,8 @@ public struct StudyStatus: Codable, Equatable, Sendable {
         public var params: Configuration
         public var metrics: Metrics
         public var epoch: Int
+        /// The share of a full trial it trained.
+        public var fidelity: Double? = nil
         public var bestValidation: Double?
         public var workers: [String]
         public var failureReasons: [String]
@@ -63,6 +67,7 @@ public struct StudyStatus: Codable, Equatable, Sendable {
         let better: (Double, Double) -> Bool = maximize ? { $0 > $1 } : { $0 < $1 }
         let record = try store.study()
         let trials = try store.trials()
+        let epochs = record.map { StudyConfig.epochs(inCanonicalText: $0.configJSON) } ?? StudyConfig.defaultEpochs
         let lines = trials.map { trial in
             let newest = trial.intermediate.keys.max()
             let curve = trial.curve(of: objective).values
@@ -70,6 +75,7 @@ public struct StudyStatus: Codable, Equatable, Sendable {
                 id: trial.id.rawValue, state: trial.state, origin: trial.origin, seed: trial.seed,
                 attempt: trial.attempt, params: trial.params,
                 metrics: trial.finalMetrics ?? newest.flatMap { trial.intermediate[$0] } ?? [:], epoch: newest ?? 0,
+                fidelity: trial.fidelity(epochs: epochs),
                 bestValidation: curve.reduce(nil) { best, value in best.map { better(value, $0) ? value : $0 } ?? value
                 },
                 workers: trial.workers.map(\.rawValue), failureReasons: trial.failureReasons)

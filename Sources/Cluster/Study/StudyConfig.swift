@@ -57,7 +57,13 @@ public struct StudyConfig: Sendable {
         let objective = try root.section("objective")
         let kind = try objective.string("kind", default: "synthetic", allowed: ["synthetic", "mixrec"])
         var extraLines: [String] = []
+        let rungs = self.search.pruner.rungFractions
         if kind == "synthetic" {
+            guard rungs.isEmpty else {
+                throw StudyConfigError(
+                    "the search file's pruner.fidelity: steps needs objective.kind: mixrec (synthetic trials report "
+                        + "whole epochs only)")
+            }
             let function = try objective.choice("function", default: SyntheticObjective.branin)
             self.task = .synthetic(function)
             self.metric = try objective.string(
@@ -66,10 +72,12 @@ public struct StudyConfig: Sendable {
         } else {
             let configPath = Self.resolve(try objective.string("config"), in: folder)
             var training = try ConfigDocument(contentsOf: configPath)
-            // The study decides whether trials share warm starts, whatever the training config says.
+            // The study decides whether trials share warm starts, whatever the training config says, and where
+            // they validate for the pruner's rungs.
             let overrides =
                 try objective.strings("set", default: [])
                 + ["train.cf_pretrain.reuse=\(self.sharesWarmStart)"]
+                + (rungs.isEmpty ? [] : ["train.rungs=[\(rungs.map { "\($0)" }.joined(separator: ", "))]"])
             for assignment in overrides { try training.override(assignment) }
             self.task = .mixrec(
                 baseConfig: try String(contentsOfFile: configPath, encoding: .utf8), overrides: overrides)
@@ -103,6 +111,7 @@ public struct StudyConfig: Sendable {
         settings.scheduler.seeding = self.seeding
         settings.scheduler.maximizesObjective = self.search.direction == .maximize
         settings.maxEpochs = self.epochs
+        settings.scheduler.prunesAtRungs = !self.search.pruner.rungFractions.isEmpty
         settings.task = self.task
         settings.membership = self.membership
         settings.scheduler.maxFailedAttempts = self.retryCap

@@ -94,6 +94,19 @@ public final class TrialRunContext: Sendable {
             position.step = 0
             position.metrics = metrics
         }
+        self.postProgress(epoch: epoch, metrics: metrics, seconds: seconds)
+    }
+
+    /// Reports a rung's validation metrics inside epoch `epoch` (1-based; rank 0 only), as ``RungMetrics``: the
+    /// coordinator's pruner compares them with the other trials' at the same rung. The epoch's position is left
+    /// alone.
+    public func reportRung(_ rung: Int, fraction: Double, epoch: Int, metrics: Metrics, seconds: Double) {
+        self.postProgress(
+            epoch: epoch, metrics: RungMetrics.encode(rung: rung, fraction: fraction, metrics: metrics),
+            seconds: seconds)
+    }
+
+    private func postProgress(epoch: Int, metrics: Metrics, seconds: Double) {
         guard self.job.rank == 0 else { return }
         var progress = Mixrec_Cluster_V1_Progress()
         progress.trialID = self.job.trial.rawValue

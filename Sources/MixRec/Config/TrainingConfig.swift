@@ -25,6 +25,10 @@ public struct TrainingConfig: Sendable, Equatable {
     /// the input history leaves them out of the ranking; nil follows `eval.exclude_history`
     /// (``MixRecConfig/trainingExcludesHistory``).
     public var excludeHistory: Bool?
+    /// Fractions of the run's optimizer steps (ascending, above 0 and below 1) after which the trainer also
+    /// validates and reports a ``RungReport`` to a listener: a study's ASHA rungs with `pruner.fidelity: steps`.
+    /// Empty: validation only after every epoch.
+    public var rungs: [Double] = []
 
     public init() {}
 
@@ -42,6 +46,12 @@ public struct TrainingConfig: Sendable, Equatable {
         self.collaborativePretraining = try CollaborativePretrainingConfig(from: section.section("cf_pretrain"))
         if section.contains("exclude_history") {
             self.excludeHistory = try section.bool("exclude_history", default: true)
+        }
+        self.rungs = try section.doubles("rungs", default: [], min: 0, max: 1)
+        let isAscending = zip(self.rungs, self.rungs.dropFirst()).allSatisfy { $0 < $1 }
+        guard isAscending, self.rungs.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw ConfigError.invalidValue(
+                key: "train.rungs", value: "\(self.rungs)", allowed: "ascending fractions above 0 and below 1")
         }
     }
 }

@@ -77,6 +77,8 @@ public final class MixRecTrainer {
     ///   - onStep: called after every optimiser step.
     ///   - onEpoch: called after every epoch with its summary (after ``checkpoint()`` reflects it); `.stop` ends
     ///     training there (e.g. a pruned trial).
+    ///   - onRung: called at every rung of `train.rungs` with the validation metrics there (a rung on an epoch's
+    ///     last step takes the epoch's validation and comes before `onEpoch`); without it, rungs are not validated.
     ///   - isCancelled: polled before every step; when true, training throws ``TrainingError/cancelled``.
     ///   - onCollaborativeEpoch: called after every epoch of the collaborative warm start (`train.cf_pretrain`),
     ///     which runs before the first joint step of a fresh run.
@@ -85,7 +87,8 @@ public final class MixRecTrainer {
     /// - Returns: the best epoch's validation metrics and its test metrics.
     public func train(
         onStep: ((StepReport) -> Void)? = nil, onEpoch: (EpochSummary) throws -> TrainingControl = { _ in .proceed },
-        isCancelled: () -> Bool = { false }, onCollaborativeEpoch: (CollaborativePretrainingEpoch) -> Void = { _ in },
+        onRung: ((RungReport) throws -> Void)? = nil, isCancelled: () -> Bool = { false },
+        onCollaborativeEpoch: (CollaborativePretrainingEpoch) -> Void = { _ in },
         onEvaluation: ((EvaluationProgress) -> Void)? = nil
     ) throws -> TrainingResult {
         let started = Date()
@@ -116,9 +119,10 @@ public final class MixRecTrainer {
         }
         let batches = UserBatches(
             users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
+        let totalSteps = batches.batchCount * config.training.epochs
         let schedule = LearningRateSchedule(
-            peak: config.training.learningRate, totalSteps: batches.batchCount * config.training.epochs,
-            warmupFraction: config.training.warmupFraction)
+            peak: config.training.learningRate, totalSteps: totalSteps, warmupFraction: config.training.warmupFraction)
+        let rungs = RungSchedule(fractions: config.training.rungs, totalSteps: totalSteps)
         var stopped = self.progress.badEpochs >= config.training.patience
         while !stopped && self.progress.epoch < config.training.epochs {
             let epochStart = Date()
@@ -152,10 +156,18 @@ public final class MixRecTrainer {
                     StepReport(
                         epoch: epoch, batch: index + 1, batchCount: epochBatches.count, step: self.progress.step,
                         losses: loss.parts, users: batch.windows.count))
+                if index < epochBatches.count - 1 {
+                    try self.reportRungs(
+                        rungs.rungs(atStep: self.progress.step), epoch: epoch, started: epochStart, validation: nil,
+                        to: onRung, onEvaluation: onEvaluation)
+                }
             }
             let validation = try self.evaluate(
                 .validation, excludeHistory: [config.evaluation.excludeHistory], progress: onEvaluation)
             let metrics = validation.headline(excludeHistory: config.evaluation.excludeHistory)
+            try self.reportRungs(
+                rungs.rungs(atStep: self.progress.step), epoch: epoch, started: epochStart, validation: metrics,
+                to: onRung, onEvaluation: onEvaluation)
             self.progress.validationHistory.append(metrics)
             self.progress.recordEpoch(validation: metrics[Self.selectionMetric] ?? 0, parameters: self.parameters)
             if self.progress.bestEpoch == self.progress.epoch { self.progress.bestValidation = validation }
@@ -167,6 +179,26 @@ public final class MixRecTrainer {
                 try onEpoch(summary) == .stop || self.progress.badEpochs >= config.training.patience
         }
         return try self.finish(seconds: Date().timeIntervalSince(started), onEvaluation: onEvaluation)
+    }
+
+    /// Reports `rungs` (those on the step just taken, inside `epoch`, 0-based, which began at `started`) with
+    /// `validation`, the epoch's when the step ends it, else validated once here for all of them.
+    private func reportRungs(
+        _ rungs: [RungSchedule.Rung], epoch: Int, started: Date, validation: [String: Double]?,
+        to onRung: ((RungReport) throws -> Void)?, onEvaluation: ((EvaluationProgress) -> Void)?
+    ) throws {
+        guard let onRung, !rungs.isEmpty else { return }
+        let exclude = self.model.config.evaluation.excludeHistory
+        let metrics =
+            try validation
+            ?? self.evaluate(.validation, excludeHistory: [exclude], progress: onEvaluation)
+            .headline(excludeHistory: exclude)
+        for rung in rungs {
+            try onRung(
+                RungReport(
+                    rung: rung.number, fraction: rung.fraction, epoch: epoch + 1, step: self.progress.step,
+                    validation: metrics, seconds: Date().timeIntervalSince(started)))
+        }
     }
 
     /// The metrics and accounting of the model as it stands (a trained model loaded back, for `mixrec evaluate`):

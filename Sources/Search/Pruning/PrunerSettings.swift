@@ -16,6 +16,13 @@ public enum PrunerSettings: Hashable, Sendable {
         }
     }
 
+    /// The fractions of a full trial's steps at which trials are compared: ASHA's rungs with the `steps` fidelity,
+    /// empty when pruning looks at epochs (or is off).
+    public var rungFractions: [Double] {
+        guard case .successiveHalving(let asha) = self else { return [] }
+        return asha.rungFractions
+    }
+
     /// Checks every field.
     /// - Throws: `SearchError.invalidSetting` naming the field.
     public func validate() throws(SearchError) {
@@ -33,6 +40,11 @@ public enum PrunerSettings: Hashable, Sendable {
             }
             if asha.reductionFactor < 2 {
                 throw .invalidSetting(setting: "pruner.reduction_factor", reason: "must be at least 2")
+            }
+            if case .steps(let minFraction) = asha.fidelity, !(minFraction > 0 && minFraction < 1) {
+                throw .invalidSetting(
+                    setting: "pruner.min_fraction",
+                    reason: "must be a fraction of a full trial above 0 and below 1, got \(minFraction)")
             }
         }
     }

@@ -123,13 +123,44 @@ extension SearchConfig {
             return .median(
                 MedianStoppingRule(warmup: warmup, minTrialsAtStep: try fields.int("min_trials_at_step", default: 1)))
         case "asha":
-            try fields.rejectUnknown(["kind", "warmup_trials", "warmup_steps", "min_resource", "reduction_factor"])
+            try fields.rejectUnknown([
+                "kind", "warmup_trials", "warmup_steps", "min_resource", "reduction_factor", "fidelity", "min_fraction",
+            ])
+            let reductionFactor = try fields.int("reduction_factor", default: 3)
             return .successiveHalving(
                 SuccessiveHalving(
                     warmup: warmup, minResource: try fields.int("min_resource", default: 1),
-                    reductionFactor: try fields.int("reduction_factor", default: 3)))
+                    reductionFactor: reductionFactor,
+                    fidelity: try Self.parseFidelity(fields, reductionFactor: reductionFactor)))
         default:
             throw .invalidField(field: "kind", context: "pruner", reason: "must be none, median or asha")
+        }
+    }
+
+    /// ASHA's `fidelity` (`epochs` or `steps`) with `min_fraction`, which only `steps` reads; `min_resource` places
+    /// epoch rungs, so it is refused beside `steps`.
+    private static func parseFidelity(_ fields: YAMLFields, reductionFactor: Int) throws(SearchError) -> PrunerFidelity
+    {
+        switch try fields.string("fidelity", default: "epochs") {
+        case "epochs":
+            guard fields.raw["min_fraction"] == nil else {
+                throw .invalidField(
+                    field: "min_fraction", context: "pruner",
+                    reason: "needs fidelity: steps (epoch rungs use min_resource)")
+            }
+            return .epochs
+        case "steps":
+            guard fields.raw["min_resource"] == nil else {
+                throw .invalidField(
+                    field: "min_resource", context: "pruner",
+                    reason: "places epoch rungs; with fidelity: steps the first rung is min_fraction")
+            }
+            guard fields.raw["min_fraction"] != nil else {
+                return .steps(minFraction: PrunerFidelity.defaultMinFraction(reductionFactor: reductionFactor))
+            }
+            return .steps(minFraction: try fields.requiredDouble("min_fraction"))
+        default:
+            throw .invalidField(field: "fidelity", context: "pruner", reason: "must be epochs or steps")
         }
     }
 }

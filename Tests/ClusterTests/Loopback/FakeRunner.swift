@@ -3,14 +3,24 @@ import Foundation
 import Search
 
 /// "Trains" instantly: each epoch reports a metric derived from the config's `x` and uploads a checkpoint whose
-/// bytes encode the trial, epoch and the epoch it resumed from, so tests can check where a run started.
+/// bytes encode the trial, epoch and the epoch it resumed from, so tests can check where a run started. Before an
+/// epoch it reports the rungs (`rungs`, fractions of the run) that fall in it, at `x/100 + fraction/1000`.
 struct FakeRunner: TrialRunner {
+    var rungs: [Double] = []
+
     func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
         guard case .int(let x) = job.configuration["x"] else { throw TrialRunError("no x in config", retryable: false) }
         let first = (job.resume?.epoch ?? 0) + 1
         guard first <= job.maxEpochs else { throw TrialRunError("nothing left to train", retryable: false) }
         var ndcg = 0.0
         for epoch in first...job.maxEpochs {
+            for (index, fraction) in self.rungs.enumerated()
+            where Int((fraction * Double(job.maxEpochs)).rounded(.up)) == epoch {
+                if context.isCancelled { return .cancelled }
+                context.reportRung(
+                    index + 1, fraction: fraction, epoch: epoch,
+                    metrics: ["valid/ndcg@10": Double(x) / 100 + fraction / 1000], seconds: 0)
+            }
             if context.isCancelled { return .cancelled }
             context.noteStep(1)
             ndcg = Double(x) / 100 + Double(epoch) / 1000

@@ -23,19 +23,22 @@ import ZeroMQ
         return exited
     }
 
-    /// Runs a search of `budget` trials on three worker shells.
+    /// Runs a search of `budget` trials on three worker shells whose runs report `rungs` (pruned there when there
+    /// are any).
     /// - Returns: the stored trials and each one's newest checkpoint.
     private func search(
-        budget: Int, pruner: some TrialPruner & Sendable = NoPruning()
+        budget: Int, pruner: some TrialPruner & Sendable = NoPruning(), rungs: [Double] = []
     ) throws -> (trials: [Trial], checkpoints: [TrialID: [UInt8]]) {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
-        let settings = CoordinatorSettings.loopback(budget: budget, maxEpochs: 3)
+        var settings = CoordinatorSettings.loopback(budget: budget, maxEpochs: 3)
+        settings.scheduler.prunesAtRungs = !rungs.isEmpty
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store, pruner: pruner)
         let stop = StopSignal()
         let workers = ["w1", "w2", "w3"].map {
-            self.startWorker($0, context: context, endpoint: coordinator.endpoint, stop: stop)
+            self.startWorker(
+                $0, context: context, endpoint: coordinator.endpoint, stop: stop, runner: FakeRunner(rungs: rungs))
         }
 
         let finished = coordinator.finish(timeout: 60)
@@ -70,6 +73,21 @@ import ZeroMQ
         #expect(trials.map(\.state) == [.pruned, .pruned, .pruned, .complete, .complete, .complete])
         #expect(
             trials.prefix(3).allSatisfy { $0.finalMetrics?["valid/ndcg@10"] == $0.intermediate[1]?["valid/ndcg@10"] })
+    }
+
+    @Test func trialsPrunedAtARungStopThereKeepTheRungsValueAndCountTowardTheBudget() throws {
+        // Rung 1 sits at a tenth of a trial, inside epoch 1, at x/100 + 0.0001: trials 1–3 fall below 0.035.
+        let trials = try self.search(budget: 6, pruner: ThresholdPruner(threshold: 0.035), rungs: [0.1]).trials
+        #expect(trials.map(\.state) == [.pruned, .pruned, .pruned, .complete, .complete, .complete])
+        for trial in trials.prefix(3) {
+            let rungValue = Double(trial.id.rawValue) / 100 + 0.0001
+            #expect(trial.finalMetrics == ["valid/ndcg@10": rungValue])
+            #expect(trial.rungCurve(of: "valid/ndcg@10") == [1: rungValue])
+            #expect(trial.curve(of: "valid/ndcg@10").isEmpty, "no epoch of a trial pruned at the rung is recorded")
+            #expect(trial.fidelity(epochs: 3) == 0.1)
+        }
+        #expect(
+            trials.suffix(3).allSatisfy { $0.intermediate.keys.sorted() == [1, 2, 3] && $0.fidelity(epochs: 3) == 1 })
     }
 
     @Test func aWorkerThatDiesMidTrialIsReplacedAndTheTrialResumesFromItsCheckpoint() throws {

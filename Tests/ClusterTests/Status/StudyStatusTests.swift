@@ -42,6 +42,9 @@ import Testing
         let status = try StudyStatus.load(from: reader)
         #expect(status.best?.id == 2)
         #expect(status.trials.map(\.epoch) == [2, 2, 1, 3])
+        // The study's epochs default to 4: the share of a full trial each trained.
+        #expect(status.trials.map(\.fidelity) == [1, 1, 0.25, 0.75])
+        #expect(status.table().contains("fidelity"))
         #expect(status.trials[3].bestValidation == 0.4)
         #expect(status.trials[3].metrics == ["valid/ndcg@10": 0.2])
 

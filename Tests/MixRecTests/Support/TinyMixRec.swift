@@ -48,6 +48,13 @@ enum TinyMixRec {
             coldItems: config.evaluation.coldItems, tokenize: Self.tokenize)
     }
 
+    /// A single-process trainer of a fresh model on the base config with `--set` overrides.
+    static func trainer(_ overrides: [String] = []) throws -> MixRecTrainer {
+        let config = try Self.config(overrides)
+        let data = try Self.data(config)
+        return MixRecTrainer(model: Self.model(config, data: data), data: data)
+    }
+
     /// A fresh model for `config` (text states computed on the tiny backbone).
     static func model(_ config: MixRecConfig, data: RecommendationData) -> MixRecModel {
         let first = MixRecModel.firstAdaptedLayer(config.model.experts, layerCount: 3)
