@@ -29,7 +29,10 @@ struct MixRecStepBench: ParsableCommand {
         BLASRuntime.setThreads(self.threads)
         let config = try MixRecConfig.load(path: self.config, overrides: self.overrides)
         let start = Date()
-        let trainer = try MixRecTrainer(config: config, workspace: MixRecWorkspace(log: { print("  \($0)") }))
+        let trainer = try MixRecTrainer(
+            config: config,
+            workspace: MixRecWorkspace(
+                textStateDirectory: MixRecWorkspace.defaultTextStateDirectory, log: { print("  \($0)") }))
         print(
             String(format: "model ready in %.1f s (text states once per run included)", Date().timeIntervalSince(start))
         )

@@ -50,7 +50,8 @@ struct ScoreBlendBench: ParsableCommand {
         let termWeights = try CommaSeparated.values(
             self.termWeights, option: "--term-weights", expects: "non-negative numbers"
         ) { Float($0).flatMap { $0 >= 0 ? $0 : nil } }
-        let workspace = MixRecWorkspace(log: { print($0) })
+        let workspace = MixRecWorkspace(
+            textStateDirectory: MixRecWorkspace.defaultTextStateDirectory, log: { print($0) })
         let run = try TrainedRun(folder: self.checkpoint, overrides: [], workspace: workspace)
         for name in self.zero.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
         where !name.isEmpty {

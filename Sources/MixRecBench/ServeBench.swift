@@ -92,7 +92,9 @@ struct ServeBench: ParsableCommand {
     private func serve(userCache: UserCacheOptions?) throws -> (ServedBench, [String]) {
         let started = Date()
         let run = try TrainedRun(
-            folder: self.checkpoint, overrides: self.overrides, workspace: MixRecWorkspace(log: { print("  \($0)") }))
+            folder: self.checkpoint, overrides: self.overrides,
+            workspace: MixRecWorkspace(
+                textStateDirectory: MixRecWorkspace.defaultTextStateDirectory, log: { print("  \($0)") }))
         let users = run.data.dataset.userIDs
         let service = RecommendationService(model: run.model, dataset: run.data.dataset, userCache: userCache)
         let server = RecommendationServer(service: service)

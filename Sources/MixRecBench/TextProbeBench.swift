@@ -33,7 +33,8 @@ struct TextProbeBench: ParsableCommand {
         }
         var config = try MixRecConfig.load(path: self.config)
         config.model.textVector = .align
-        let workspace = MixRecWorkspace(log: { print($0) })
+        let workspace = MixRecWorkspace(
+            textStateDirectory: MixRecWorkspace.defaultTextStateDirectory, log: { print($0) })
         let (model, data) = try workspace.model(for: config)
         let cases = data.split.evaluationCases(users: (0..<Int32(data.split.userCount)), stage: .test)
         let probe = TextNeighbourProbe(cases: cases, itemCount: data.itemCount, batchSize: self.batch)

@@ -27,6 +27,11 @@ public final class MixRecWorkspace: @unchecked Sendable {
     ///     only).
     ///   - log: receives one line per expensive step (loading, the text pass) and per warm start or text states
     ///     reused or stored, e.g. for stderr.
+    /// Where text states are kept unless told otherwise: `$MIXREC_HOME/text-states` (~/.cache/mixrec/text-states).
+    public static var defaultTextStateDirectory: String {
+        (LlamaModel.mixrecHome as NSString).appendingPathComponent("text-states")
+    }
+
     public init(
         warmStartDirectory: String? = nil, textStateDirectory: String? = nil,
         log: @escaping @Sendable (String) -> Void = { _ in }

@@ -1,6 +1,4 @@
 import ArgumentParser
-import Backbone
-import Foundation
 import MixRec
 
 /// `--text-cache DIR` and `--no-text-cache`, shared by the commands that build a model: where items' text states
@@ -27,7 +25,7 @@ struct TextCacheOptions: ParsableArguments {
     /// The folder of text states; nil with `--no-text-cache`.
     var directory: String? {
         guard !self.noTextCache else { return nil }
-        return self.textCache ?? (LlamaModel.mixrecHome as NSString).appendingPathComponent("text-states")
+        return self.textCache ?? MixRecWorkspace.defaultTextStateDirectory
     }
 
     /// A workspace keeping text states in ``directory`` and collaborative warm starts in `warmStartDirectory`.
