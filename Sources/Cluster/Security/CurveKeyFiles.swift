@@ -39,12 +39,25 @@ public enum CurveKeyFiles {
             throw .io("create \(directory): \(error)")
         }
         for (path, key) in [(paths.publicPath, keys.publicKey), (paths.secretPath, keys.secretKey)] {
-            guard !manager.fileExists(atPath: path) else { throw .exists(path) }
-            let created = manager.createFile(
-                atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            guard created else { throw .io("create \(path)") }
+            try self.createPrivate(path, contents: Array((key + "\n").utf8))
         }
         return paths
+    }
+
+    /// Creates `path` with mode 0600 from the start (never readable by others, not even for a moment) and writes
+    /// `contents`. `O_EXCL` refuses any existing entry, a symbolic link included, so a link planted at the path
+    /// cannot redirect the secret elsewhere.
+    private static func createPrivate(_ path: String, contents: [UInt8]) throws(CurveKeyFileError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw .exists(path) }
+            throw .io("create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let written = contents.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == contents.count, fsync(descriptor) == 0 else {
+            throw .io("write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Reads the key pair `directory/name.{public,secret}`.

@@ -38,19 +38,55 @@ public struct StudyInbox: Sendable {
         try AtomicFile.write(Array(CanonicalJSON.encode(request).utf8), to: self.folder.appendingPathComponent(name))
     }
 
+    /// The largest request file read: requests are a few hundred bytes, so anything near this is not one.
+    static let maxRequestBytes = 64 * 1024
+
     /// The waiting requests, oldest first, each with the file to `remove` once it has been acted on.
-    /// Files that do not decode are returned as `.failure` so the caller can log and remove them.
+    /// Files that are not valid requests (undecodable, not a regular file, e.g. a symbolic link, or larger than
+    /// ``maxRequestBytes``) are returned as `.failure` so the caller can log and remove them.
     public func pending() -> [(file: URL, request: Result<StudyRequest, StudyInboxError>)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: self.folder.path)) ?? []
         return names.filter { $0.hasSuffix(".json") }.sorted().map { name in
             let file = self.folder.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: file.path),
-                let request = try? JSONDecoder().decode(StudyRequest.self, from: data)
-            else {
-                return (file, .failure(StudyInboxError(file: name)))
+            let request = Result { () throws(StudyInboxError) in
+                let bytes = try Self.readRequestFile(file.path, name: name)
+                guard let request = try? JSONDecoder().decode(StudyRequest.self, from: Data(bytes)) else {
+                    throw StudyInboxError(file: name, reason: "not a valid request")
+                }
+                return request
             }
-            return (file, .success(request))
+            return (file, request)
         }
+    }
+
+    /// The bytes of one request file, opened without following a symbolic link and read only up to the limit.
+    private static func readRequestFile(_ path: String, name: String) throws(StudyInboxError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw StudyInboxError(
+                file: name, reason: "cannot be opened as a file (\(String(cString: strerror(errno))))")
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw StudyInboxError(file: name, reason: "not a regular file")
+        }
+        guard status.st_size <= Self.maxRequestBytes else {
+            throw StudyInboxError(file: name, reason: "larger than \(Self.maxRequestBytes) bytes")
+        }
+        // The file may grow after fstat: read at most one byte past the limit to notice.
+        var bytes = [UInt8](repeating: 0, count: Self.maxRequestBytes + 1)
+        var count = 0
+        while count < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + count, $0.count - count) }
+            guard got >= 0 else { throw StudyInboxError(file: name, reason: "unreadable") }
+            if got == 0 { break }
+            count += got
+        }
+        guard count <= Self.maxRequestBytes else {
+            throw StudyInboxError(file: name, reason: "larger than \(Self.maxRequestBytes) bytes")
+        }
+        return Array(bytes.prefix(count))
     }
 
     /// Deletes a request file that has been acted on.
@@ -62,5 +98,7 @@ public struct StudyInbox: Sendable {
 /// A request file that is not a valid request.
 public struct StudyInboxError: Error, Equatable, CustomStringConvertible {
     public var file: String
-    public var description: String { "inbox file \(self.file) is not a valid request" }
+    /// What is wrong with it.
+    public var reason: String
+    public var description: String { "inbox file \(self.file): \(self.reason)" }
 }

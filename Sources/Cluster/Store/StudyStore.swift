@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// One study's durable state: a SQLite database (`study.sqlite`, WAL mode) plus checkpoint files, both in the
-/// study directory.
+/// One study's durable state: a SQLite database (`study.sqlite`, WAL mode, every commit synced) plus checkpoint
+/// files, both in the study directory.
 ///
 /// The coordinator opens it writable and is its only writer; `mixrec status` opens it with `openReadOnly`, which
 /// reads consistent snapshots while the coordinator writes (WAL readers never block the writer or each other).
@@ -43,6 +43,8 @@ public final class StudyStore: Sendable {
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
+        // In WAL mode NORMAL (the default) lets the last commits roll back on power loss: FULL syncs every commit.
+        configuration.prepareDatabase { database in try database.execute(sql: "PRAGMA synchronous = FULL") }
         let path = directory.appendingPathComponent(Self.databaseFileName).path
         do {
             self.database = try DatabasePool(path: path, configuration: configuration)

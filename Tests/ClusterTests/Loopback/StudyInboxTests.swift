@@ -54,4 +54,27 @@ import ZeroMQ
         let requests = inbox.pending().map { try? $0.request.get() }
         #expect(requests == [.enqueue(manual, seeds: 4), .enqueue(manual, seeds: nil)])
     }
+
+    @Test func linksAndOversizedFilesAreRefusedNotRead() throws {
+        let directory = try StudyDirectory()
+        let inbox = StudyInbox(studyDirectory: directory.url)
+        try inbox.submit(.stop, now: Date(timeIntervalSince1970: 5))
+        // A link to a valid request elsewhere, and a file of valid JSON padded past the limit.
+        let elsewhere = directory.url.appendingPathComponent("elsewhere.json")
+        try Data(CanonicalJSON.encode(StudyRequest.stop).utf8).write(to: elsewhere)
+        try FileManager.default.createSymbolicLink(
+            at: inbox.folder.appendingPathComponent("000000000000001-link.json"), withDestinationURL: elsewhere)
+        let padded = CanonicalJSON.encode(StudyRequest.stop) + String(repeating: " ", count: 70_000)
+        try Data(padded.utf8).write(to: inbox.folder.appendingPathComponent("000000000000002-large.json"))
+        let outcomes = inbox.pending().map { entry in
+            switch entry.request {
+            case .success(let request): "\(request)"
+            case .failure(let error): error.reason
+            }
+        }
+        try #require(outcomes.count == 3)
+        #expect(outcomes[0].hasPrefix("cannot be opened as a file"))
+        #expect(outcomes[1] == "larger than 65536 bytes")
+        #expect(outcomes[2] == "stop")
+    }
 }

@@ -23,6 +23,19 @@ struct SecurityKeyFileTests {
         }
     }
 
+    @Test("a symbolic link planted at a key's path is refused, not followed")
+    func plantedLink() throws {
+        let folder = NSTemporaryDirectory() + "mixrec-keys-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let target = folder + "/elsewhere"
+        try FileManager.default.createSymbolicLink(atPath: folder + "/worker.public", withDestinationPath: target)
+        #expect(throws: CurveKeyFileError.exists(folder + "/worker.public")) {
+            try CurveKeyFiles.write(try CurveKeyPair.generate(), directory: folder, name: "worker")
+        }
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
     @Test("allow-lists skip comments and blank lines and reject malformed keys with the line number")
     func allowList() throws {
         let folder = NSTemporaryDirectory() + "mixrec-allow-\(UUID().uuidString.prefix(8))"

@@ -154,4 +154,13 @@ import Testing
                 })
         #expect(restored.waitingQueue == [1])
     }
+
+    @Test func everyCommitIsSyncedToDisk() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        // SQLite's synchronous levels: 0 OFF, 1 NORMAL, 2 FULL.
+        #expect(try store.database.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+        let reader = try StudyStore.openReadOnly(directory: directory.url)
+        #expect(try reader.database.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+    }
 }
