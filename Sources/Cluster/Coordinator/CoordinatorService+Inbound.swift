@@ -4,7 +4,8 @@ import Foundation
 // MARK: - Handling one received message
 
 extension CoordinatorService {
-    /// Validates `[identity][envelope][blobs…]` and feeds it to the state machine; bad messages get an Error.
+    /// Validates `[identity][envelope][blobs…]` and feeds it to the state machine; bad messages get an Error
+    /// (unless they are an Error).
     func handle(_ frames: [[UInt8]]) {
         guard frames.count >= 2 else {
             self.logger.warning("dropped a message without an identity or envelope frame")
@@ -17,7 +18,9 @@ extension CoordinatorService {
         } catch {
             self.counters.increment(CoordinatorCounters.received, "undecodable")
             self.logger.warning("rejected a message", metadata: ["error": "\(error)"])
-            self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
+            if WireMessage.rejectionMayBeAnswered(frames.dropFirst()) {
+                self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
+            }
             return
         }
         guard let body = message.envelope.body else { return }

@@ -5,14 +5,17 @@ import Search
 // MARK: - Messages from the coordinator
 
 extension WorkerService {
-    /// Decodes a message and hands it to the core; answers malformed or misdirected messages with an Error.
+    /// Decodes a message and hands it to the core; answers malformed or misdirected messages (but never an Error)
+    /// with an Error.
     func handle(_ frames: [[UInt8]]) {
         let message: WireMessage
         do {
             message = try WireMessage.decode(frames: frames, limits: self.settings.limits)
         } catch {
             self.logger.warning("rejected a message from the coordinator", metadata: ["error": "\(error)"])
-            self.send(error.replyEnvelope(sequence: self.takeSequence()))
+            if WireMessage.rejectionMayBeAnswered(frames) {
+                self.send(error.replyEnvelope(sequence: self.takeSequence()))
+            }
             return
         }
         guard let body = message.envelope.body else { return }

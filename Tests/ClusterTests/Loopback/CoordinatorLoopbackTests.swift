@@ -36,6 +36,10 @@ import ZeroMQ
         try worker.sendRaw(try wrongVersion.frames())
         let versionError = try #require(try worker.next()?.error)
         #expect(versionError.code == .versionMismatch && versionError.inReplyTo == 50)
+        // An Error it rejects is not answered (the next reply is the oversized message's).
+        var wrongVersionError = WireMessage(sequence: 51, body: .error(Mixrec_Cluster_V1_Error()))
+        wrongVersionError.envelope.protocolVersion = 7
+        try worker.sendRaw(try wrongVersionError.frames())
         var oversized = WireFixtures.checkpointMessage()
         oversized.blobs.append([1, 2, 3])
         try worker.sendRaw(try oversized.frames())
@@ -63,7 +67,7 @@ import ZeroMQ
         #expect(
             counters == [
                 "received Hello": 1, "received Heartbeat": 1, "received CheckpointUpload": 1,
-                "received TrialResult": 2, "received undecodable": 3, "sent Welcome": 1, "sent TrialAssignment": 2,
+                "received TrialResult": 2, "received undecodable": 4, "sent Welcome": 1, "sent TrialAssignment": 2,
                 "sent Error": 3, "sent Shutdown": 1, "rejected malformed": 1, "rejected versionMismatch": 1,
                 "rejected tooLarge": 1,
             ])

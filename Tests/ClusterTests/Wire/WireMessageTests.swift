@@ -29,6 +29,17 @@ import Testing
         #expect(error?.code == .malformed)
     }
 
+    @Test func aRejectedErrorIsNeverAnsweredOtherRejectedMessagesAre() throws {
+        var error = WireMessage(sequence: 3, body: .error(Mixrec_Cluster_V1_Error()))
+        error.envelope.protocolVersion = 99
+        #expect(!WireMessage.rejectionMayBeAnswered(try error.frames()))
+        var ack = WireMessage(sequence: 3, body: .ack(Mixrec_Cluster_V1_Ack()))
+        ack.envelope.protocolVersion = 99
+        #expect(WireMessage.rejectionMayBeAnswered(try ack.frames()))
+        #expect(WireMessage.rejectionMayBeAnswered([[0xFF, 0xFF, 0xFF]]))
+        #expect(WireMessage.rejectionMayBeAnswered([[UInt8]]()))
+    }
+
     @Test func everyStrictPrefixOfAnEncodedAssignmentIsRejected() throws {
         let message = WireMessage(sequence: 5, body: .assignment(WireFixtures.assignment()))
         let header = try message.frames()[0]
