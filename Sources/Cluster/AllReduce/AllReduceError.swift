@@ -6,6 +6,9 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
     case peerTimeout(rank: Int, peer: Int, milliseconds: Int32)
     /// A chunk whose header does not match what this rank expects next (stale run, wrong order, corrupt).
     case unexpectedChunk(rank: Int, detail: String)
+    /// The left neighbour sends Float sums in the other wire format (`AllReduceSettings.wire`): every rank of a group
+    /// must use the same one, and none converts silently.
+    case encodingMismatch(rank: Int, peer: Int, expected: String, received: String)
     /// A chunk whose payload fails its checksum.
     case checksumMismatch(rank: Int, step: UInt64, chunk: UInt32)
     /// Replicas hold different parameters (found by the periodic checksum exchange).
@@ -23,6 +26,9 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
             "all-reduce rank \(rank): peer rank \(peer) silent for \(milliseconds) ms (dead or hung)"
         case .unexpectedChunk(let rank, let detail):
             "all-reduce rank \(rank): unexpected chunk: \(detail)"
+        case .encodingMismatch(let rank, let peer, let expected, let received):
+            "all-reduce rank \(rank): peer rank \(peer) sends \(received) chunks where this rank uses \(expected): "
+                + "every rank of a group must use the same all-reduce wire format"
         case .checksumMismatch(let rank, let step, let chunk):
             "all-reduce rank \(rank): checksum mismatch in step \(step) chunk \(chunk)"
         case .replicasDiverged(let step, let checksums):
@@ -40,7 +46,7 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch self {
         case .peerTimeout, .unexpectedChunk, .checksumMismatch, .transport, .cancelled: true
-        case .replicasDiverged, .invalidGroup: false
+        case .replicasDiverged, .invalidGroup, .encodingMismatch: false
         }
     }
 

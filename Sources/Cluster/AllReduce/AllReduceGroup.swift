@@ -6,7 +6,8 @@ import ZeroMQ
 /// `endpoints[(r+1) mod N]`. A collective is a reduce-scatter followed by an all-gather (`2(N−1)` steps, see
 /// `RingSchedule`); each step's segment travels as chunks of at most `settings.chunkBytes` raw little-endian
 /// bytes behind a `ChunkHeader`. Chunks are pipelined across steps (a chunk moves on as soon as it has arrived
-/// and been added), and all-gather chunks are sent without copying: ZeroMQ reads them from the caller's buffer.
+/// and been added), and all-gather chunks are sent without copying: ZeroMQ reads them from the caller's buffer
+/// (or, for Float sums on a `bfloat16` wire, from the group's buffer of encoded values; see `RingChunkCodec`).
 /// Every rank of a group must call the same collectives with buffers of the same length, in the same order.
 ///
 /// Not `Sendable`: it owns sockets, so it is created, used and dropped on one thread (the training thread).
@@ -24,6 +25,8 @@ public final class AllReduceGroup {
     /// Zero-copy chunk sends so far (over every collective).
     private var sendsIssued = 0
     private var cachedPlan: (count: Int, chunkElements: Int, plan: RingChunkPlan)?
+    /// The bfloat16 payloads of Float sums on a `bfloat16` wire (`BFloat16Chunks.staging`), reused.
+    private var bfloat16Staging: [UInt16] = []
     /// The header of the chunk being sent, reused (libzmq copies headers).
     private var headerBytes = [UInt8](repeating: 0, count: ChunkHeader.byteCount)
     /// Polled about every `cancellationPoll` while this rank waits for a chunk: once it returns true the collective
@@ -96,36 +99,47 @@ public final class AllReduceGroup {
     ///
     /// Float sums are not associative: ranks add the partial sums of a segment in ring order, so the result may
     /// differ from a sequential sum by a few ulps of the running total, but it is bit-identical on every rank
-    /// (each segment is summed once, by its owner, and then copied).
-    /// - Throws: `AllReduceError` (`.peerTimeout` when a neighbour is dead); the buffer is then partly reduced and
-    ///   the group unusable (its sender is closed): drop it.
+    /// (each segment is summed once, by its owner, and then copied). On a `bfloat16` wire (`settings.wire`) the
+    /// partial sums travel rounded to bfloat16 and the result is within about `N · 2⁻⁸ · Σ|xᵢ|` of the exact sum
+    /// (`BFloat16Chunks`), still bit-identical on every rank; sum counts as `Int64` to keep them exact.
+    /// - Throws: `AllReduceError` (`.peerTimeout` when a neighbour is dead, `.encodingMismatch` when it uses the
+    ///   other wire format); the buffer is then partly reduced and the group unusable (its sender is closed): drop
+    ///   it.
     public func sum(_ buffer: UnsafeMutableBufferPointer<Float>) throws(AllReduceError) {
-        try self.ringSum(buffer)
+        guard self.settings.wire == .bfloat16, self.worldSize > 1 else {
+            return try self.ringSum(buffer, NativeChunks())
+        }
+        if self.bfloat16Staging.count < buffer.count {
+            self.bfloat16Staging = [UInt16](repeating: 0, count: buffer.count)
+        }
+        try self.bfloat16Staging.withUnsafeMutableBufferPointer { (staging) throws(AllReduceError) in
+            try self.ringSum(buffer, BFloat16Chunks(staging: staging))
+        }
     }
 
-    /// `sum` of Double values (metric totals).
+    /// `sum` of Double values (metric totals), whatever `settings.wire` says.
     public func sum(_ buffer: UnsafeMutableBufferPointer<Double>) throws(AllReduceError) {
-        try self.ringSum(buffer)
+        try self.ringSum(buffer, NativeChunks())
     }
 
-    /// `sum` of integers (histograms, counts, checksums): exact.
+    /// `sum` of integers (histograms, counts, checksums): exact, whatever `settings.wire` says.
     public func sum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws(AllReduceError) {
-        try self.ringSum(buffer)
+        try self.ringSum(buffer, NativeChunks())
     }
 
     /// `sum` over an array of Float.
     public func sum(_ values: inout [Float]) throws(AllReduceError) {
-        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.ringSum(buffer) }
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.sum(buffer) }
     }
 
     /// `sum` over an array of Double.
     public func sum(_ values: inout [Double]) throws(AllReduceError) {
-        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.ringSum(buffer) }
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.sum(buffer) }
     }
 
     /// `sum` over an array of Int64.
     public func sum(_ values: inout [Int64]) throws(AllReduceError) {
-        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.ringSum(buffer) }
+        try values.withUnsafeMutableBufferPointer { (buffer) throws(AllReduceError) in try self.sum(buffer) }
     }
 
     // MARK: - Ring
@@ -141,13 +155,14 @@ public final class AllReduceGroup {
     ///
     /// Reduce-scatter chunks are copied into ZeroMQ messages (their memory is overwritten later in the all-gather,
     /// possibly before ZeroMQ has written them out); all-gather chunks are sent without copying (nothing writes
-    /// to them again), and the collective returns once ZeroMQ has released them all.
-    private func ringSum<Element: AdditiveArithmetic & BitwiseCopyable>(
-        _ buffer: UnsafeMutableBufferPointer<Element>
+    /// to them again), and the collective returns once ZeroMQ has released them all. `codec` makes the payloads
+    /// and applies the received ones; chunks hold at most `settings.chunkBytes` of payload whatever its encoding.
+    private func ringSum<Codec: RingChunkCodec>(
+        _ buffer: UnsafeMutableBufferPointer<Codec.Element>, _ codec: Codec
     ) throws(AllReduceError) {
         guard let sender = self.sender, let receiver = self.receiver else { return }
         self.sequence &+= 1
-        let plan = self.plan(count: buffer.count, stride: MemoryLayout<Element>.stride)
+        let plan = self.plan(count: buffer.count, stride: Codec.wireStride)
         let window = Self.sendAhead
         var (sent, received) = (0, 0)
         do throws(AllReduceError) {
@@ -156,15 +171,15 @@ public final class AllReduceGroup {
                     (plan.sends[sent].after ?? -1) < received
                 {
                     let chunk = plan.sends[sent]
-                    let slice = UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements])
-                    try self.send(UnsafeRawBufferPointer(slice), chunk, on: sender)
+                    try self.send(
+                        codec.payload(of: buffer, chunk.elements), chunk, encoding: Codec.encoding, on: sender)
                     sent += 1
                 }
                 guard received < plan.receives.count else { continue }
                 let chunk = plan.receives[received]
                 try self.receive(
-                    into: UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements]), chunk,
-                    reducing: chunk.step < self.worldSize - 1, on: receiver)
+                    into: UnsafeMutableBufferPointer(rebasing: buffer[chunk.elements]), chunk, codec: codec,
+                    on: receiver)
                 received += 1
             }
             // The caller may change the buffer once this returns: ZeroMQ must hold none of it.
@@ -207,11 +222,11 @@ public final class AllReduceGroup {
 
     // MARK: - Chunks
 
-    private func send(_ payload: UnsafeRawBufferPointer, _ chunk: RingChunkPlan.Chunk, on socket: ZMQSocket)
-        throws(AllReduceError)
-    {
+    private func send(
+        _ payload: UnsafeRawBufferPointer, _ chunk: RingChunkPlan.Chunk, encoding: ChunkEncoding, on socket: ZMQSocket
+    ) throws(AllReduceError) {
         let header = ChunkHeader(
-            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step),
+            runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step), encoding: encoding,
             chunk: UInt32(chunk.index), payloadBytes: UInt32(payload.count),
             checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
         self.headerBytes.withUnsafeMutableBytes { header.encode(into: $0) }
@@ -232,26 +247,24 @@ public final class AllReduceGroup {
         if !copying { self.sendsIssued += 1 }
     }
 
-    private func receive<Element: AdditiveArithmetic & BitwiseCopyable>(
-        into target: UnsafeMutableBufferPointer<Element>, _ chunk: RingChunkPlan.Chunk, reducing: Bool,
+    private func receive<Codec: RingChunkCodec>(
+        into target: UnsafeMutableBufferPointer<Codec.Element>, _ chunk: RingChunkPlan.Chunk, codec: Codec,
         on socket: ZMQSocket
     ) throws(AllReduceError) {
         let expected = ChunkHeader(
             runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step),
-            chunk: UInt32(chunk.index),
-            payloadBytes: UInt32(target.count * MemoryLayout<Element>.stride), checksum: 0)
+            encoding: Codec.encoding, chunk: UInt32(chunk.index),
+            payloadBytes: UInt32(target.count * Codec.wireStride), checksum: 0)
+        let role: ChunkRole =
+            chunk.step >= self.worldSize - 1 ? .overwrite : chunk.step == self.worldSize - 2 ? .complete : .add
         let deadline = ContinuousClock.now + self.settings.timeout
         while true {
             let received: Void?
             do {
                 received = try socket.receiveRaw { (header, payload) throws(AllReduceError) in
                     try self.validate(header, payload, expected: expected)
-                    guard let base = target.baseAddress, let source = payload.baseAddress else { return }
-                    if reducing {
-                        Self.add(source, into: base, count: target.count)
-                    } else {
-                        UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: payload.count)
-                    }
+                    guard let source = payload.baseAddress else { return }
+                    codec.apply(source, to: target, as: role)
                 }
             } catch let error as AllReduceError {
                 throw error
@@ -268,21 +281,18 @@ public final class AllReduceGroup {
         }
     }
 
-    /// `target[i] += source[i]`; the source may be unaligned (it is a ZeroMQ frame).
-    private static func add<Element: AdditiveArithmetic & BitwiseCopyable>(
-        _ source: UnsafeRawPointer, into target: UnsafeMutablePointer<Element>, count: Int
-    ) {
-        let stride = MemoryLayout<Element>.stride
-        for index in 0..<count {
-            target[index] += source.loadUnaligned(fromByteOffset: index * stride, as: Element.self)
-        }
-    }
-
     private func validate(
         _ header: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer, expected: ChunkHeader
     ) throws(AllReduceError) {
         guard let actual = ChunkHeader(header) else {
-            throw .unexpectedChunk(rank: self.rank, detail: "header of \(header.count) bytes without the magic")
+            throw .unexpectedChunk(
+                rank: self.rank,
+                detail: "header of \(header.count) bytes without the magic or with an unknown encoding")
+        }
+        guard actual.encoding == expected.encoding else {
+            throw .encodingMismatch(
+                rank: self.rank, peer: (self.rank + self.worldSize - 1) % self.worldSize,
+                expected: expected.encoding.description, received: actual.encoding.description)
         }
         var comparable = actual
         comparable.checksum = 0

@@ -5,7 +5,11 @@ public struct AllReduceSettings: Sendable, Equatable {
     public var timeout: Duration = .seconds(10)
     /// The most bytes one chunk frame carries; segments are cut into chunks this size and pipelined.
     public var chunkBytes: Int = 512 * 1024
-    /// Whether every chunk carries a CRC32C of its payload that the receiver checks.
+    /// How Float sums travel: as Float32, or rounded to bfloat16 with Float32 accumulation (half the bytes). Every
+    /// rank of a group must use the same; a chunk in the other format fails the collective
+    /// (`AllReduceError.encodingMismatch`). Double and Int64 sums always travel exactly.
+    public var wire = AllReduceWire.float32
+    /// Whether every chunk carries a CRC32C of its payload (the bytes as sent) that the receiver checks.
     public var checksums = false
     /// Identifies one run of one group (trial and attempt, say); chunks of any other run are refused.
     public var runTag: UInt64 = 0
@@ -14,7 +18,7 @@ public struct AllReduceSettings: Sendable, Equatable {
     /// The socket security (CURVE) of the ring links; nil for plain TCP.
     public var curve: RingCurveSettings?
 
-    /// Default settings (10 s timeout, 512 KiB chunks, no checksums, no CURVE).
+    /// Default settings (10 s timeout, 512 KiB chunks, Float32 on the wire, no checksums, no CURVE).
     public init() {}
 
     /// The `ZMQ_MAXMSGSIZE` of ring sockets: one chunk frame (headers are smaller).

@@ -4,8 +4,9 @@ import Tensor
 /// parameter checksums every few steps.
 ///
 /// Every step all-reduces the *whole* flat gradient buffer (zeros for parameters that got no gradient, such as
-/// experts no token was routed to) plus one slot for the example count, so every rank always sends the same
-/// number of bytes and applies the same update: nothing can desynchronise. Owns one flat buffer, reused.
+/// experts no token was routed to), then the example count as an exact `Int64` (a bfloat16 wire would round a
+/// count kept among the gradients), so every rank always sends the same number of bytes and applies the same
+/// update: nothing can desynchronise. Owns one flat buffer, reused.
 public final class DataParallelGradients {
     /// The collective it reduces with.
     public let group: AllReduceGroup
@@ -18,7 +19,7 @@ public final class DataParallelGradients {
     public init(group: AllReduceGroup, parameters: [Tensor]) {
         self.group = group
         self.parameters = parameters
-        self.flat = [Float](repeating: 0, count: parameters.reduce(1) { $0 + $1.count })
+        self.flat = [Float](repeating: 0, count: parameters.reduce(0) { $0 + $1.count })
     }
 
     /// Replaces each rank's gradient of a *summed* loss by the group mean: `Σ_ranks grad / Σ_ranks localCount`.
@@ -41,11 +42,12 @@ public final class DataParallelGradients {
                 }
                 offset += parameter.count
             }
-            flat[offset] = Float(localCount)
         }
         try self.group.sum(&self.flat)
-        let total = self.flat[offset]
-        let scale: Float = total > 0 ? 1 / total : 0
+        var counts = [Int64(localCount)]
+        try self.group.sum(&counts)
+        let total = counts[0]
+        let scale: Float = total > 0 ? 1 / Float(total) : 0
         offset = 0
         for (index, parameter) in self.parameters.enumerated() {
             if parameter.grad == nil { self.createGradient(index) }

@@ -7,7 +7,8 @@ public struct PeerLinks: Sendable {
     public var context: ZMQContext
     /// Ring settings. A job's `peerTimeout` (the coordinator's busy-worker timeout, which the worker learns when
     /// it registers) replaces `timeout`, so that a rank whose peer died gives up (and goes back to idle) no later
-    /// than the coordinator declares the peer dead; `timeout` applies only to jobs without one.
+    /// than the coordinator declares the peer dead; `timeout` applies only to jobs without one. A job's `wire`
+    /// (the study's, the same for every member) replaces `wire`.
     public var settings: AllReduceSettings
     /// Where to bind the ring socket instead of the advertised endpoint (`tcp://*:6000` behind NAT); nil binds
     /// the advertised one.
@@ -20,11 +21,12 @@ public struct PeerLinks: Sendable {
     }
 
     /// Opens this worker's links for `job` (a group of one opens none), waiting `job.peerTimeout` for silent peers
-    /// when it is set, and giving up waiting once `run` is cancelled.
+    /// when it is set, carrying Float sums in the job's wire format, and giving up waiting once `run` is cancelled.
     /// - Throws: `AllReduceError` when the group is invalid or the endpoint cannot be bound.
     public func group(for job: TrialJob, run: TrialRunContext? = nil) throws(AllReduceError) -> AllReduceGroup {
         var settings = self.settings
         settings.timeout = job.peerTimeout ?? settings.timeout
+        settings.wire = job.wire
         let group = try AllReduceGroup(
             job: job, context: self.context, settings: settings, bindEndpoint: self.bindEndpoint)
         if let run { group.isCancelled = { run.isCancelled } }

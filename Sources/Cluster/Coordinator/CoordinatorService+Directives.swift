@@ -94,6 +94,7 @@ extension CoordinatorService {
         }
         assignment.configJson = plan.params.canonicalJSON
         assignment.task = self.settings.task.wire
+        assignment.allreduceWire = self.settings.allReduceWire.wire
         assignment.maxEpochs = UInt32(self.settings.maxEpochs)
         assignment.seed = plan.seed
         var blobs: [[UInt8]] = []

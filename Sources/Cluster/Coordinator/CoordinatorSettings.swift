@@ -21,6 +21,8 @@ public struct CoordinatorSettings: Sendable {
     }
     /// What trials train (sent with every assignment).
     public var task = TrialTask.synthetic(.branin)
+    /// How every group's ring carries gradient sums (`study.allreduce.wire`), sent with each assignment.
+    public var allReduceWire = AllReduceWire.float32
     public var membership = MembershipSettings()
     public var scheduler: SchedulerSettings
     public var limits = WireLimits()

@@ -125,12 +125,17 @@ final class RingGradientReducer: GradientReducer {
         self.context = context
     }
 
+    /// Notes the bytes each rank's values take on the wire (half the Float32 size on a bfloat16 wire).
     func allReduceSum(_ values: inout [Float]) throws {
         let started = ContinuousClock.now
         try self.group.sum(&values)
         let elapsed = (ContinuousClock.now - started).components
         self.context.noteAllReduce(
-            bytes: values.count * MemoryLayout<Float>.size,
+            bytes: values.count * self.group.settings.wire.bytesPerValue,
             seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+    }
+
+    func allReduceSum(_ counts: inout [Int64]) throws {
+        try self.group.sum(&counts)
     }
 }

@@ -18,6 +18,8 @@ public struct StudyConfig: Sendable {
     public var groupSize = 1
     /// Failed attempts after which a trial is FAILED.
     public var retryCap = 3
+    /// `study.allreduce.wire`: how data-parallel groups carry gradient sums on their ring.
+    public var allReduceWire = AllReduceWire.float32
     /// `study.share_warm_start`: whether MixRec trials take an equal collaborative warm start from their worker's
     /// cache (it sets every trial's `train.cf_pretrain.reuse`).
     public var sharesWarmStart = true
@@ -51,6 +53,7 @@ public struct StudyConfig: Sendable {
         self.groupSize = try study.int("group_size", default: self.groupSize, min: 1, max: 1024)
         self.retryCap = try study.int("retry_cap", default: self.retryCap, min: 1, max: 100)
         self.sharesWarmStart = try study.bool("share_warm_start", default: self.sharesWarmStart)
+        self.allReduceWire = try study.section("allreduce").choice("wire", default: self.allReduceWire)
         self.membership = try Self.membership(try root.section("heartbeat"))
         let spacePath = Self.resolve(try root.section("search").string("space"), in: folder)
         self.search = try SearchConfig(contentsOf: spacePath)
@@ -113,6 +116,7 @@ public struct StudyConfig: Sendable {
         settings.maxEpochs = self.epochs
         settings.scheduler.prunesAtRungs = !self.search.pruner.rungFractions.isEmpty
         settings.task = self.task
+        settings.allReduceWire = self.allReduceWire
         settings.membership = self.membership
         settings.scheduler.maxFailedAttempts = self.retryCap
         settings.scheduler.objectiveMetric = self.metric

@@ -93,3 +93,22 @@ extension TrialTask {
         return task
     }
 }
+
+extension AllReduceWire {
+    /// The wire format an assignment names; nil for a value this build does not know.
+    public init?(wire: Mixrec_Cluster_V1_AllReduceWire) {
+        switch wire {
+        case .float32: self = .float32
+        case .bfloat16: self = .bfloat16
+        case .UNRECOGNIZED: return nil
+        }
+    }
+
+    /// The wire form.
+    public var wire: Mixrec_Cluster_V1_AllReduceWire {
+        switch self {
+        case .float32: .float32
+        case .bfloat16: .bfloat16
+        }
+    }
+}

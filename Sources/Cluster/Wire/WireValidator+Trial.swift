@@ -30,6 +30,10 @@ extension WireValidator {
         }
         try self.configJSON(assignment.configJson)
         try self.task(assignment.task)
+        guard AllReduceWire(wire: assignment.allreduceWire) != nil else {
+            let code = assignment.allreduceWire.rawValue
+            throw WireError(.outOfRange, "assignment.allreduce_wire \(code) is not a known wire format")
+        }
         try self.positive(assignment.maxEpochs, "assignment.max_epochs")
         if assignment.hasResume {
             try self.blob(assignment.resume, "assignment.resume")

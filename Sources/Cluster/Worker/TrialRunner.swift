@@ -19,6 +19,8 @@ public struct TrialJob: Sendable, Equatable {
     public var seed: UInt64
     /// Parameters to start from (nil: from scratch).
     public var resume: ResumePoint?
+    /// How the group's ring carries gradient sums (the study's `study.allreduce.wire`); the same on every rank.
+    public var wire = AllReduceWire.float32
     /// How long a rank waits for a silent group peer: the worker's `WorkerSettings.peerTimeout`, else the
     /// coordinator's busy-worker timeout from its Welcome (nil: neither, the ring's own `AllReduceSettings.timeout`).
     public var peerTimeout: Duration? = nil

@@ -64,7 +64,8 @@ extension WorkerService {
     private func job(_ assignment: Mixrec_Cluster_V1_TrialAssignment, parameters: [UInt8]?) -> TrialJob? {
         // The validator already checked both; a mismatch would be a validator bug, so log it and drop the run.
         guard let task = TrialTask(wire: assignment.task),
-            let configuration = try? Configuration(json: assignment.configJson)
+            let configuration = try? Configuration(json: assignment.configJson),
+            let wire = AllReduceWire(wire: assignment.allreduceWire)
         else {
             self.logger.error("dropped an assignment the validator should have rejected")
             return nil
@@ -74,6 +75,7 @@ extension WorkerService {
             rank: Int(assignment.rank), worldSize: Int(assignment.worldSize), peers: assignment.peers.map(\.endpoint),
             task: task, configuration: configuration, maxEpochs: Int(assignment.maxEpochs), seed: assignment.seed,
             resume: assignment.hasResume
-                ? parameters.map { ResumePoint(epoch: Int(assignment.resume.epoch), parameters: $0) } : nil)
+                ? parameters.map { ResumePoint(epoch: Int(assignment.resume.epoch), parameters: $0) } : nil,
+            wire: wire)
     }
 }

@@ -297,12 +297,12 @@ public final class MixRecTrainer {
     /// `report` summed over the data-parallel group.
     private func summedOverGroup(_ report: RankingReport) throws -> RankingReport {
         guard let reducer = self.reducer, self.role.worldSize > 1 else { return report }
-        var counts = report.summableCounts.map { Float($0) }
+        var counts = report.summableCounts.map { Int64($0) }
         do { try reducer.allReduceSum(&counts) } catch { throw TrainingError.reduction("\(error)") }
         guard
             let merged = RankingReport(
                 sources: report.sources, protocols: report.protocols, groups: report.groups,
-                summableCounts: counts.map { Int($0.rounded()) })
+                summableCounts: counts.map { Int($0) })
         else { throw TrainingError.reduction("inconsistent metric counts from the group") }
         return merged
     }

@@ -22,8 +22,11 @@ public struct DataParallelRole: Sendable, Equatable {
 /// Sums numbers across a data-parallel group (a ring all-reduce in the cluster runtime).
 public protocol GradientReducer: AnyObject {
     /// Replaces `values` by their element-wise sum over every process of the group (each calls it with equally
-    /// many values, in the same order).
+    /// many values, in the same order). Gradients: the sum may be rounded (a bfloat16 wire), equally on every rank.
     func allReduceSum(_ values: inout [Float]) throws
+
+    /// `allReduceSum` of counts (evaluation histograms), which must stay exact whatever the gradients' wire format.
+    func allReduceSum(_ counts: inout [Int64]) throws
 }
 
 /// Progress after one optimiser step.

@@ -6,7 +6,7 @@ import Testing
 
 @testable import Cluster
 
-/// Trains MixRec's `CollaborativeModel` on the synthetic dataset for a fixed number of steps, on one rank's share
+/// Trains MixRec's `CollaborativeModel` on the synthetic dataset for a number of steps, on one rank's share
 /// of each global batch, averaging gradients over the group.
 struct DataParallelTrainer {
     static let maximumLength = 6
@@ -41,13 +41,19 @@ struct DataParallelTrainer {
 
     /// The flat parameters after training; `group` nil trains alone on the whole batch with a mean loss.
     func train(group: AllReduceGroup?) throws -> [String: [Float]] {
+        let model = try self.trainedModel(group: group)
+        return Dictionary(uniqueKeysWithValues: model.parameters.entries.map { ($0.name, $0.tensor.scalars) })
+    }
+
+    /// The model after `steps` steps (see `train`).
+    func trainedModel(group: AllReduceGroup?, steps: Int = Self.steps) throws -> CollaborativeModel {
         var generator = RandomGenerator(seed: 7)
         let model = self.makeModel(generator: &generator)
         let parameters = model.parameters.tensors
         let optimizer = AdamW(parameters: parameters, configuration: AdamW.Configuration(learningRate: 1e-3))
         let averager = group.map { DataParallelGradients(group: $0, parameters: parameters) }
         let users = self.split.trainableUsers
-        for step in 0..<Self.steps {
+        for step in 0..<steps {
             let batch = (0..<Self.globalBatch).map { users[(step * Self.globalBatch + $0) % users.count] }
             let mine = group.map { Array(DataParallelShard(rank: $0.rank, worldSize: $0.worldSize).part(of: batch)) }
             let windows = (mine ?? batch).map { self.split.trainingWindow(user: $0, maxLength: Self.maximumLength) }
@@ -60,7 +66,30 @@ struct DataParallelTrainer {
             optimizer.zeroGradients()
             if step % 5 == 4 { try averager?.verifyReplicas(step: step) }
         }
-        return Dictionary(uniqueKeysWithValues: model.parameters.entries.map { ($0.name, $0.tensor.scalars) })
+        return model
+    }
+
+    /// The model's validation metrics over every user: NDCG@10 of the held-out item ranked among all items (the
+    /// input history left out), and the mean next-item cross-entropy of the held-out item (continuous, so it shows
+    /// differences too small to move a rank among 48 users).
+    func validation(_ model: CollaborativeModel) -> (ndcg: Double, loss: Double) {
+        let users = (0..<self.split.userCount).map { Int32($0) }
+        let cases = self.split.evaluationCases(users: users, stage: .validation)
+        let histories = cases.map { $0.input(maxLength: Self.maximumLength).map { Int($0) } }
+        var generator = RandomGenerator(seed: 1)
+        let states = model.states(histories, training: false, generator: &generator)
+        let last = states.last(histories.map { _ in 1 })
+        let scores = states.scores(last).scalars
+        let loss = model.nextItemLoss(states: states, targets: cases.map { [Int($0.target)] }).item
+        var ranker = TargetRanker(itemCount: self.itemCount)
+        var metrics = RankingMetrics()
+        for (index, evaluation) in cases.enumerated() {
+            let row = scores[(index * self.itemCount)..<((index + 1) * self.itemCount)]
+            row.withUnsafeBufferPointer {
+                metrics.add(rank: ranker.rank(row: $0, target: evaluation.target, history: evaluation.history))
+            }
+        }
+        return (metrics.ndcg(at: 10), Double(loss) / Double(cases.count))
     }
 }
 

@@ -7,30 +7,31 @@ import ZeroMQ
 @testable import Cluster
 
 /// A worker learns how long its ranks wait for silent group peers from the coordinator it registers with, unless it
-/// was given its own timeout.
+/// was given its own timeout, and its jobs' ring wire format from the study.
 @Suite struct WorkerPeerTimeoutTests {
-    /// Runs `FakeRunner` and keeps the peer timeout of every job it is given.
+    /// Runs `FakeRunner` and keeps every job it is given.
     final class RecordingRunner: TrialRunner {
-        let timeouts = Mutex<[Duration?]>([])
+        let jobs = Mutex<[TrialJob]>([])
 
         func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
-            self.timeouts.withLock { $0.append(job.peerTimeout) }
+            self.jobs.withLock { $0.append(job) }
             return try FakeRunner().run(job, context: context)
         }
     }
 
-    /// Runs a two-trial search whose coordinator declares busy workers dead after `busyDeadAfter`, on one worker
-    /// with `ownTimeout`.
-    /// - Returns: the worker's peer timeout before it registered and when it ended, and that of each job it ran.
-    private func timeouts(
-        busyDeadAfter: Duration, ownTimeout: Duration?
-    ) throws -> (before: Duration?, after: Duration?, jobs: [Duration?]) {
+    /// Runs a two-trial search whose coordinator declares busy workers dead after `busyDeadAfter` and sends `wire`,
+    /// on one worker with `ownTimeout`.
+    /// - Returns: the worker's peer timeout before it registered and when it ended, and each job it ran.
+    private func run(
+        busyDeadAfter: Duration, ownTimeout: Duration?, wire: AllReduceWire = .float32
+    ) throws -> (before: Duration?, after: Duration?, jobs: [TrialJob]) {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
         var settings = CoordinatorSettings.loopback(budget: 2, maxEpochs: 1)
         settings.membership.busySuspectAfter = .milliseconds(400)
         settings.membership.busyDeadAfter = busyDeadAfter
+        settings.allReduceWire = wire
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
         var workerSettings = WorkerSettings(coordinatorEndpoint: coordinator.endpoint, workerID: "w1")
         workerSettings.heartbeatInterval = .milliseconds(50)
@@ -52,7 +53,15 @@ import ZeroMQ
         #expect(served.wait(timeout: .now() + 10) == .success, "the worker ended on Shutdown")
         stop.stop()
         let observed = try #require(worker.withLock { $0 }, "the worker started")
-        return (observed.before, observed.after, runner.timeouts.withLock { $0 })
+        return (observed.before, observed.after, runner.jobs.withLock { $0 })
+    }
+
+    /// `run`'s timeouts, with each job's.
+    private func timeouts(
+        busyDeadAfter: Duration, ownTimeout: Duration?
+    ) throws -> (before: Duration?, after: Duration?, jobs: [Duration?]) {
+        let run = try self.run(busyDeadAfter: busyDeadAfter, ownTimeout: ownTimeout)
+        return (run.before, run.after, run.jobs.map(\.peerTimeout))
     }
 
     @Test func aWorkerWithoutItsOwnTimeoutWaitsAsLongAsTheCoordinatorsBusyDeadTimeout() throws {
@@ -76,5 +85,13 @@ import ZeroMQ
         #expect(try links.group(for: job).settings.timeout == links.settings.timeout)
         job.peerTimeout = .milliseconds(1234)
         #expect(try links.group(for: job).settings.timeout == .milliseconds(1234))
+    }
+
+    @Test(arguments: AllReduceWire.allCases)
+    func theStudysWireFormatReachesEveryJobAndItsRing(wire: AllReduceWire) throws {
+        let jobs = try self.run(busyDeadAfter: .seconds(5), ownTimeout: nil, wire: wire).jobs
+        #expect(jobs.count == 2 && jobs.allSatisfy { $0.wire == wire })
+        let links = PeerLinks(context: try ZMQContext())
+        for job in jobs { #expect(try links.group(for: job).settings.wire == wire) }
     }
 }

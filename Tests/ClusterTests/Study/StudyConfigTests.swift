@@ -89,6 +89,22 @@ import Testing
         #expect(missing?.description.contains("x3, x4, x5, x6") == true, "\(missing.map { "\($0)" } ?? "")")
     }
 
+    @Test func theAllReduceWireFormatIsReadCheckedAndSent() throws {
+        let directory = try StudyDirectory()
+        let plain = try StudyConfig(contentsOf: try self.write("search: {space: space.yaml}", in: directory))
+        #expect(plain.allReduceWire == .float32)
+        let bfloat16 = try StudyConfig(
+            contentsOf: try self.write(
+                "study: {allreduce: {wire: bfloat16}}\nsearch: {space: space.yaml}", in: directory))
+        #expect(bfloat16.allReduceWire == .bfloat16)
+        #expect(bfloat16.coordinatorSettings(bindEndpoint: "tcp://127.0.0.1:6000").allReduceWire == .bfloat16)
+        let half = try self.write("study: {allreduce: {wire: float16}}\nsearch: {space: space.yaml}", in: directory)
+        let refused = #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: half) }
+        #expect(refused.map { "\($0)" }?.contains("study.allreduce.wire") == true)
+        let typo = try self.write("study: {allreduce: {wires: bfloat16}}\nsearch: {space: space.yaml}", in: directory)
+        #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: typo) }
+    }
+
     @Test func aMixRecStudySendsItsTrainingConfigAndChecksTheSearchKeysAgainstIt() throws {
         let directory = try StudyDirectory()
         let training = "train: {epochs: 9, lr: 0.001}\n"

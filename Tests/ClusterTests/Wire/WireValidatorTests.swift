@@ -102,6 +102,18 @@ import Testing
         #expect(self.code(.assignment(assignment), blobs: [WireFixtures.parameters]) == .outOfRange)
     }
 
+    @Test func anAssignmentMustNameAKnownWireFormat() {
+        var assignment = WireFixtures.assignment()
+        #expect(assignment.allreduceWire == .float32, "what an older coordinator sends")
+        for wire in AllReduceWire.allCases {
+            assignment.allreduceWire = wire.wire
+            #expect(self.code(.assignment(assignment)) == nil)
+            #expect(AllReduceWire(wire: assignment.allreduceWire) == wire)
+        }
+        assignment.allreduceWire = .UNRECOGNIZED(5)
+        #expect(self.code(.assignment(assignment)) == .outOfRange)
+    }
+
     @Test func anAssignmentMustNameAKnownTaskWithWhatItNeeds() {
         var assignment = WireFixtures.assignment()
         assignment.task = Mixrec_Cluster_V1_TrialTask()

@@ -22,6 +22,46 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// How a group's ring all-reduce carries Float sums (the study's `study.allreduce.wire`). Every member of a group
+/// gets the same; counts, metrics and replica checks always travel exactly.
+public nonisolated enum Mixrec_Cluster_V1_AllReduceWire: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Float32 as it is (the default, and what an older coordinator means)
+  case float32 // = 0
+
+  /// rounded to bfloat16 on the wire, Float32 accumulation: half the bytes
+  case bfloat16 // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .float32
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .float32
+    case 1: self = .bfloat16
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .float32: return 0
+    case .bfloat16: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Mixrec_Cluster_V1_AllReduceWire] = [
+    .float32,
+    .bfloat16,
+  ]
+
+}
+
 public nonisolated enum Mixrec_Cluster_V1_CancelReason: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -90,58 +130,90 @@ public nonisolated struct Mixrec_Cluster_V1_GroupPeer: Sendable {
 
 /// Coordinator -> worker: train trial `trial_id` (attempt `attempt`) as rank `rank` of a group of `world_size`.
 /// When `resume` is set, the parameters to start from follow the envelope as one raw frame.
-public nonisolated struct Mixrec_Cluster_V1_TrialAssignment: Sendable {
+public nonisolated struct Mixrec_Cluster_V1_TrialAssignment: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var trialID: UInt64 = 0
+  public var trialID: UInt64 {
+    get {_storage._trialID}
+    set {_uniqueStorage()._trialID = newValue}
+  }
 
   /// 1 for the first run, +1 for every re-queue after a failure
-  public var attempt: UInt32 = 0
+  public var attempt: UInt32 {
+    get {_storage._attempt}
+    set {_uniqueStorage()._attempt = newValue}
+  }
 
-  public var groupID: UInt64 = 0
+  public var groupID: UInt64 {
+    get {_storage._groupID}
+    set {_uniqueStorage()._groupID = newValue}
+  }
 
-  public var rank: UInt32 = 0
+  public var rank: UInt32 {
+    get {_storage._rank}
+    set {_uniqueStorage()._rank = newValue}
+  }
 
-  public var worldSize: UInt32 = 0
+  public var worldSize: UInt32 {
+    get {_storage._worldSize}
+    set {_uniqueStorage()._worldSize = newValue}
+  }
 
   /// every member, this worker included, ordered by rank
-  public var peers: [Mixrec_Cluster_V1_GroupPeer] = []
+  public var peers: [Mixrec_Cluster_V1_GroupPeer] {
+    get {_storage._peers}
+    set {_uniqueStorage()._peers = newValue}
+  }
 
   /// the trial's configuration as canonical JSON (sorted keys, no spaces)
-  public var configJson: String = String()
+  public var configJson: String {
+    get {_storage._configJson}
+    set {_uniqueStorage()._configJson = newValue}
+  }
 
-  public var maxEpochs: UInt32 = 0
+  public var maxEpochs: UInt32 {
+    get {_storage._maxEpochs}
+    set {_uniqueStorage()._maxEpochs = newValue}
+  }
 
-  public var seed: UInt64 = 0
+  public var seed: UInt64 {
+    get {_storage._seed}
+    set {_uniqueStorage()._seed = newValue}
+  }
 
   /// absent: start from scratch
   public var resume: Mixrec_Cluster_V1_ParameterBlob {
-    get {_resume ?? Mixrec_Cluster_V1_ParameterBlob()}
-    set {_resume = newValue}
+    get {_storage._resume ?? Mixrec_Cluster_V1_ParameterBlob()}
+    set {_uniqueStorage()._resume = newValue}
   }
   /// Returns true if `resume` has been explicitly set.
-  public var hasResume: Bool {self._resume != nil}
+  public var hasResume: Bool {_storage._resume != nil}
   /// Clears the value of `resume`. Subsequent reads from it will return its default value.
-  public mutating func clearResume() {self._resume = nil}
+  public mutating func clearResume() {_uniqueStorage()._resume = nil}
 
   /// what to train; config_json holds the searched values applied to it
   public var task: Mixrec_Cluster_V1_TrialTask {
-    get {_task ?? Mixrec_Cluster_V1_TrialTask()}
-    set {_task = newValue}
+    get {_storage._task ?? Mixrec_Cluster_V1_TrialTask()}
+    set {_uniqueStorage()._task = newValue}
   }
   /// Returns true if `task` has been explicitly set.
-  public var hasTask: Bool {self._task != nil}
+  public var hasTask: Bool {_storage._task != nil}
   /// Clears the value of `task`. Subsequent reads from it will return its default value.
-  public mutating func clearTask() {self._task = nil}
+  public mutating func clearTask() {_uniqueStorage()._task = nil}
+
+  /// how the group's ring carries gradient sums (older coordinators: float32)
+  public var allreduceWire: Mixrec_Cluster_V1_AllReduceWire {
+    get {_storage._allreduceWire}
+    set {_uniqueStorage()._allreduceWire = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _resume: Mixrec_Cluster_V1_ParameterBlob? = nil
-  fileprivate var _task: Mixrec_Cluster_V1_TrialTask? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// What a study's trials train, sent with every assignment so that workers need no config files.
@@ -282,6 +354,10 @@ public nonisolated struct Mixrec_Cluster_V1_CancelTrial: Sendable {
 
 fileprivate nonisolated let _protobuf_package = "mixrec.cluster.v1"
 
+nonisolated extension Mixrec_Cluster_V1_AllReduceWire: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALL_REDUCE_WIRE_FLOAT32\0\u{1}ALL_REDUCE_WIRE_BFLOAT16\0")
+}
+
 nonisolated extension Mixrec_Cluster_V1_CancelReason: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CANCEL_REASON_UNSPECIFIED\0\u{1}CANCEL_REASON_PRUNED\0\u{1}CANCEL_REASON_CANCELLED\0\u{1}CANCEL_REASON_REASSIGNED\0")
 }
@@ -328,83 +404,146 @@ nonisolated extension Mixrec_Cluster_V1_GroupPeer: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TrialAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}attempt\0\u{3}group_id\0\u{1}rank\0\u{3}world_size\0\u{1}peers\0\u{3}config_json\0\u{3}max_epochs\0\u{1}seed\0\u{1}resume\0\u{1}task\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}attempt\0\u{3}group_id\0\u{1}rank\0\u{3}world_size\0\u{1}peers\0\u{3}config_json\0\u{3}max_epochs\0\u{1}seed\0\u{1}resume\0\u{1}task\0\u{3}allreduce_wire\0")
+
+  fileprivate class _StorageClass {
+    var _trialID: UInt64 = 0
+    var _attempt: UInt32 = 0
+    var _groupID: UInt64 = 0
+    var _rank: UInt32 = 0
+    var _worldSize: UInt32 = 0
+    var _peers: [Mixrec_Cluster_V1_GroupPeer] = []
+    var _configJson: String = String()
+    var _maxEpochs: UInt32 = 0
+    var _seed: UInt64 = 0
+    var _resume: Mixrec_Cluster_V1_ParameterBlob? = nil
+    var _task: Mixrec_Cluster_V1_TrialTask? = nil
+    var _allreduceWire: Mixrec_Cluster_V1_AllReduceWire = .float32
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _trialID = source._trialID
+      _attempt = source._attempt
+      _groupID = source._groupID
+      _rank = source._rank
+      _worldSize = source._worldSize
+      _peers = source._peers
+      _configJson = source._configJson
+      _maxEpochs = source._maxEpochs
+      _seed = source._seed
+      _resume = source._resume
+      _task = source._task
+      _allreduceWire = source._allreduceWire
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.trialID) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
-      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.groupID) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.rank) }()
-      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.worldSize) }()
-      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.peers) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.configJson) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.maxEpochs) }()
-      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
-      case 10: try { try decoder.decodeSingularMessageField(value: &self._resume) }()
-      case 11: try { try decoder.decodeSingularMessageField(value: &self._task) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._trialID) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._attempt) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._groupID) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._rank) }()
+        case 5: try { try decoder.decodeSingularUInt32Field(value: &_storage._worldSize) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._peers) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._configJson) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxEpochs) }()
+        case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._seed) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._resume) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._task) }()
+        case 12: try { try decoder.decodeSingularEnumField(value: &_storage._allreduceWire) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.trialID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.trialID, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._trialID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._trialID, fieldNumber: 1)
+      }
+      if _storage._attempt != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._attempt, fieldNumber: 2)
+      }
+      if _storage._groupID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._groupID, fieldNumber: 3)
+      }
+      if _storage._rank != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._rank, fieldNumber: 4)
+      }
+      if _storage._worldSize != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._worldSize, fieldNumber: 5)
+      }
+      if !_storage._peers.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._peers, fieldNumber: 6)
+      }
+      if !_storage._configJson.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._configJson, fieldNumber: 7)
+      }
+      if _storage._maxEpochs != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxEpochs, fieldNumber: 8)
+      }
+      if _storage._seed != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._seed, fieldNumber: 9)
+      }
+      try { if let v = _storage._resume {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._task {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if _storage._allreduceWire != .float32 {
+        try visitor.visitSingularEnumField(value: _storage._allreduceWire, fieldNumber: 12)
+      }
     }
-    if self.attempt != 0 {
-      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 2)
-    }
-    if self.groupID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.groupID, fieldNumber: 3)
-    }
-    if self.rank != 0 {
-      try visitor.visitSingularUInt32Field(value: self.rank, fieldNumber: 4)
-    }
-    if self.worldSize != 0 {
-      try visitor.visitSingularUInt32Field(value: self.worldSize, fieldNumber: 5)
-    }
-    if !self.peers.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.peers, fieldNumber: 6)
-    }
-    if !self.configJson.isEmpty {
-      try visitor.visitSingularStringField(value: self.configJson, fieldNumber: 7)
-    }
-    if self.maxEpochs != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxEpochs, fieldNumber: 8)
-    }
-    if self.seed != 0 {
-      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 9)
-    }
-    try { if let v = self._resume {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    } }()
-    try { if let v = self._task {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Mixrec_Cluster_V1_TrialAssignment, rhs: Mixrec_Cluster_V1_TrialAssignment) -> Bool {
-    if lhs.trialID != rhs.trialID {return false}
-    if lhs.attempt != rhs.attempt {return false}
-    if lhs.groupID != rhs.groupID {return false}
-    if lhs.rank != rhs.rank {return false}
-    if lhs.worldSize != rhs.worldSize {return false}
-    if lhs.peers != rhs.peers {return false}
-    if lhs.configJson != rhs.configJson {return false}
-    if lhs.maxEpochs != rhs.maxEpochs {return false}
-    if lhs.seed != rhs.seed {return false}
-    if lhs._resume != rhs._resume {return false}
-    if lhs._task != rhs._task {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._trialID != rhs_storage._trialID {return false}
+        if _storage._attempt != rhs_storage._attempt {return false}
+        if _storage._groupID != rhs_storage._groupID {return false}
+        if _storage._rank != rhs_storage._rank {return false}
+        if _storage._worldSize != rhs_storage._worldSize {return false}
+        if _storage._peers != rhs_storage._peers {return false}
+        if _storage._configJson != rhs_storage._configJson {return false}
+        if _storage._maxEpochs != rhs_storage._maxEpochs {return false}
+        if _storage._seed != rhs_storage._seed {return false}
+        if _storage._resume != rhs_storage._resume {return false}
+        if _storage._task != rhs_storage._task {return false}
+        if _storage._allreduceWire != rhs_storage._allreduceWire {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
