@@ -48,10 +48,15 @@ let package = Package(
         .target(name: "HTTPServing"),
         /// `mixrec serve`: a trained run's recommendations as a JSON API.
         .target(name: "MixRecServing", dependencies: ["HTTPServing", "MixRec", "RecData"]),
+        /// The cluster's pure protocol logic: wire types and validation, membership, scheduling, the coordinator's
+        /// and the worker's state machines. No sockets, no database, no model: the services in `Cluster` drive it.
+        .target(name: "ClusterCore", dependencies: ["ClusterProto", "Search"]),
+        /// Fakes and wire fixtures shared by the cluster's test targets.
+        .target(name: "ClusterCoreTestKit", dependencies: ["ClusterCore", "ClusterProto", "Search"]),
         .target(
             name: "Cluster",
             dependencies: [
-                "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "ConfigKit", "HTTPServing",
+                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "ConfigKit", "HTTPServing",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,8 +88,13 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(name: "MixRecTests", dependencies: ["MixRec", "Tensor", "TestKit", "Backbone", "RecData"]),
         .testTarget(
+            name: "ClusterCoreTests",
+            dependencies: ["ClusterCore", "ClusterCoreTestKit", "ClusterProto", "Search", "ConfigKit"]),
+        .testTarget(
             name: "ClusterTests",
-            dependencies: ["Cluster", "ClusterProto", "ZeroMQ", "Search", "MixRec", "TestKit", "HTTPServing"]),
+            dependencies: [
+                "Cluster", "ClusterCoreTestKit", "ClusterProto", "ZeroMQ", "Search", "MixRec", "TestKit", "HTTPServing",
+            ]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
         .testTarget(
             name: "MixRecServingTests",

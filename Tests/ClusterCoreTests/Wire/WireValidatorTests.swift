@@ -1,4 +1,5 @@
-import Cluster
+import ClusterCore
+import ClusterCoreTestKit
 import ClusterProto
 import Search
 import Testing

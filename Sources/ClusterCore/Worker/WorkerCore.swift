@@ -7,9 +7,9 @@
 /// one has returned. Shutdown drops the pending run, cancels the current one and stops serving once it has ended.
 /// Pure: time comes in with every event, directives go out; the shell owns the socket and the training threads.
 public struct WorkerCore: Sendable {
-    public let settings: WorkerSettings
+    public let timing: WorkerTiming
     public private(set) var isRegistered = false
-    /// The heartbeat interval: the settings' until a Welcome names the coordinator's.
+    /// The heartbeat interval: the timing's until a Welcome names the coordinator's.
     public private(set) var heartbeatInterval: Duration
     /// The coordinator's busy-worker timeout from its Welcome (nil until then, or if it sent none).
     public private(set) var coordinatorPeerTimeout: Duration?
@@ -26,14 +26,14 @@ public struct WorkerCore: Sendable {
     private var lastProgress = ClusterTime.zero
 
     /// A worker that has not registered yet; times count from the origin (`.zero`), when the shell created it.
-    public init(settings: WorkerSettings) {
-        self.settings = settings
-        self.heartbeatInterval = settings.heartbeatInterval
+    public init(timing: WorkerTiming) {
+        self.timing = timing
+        self.heartbeatInterval = timing.heartbeatInterval
     }
 
-    /// How long this worker's ranks wait for a silent group peer: `settings.peerTimeout` if set, else the
+    /// How long this worker's ranks wait for a silent group peer: `timing.peerTimeout` if set, else the
     /// coordinator's busy-worker timeout (nil before a Welcome that carries one: the ring's default then applies).
-    public var peerTimeout: Duration? { self.settings.peerTimeout ?? self.coordinatorPeerTimeout }
+    public var peerTimeout: Duration? { self.timing.peerTimeout ?? self.coordinatorPeerTimeout }
 
     /// Takes in one event at `now`.
     /// - Returns: what the shell must do, in order.
@@ -101,14 +101,14 @@ public struct WorkerCore: Sendable {
     private mutating func due(now: ClusterTime) -> [WorkerDirective] {
         var directives: [WorkerDirective] = []
         if !self.isRegistered && !self.isShuttingDown && now >= self.helloDue {
-            self.helloDue = now + self.settings.helloRetry
+            self.helloDue = now + self.timing.helloRetry
             directives.append(.sendHello)
         }
         if self.isRegistered && now - self.lastHeartbeat >= self.heartbeatInterval {
             self.lastHeartbeat = now
             directives.append(.sendHeartbeat(busyWith: self.running?.run))
         }
-        if let running = self.running, now - self.lastProgress >= self.settings.progressInterval {
+        if let running = self.running, now - self.lastProgress >= self.timing.progressInterval {
             self.lastProgress = now
             directives.append(.showProgress(running.run))
         }

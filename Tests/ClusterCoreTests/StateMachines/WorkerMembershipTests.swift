@@ -1,4 +1,5 @@
-import Cluster
+import ClusterCore
+import ClusterProto
 import Testing
 
 /// Failure detection with explicit time (seconds since an origin), no sleeps.

@@ -1,3 +1,5 @@
+import ClusterProto
+
 /// Worker registration and heartbeat failure detection as a pure state machine.
 ///
 /// Every event takes the current time and returns directives; nothing here reads a clock, sleeps or touches a

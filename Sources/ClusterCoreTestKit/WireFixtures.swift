@@ -1,9 +1,9 @@
-import Cluster
+import ClusterCore
 import ClusterProto
 
 /// Valid messages of every kind, for round trips and for breaking one field at a time.
-enum WireFixtures {
-    static func hello() -> Mixrec_Cluster_V1_Hello {
+public enum WireFixtures {
+    public static func hello() -> Mixrec_Cluster_V1_Hello {
         var hello = Mixrec_Cluster_V1_Hello()
         hello.workerID = "worker-a"
         hello.incarnation = 1_700_000_000_000
@@ -16,7 +16,7 @@ enum WireFixtures {
         return hello
     }
 
-    static func assignment(worldSize: UInt32 = 2, rank: UInt32 = 1) -> Mixrec_Cluster_V1_TrialAssignment {
+    public static func assignment(worldSize: UInt32 = 2, rank: UInt32 = 1) -> Mixrec_Cluster_V1_TrialAssignment {
         var assignment = Mixrec_Cluster_V1_TrialAssignment()
         assignment.trialID = 42
         assignment.attempt = 2
@@ -37,7 +37,7 @@ enum WireFixtures {
         return assignment
     }
 
-    static func metrics(_ pairs: [(String, Double)]) -> [Mixrec_Cluster_V1_Metric] {
+    public static func metrics(_ pairs: [(String, Double)]) -> [Mixrec_Cluster_V1_Metric] {
         pairs.map { name, value in
             var metric = Mixrec_Cluster_V1_Metric()
             metric.name = name
@@ -46,7 +46,7 @@ enum WireFixtures {
         }
     }
 
-    static func progress() -> Mixrec_Cluster_V1_Progress {
+    public static func progress() -> Mixrec_Cluster_V1_Progress {
         var progress = Mixrec_Cluster_V1_Progress()
         progress.trialID = 42
         progress.attempt = 1
@@ -56,7 +56,7 @@ enum WireFixtures {
         return progress
     }
 
-    static func result() -> Mixrec_Cluster_V1_TrialResult {
+    public static func result() -> Mixrec_Cluster_V1_TrialResult {
         var result = Mixrec_Cluster_V1_TrialResult()
         result.trialID = 42
         result.attempt = 1
@@ -66,7 +66,7 @@ enum WireFixtures {
         return result
     }
 
-    static func busyHeartbeat() -> Mixrec_Cluster_V1_Heartbeat {
+    public static func busyHeartbeat() -> Mixrec_Cluster_V1_Heartbeat {
         var heartbeat = Mixrec_Cluster_V1_Heartbeat()
         heartbeat.workerID = "worker-a"
         heartbeat.incarnation = 3
@@ -78,9 +78,9 @@ enum WireFixtures {
         return heartbeat
     }
 
-    static let parameters: [UInt8] = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+    public static let parameters: [UInt8] = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
 
-    static func checkpointMessage(sequence: UInt64 = 9) -> WireMessage {
+    public static func checkpointMessage(sequence: UInt64 = 9) -> WireMessage {
         var upload = Mixrec_Cluster_V1_CheckpointUpload()
         upload.trialID = 42
         upload.attempt = 1
@@ -89,7 +89,7 @@ enum WireFixtures {
     }
 
     /// A valid Welcome (heartbeat every 500 ms, busy workers dead after 10 s).
-    static func welcome() -> Mixrec_Cluster_V1_Welcome {
+    public static func welcome() -> Mixrec_Cluster_V1_Welcome {
         var welcome = Mixrec_Cluster_V1_Welcome()
         welcome.workerID = "worker-a"
         welcome.incarnation = 5
@@ -100,7 +100,7 @@ enum WireFixtures {
     }
 
     /// One valid message of every body kind.
-    static func everyKind() -> [WireMessage] {
+    public static func everyKind() -> [WireMessage] {
         var shutdown = Mixrec_Cluster_V1_Shutdown()
         shutdown.reason = "budget reached"
         var resumed = self.assignment()

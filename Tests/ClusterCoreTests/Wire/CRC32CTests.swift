@@ -1,4 +1,4 @@
-import Cluster
+import ClusterCore
 import Testing
 
 @Suite struct CRC32CTests {

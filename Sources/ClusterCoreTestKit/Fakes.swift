@@ -1,28 +1,30 @@
-import Cluster
+import ClusterCore
 import Search
 
 /// Proposes `{"x": n}` for n = 1, 2, … and records every call.
-struct CountingProposer: TrialProposer {
-    struct Call: Equatable {
-        var count: Int
-        var observations: [TrialObservation]
-        var pending: [Configuration]
+public struct CountingProposer: TrialProposer, Sendable {
+    public struct Call: Equatable, Sendable {
+        public var count: Int
+        public var observations: [TrialObservation]
+        public var pending: [Configuration]
     }
-    struct Failure: Error, CustomStringConvertible {
-        var description: String { "the optimizer is broken" }
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String { "the optimizer is broken" }
     }
 
-    var next = 1
-    var calls: [Call] = []
+    public var next = 1
+    public var calls: [Call] = []
     /// Returns at most this many configurations per call (to test short answers).
-    var maxPerCall = Int.max
-    var fails = false
+    public var maxPerCall = Int.max
+    public var fails = false
 
-    static func params(_ n: Int) -> Configuration { Configuration(["x": .int(n)]) }
+    public init(next: Int = 1) { self.next = next }
 
-    func validate(_ configuration: Configuration) throws -> Configuration { configuration }
+    public static func params(_ n: Int) -> Configuration { Configuration(["x": .int(n)]) }
 
-    mutating func propose(count: Int, observations: [TrialObservation], pending: [Configuration]) throws
+    public func validate(_ configuration: Configuration) throws -> Configuration { configuration }
+
+    public mutating func propose(count: Int, observations: [TrialObservation], pending: [Configuration]) throws
         -> [Configuration]
     {
         self.calls.append(Call(count: count, observations: observations, pending: pending))
@@ -34,11 +36,16 @@ struct CountingProposer: TrialProposer {
 }
 
 /// Prunes a trial whose objective is below `threshold` at any epoch ≥ `fromEpoch`.
-struct ThresholdPruner: TrialPruner {
-    var threshold: Double
-    var fromEpoch = 1
+public struct ThresholdPruner: TrialPruner, Sendable {
+    public var threshold: Double
+    public var fromEpoch = 1
 
-    func decide(trial: TrialID, epoch: Int, progress: [TrialProgress]) -> PruneDecision {
+    public init(threshold: Double, fromEpoch: Int = 1) {
+        self.threshold = threshold
+        self.fromEpoch = fromEpoch
+    }
+
+    public func decide(trial: TrialID, epoch: Int, progress: [TrialProgress]) -> PruneDecision {
         guard epoch >= self.fromEpoch,
             let value = progress.first(where: { $0.id == Int(trial.rawValue) })?.values[epoch], value < self.threshold
         else { return .keep(reason: "above \(self.threshold)") }
@@ -47,10 +54,10 @@ struct ThresholdPruner: TrialPruner {
 }
 
 extension Array where Element == SchedulerDirective {
-    var assignments: [AssignmentPlan] {
+    public var assignments: [AssignmentPlan] {
         self.compactMap { if case .assign(let plan) = $0 { plan } else { nil } }
     }
-    var cancels: [(workers: [WorkerID], trial: TrialID, attempt: Int, reason: CancellationReason)] {
+    public var cancels: [(workers: [WorkerID], trial: TrialID, attempt: Int, reason: CancellationReason)] {
         self.compactMap {
             if case .cancel(let workers, let trial, let attempt, let reason) = $0 {
                 (workers, trial, attempt, reason)
@@ -59,16 +66,16 @@ extension Array where Element == SchedulerDirective {
             }
         }
     }
-    var rejections: [WireError] {
+    public var rejections: [WireError] {
         self.compactMap { if case .reject(_, let error) = $0 { error } else { nil } }
     }
 }
 
 extension Array where Element == CoordinatorDirective {
-    var scheduled: [SchedulerDirective] {
+    public var scheduled: [SchedulerDirective] {
         self.compactMap { if case .scheduler(let directive) = $0 { directive } else { nil } }
     }
-    var membershipEvents: [MembershipDirective] {
+    public var membershipEvents: [MembershipDirective] {
         self.compactMap { if case .membership(let directive) = $0 { directive } else { nil } }
     }
 }

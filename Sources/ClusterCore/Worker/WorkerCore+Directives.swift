@@ -3,6 +3,11 @@ public struct RunID: Hashable, Sendable, CustomStringConvertible {
     public var trial: TrialID
     public var attempt: Int
 
+    public init(trial: TrialID, attempt: Int) {
+        self.trial = trial
+        self.attempt = attempt
+    }
+
     public var description: String { "\(self.trial) attempt \(self.attempt)" }
 }
 

@@ -1,4 +1,6 @@
-import Cluster
+import ClusterCore
+import ClusterCoreTestKit
+import ClusterProto
 import Testing
 
 /// Membership and scheduling together: the path from a silent worker to its trial running elsewhere.

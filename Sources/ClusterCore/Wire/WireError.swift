@@ -17,7 +17,7 @@ public struct WireError: Error, Equatable, CustomStringConvertible {
     }
 
     /// The same rejection, attributed to the envelope with `sequence`.
-    func inReplyTo(_ sequence: UInt64) -> WireError {
+    package func inReplyTo(_ sequence: UInt64) -> WireError {
         WireError(self.code, self.message, sequence: sequence)
     }
 

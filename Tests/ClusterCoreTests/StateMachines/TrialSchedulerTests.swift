@@ -1,4 +1,6 @@
-import Cluster
+import ClusterCore
+import ClusterCoreTestKit
+import ClusterProto
 import Search
 import Testing
 

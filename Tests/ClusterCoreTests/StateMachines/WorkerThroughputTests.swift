@@ -1,4 +1,4 @@
-import Cluster
+import ClusterCore
 import Testing
 
 @Suite struct WorkerThroughputTests {
@@ -20,23 +20,5 @@ import Testing
         #expect(throughput.record("v", steps: 0, allReduceBytes: 0, allReduceSeconds: 0, now: .seconds(5)) != nil)
         throughput.forget("w")
         #expect(throughput.samples["w"] == nil && throughput.samples["v"] != nil)
-    }
-
-    @Test func countersContinueStoredTotalsAndHandOverOnlyChanges() {
-        var counters = CoordinatorCounters(stored: [
-            CoordinatorCounterRecord(name: CoordinatorCounters.received, label: "Hello", value: 4)
-        ])
-        counters.increment(CoordinatorCounters.received, "Hello")
-        counters.increment(CoordinatorCounters.rejected, "malformed")
-        counters.increment(CoordinatorCounters.rejected, "malformed")
-        #expect(
-            counters.takeChanges() == [
-                CoordinatorCounterRecord(name: "received", label: "Hello", value: 5),
-                CoordinatorCounterRecord(name: "rejected", label: "malformed", value: 2),
-            ])
-        #expect(counters.takeChanges().isEmpty)
-        counters.increment(CoordinatorCounters.sent, "Welcome")
-        #expect(counters.takeChanges().map(\.label) == ["Welcome"])
-        #expect(counters.value(CoordinatorCounters.received, "Hello") == 5)
     }
 }

@@ -1,3 +1,4 @@
+import ClusterProto
 import Search
 
 // MARK: - Reports from running groups

@@ -1,19 +1,14 @@
 import Search
 import Testing
 
-@testable import Cluster
+@testable import ClusterCore
 
 /// The worker's protocol logic with explicit time (seconds since the core was created), no sockets, no sleeps.
 @Suite struct WorkerCoreTests {
     /// Hello every second, heartbeats every half second until the Welcome says otherwise, progress every minute
     /// (out of the way except in the progress test).
-    static let settings: WorkerSettings = {
-        var settings = WorkerSettings(coordinatorEndpoint: "tcp://127.0.0.1:1", workerID: "w1")
-        settings.helloRetry = .seconds(1)
-        settings.heartbeatInterval = .milliseconds(500)
-        settings.progressInterval = .seconds(60)
-        return settings
-    }()
+    static let settings = WorkerTiming(
+        heartbeatInterval: .milliseconds(500), helloRetry: .seconds(1), progressInterval: .seconds(60))
 
     static func job(_ trial: TrialID, attempt: Int = 1, rank: Int = 0) -> TrialJob {
         TrialJob(
@@ -30,8 +25,8 @@ import Testing
     }
 
     /// A core that said Hello at t=0 and was welcomed at t=0 with a 1 s heartbeat interval and a 10 s busy timeout.
-    private func registered(settings: WorkerSettings = Self.settings) -> WorkerCore {
-        var core = WorkerCore(settings: settings)
+    private func registered(settings: WorkerTiming = Self.settings) -> WorkerCore {
+        var core = WorkerCore(timing: settings)
         _ = core.handle(.tick, now: .zero)
         _ = core.handle(.welcome(heartbeatInterval: .seconds(1), busyDeadAfter: .seconds(10)), now: .zero)
         return core
@@ -60,7 +55,7 @@ import Testing
     // MARK: - Registration
 
     @Test func helloIsRepeatedEveryRetryIntervalUntilTheWelcome() {
-        var core = WorkerCore(settings: Self.settings)
+        var core = WorkerCore(timing: Self.settings)
         #expect(core.handle(.tick, now: .zero) == [.sendHello])
         #expect(core.handle(.tick, now: .seconds(0.5)) == [], "no heartbeat before the Welcome either")
         #expect(core.handle(.tick, now: .seconds(0.999)) == [])
@@ -120,7 +115,7 @@ import Testing
     @Test func progressIsShownEveryIntervalOnlyWhileTraining() {
         var settings = Self.settings
         settings.progressInterval = .milliseconds(250)
-        var core = WorkerCore(settings: settings)
+        var core = WorkerCore(timing: settings)
         let job = Self.job(1)
         #expect(core.handle(.tick, now: .seconds(0.3)) == [.sendHello], "idle: no progress")
         _ = core.handle(.assignment(job), now: .seconds(0.3))
@@ -228,7 +223,7 @@ import Testing
     // MARK: - Peer timeout
 
     @Test func jobsWaitForGroupPeersAsLongAsTheWelcomesBusyTimeout() {
-        var core = WorkerCore(settings: Self.settings)
+        var core = WorkerCore(timing: Self.settings)
         #expect(core.peerTimeout == nil, "unknown before the Welcome")
         _ = core.handle(.welcome(heartbeatInterval: .seconds(1), busyDeadAfter: .milliseconds(1234)), now: .zero)
         #expect(core.peerTimeout == .milliseconds(1234))
@@ -244,7 +239,7 @@ import Testing
     @Test func theWorkersOwnPeerTimeoutOverridesTheWelcomes() {
         var settings = Self.settings
         settings.peerTimeout = .milliseconds(700)
-        var core = WorkerCore(settings: settings)
+        var core = WorkerCore(timing: settings)
         #expect(core.peerTimeout == .milliseconds(700))
         _ = core.handle(.welcome(heartbeatInterval: .seconds(1), busyDeadAfter: .milliseconds(1234)), now: .zero)
         let job = Self.job(1)

@@ -1,4 +1,4 @@
-import Cluster
+import ClusterCore
 import ConfigKit
 import Testing
 
