@@ -2,6 +2,7 @@ import Cluster
 import ClusterCoreTestKit
 import ClusterProto
 import Foundation
+import Synchronization
 import Testing
 import ZeroMQ
 
