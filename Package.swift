@@ -103,6 +103,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
+        .testTarget(name: "MixRecCLITests", dependencies: ["MixRecCLI", "Cluster"]),
         .testTarget(
             name: "MixRecServingTests",
             dependencies: ["MixRecServing", "HTTPServing", "MixRec", "RecData", "Tensor", "TestKit"]),

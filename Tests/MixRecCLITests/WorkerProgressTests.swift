@@ -1,6 +1,9 @@
 import Cluster
 import Testing
 
+@testable import MixRecCLI
+
+/// A worker's progress as `mixrec worker` shows it: the ETA (`WorkerProgress`) and the text (this module's).
 @Suite struct WorkerProgressTests {
     private func progress(epoch: Int, step: Int, stepsPerEpoch: Int?, first: Int = 0, seconds: Double)
         -> WorkerProgress

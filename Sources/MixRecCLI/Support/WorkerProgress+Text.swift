@@ -1,10 +1,11 @@
+import Cluster
 import Foundation
 
 // MARK: - Text for terminals and logs
 
 extension WorkerProgress {
     /// One line for a terminal: `trial #3 [#########-----------] 45% epoch 1/4 step 30/120 · ETA 1m05s`.
-    public func bar(width: Int = 24) -> String {
+    func bar(width: Int = 24) -> String {
         let bar = ProgressText.bar(fraction: self.fraction, width: width)
         var line = "trial \(self.trial) \(bar) \(Int((self.fraction * 100).rounded(.down)))% " + self.position
         if let left = self.secondsLeft { line += " · ETA " + ProgressText.duration(left) }
@@ -12,7 +13,7 @@ extension WorkerProgress {
     }
 
     /// One log line per epoch: `trial #3 epoch 2/4 valid/score=1.234, ETA 12s`.
-    public var logLine: String {
+    var logLine: String {
         var line = "trial \(self.trial) epoch \(self.epoch)/\(self.maxEpochs)"
         let metrics = self.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }
         if !metrics.isEmpty { line += " " + metrics.joined(separator: " ") }
