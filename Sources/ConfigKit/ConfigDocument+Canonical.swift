@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reading a document back from its canonical lines (``ConfigValue/canonicalLines``), e.g. a config stored with a
 /// study.
 extension ConfigDocument {

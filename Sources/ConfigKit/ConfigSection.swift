@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict reader of one mapping in a config: typed accessors with defaults and range checks, and
 /// ``finish()``, which rejects keys nobody read (typos) with a suggestion.
 ///

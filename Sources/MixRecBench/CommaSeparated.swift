@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The values of a comma-separated option, e.g. `--depths 8,16,30`.
 enum CommaSeparated {

@@ -4,6 +4,7 @@ import Foundation
 import HTTPServing
 import MixRec
 import MixRecServing
+import RecData
 import Synchronization
 import Tensor
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServing
 import MixRec
+import RecData
 
 /// Maps `mixrec serve`'s requests to responses: every answer is JSON (errors `{"error": "message"}`) except
 /// `/metrics`, and every request is counted and timed in ``metrics``.

@@ -1,5 +1,7 @@
 import Foundation
 import HTTPServing
+import MixRec
+import RecData
 import TestKit
 import Testing
 

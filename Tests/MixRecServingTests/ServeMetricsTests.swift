@@ -1,4 +1,5 @@
 import HTTPServing
+import RecData
 import TestKit
 import Testing
 

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import HTTPServing
 import MixRec
+import RecData
 import Synchronization
 import TestKit
 import Testing

@@ -1,4 +1,5 @@
 import ConfigKit
+import RecData
 import Testing
 
 @testable import MixRec

@@ -1,3 +1,4 @@
+import RecData
 import Tensor
 import TestKit
 import Testing

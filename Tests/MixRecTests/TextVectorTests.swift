@@ -1,3 +1,4 @@
+import Backbone
 import ConfigKit
 import Tensor
 import TestKit

@@ -1,38 +1,4 @@
-import Foundation
-import Search
-
-/// One run of a trial as a worker trains it.
-public struct TrialJob: Sendable, Equatable {
-    public var trial: TrialID
-    public var attempt: Int
-    public var group: GroupID
-    /// This worker's rank; rank 0 reports progress, checkpoints and the result.
-    public var rank: Int
-    public var worldSize: Int
-    /// Peer endpoints by rank (for all-reduce).
-    public var peers: [String]
-    /// What the study's trials train.
-    public var task: TrialTask
-    /// The trial's searched (or hand-picked) values.
-    public var configuration: Configuration
-    public var maxEpochs: Int
-    public var seed: UInt64
-    /// Parameters to start from (nil: from scratch).
-    public var resume: ResumePoint?
-    /// How the group's ring carries gradient sums (the study's `study.allreduce.wire`); the same on every rank.
-    public var wire = AllReduceWire.float32
-    /// How long a rank waits for a silent group peer: the worker's `WorkerSettings.peerTimeout`, else the
-    /// coordinator's busy-worker timeout from its Welcome (nil: neither, the ring's own `AllReduceSettings.timeout`).
-    public var peerTimeout: Duration? = nil
-}
-
-/// A checkpoint to continue a trial from.
-public struct ResumePoint: Sendable, Equatable {
-    /// Epochs the parameters already cover.
-    public var epoch: Int
-    /// The trainable parameters as uploaded (raw little-endian Float32).
-    public var parameters: [UInt8]
-}
+import ClusterCore
 
 /// How a run ended when it did not throw.
 public enum TrialOutcome: Sendable, Equatable {

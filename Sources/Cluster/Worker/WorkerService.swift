@@ -37,7 +37,7 @@ public final class WorkerService<Runner: TrialRunner> {
         self.settings = settings
         self.runner = runner
         self.logger = logger
-        self.core = WorkerCore(settings: settings)
+        self.core = WorkerCore(timing: settings.timing)
         self.socket = try ZMQSocket(context: context, type: .dealer)
         try self.socket.setRoutingID(Array(settings.workerID.utf8))
         try self.socket.setMaxMessageSize(

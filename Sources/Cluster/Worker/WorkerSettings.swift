@@ -36,4 +36,11 @@ public struct WorkerSettings: Sendable {
         self.coordinatorEndpoint = coordinatorEndpoint
         self.workerID = workerID
     }
+
+    /// What the worker's protocol core (`WorkerCore`) follows of these settings.
+    public var timing: WorkerTiming {
+        WorkerTiming(
+            heartbeatInterval: self.heartbeatInterval, helloRetry: self.helloRetry,
+            progressInterval: self.progressInterval, peerTimeout: self.peerTimeout)
+    }
 }

@@ -1,4 +1,5 @@
 import ConfigKit
+import Foundation
 
 /// The architecture of one adapter expert.
 public enum ExpertKind: String, CaseIterable, Sendable, Codable {

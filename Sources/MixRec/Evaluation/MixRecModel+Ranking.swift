@@ -1,3 +1,4 @@
+import Backbone
 import RecData
 import Tensor
 

@@ -1,3 +1,4 @@
+import Backbone
 import Tensor
 
 /// The expert-adapted text representation in the collaborative model's scores (`model.collaborative.adapted_text`):

@@ -1,3 +1,4 @@
+import Backbone
 import Tensor
 
 /// The weighted training losses of one batch and their parts.

@@ -1,5 +1,6 @@
 import Backbone
 import Foundation
+import RecData
 import Tensor
 
 /// What a process loads or computes once and reuses across runs: backbones, prepared datasets, items' text states

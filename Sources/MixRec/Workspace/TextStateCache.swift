@@ -1,3 +1,4 @@
+import Backbone
 import Foundation
 import Tensor
 

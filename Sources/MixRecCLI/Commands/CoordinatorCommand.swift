@@ -1,7 +1,9 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import HTTPServing
 import Logging
+import Search
 import ZeroMQ
 
 /// `mixrec coordinator`: runs a study's search, serving workers on a ROUTER socket until the budget is used.

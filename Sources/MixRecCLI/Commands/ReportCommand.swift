@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Dispatch
 import Foundation
+import Search
 
 /// `mixrec report`: a study as a self-contained HTML report and/or CSV, or its live dashboard served from the
 /// database alone (for a finished study, or to watch one from another process).

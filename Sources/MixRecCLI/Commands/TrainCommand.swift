@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import ConfigKit
 import Foundation
 import MixRec

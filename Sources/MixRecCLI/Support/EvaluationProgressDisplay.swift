@@ -1,4 +1,5 @@
 import MixRec
+import RecData
 
 /// A transient progress bar per evaluation pass (validation or test users ranked), for `train` and `evaluate`.
 final class EvaluationProgressDisplay {

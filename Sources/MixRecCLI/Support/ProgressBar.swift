@@ -1,4 +1,3 @@
-import Cluster
 import Foundation
 
 /// Progress of a long loop on standard error: a bar redrawn in place with rate and ETA when stderr is a terminal,

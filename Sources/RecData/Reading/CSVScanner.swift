@@ -1,3 +1,5 @@
+import Foundation
+
 // MARK: - CSV (RFC 4180)
 
 /// One field of a CSV row: its span (inside the quotes when quoted) and whether it holds doubled quotes.

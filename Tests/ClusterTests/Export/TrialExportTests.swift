@@ -1,5 +1,7 @@
+import ConfigKit
 import Foundation
 import MixRec
+import RecData
 import Search
 import Tensor
 import TestKit

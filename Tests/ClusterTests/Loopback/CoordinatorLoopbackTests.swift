@@ -1,4 +1,5 @@
 import Cluster
+import ClusterCoreTestKit
 import ClusterProto
 import Foundation
 import Synchronization

@@ -1,6 +1,8 @@
 import Cluster
+import ClusterCoreTestKit
 import ClusterProto
 import Foundation
+import Synchronization
 import Testing
 import ZeroMQ
 

@@ -1,4 +1,5 @@
 import Cluster
+import ClusterCoreTestKit
 import Foundation
 import Synchronization
 import Testing

@@ -1,4 +1,5 @@
 import Cluster
+import ClusterProto
 import Foundation
 import Testing
 import ZeroMQ

@@ -1,3 +1,4 @@
+import ClusterCoreTestKit
 import Foundation
 import GRDB
 import Search

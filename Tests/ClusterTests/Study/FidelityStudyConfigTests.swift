@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import MixRec
 import Search
 import Testing
 

@@ -1,6 +1,7 @@
 import Cluster
 import ConfigKit
 import Foundation
+import MixRec
 import Search
 import Testing
 
