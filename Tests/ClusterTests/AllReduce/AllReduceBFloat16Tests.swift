@@ -112,9 +112,11 @@ struct AllReduceBFloat16Tests {
         #expect(throws: AllReduceError.encodingMismatch(rank: 1, peer: 0, expected: bfloat16, received: native)) {
             try results[1].get()
         }
-        #expect(throws: AllReduceError.encodingMismatch(rank: 2, peer: 1, expected: native, received: bfloat16)) {
-            try results[2].get()
-        }
+        // Rank 1 may give up on rank 0's chunk before its own reach rank 2, which then finds it silent instead.
+        let third = #expect(throws: AllReduceError.self) { try results[2].get() }
+        let mismatch = AllReduceError.encodingMismatch(rank: 2, peer: 1, expected: native, received: bfloat16)
+        let silent = if case .peerTimeout(rank: 2, peer: 1, _)? = third { true } else { false }
+        #expect(third == mismatch || silent, "\(third.map { "\($0)" } ?? "no error")")
         #expect(throws: AllReduceError.self) { try results[0].get() }
         let error = AllReduceError.encodingMismatch(rank: 2, peer: 1, expected: native, received: bfloat16)
         #expect(!error.isRetryable)
