@@ -112,8 +112,7 @@ let package = Package(
 )
 
 // Every Swift target sees the members of only the modules a file imports itself (SE-0444), so each file's imports,
-// and with `scripts/check-imports` the dependencies above, name everything the target uses. Not yet `Cluster`:
-// AllReduce/RingSyntheticTrialRunner.swift lacks its `import Search`, and that folder is being edited elsewhere.
-for target in package.targets where target.type != .system && target.name != "Cluster" {
+// and with `scripts/check-imports` the dependencies above, name everything the target uses.
+for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Search
 import Tensor
 
 /// Synthetic data-parallel training that drives the real ring all-reduce: what `mixrec worker` trains for synthetic

@@ -1,5 +1,7 @@
 import ClusterProto
 import Foundation
+import Logging
+import Search
 
 // MARK: - Carrying out the state machine's directives
 

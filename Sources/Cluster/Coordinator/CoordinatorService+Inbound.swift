@@ -1,5 +1,7 @@
 import ClusterProto
 import Foundation
+import Logging
+import ZeroMQ
 
 // MARK: - Handling one received message
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Search
 
 // MARK: - Operator requests from the study inbox

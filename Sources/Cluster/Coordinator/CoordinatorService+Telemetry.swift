@@ -1,5 +1,6 @@
 import ClusterProto
 import Foundation
+import Logging
 
 // MARK: - Worker throughput and message counters, into the study database
 

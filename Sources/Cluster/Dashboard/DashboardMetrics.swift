@@ -1,3 +1,4 @@
+import Foundation
 import HTTPServing
 
 /// The `/metrics` page: the study's state as Prometheus gauges and counters, all read from the study database

@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// The study overview: summary, best trial, plots, what the search learnt, trials table and workers. The live
 /// dashboard (`/`) and the HTML report share it.

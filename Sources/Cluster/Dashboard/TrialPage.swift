@@ -1,4 +1,5 @@
 import Foundation
+import Search
 
 /// `/trials/ID`: one trial's configuration, runs and failures, learning curve, checkpoints and events.
 enum TrialPage {

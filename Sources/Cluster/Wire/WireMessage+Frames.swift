@@ -1,4 +1,5 @@
 import ClusterCore
+import ClusterProto
 import SwiftProtobuf
 
 /// A message's ZeroMQ frames: the protobuf envelope serialized, then the raw frames.

@@ -1,4 +1,5 @@
 import ClusterProto
+import SwiftProtobuf
 
 extension WireMessage {
     /// Whether a message that was rejected may be answered with an Error: not when it is an Error itself. Two

@@ -1,5 +1,6 @@
 import ClusterProto
 import Foundation
+import Logging
 
 // MARK: - Carrying out the core's directives
 

@@ -1,5 +1,6 @@
 import ClusterProto
 import Foundation
+import Logging
 import Search
 
 // MARK: - Messages from the coordinator
