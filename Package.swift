@@ -26,14 +26,16 @@ let package = Package(
 
         // MARK: - Libraries (each depends only on those above it)
         .target(name: "ConfigKit", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        /// The seeded generator behind every random stream (SplitMix64).
+        .target(name: "Randomness"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"], swiftSettings: numericSettings),
         .target(name: "Backbone", dependencies: ["Tensor"], swiftSettings: numericSettings),
         /// Test support shared by the test targets: gradient checks, the shared-data locator, scratch folders.
         .target(name: "TestKit", dependencies: ["Tensor"]),
-        .target(name: "RecData"),
+        .target(name: "RecData", dependencies: ["Randomness"]),
         .target(
             name: "Search",
-            dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")],
+            dependencies: ["COpenBLAS", "Randomness", .product(name: "Yams", package: "Yams")],
             swiftSettings: numericSettings
         ),
         .target(

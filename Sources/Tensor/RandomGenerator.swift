@@ -1,28 +1,25 @@
 import Foundation
+import Randomness
 
 // MARK: - Random generator
 
-/// A seeded, deterministic random generator (SplitMix64) with uniform and normal sampling.
+/// A seeded, deterministic random generator (``SplitMix64``) with uniform and normal sampling.
 ///
 /// The same seed gives the same sequence on every machine and run; use one generator per consumer (e.g.
 /// `RandomGenerator(seed: base).split(stream)`) to keep streams independent of call order elsewhere.
 public struct RandomGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var bits: SplitMix64
     private var spareNormal: Float?
 
     /// A generator whose sequence depends only on `seed`.
     public init(seed: UInt64) {
-        self.state = seed
+        self.bits = SplitMix64(seed: seed)
         self.spareNormal = nil
     }
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = self.state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
+        self.bits.next()
     }
 
     /// A uniform value in [0, 1) with 24 random bits.
@@ -46,7 +43,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// An independent generator for sub-stream `stream`, derived from this generator's seed state.
     public func split(_ stream: UInt64) -> RandomGenerator {
-        var mixer = RandomGenerator(seed: self.state ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        var mixer = RandomGenerator(seed: self.bits.state ^ (stream &* 0xD1B5_4A32_D192_ED03))
         return RandomGenerator(seed: mixer.next())
     }
 }

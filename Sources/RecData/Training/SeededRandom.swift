@@ -1,28 +1,26 @@
+import Randomness
+
 // MARK: - Seeded random numbers
 
-/// SplitMix64: a small, fast, seeded generator whose streams are fixed by this code (not by the standard library's
-/// shuffling or range algorithms, which may change between Swift versions).
+/// The data's seeded streams (``SplitMix64``), with the samplers data order needs: unbiased bounded integers and
+/// Fisher–Yates shuffles, fixed by this code rather than by the standard library's algorithms.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var bits: SplitMix64
 
     /// A generator seeded with `seed`; equal seeds give equal streams.
     public init(seed: UInt64) {
-        self.state = seed
+        self.bits = SplitMix64(seed: seed)
     }
 
     /// A generator for one of several independent streams derived from the same seed (e.g. one per epoch).
     public init(seed: UInt64, stream: UInt64) {
-        var mixer = SeededRandom(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
-        self.state = mixer.next()
+        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        self.bits = SplitMix64(seed: mixer.next())
     }
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var value = self.state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
+        self.bits.next()
     }
 
     /// A uniform integer in `0..<bound` (bound > 0), without modulo bias.
@@ -38,7 +36,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Double in [0, 1).
-    public mutating func nextUnit() -> Double { Double(self.next() >> 11) * 0x1.0p-53 }
+    public mutating func nextUnit() -> Double { self.bits.nextUnit() }
 
     /// Shuffles the array in place (Fisher–Yates).
     public mutating func shuffle<Element>(_ array: inout [Element]) {

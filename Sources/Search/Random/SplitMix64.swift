@@ -1,15 +1,8 @@
 import Foundation
+@_exported import Randomness
 
-/// A small, fast, seedable generator (SplitMix64). Streams for different purposes are derived from a seed and a
-/// list of integers, so no state is shared between proposals.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// A generator starting at `seed`.
-    public init(seed: UInt64) {
-        self.state = seed
-    }
-
+/// The optimiser's streams: derived from a seed and a list of integers, so no state is shared between proposals.
+extension SplitMix64 {
     /// A generator whose stream is a hash of `seed` and `stream` (e.g. the observation count and a purpose tag).
     public init(seed: UInt64, stream: [UInt64]) {
         var mixer = SplitMix64(seed: seed)
@@ -19,20 +12,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
             state = step.next()
             state ^= mixer.next()
         }
-        self.state = state
-    }
-
-    public mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform double in `[0, 1)` with 53 random bits.
-    public mutating func nextUnit() -> Double {
-        Double(self.next() >> 11) * 0x1.0p-53
+        self.init(seed: state)
     }
 
     /// A standard normal sample (Box–Muller).
