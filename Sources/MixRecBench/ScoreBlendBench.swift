@@ -31,6 +31,18 @@ struct ScoreBlendBench: ParsableCommand {
                 + "(0 = as trained): does the learnt gate undershoot?"))
     var termWeights = "0"
 
+    @Option(
+        help: ArgumentHelp(
+            "Offsets b of the unseen-item term (`eval.calibrate`) added to the scores of items no training sequence "
+                + "holds, comma-separated; with `eval.cold_items` metrics are also split into warm and cold targets."))
+    var coldOffsets = "0"
+
+    @Option(
+        help: ArgumentHelp(
+            "Weights w of the unseen-item term, comma-separated: such an item's score gains w · ⟨t_last, t_i⟩ + b "
+                + "(every pair of --cold-weights and --cold-offsets)."))
+    var coldWeights = "0"
+
     @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
     var cases = 0
 
@@ -50,6 +62,15 @@ struct ScoreBlendBench: ParsableCommand {
         let termWeights = try CommaSeparated.values(
             self.termWeights, option: "--term-weights", expects: "non-negative numbers"
         ) { Float($0).flatMap { $0 >= 0 ? $0 : nil } }
+        let coldOffsets = try CommaSeparated.values(
+            self.coldOffsets, option: "--cold-offsets", expects: "numbers"
+        ) { Float($0) }
+        let coldWeights = try CommaSeparated.values(
+            self.coldWeights, option: "--cold-weights", expects: "non-negative numbers"
+        ) { Float($0).flatMap { $0 >= 0 ? $0 : nil } }
+        let unseenTerms = coldWeights.flatMap { weight in
+            coldOffsets.map { ScoreCalibration(lastItemText: 0, unseenText: weight, unseenOffset: $0) }
+        }
         let workspace = MixRecWorkspace(
             textStateDirectory: MixRecWorkspace.defaultTextStateDirectory, log: { print($0) })
         let run = try TrainedRun(folder: self.checkpoint, overrides: [], workspace: workspace)
@@ -64,6 +85,7 @@ struct ScoreBlendBench: ParsableCommand {
         let text = run.model.itemTextVectors
         let scorer = run.model.historyScorer()
         let maximumLength = run.config.collaborativeHistory
+        let coldItems = run.data.split.coldItems
         var table: [String: [Stage: Double]] = [:]
         var labels: [String] = []
         for stage in [Stage.validation, .test] {
@@ -91,7 +113,23 @@ struct ScoreBlendBench: ParsableCommand {
                     for (length, textScore) in textScores {
                         for weight in weights where weight > 0 || length == queries[0] {
                             let label = "\(name) | \(length == 0 ? "history" : "last \(length)") | \(weight)"
-                            blends.add(label, scores: base + textScore.scaled(by: weight), cases: batch)
+                            let scores = base + textScore.scaled(by: weight)
+                            guard let coldItems, let lastItemText = parts.lastItemText else {
+                                blends.add(label, scores: scores, cases: batch)
+                                continue
+                            }
+                            for unseen in unseenTerms {
+                                let shifted = unseen.apply(
+                                    to: scores, lastItemText: lastItemText, unseen: run.model.unseenItems)
+                                let labelled = "\(label) | cold \(unseen.unseenText)·match + \(unseen.unseenOffset)"
+                                blends.add(labelled, scores: shifted, cases: batch)
+                                blends.add(
+                                    labelled + " | warm cases", scores: shifted, cases: batch,
+                                    where: { !coldItems.contains($0.target) })
+                                blends.add(
+                                    labelled + " | cold cases", scores: shifted, cases: batch,
+                                    where: { coldItems.contains($0.target) })
+                            }
                         }
                     }
                 }
@@ -115,7 +153,7 @@ struct ScoreBlendBench: ParsableCommand {
                     table[label]?[.test] ?? 0, ratio(label)))
         }
         for name in Set(labels.map(base)).sorted() {
-            let best = labels.filter { base($0) == name }.max {
+            let best = labels.filter { base($0) == name && !$0.hasSuffix("cases") }.max {
                 table[$0]?[.validation] ?? 0 < table[$1]?[.validation] ?? 0
             }
             guard let best else { continue }
@@ -139,6 +177,15 @@ private struct BlendMetrics {
     private var index: [String: Int] = [:]
 
     init(itemCount: Int) { self.ranker = TargetRanker(itemCount: itemCount) }
+
+    /// Adds the batch's cases that `filter` keeps (their score rows only).
+    mutating func add(
+        _ label: String, scores: Tensor, cases: [EvaluationCase], where filter: (EvaluationCase) -> Bool
+    ) {
+        let kept = cases.indices.filter { filter(cases[$0]) }
+        guard !kept.isEmpty else { return }
+        self.add(label, scores: scores.gather(rows: kept), cases: kept.map { cases[$0] })
+    }
 
     mutating func add(_ label: String, scores: Tensor, cases: [EvaluationCase]) {
         let slot = self.index[label] ?? self.metrics.count

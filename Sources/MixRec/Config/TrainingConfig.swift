@@ -128,6 +128,8 @@ public struct EvaluationConfig: Sendable, Equatable {
     /// The fraction of items, the most popular in training, whose targets count as the head in per-popularity
     /// metrics (`head_items`).
     public var headItems = 0.2
+    /// Fit ``ScoreCalibration``'s text terms on validation after training (`calibrate`).
+    public var calibrate = false
 
     public init() {}
 
@@ -137,5 +139,6 @@ public struct EvaluationConfig: Sendable, Equatable {
         self.batchUsers = try section.int("batch_users", default: self.batchUsers, min: 1, max: 1_000_000)
         self.coldItems = try section.double("cold_items", default: self.coldItems, min: 0, max: 0.5)
         self.headItems = try section.double("head_items", default: self.headItems, min: 0.01, max: 0.99)
+        self.calibrate = try section.bool("calibrate", default: self.calibrate)
     }
 }

@@ -13,14 +13,16 @@ public enum ScoreSource: String, Sendable, CaseIterable {
     case llm
     /// The text-match term alone (`model.text_match`, ungated).
     case text
+    /// The joint scores without the model's ``ScoreCalibration`` (only when it has one).
+    case uncalibrated
 }
 
 extension MixRecModel {
-    /// The sources this model's ranking has: `joint`, with logit-level injection its two parts, and with
-    /// `model.text_match` the text-match term.
+    /// The sources this model's ranking has: `joint`, with logit-level injection its two parts, with
+    /// `model.text_match` the text-match term, and with a calibration the joint scores without it.
     public var scoreSources: [ScoreSource] {
         (self.linkGate != nil && self.collaborative != nil ? [.joint, .collaborative, .llm] : [.joint])
-            + (self.textMatch != nil ? [.text] : [])
+            + (self.textMatch != nil ? [.text] : []) + (self.calibration.isNone ? [] : [.uncalibrated])
     }
 
     /// Full-ranking metrics of `cases` per score source (``scoreSources``), history protocol and case group.
@@ -48,6 +50,7 @@ extension MixRecModel {
                 case .collaborative: parts.collaborative ?? parts.joint
                 case .llm: parts.llm
                 case .text: parts.text ?? parts.joint
+                case .uncalibrated: parts.uncalibrated
                 }
             }
         }
@@ -55,6 +58,7 @@ extension MixRecModel {
 
     /// Scores batches of histories (each oldest first, at most `collaborativeHistory` items) as evaluation ranks
     /// them: every item is encoded once up front (with context masking; else each batch takes the dense pass).
+    /// `joint` includes the model's ``calibration``.
     /// - Parameter encodesItems: false skips encoding the items (nothing will be scored).
     /// - Returns: a function from a batch of histories to their `[B, I]` scores and parts.
     public func historyScorer(encodesItems: Bool = true) -> ([[Int]]) -> ScoreParts {
@@ -89,11 +93,18 @@ extension MixRecModel {
             ?? self.denseSequences(windows, userStates: userStates, training: false, generator: &generator).sequences
         let longest = hidden.shape[1]
         let last = windows.enumerated().map { $0.offset * longest + $0.element.count - 1 }
-        return self.sequenceScoreParts(
+        let parts = self.sequenceScoreParts(
             hidden.reshaped([windows.count * longest, width]).gather(rows: last),
             collaborative: collaborativeRows?.gather(rows: last),
             collaborativeItems: items.flatMap(self.adaptedCollaborativeItems),
             textContext: self.textContext(windows, rows: last))
+        let lastItemText = Tensor.matmul(
+            self.itemTextVectors.gather(rows: windows.map { $0[$0.count - 1] }), self.itemTextVectors,
+            transposeB: true)
+        return ScoreParts(
+            joint: self.calibration.apply(to: parts.joint, lastItemText: lastItemText, unseen: self.unseenItems),
+            uncalibrated: parts.joint, collaborative: parts.collaborative, llm: parts.llm, text: parts.text,
+            lastItemText: lastItemText)
     }
 
     /// Every item through the item tower, in chunks.

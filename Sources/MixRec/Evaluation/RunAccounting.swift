@@ -51,9 +51,14 @@ public struct RunAccounting: Sendable, Codable, Equatable {
     public var text: [String: [String: Double]]?
     /// The learnt weight of the text-match term (`model.text_match`).
     public var textGate: Double?
+    /// The text terms fitted on validation after training (`eval.calibrate`); the joint model's test metrics
+    /// include them, its validation metrics (those of the best epoch) do not.
+    public var calibration: CalibrationFit?
+    /// The joint model without ``calibration`` on warm targets: `test` (and `valid` from `mixrec evaluate`).
+    public var uncalibrated: [String: [String: Double]]?
 
     enum CodingKeys: String, CodingKey {
-        case collaborative, llm, gate, text, popularity, cold
+        case collaborative, llm, gate, text, popularity, cold, calibration, uncalibrated
         case textGate = "text_gate"
     }
     /// Stage → source → `head` / `tail` → metrics with `cases`, and `head_items`, the head's share of items.
@@ -86,13 +91,15 @@ public struct RunAccounting: Sendable, Codable, Equatable {
         public var llm: [String: [String: Double]]?
         /// `valid`, `test` of the text-match term alone.
         public var text: [String: [String: Double]]?
+        /// `test` (and `valid` from `mixrec evaluate`) of the joint model without its calibration.
+        public var uncalibrated: [String: [String: Double]]?
         /// `test` of the popularity ranking (training counts).
         public var popularity: [String: [String: Double]]?
         /// `test` of the text nearest-neighbour ranking.
         public var textKNN: [String: [String: Double]]?
 
         enum CodingKeys: String, CodingKey {
-            case items, valid, test, collaborative, llm, text, popularity
+            case items, valid, test, collaborative, llm, text, popularity, uncalibrated
             case textKNN = "text_knn"
         }
     }
@@ -105,12 +112,14 @@ public struct RunAccounting: Sendable, Codable, Equatable {
     ///   - references: the baselines' test report (sources ``ReferenceRankers/Source``), with cold items.
     ///   - gate: the link gate's value.
     ///   - textGate: the text-match term's weight.
+    ///   - calibration: the fitted calibration, if any.
     ///   - excludeHistory: the main protocol.
     ///   - headItems: `eval.head_items`.
     ///   - coldItems: the fraction of cold items, if any.
     init(
         joint: StageReports, warmStart: StageReports?, references: RankingReport?, gate: Double?,
-        textGate: Double? = nil, excludeHistory: Bool, headItems: Double, coldItems: Double?
+        textGate: Double? = nil, calibration: CalibrationFit? = nil, excludeHistory: Bool, headItems: Double,
+        coldItems: Double?
     ) {
         let collaborativeReports = warmStart ?? joint
         func stages(
@@ -130,6 +139,8 @@ public struct RunAccounting: Sendable, Codable, Equatable {
         self.gate = gate
         self.text = stages(joint, .text, group: warm)
         self.textGate = textGate
+        self.calibration = calibration
+        self.uncalibrated = stages(joint, .uncalibrated, group: warm)
         func buckets(_ stage: KeyPath<StageReports, RankingReport>) -> [String: [String: [String: Double]]] {
             var result: [String: [String: [String: Double]]] = [:]
             for source in ScoreSource.allCases {
@@ -160,6 +171,7 @@ public struct RunAccounting: Sendable, Codable, Equatable {
                     source: ScoreSource.joint.rawValue, excludeHistory: excludeHistory, group: cold),
                 collaborative: stages(collaborativeReports, .collaborative, group: cold),
                 llm: stages(joint, .llm, group: cold), text: stages(joint, .text, group: cold),
+                uncalibrated: stages(joint, .uncalibrated, group: cold),
                 popularity: references?(.popularity) ?? nil,
                 textKNN: references?(.textNeighbours) ?? nil)
         }

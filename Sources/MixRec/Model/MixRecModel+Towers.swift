@@ -208,7 +208,9 @@ extension MixRecModel {
             joint = scores + llm * gate
         }
         if let textMatch = self.textMatch, let text { joint = joint + textMatch.gated(text) }
-        return ScoreParts(joint: joint, collaborative: collaborativeScores, llm: llm, text: text)
+        return ScoreParts(
+            joint: joint, uncalibrated: joint, collaborative: collaborativeScores, llm: llm, text: text,
+            lastItemText: nil)
     }
 
     /// The text of `windows` at `rows` of the `[W·G]` layout of ``encodeSequences(_:items:userStates:)``, for the
@@ -220,15 +222,19 @@ extension MixRecModel {
 
 /// `[R, I]` next-item scores and the parts they are made of.
 public struct ScoreParts {
-    /// What ranks: ``collaborative`` + gate · ``llm`` with logit-level injection, else ``llm``; plus the gated
-    /// ``text`` with `model.text_match`.
+    /// What ranks: ``uncalibrated`` with the model's ``ScoreCalibration`` applied.
     public let joint: Tensor
+    /// ``collaborative`` + gate · ``llm`` with logit-level injection, else ``llm``; plus the gated ``text`` with
+    /// `model.text_match`.
+    public let uncalibrated: Tensor
     /// The collaborative model's own scores (nil without logit-level injection).
     public let collaborative: Tensor?
     /// The LLM side's scores.
     public let llm: Tensor
     /// The text-match term, ungated (nil without `model.text_match`).
     public let text: Tensor?
+    /// `⟨t_last, t_i⟩`: each row's last history item's frozen text vector against every item's (nil in training).
+    public let lastItemText: Tensor?
 }
 
 /// Collaborative states on rows of `[SEQ]` positions, with the pass that produced them (whose item vectors score

@@ -56,6 +56,10 @@ public final class MixRecModel {
     /// `[I, D]`, constant: every item's adapted text vector when last refreshed (`adapted_text`; starts as its
     /// initial `[ALIGN]` vector, W's initialisation, which it equals while every expert is the identity).
     var adaptedTextCache: Tensor
+    /// The text terms added to ranking scores after training (``ScoreCalibration``; none until fitted or loaded).
+    public var calibration = ScoreCalibration.none
+    /// `[1, I]`: 1 for items no training sequence holds, which ``calibration`` scores by their text (nil: none).
+    public internal(set) var unseenItems: Tensor?
 
     /// Builds a model with every expert at the identity and W initialised from the frozen `[ALIGN]` states.
     /// - Parameters:

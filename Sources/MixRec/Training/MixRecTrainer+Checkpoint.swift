@@ -35,9 +35,12 @@ extension MixRecTrainer {
         return ParameterFile.encode(entries)
     }
 
-    /// The trainable parameters alone (the model a finished run keeps), as a parameter file.
+    /// The trainable parameters alone (the model a finished run keeps), as a parameter file, with the model's
+    /// ``ScoreCalibration`` when it has one.
     public func modelParameters() -> [UInt8] {
-        ParameterFile.encode(self.model.parameters.byName)
+        var entries = self.model.parameters.byName
+        if !self.model.calibration.isNone { entries[MixRecModel.calibrationEntry] = self.model.calibration.tensor }
+        return ParameterFile.encode(entries)
     }
 
     /// Continues from a ``checkpoint()`` of a trainer with the same config.
@@ -96,12 +99,21 @@ extension MixRecTrainer {
 }
 
 extension MixRecModel {
+    /// The entry of a model file that holds its ``ScoreCalibration`` (absent: none).
+    static let calibrationEntry = "calibration"
+
     /// Loads trainable parameters saved by ``MixRecTrainer/modelParameters()`` (or any parameter file with the
-    /// same names and shapes).
+    /// same names and shapes), and the calibration saved with them.
     /// - Throws: ``TrainingError/badCheckpoint(_:)`` when the file is damaged or belongs to another model.
     public func loadParameters(_ bytes: [UInt8]) throws {
-        let entries: [String: Tensor]
+        var entries: [String: Tensor]
         do { entries = try ParameterFile.decode(bytes) } catch { throw TrainingError.badCheckpoint("\(error)") }
+        let calibration = try entries.removeValue(forKey: Self.calibrationEntry).map { tensor in
+            guard let calibration = ScoreCalibration(tensor: tensor) else {
+                throw TrainingError.badCheckpoint("\(Self.calibrationEntry) has shape \(tensor.shape), not [3]")
+            }
+            return calibration
+        }
         let names = Set(self.parameters.entries.map(\.name))
         guard Set(entries.keys) == names else {
             throw TrainingError.badCheckpoint(
@@ -114,5 +126,6 @@ extension MixRecModel {
             }
             parameter.copyValues(from: value)
         }
+        self.calibration = calibration ?? .none
     }
 }

@@ -214,6 +214,8 @@ public final class MixRecTrainer {
     private func finish(seconds: Double, onEvaluation: ((EvaluationProgress) -> Void)?) throws -> TrainingResult {
         self.progress.restoreBest(into: self.parameters)
         let exclude = self.model.config.evaluation.excludeHistory
+        let calibration =
+            self.model.config.evaluation.calibrate ? try self.fitCalibration(progress: onEvaluation) : nil
         let test = try self.evaluate(.test, excludeHistory: [exclude, !exclude], progress: onEvaluation)
         // A checkpoint of older code has no report of its best epoch: the best parameters give it again.
         let validation =
@@ -223,7 +225,7 @@ public final class MixRecTrainer {
             joint: StageReports(validation: validation, test: test), warmStart: self.progress.warmStart,
             references: try self.referenceReport(excludeHistory: exclude),
             gate: self.model.linkGate.map { Double($0.item) },
-            textGate: self.model.textMatch.map { Double($0.weight) },
+            textGate: self.model.textMatch.map { Double($0.weight) }, calibration: calibration,
             excludeHistory: exclude, headItems: self.model.config.evaluation.headItems,
             coldItems: self.data.split.coldItems?.fraction)
         let bestIndex = self.progress.bestEpoch - 1
@@ -295,7 +297,7 @@ public final class MixRecTrainer {
     }
 
     /// `report` summed over the data-parallel group.
-    private func summedOverGroup(_ report: RankingReport) throws -> RankingReport {
+    func summedOverGroup(_ report: RankingReport) throws -> RankingReport {
         guard let reducer = self.reducer, self.role.worldSize > 1 else { return report }
         var counts = report.summableCounts.map { Int64($0) }
         do { try reducer.allReduceSum(&counts) } catch { throw TrainingError.reduction("\(error)") }

@@ -65,7 +65,10 @@ public final class MixRecWorkspace: @unchecked Sendable {
             text = self.computeText(backbone: backbone, itemTokens: data.itemTokens, fromLayer: first)
         }
         self.textStates[key] = text
-        return (MixRecModel(config: config, backbone: backbone, text: text), data)
+        let model = MixRecModel(config: config, backbone: backbone, text: text)
+        model.unseenItems = ScoreCalibration.unseenItems(
+            itemCount: data.itemCount, trainingSequences: data.split.trainingSequences)
+        return (model, data)
     }
 
     /// Runs the text pass, with a log line before and after.

@@ -15,6 +15,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a key of the run's config, e.g. --set data.path=DIR.")
     var overrides: [String] = []
 
+    @Option(help: "Also write the metrics as JSON (the layout of a run's metrics.json) to this file.")
+    var json: String?
+
     @OptionGroup var runtime: RuntimeOptions
 
     @OptionGroup var textCache: TextCacheOptions
@@ -29,5 +32,10 @@ struct EvaluateCommand: ParsableCommand {
         let metrics = RunMetrics(
             result, excludeHistory: run.config.evaluation.excludeHistory, seconds: result.seconds)
         print(MetricsTable.render(metrics))
+        if let json = self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(metrics).write(to: URL(fileURLWithPath: json))
+        }
     }
 }

@@ -22,6 +22,7 @@ enum MetricsTable {
             rows.append(("collaborative alone, \(stage)", metrics.collaborative?[stage]))
             rows.append(("LLM side alone, \(stage)", metrics.llm?[stage]))
             rows.append(("text match alone, \(stage)", metrics.text?[stage]))
+            rows.append(("uncalibrated, \(stage)", metrics.uncalibrated?[stage]))
         }
         for bucket in ["head", "tail"] {
             rows.append(("test, \(bucket) targets", metrics.popularity?.test["joint"]?[bucket]))
@@ -30,7 +31,7 @@ enum MetricsTable {
             rows += [
                 ("cold targets, valid", cold.valid), ("cold targets, test", cold.test),
                 ("cold, collaborative test", cold.collaborative?["test"]), ("cold, LLM side test", cold.llm?["test"]),
-                ("cold, text match test", cold.text?["test"]),
+                ("cold, text match test", cold.text?["test"]), ("cold, uncalibrated test", cold.uncalibrated?["test"]),
                 ("cold, popularity test", cold.popularity?["test"]), ("cold, text kNN test", cold.textKNN?["test"]),
             ]
         }
@@ -43,6 +44,11 @@ enum MetricsTable {
         }
         if let gate = metrics.gate { lines.append(String(format: "gate of the LLM side's scores %.4f", gate)) }
         if let gate = metrics.textGate { lines.append(String(format: "weight of the text match %.4f", gate)) }
+        if let fit = metrics.calibration {
+            lines.append(
+                "calibration (fitted on validation, in the test rows): \(fit.calibration); validation NDCG@10 "
+                    + String(format: "%.4f → %.4f over %d candidates", fit.validBefore, fit.validAfter, fit.candidates))
+        }
         lines.append(
             "epochs \(metrics.epochs) (best \(metrics.bestEpoch)), \(String(format: "%.0f", metrics.seconds)) s")
         return lines.joined(separator: "\n")

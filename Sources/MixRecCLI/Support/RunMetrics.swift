@@ -18,9 +18,11 @@ struct RunMetrics: Codable {
     var textGate: Double?
     var popularity: RunAccounting.PopularityMetrics?
     var cold: RunAccounting.ColdMetrics?
+    var calibration: CalibrationFit?
+    var uncalibrated: [String: [String: Double]]?
 
     enum CodingKeys: String, CodingKey {
-        case valid, test, epochs, seconds, collaborative, llm, gate, text, popularity, cold
+        case valid, test, epochs, seconds, collaborative, llm, gate, text, popularity, cold, calibration, uncalibrated
         case textGate = "text_gate"
         case testOtherProtocol = "test_other_protocol"
         case excludeHistory = "exclude_history"
@@ -43,5 +45,7 @@ struct RunMetrics: Codable {
         self.textGate = result.accounting?.textGate
         self.popularity = result.accounting?.popularity
         self.cold = result.accounting?.cold
+        self.calibration = result.accounting?.calibration
+        self.uncalibrated = result.accounting?.uncalibrated
     }
 }

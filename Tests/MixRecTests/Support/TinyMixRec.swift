@@ -60,7 +60,10 @@ enum TinyMixRec {
         let first = MixRecModel.firstAdaptedLayer(config.model.experts, layerCount: 3)
         let backbone = Self.backbone()
         let text = TextStates.compute(backbone: backbone, itemTokens: data.itemTokens, fromLayer: first)
-        return MixRecModel(config: config, backbone: backbone, text: text)
+        let model = MixRecModel(config: config, backbone: backbone, text: text)
+        model.unseenItems = ScoreCalibration.unseenItems(
+            itemCount: data.itemCount, trainingSequences: data.split.trainingSequences)
+        return model
     }
 
     /// Moves every parameter off its initial value (experts start as the identity), so that every path matters.

@@ -1,0 +1,109 @@
+import RecData
+import Tensor
+import Testing
+
+@testable import MixRec
+
+/// The text terms fitted on validation after training (`eval.calibrate`).
+struct ScoreCalibrationTests {
+    @Test func theTermsAddTheLastItemsTextEverywhereAndTheUnseenBoostOnUnseenItemsOnly() {
+        let scores = Tensor([1, 0, 0, 0, 0, 2], shape: [2, 3])
+        let match = Tensor([0.5, 1, 0, 0, 0.2, 0.9], shape: [2, 3])
+        let unseen = Tensor([0, 0, 1], shape: [1, 3])
+        let calibration = ScoreCalibration(lastItemText: 2, unseenText: 10, unseenOffset: -4)
+        let result = calibration.apply(to: scores, lastItemText: match, unseen: unseen).scalars
+        let expected: [Float] = [2, 2, -4, 0, 0.4, 2 + 1.8 + 5]
+        #expect(zip(result, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(result)")
+        #expect(ScoreCalibration.none.apply(to: scores, lastItemText: match, unseen: unseen).scalars == scores.scalars)
+        // Without unseen items only the first term applies.
+        let noUnseen = calibration.apply(to: scores, lastItemText: match, unseen: nil).scalars
+        #expect(zip(noUnseen, [2, 2, 0, 0, 0.4, 3.8]).allSatisfy { abs($0 - $1) < 1e-5 }, "\(noUnseen)")
+    }
+
+    @Test func theCandidatesStartAtNoChangeAndDifferFromEachOther() {
+        let warmOnly = ScoreCalibration.candidates(hasUnseenItems: false)
+        #expect(warmOnly.first == ScoreCalibration.none)
+        #expect(warmOnly.allSatisfy { $0.unseenText == 0 && $0.unseenOffset == 0 })
+        let all = ScoreCalibration.candidates(hasUnseenItems: true)
+        #expect(all.first == ScoreCalibration.none && all.count > warmOnly.count)
+        #expect(Set(all.map(\.description)).count == all.count, "labels name the report's sources")
+    }
+
+    @Test func unseenItemsAreThoseNoTrainingSequenceHolds() {
+        let unseen = ScoreCalibration.unseenItems(itemCount: 4, trainingSequences: [[0, 2], [2]])
+        #expect(unseen?.shape == [1, 4] && unseen?.scalars == [0, 1, 0, 1])
+        #expect(ScoreCalibration.unseenItems(itemCount: 2, trainingSequences: [[1, 0]]) == nil)
+    }
+
+    @Test func aModelFileKeepsItsCalibrationAndOlderFilesLoadWithout() throws {
+        let trainer = try TinyMixRec.trainer()
+        let plain = trainer.modelParameters()
+        let calibration = ScoreCalibration(lastItemText: 0.5, unseenText: 32, unseenOffset: -20)
+        trainer.model.calibration = calibration
+        let calibrated = trainer.modelParameters()
+        let other = try TinyMixRec.trainer()
+        try other.model.loadParameters(calibrated)
+        #expect(other.model.calibration == calibration)
+        try other.model.loadParameters(plain)
+        #expect(other.model.calibration.isNone)
+        var entries = try ParameterFile.decode(plain)
+        entries[MixRecModel.calibrationEntry] = Tensor.zeros([2])
+        #expect(throws: TrainingError.self) { try other.model.loadParameters(ParameterFile.encode(entries)) }
+    }
+
+    /// The fit keeps the candidate with the best validation NDCG@10 over warm and cold cases, and test is ranked
+    /// with it.
+    @Test func theFitKeepsTheBestValidationCandidateAndTestUsesIt() throws {
+        let trainer = try TinyMixRec.trainer([
+            "eval.cold_items=0.2", "eval.calibrate=true", "train.epochs=1", "train.cf_pretrain.epochs=1",
+        ])
+        #expect(trainer.model.unseenItems != nil, "cold items are unseen in training")
+        let result = try trainer.train()
+        let fit = try #require(result.accounting?.calibration)
+        #expect(fit.calibration == trainer.model.calibration)
+        #expect(fit.candidates == ScoreCalibration.candidates(hasUnseenItems: true).count)
+        func validation(_ calibration: ScoreCalibration) throws -> Double {
+            trainer.model.calibration = calibration
+            let report = try trainer.evaluate(.validation, excludeHistory: [true])
+            var all = RankingMetrics()
+            for group in ["warm", "cold"] {
+                if let metrics = report.metrics(source: "joint", excludeHistory: true, group: group) {
+                    all.merge(metrics)
+                }
+            }
+            return all.ndcg(at: 10)
+        }
+        let values = try ScoreCalibration.candidates(hasUnseenItems: true).map(validation)
+        #expect(abs(values[0] - fit.validBefore) < 1e-9)
+        #expect(abs((values.max() ?? 0) - fit.validAfter) < 1e-9)
+        #expect(abs(try validation(fit.calibration) - fit.validAfter) < 1e-9)
+        trainer.model.calibration = fit.calibration
+        let test = try trainer.evaluate(.test, excludeHistory: [true]).headline(excludeHistory: true)
+        #expect(test["ndcg@10"] == result.test["ndcg@10"])
+        // The accounting keeps what test was without the calibration.
+        let uncalibrated = result.accounting?.uncalibrated?["test"]?["ndcg@10"]
+        #expect((uncalibrated != nil) == !fit.calibration.isNone)
+        if let uncalibrated {
+            trainer.model.calibration = .none
+            let plain = try trainer.evaluate(.test, excludeHistory: [true]).headline(excludeHistory: true)
+            #expect(plain["ndcg@10"] == uncalibrated)
+        }
+    }
+
+    /// A calibration that moves the scores shows in the ranking and in the `uncalibrated` source beside it.
+    @Test func aCalibratedModelReportsItsScoresWithoutTheCalibrationToo() throws {
+        let trainer = try TinyMixRec.trainer(["eval.cold_items=0.2"])
+        TinyMixRec.perturb(trainer.model, seed: 4)
+        let plain = try trainer.evaluate(.test, excludeHistory: [true])
+        trainer.model.calibration = ScoreCalibration(lastItemText: 4, unseenText: 64, unseenOffset: -8)
+        #expect(trainer.model.scoreSources.contains(.uncalibrated))
+        let calibrated = try trainer.evaluate(.test, excludeHistory: [true])
+        for group in ["warm", "cold"] {
+            let before = plain.metrics(source: "joint", excludeHistory: true, group: group)
+            #expect(calibrated.metrics(source: "uncalibrated", excludeHistory: true, group: group) == before)
+        }
+        #expect(
+            calibrated.metrics(source: "joint", excludeHistory: true, group: "cold")
+                != plain.metrics(source: "joint", excludeHistory: true, group: "cold"))
+    }
+}
