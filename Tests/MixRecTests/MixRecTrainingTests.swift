@@ -92,6 +92,25 @@ import Testing
         expectClose(resumed.model.itemProjection.scalars, whole.model.itemProjection.scalars, tolerance: 0)
     }
 
+    @Test func aRunRestoredFromItsLastEpochsCheckpointOnlyEvaluates() throws {
+        let whole = try self.trainer(["train.epochs=1"])
+        let wholeResult = try whole.train()
+        let stoppedAt = try TinyMixRec.checkpointAfterOneEpoch(try self.trainer(["train.epochs=1"]))
+        let resumed = try self.trainer(["train.epochs=1"])
+        try resumed.restore(stoppedAt)
+        var (steps, epochs) = (0, 0)
+        let resumedResult = try resumed.train(
+            onStep: { _ in steps += 1 },
+            onEpoch: { _ in
+                epochs += 1
+                return .proceed
+            })
+        #expect(steps == 0 && epochs == 0, "nothing was trained")
+        #expect(resumedResult.epochs == 1)
+        #expect(resumedResult.test == wholeResult.test)
+        #expect(resumedResult.validation == wholeResult.validation)
+    }
+
     @Test(arguments: [0, 0.8])
     func collaborativeWarmStartImprovesTheCollaborativeModelAndResumes(average: Double) throws {
         let overrides = [

@@ -36,15 +36,14 @@ public struct RingSyntheticTrialRunner: TrialRunner {
     }
 
     public func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
-        let first = (job.resume?.epoch ?? 0) + 1
-        guard first <= job.maxEpochs else { throw TrialRunError("nothing left to train", retryable: false) }
+        let epochs = try job.epochsToTrain()
         let score: Double? = try self.reportsScore ? Self.score(of: job) : nil
         let parameter = Tensor(
             try self.startingParameters(job.resume), shape: [self.parameterCount], requiresGrad: true)
         let gradients = DataParallelGradients(
             group: try self.links.group(for: job, run: context), parameters: [parameter])
-        var metrics: Metrics = [:]
-        for epoch in first...job.maxEpochs {
+        // After a checkpoint of the last epoch no epoch runs: its metrics are reported straight away.
+        for epoch in epochs {
             let started = ContinuousClock.now
             for step in 0..<self.stepsPerEpoch {
                 if context.isCancelled { return .cancelled }
@@ -58,13 +57,13 @@ public struct RingSyntheticTrialRunner: TrialRunner {
                 let trained = (epoch - 1) * self.stepsPerEpoch + step + 1
                 if trained % self.verifyEvery == 0 { try gradients.verifyReplicas(step: trained) }
             }
-            metrics = [Self.metric: Self.loss(parameter)]
-            metrics[SyntheticTrialRunner.metric] = score.map { $0 + pow(0.5, Double(epoch)) }
             let elapsed = (ContinuousClock.now - started).components
             context.reportEpoch(
-                epoch, metrics: metrics, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+                epoch, metrics: Self.metrics(of: parameter, score: score, epoch: epoch),
+                seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
             context.uploadCheckpoint(epoch: epoch, parameters: Self.bytes(of: parameter))
         }
+        var metrics = Self.metrics(of: parameter, score: score, epoch: job.maxEpochs)
         metrics["test/loss"] = metrics[Self.metric]
         metrics["test/score"] = score
         return .finished(metrics, epochs: job.maxEpochs)
@@ -84,6 +83,13 @@ public struct RingSyntheticTrialRunner: TrialRunner {
     public static func gradient(seed: UInt64, epoch: Int, step: Int, rank: Int, count: Int) -> [Float] {
         var generator = RandomGenerator(seed: seed).split(UInt64(epoch) << 40 | UInt64(step) << 20 | UInt64(rank))
         return (0..<count).map { _ in generator.nextNormal() }
+    }
+
+    /// What epoch `epoch` reports: the loss of `parameter`, and the synthetic task's `score` plus 2^−epoch.
+    private static func metrics(of parameter: Tensor, score: Double?, epoch: Int) -> Metrics {
+        var metrics = [Self.metric: Self.loss(parameter)]
+        metrics[SyntheticTrialRunner.metric] = score.map { $0 + pow(0.5, Double(epoch)) }
+        return metrics
     }
 
     /// Half the mean squared parameter.

@@ -4,8 +4,10 @@ import GRDB
 /// One study's durable state: a SQLite database (`study.sqlite`, WAL mode, every commit synced) plus checkpoint
 /// files, both in the study directory.
 ///
-/// The coordinator opens it writable and is its only writer; `mixrec status` opens it with `openReadOnly`, which
-/// reads consistent snapshots while the coordinator writes (WAL readers never block the writer or each other).
+/// The coordinator opens it writable and is its only writer: a writable store holds the directory's
+/// `coordinator.lock` (``StudyDirectoryLock``) while it lives, so a second one is refused with
+/// `StudyStoreError.inUse`. `mixrec status` opens it with `openReadOnly`, which takes no lock and reads consistent
+/// snapshots while the coordinator writes (WAL readers never block the writer or each other).
 ///
 /// - Note: `Sendable` because `DatabasePool` serialises writes and gives every read its own snapshot.
 public final class StudyStore: Sendable {
@@ -17,10 +19,13 @@ public final class StudyStore: Sendable {
     /// True for stores opened with `openReadOnly`.
     public let isReadOnly: Bool
     let database: DatabasePool
+    /// Held while a writable store lives (nil for read-only ones).
+    private let lock: StudyDirectoryLock?
 
     /// Opens the study in `directory` for writing, creating the directory and database if needed and applying
     /// every migration not yet applied.
-    /// - Throws: `StudyStoreError` if the directory cannot be created or the database opened or migrated.
+    /// - Throws: `StudyStoreError.inUse` if another writable store (a running coordinator) holds the directory,
+    ///   other `StudyStoreError`s if the directory cannot be created or the database opened or migrated.
     public convenience init(directory: URL) throws(StudyStoreError) {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -40,6 +45,7 @@ public final class StudyStore: Sendable {
     init(directory: URL, readOnly: Bool) throws(StudyStoreError) {
         self.directory = directory
         self.isReadOnly = readOnly
+        self.lock = try readOnly ? nil : StudyDirectoryLock(directory: directory)
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)

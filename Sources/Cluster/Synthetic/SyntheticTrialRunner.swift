@@ -28,18 +28,23 @@ public struct SyntheticTrialRunner: TrialRunner {
             throw TrialRunError("a synthetic runner cannot train a \(job.task.kind) trial", retryable: false)
         }
         let score = try function.evaluate(job.configuration)
-        let first = try Self.resumedEpoch(job.resume) + 1
-        guard first <= job.maxEpochs else { throw TrialRunError("nothing left to train", retryable: false) }
-        var value = score
-        for epoch in first...job.maxEpochs {
+        try Self.verify(job.resume)
+        // After a checkpoint of the last epoch no epoch runs: the result is reported straight away.
+        for epoch in try job.epochsToTrain() {
             if !self.wait(context) { return .cancelled }
-            var random = RandomGenerator(seed: job.seed).split(UInt64(epoch))
-            let shrink = pow(0.5, Double(epoch))
-            value = score + self.gap * shrink + self.noise * shrink * Double(random.nextNormal())
+            let value = self.value(epoch: epoch, score: score, seed: job.seed)
             context.reportEpoch(epoch, metrics: [Self.metric: value], seconds: self.epochSeconds)
             context.uploadCheckpoint(epoch: epoch, parameters: Self.state(epoch: epoch, value: value))
         }
-        return .finished([Self.metric: value, "test/score": score], epochs: job.maxEpochs)
+        let last = self.value(epoch: job.maxEpochs, score: score, seed: job.seed)
+        return .finished([Self.metric: last, "test/score": score], epochs: job.maxEpochs)
+    }
+
+    /// What epoch `epoch` reports for a function value of `score`, the same in every run of a trial with `seed`.
+    private func value(epoch: Int, score: Double, seed: UInt64) -> Double {
+        var random = RandomGenerator(seed: seed).split(UInt64(epoch))
+        let shrink = pow(0.5, Double(epoch))
+        return score + self.gap * shrink + self.noise * shrink * Double(random.nextNormal())
     }
 
     /// Simulated optimizer steps per epoch (noted on the context, so heartbeats carry a step rate).
@@ -67,9 +72,9 @@ public struct SyntheticTrialRunner: TrialRunner {
         [Float(epoch), Float(value)].flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
     }
 
-    /// The epoch a checkpoint covers, checked against the state it holds.
-    static func resumedEpoch(_ resume: ResumePoint?) throws -> Int {
-        guard let resume else { return 0 }
+    /// Checks that a checkpoint holds the state of the epoch it was sent as.
+    static func verify(_ resume: ResumePoint?) throws {
+        guard let resume else { return }
         guard resume.parameters.count == 8 else {
             throw TrialRunError("a synthetic checkpoint has 8 bytes, got \(resume.parameters.count)", retryable: false)
         }
@@ -80,6 +85,5 @@ public struct SyntheticTrialRunner: TrialRunner {
             throw TrialRunError(
                 "checkpoint of epoch \(Float(bitPattern: bits)) sent as \(resume.epoch)", retryable: false)
         }
-        return resume.epoch
     }
 }

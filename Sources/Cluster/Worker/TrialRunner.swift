@@ -28,3 +28,16 @@ public protocol TrialRunner: Sendable {
     /// - Throws: `TrialRunError` (or any error, treated as not retryable) when the run cannot go on.
     func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome
 }
+
+extension TrialJob {
+    /// The epochs this run trains: those after its checkpoint's. None when the checkpoint is of the last epoch: the
+    /// run then only evaluates and reports.
+    /// - Throws: `TrialRunError` (not retryable) when the checkpoint is past `maxEpochs`.
+    public func epochsToTrain() throws(TrialRunError) -> Range<Int> {
+        let resumed = self.resume?.epoch ?? 0
+        guard resumed <= self.maxEpochs else {
+            throw TrialRunError("checkpoint of epoch \(resumed) is past max_epochs \(self.maxEpochs)", retryable: false)
+        }
+        return resumed + 1..<self.maxEpochs + 1
+    }
+}

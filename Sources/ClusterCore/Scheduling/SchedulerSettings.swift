@@ -16,7 +16,8 @@ public struct SchedulerSettings: Sendable, Equatable {
     /// Trial seeds and replicates of the best configurations.
     public var seeding = TrialSeeding()
     /// Epochs every trial trains for, when known. A report of the last one is never pruned: the trial has trained
-    /// them all, and stopping it would only skip its test evaluation. nil: any epoch may be pruned.
+    /// them all, and stopping it would only skip its test evaluation. Progress and checkpoints of later epochs are
+    /// rejected. nil: any epoch may be pruned or reported.
     public var maxEpochs: Int?
     /// Whether trials are pruned at rungs inside their training (`pruner.fidelity: steps`, reported as
     /// ``RungMetrics``) instead of at epochs. Off by default.

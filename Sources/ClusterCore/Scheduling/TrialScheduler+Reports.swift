@@ -15,6 +15,7 @@ extension TrialScheduler {
         case .success(let found): run = found
         case .failure(let rejection): return rejection.directives
         }
+        if let rejection = self.pastLastEpoch(epoch, trial: id, from: worker) { return rejection.directives }
         var trial = run.trial
         trial.intermediate[epoch, default: [:]].merge(metrics) { $1 }
         trial.seconds = seconds
@@ -69,6 +70,7 @@ extension TrialScheduler {
         guard case .success(var run) = self.currentRun(id, attempt: attempt, from: worker, rankZeroOnly: true) else {
             return self.rejection(id, attempt: attempt, from: worker).directives
         }
+        if let rejection = self.pastLastEpoch(epoch, trial: id, from: worker) { return rejection.directives }
         run.trial.checkpointEpoch = max(run.trial.checkpointEpoch ?? 0, epoch)
         self.trials[id] = run.trial
         return [.storeCheckpoint(id, attempt: attempt, epoch: epoch), .trialChanged(run.trial)]
@@ -139,6 +141,14 @@ extension TrialScheduler {
             return .failure(Rejection(directives: [.reject(worker, error)]))
         }
         return .success((trial, group))
+    }
+
+    /// A progress or checkpoint epoch past the trial's last (`maxEpochs`) is answered with `.outOfRange` and
+    /// dropped: a checkpoint stored from it would resume as an assignment every worker rejects.
+    private func pastLastEpoch(_ epoch: Int, trial id: TrialID, from worker: WorkerID) -> Rejection? {
+        guard let last = self.settings.maxEpochs, epoch > last else { return nil }
+        let error = WireError(.outOfRange, "epoch \(epoch) of trial \(id) is past its max_epochs \(last)")
+        return Rejection(directives: [.reject(worker, error)])
     }
 
     func rejection(_ id: TrialID, attempt: Int, from worker: WorkerID) -> Rejection {

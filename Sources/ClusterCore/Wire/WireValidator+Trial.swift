@@ -37,11 +37,11 @@ extension WireValidator {
         try self.positive(assignment.maxEpochs, "assignment.max_epochs")
         if assignment.hasResume {
             try self.blob(assignment.resume, "assignment.resume")
-            guard assignment.resume.epoch < assignment.maxEpochs else {
+            // A checkpoint of the last epoch is valid: the run only evaluates it and reports.
+            guard assignment.resume.epoch <= assignment.maxEpochs else {
                 throw WireError(
                     .outOfRange,
-                    "assignment.resume.epoch \(assignment.resume.epoch) leaves nothing to train of \(assignment.maxEpochs)"
-                )
+                    "assignment.resume.epoch \(assignment.resume.epoch) is past max_epochs \(assignment.maxEpochs)")
             }
         }
     }

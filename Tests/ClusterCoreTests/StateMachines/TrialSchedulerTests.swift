@@ -223,6 +223,24 @@ import Testing
         #expect(unknown.rejections.count == 1)
     }
 
+    @Test func progressAndCheckpointsPastTheLastEpochAreRejectedAndNotKept() {
+        var scheduler = self.scheduler(budget: 1, maxEpochs: 2, workers: ["a"])
+        var proposer = CountingProposer()
+        let plan = scheduler.fill(proposer: &proposer).assignments[0]
+        let progress = scheduler.onProgress(
+            from: "a", trial: plan.trial, attempt: 1, epoch: 3, metrics: [self.objective: 0.1], seconds: 1,
+            pruner: NoPruning())
+        #expect(progress.rejections.map(\.code) == [.outOfRange])
+        let checkpoint = scheduler.onCheckpoint(from: "a", trial: plan.trial, attempt: 1, epoch: 3)
+        #expect(checkpoint.rejections.map(\.code) == [.outOfRange])
+        #expect(progress.cancels.isEmpty && checkpoint.cancels.isEmpty)
+        #expect(scheduler.trials[plan.trial]?.intermediate.isEmpty == true)
+        #expect(scheduler.trials[plan.trial]?.checkpointEpoch == nil)
+        // The last epoch's checkpoint is kept: a re-queued run resumes from it to evaluate only.
+        let last = scheduler.onCheckpoint(from: "a", trial: plan.trial, attempt: 1, epoch: 2)
+        #expect(last.first == .storeCheckpoint(plan.trial, attempt: 1, epoch: 2))
+    }
+
     @Test func reconcileCancelsRunsTheScheduleDoesNotKnow() {
         var scheduler = self.scheduler(budget: 2, workers: ["a"])
         var proposer = CountingProposer()

@@ -98,8 +98,11 @@ import Testing
         assignment = WireFixtures.assignment()
         assignment.groupID = 0
         #expect(self.code(.assignment(assignment)) == .missingField)
+        // A checkpoint of the last of the 5 epochs resumes to evaluate only; one past it is out of range.
         assignment = WireFixtures.assignment()
         assignment.resume = .describing(WireFixtures.parameters, epoch: 5)
+        #expect(self.code(.assignment(assignment), blobs: [WireFixtures.parameters]) == nil)
+        assignment.resume = .describing(WireFixtures.parameters, epoch: 6)
         #expect(self.code(.assignment(assignment), blobs: [WireFixtures.parameters]) == .outOfRange)
     }
 

@@ -121,4 +121,24 @@ struct ProcessSearchTests {
         #expect(second.output.contains("search.space.parameters[0].high: \(10.0) → \(12.0)"), "\(second.output)")
         #expect(study.status()?.trials.isEmpty == true)
     }
+
+    @Test func aSecondCoordinatorOnTheSameStudyDirectoryIsRefusedWithTheFirstsPIDWhileTheFirstGoesOn() throws {
+        let study = try LocalStudy(budget: 2, epochs: 2)
+        let first = try study.startCoordinator(log: "coordinator-1")
+        #expect(study.wait(seconds: 20) { $0.study?.state == .running })
+
+        let second = try study.startCoordinator(log: "coordinator-2")
+        let status = second.exitStatus(within: 20)
+        #expect(status != nil && status != 0)
+        let directory = study.directory.url.path
+        let lockFile = study.directory.url.appendingPathComponent("coordinator.lock").path
+        #expect(
+            second.output.contains(
+                "study directory \(directory) is in use by coordinator PID \(first.process.processIdentifier) "
+                    + "(\(lockFile)); stop it first"), "\(second.output)")
+
+        try study.startWorker("w1", epochSeconds: 0.05)
+        #expect(first.exitStatus(within: 60) == 0, "\(first.output)")
+        #expect(study.status()?.trials.map(\.state) == [.complete, .complete])
+    }
 }

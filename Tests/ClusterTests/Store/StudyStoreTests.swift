@@ -164,4 +164,23 @@ import Testing
         let reader = try StudyStore.openReadOnly(directory: directory.url)
         #expect(try reader.database.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
     }
+
+    @Test func aSecondWritableStoreIsRefusedWithTheHoldersPIDUntilTheFirstCloses() throws {
+        let directory = try StudyDirectory()
+        let lockFile = directory.url.appendingPathComponent("coordinator.lock").path
+        do {
+            let first = try StudyStore(directory: directory.url)
+            let refused = #expect(throws: StudyStoreError.self) { try StudyStore(directory: directory.url) }
+            #expect(refused == .inUse(directory: directory.url.path, lockFile: lockFile, pid: getpid()))
+            #expect(
+                refused?.description
+                    == "study directory \(directory.url.path) is in use by coordinator PID \(getpid()) (\(lockFile)); "
+                    + "stop it first")
+            // Readers (status, report, dashboard) take no lock.
+            #expect(try StudyStore.openReadOnly(directory: directory.url).study() == nil)
+            withExtendedLifetime(first) {}
+        }
+        // The first store's lock went with it.
+        _ = try StudyStore(directory: directory.url)
+    }
 }
