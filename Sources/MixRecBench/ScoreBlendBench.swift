@@ -9,7 +9,9 @@ import Tensor
 /// Each case's scores from the run (its joint model and its collaborative model alone) get `α · ⟨q, t_i⟩` added,
 /// with `t_i` the items' frozen text vectors (`model.text_vector`) and `q` the mean vector of the case's history
 /// (or of its last few items). The weight is chosen on validation and reported on test, beside α = 0, the run's
-/// own ranking: an upper bound, found without training, on what a fixed text-similarity term can add.
+/// own ranking: an upper bound, found without training, on what a fixed text-similarity term can add. With
+/// `--cold-weights`/`--cold-offsets` each blend also gets ``ScoreCalibration``'s unseen-item term, and with
+/// `eval.cold_items` its metrics are split into warm and cold targets: the trade-off behind `eval.calibrate`'s choice.
 struct ScoreBlendBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blend",
