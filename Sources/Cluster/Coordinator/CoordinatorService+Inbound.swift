@@ -45,7 +45,9 @@ extension CoordinatorService {
             self.perform(directives)
         case .heartbeat(let heartbeat):
             guard let worker = self.sender(identity, claims: heartbeat.workerID, message: message) else { return }
-            let runs = heartbeat.activity == .busy ? (TrialID(heartbeat.trialID), Int(heartbeat.attempt)) : nil
+            let position = TrainingPosition(epoch: Int(heartbeat.epoch), step: Int(clamping: heartbeat.step))
+            let runs =
+                heartbeat.activity == .busy ? (TrialID(heartbeat.trialID), Int(heartbeat.attempt), position) : nil
             let directives = self.core.onHeartbeat(
                 from: worker, incarnation: heartbeat.incarnation, runs: runs, now: now)
             self.perform(directives)

@@ -12,7 +12,7 @@ extension CoordinatorService {
             case .success(.enqueue(let params, let seeds)):
                 self.enqueue(params, seeds: seeds ?? 1)
             case .success(.cancel(let trial, let reason)):
-                self.perform(self.core.cancel(TrialID(trial), reason: reason))
+                self.perform(self.core.cancel(TrialID(trial), reason: reason, now: self.now()))
             case .success(.stop):
                 self.stopRequested = true
                 self.markStopped()

@@ -27,6 +27,8 @@ public struct StudyConfig: Sendable {
     /// rarely share a warm start (empty for synthetic studies).
     public var warmStartParameters: [String] = []
     public var membership = MembershipSettings()
+    /// `heartbeat.trial_deadline`: how long rank 0 of a running trial may make no progress (nil: no deadline).
+    public var trialDeadline: Duration? = SchedulerSettings.defaultTrialDeadline
     /// The search space, direction, optimizer and pruner settings, read from `search.space` (a Search file,
     /// relative to the study config).
     public var search: SearchConfig
@@ -54,7 +56,9 @@ public struct StudyConfig: Sendable {
         self.retryCap = try study.int("retry_cap", default: self.retryCap, min: 1, max: 100)
         self.sharesWarmStart = try study.bool("share_warm_start", default: self.sharesWarmStart)
         self.allReduceWire = try study.section("allreduce").choice("wire", default: self.allReduceWire)
-        self.membership = try Self.membership(try root.section("heartbeat"))
+        let heartbeat = try root.section("heartbeat")
+        self.membership = try Self.membership(heartbeat)
+        self.trialDeadline = try Self.trialDeadline(heartbeat, interval: self.membership.heartbeatInterval)
         let spacePath = Self.resolve(try root.section("search").string("space"), in: folder)
         self.search = try SearchConfig(contentsOf: spacePath)
         let objective = try root.section("objective")
@@ -119,6 +123,7 @@ public struct StudyConfig: Sendable {
         settings.allReduceWire = self.allReduceWire
         settings.membership = self.membership
         settings.scheduler.maxFailedAttempts = self.retryCap
+        settings.scheduler.trialDeadline = self.trialDeadline
         settings.scheduler.objectiveMetric = self.metric
         settings.isSafeChange = Self.isSafeChange
         return settings
@@ -208,6 +213,21 @@ public struct StudyConfig: Sendable {
                 allowed: "interval < suspect < dead, for idle and busy workers")
         }
         return membership
+    }
+
+    /// `heartbeat.trial_deadline` in whole seconds, 0 for none; a deadline must outlast the heartbeat interval, or no
+    /// heartbeat could show progress in time.
+    private static func trialDeadline(_ heartbeat: ConfigSection, interval: Duration) throws -> Duration? {
+        let key = "trial_deadline"
+        let standard = Int(SchedulerSettings.defaultTrialDeadline.components.seconds)
+        let seconds = try heartbeat.int(key, default: standard, min: 0, max: 7 * 86_400)
+        guard seconds > 0 else { return nil }
+        guard .seconds(seconds) > interval else {
+            throw ConfigError.invalidValue(
+                key: heartbeat.keyPath(key), value: "\(seconds)",
+                allowed: "0 (no deadline) or a number of seconds longer than heartbeat.interval_ms")
+        }
+        return .seconds(seconds)
     }
 
     private static func resolve(_ path: String, in folder: URL) -> String {

@@ -5,37 +5,45 @@ import Search
 /// Membership events that matter to the schedule are forwarded (`.joined` → `workerAvailable`, `.lost` →
 /// `workerLost`), an idle heartbeat makes its worker available again (members of a released group come back that
 /// way), and after every event the busy flags the failure detector uses are synchronised with the schedule.
-/// Reports from workers that are not registered are rejected before the scheduler sees them.
+/// Reports from workers that are not registered are rejected before the scheduler sees them. Ticks enforce the
+/// trial deadline (`SchedulerSettings.trialDeadline`, clocked by a ``ProgressWatch``), and a cancel is sent to a
+/// worker for the same run again only after a back-off (``CancelBackoff``), however often the worker reports it.
 /// Pure: time comes in as arguments, directives go out.
 public struct CoordinatorCore: Sendable {
     public private(set) var membership: WorkerMembership
     public private(set) var scheduler: TrialScheduler
+    private var progress: ProgressWatch
+    private var cancels = CancelBackoff()
 
     /// Joins a membership and a scheduler (fresh, or restored from the study store).
     public init(membership: WorkerMembership, scheduler: TrialScheduler) {
         self.membership = membership
         self.scheduler = scheduler
+        self.progress = ProgressWatch(deadline: scheduler.settings.trialDeadline)
     }
 
     // MARK: - Events
 
     /// A worker's Hello.
     public mutating func onHello(_ info: WorkerInfo, now: ClusterTime) -> [CoordinatorDirective] {
-        self.forward(self.membership.onHello(info, now: now))
+        self.forward(self.membership.onHello(info, now: now), now: now)
     }
 
-    /// A worker's heartbeat, with the run it says it is training (nil while idle).
+    /// A worker's heartbeat, with the run it says it is training and how far that run got (nil while idle).
     public mutating func onHeartbeat(
-        from worker: WorkerID, incarnation: UInt64, runs: (trial: TrialID, attempt: Int)?, now: ClusterTime
+        from worker: WorkerID, incarnation: UInt64,
+        runs: (trial: TrialID, attempt: Int, position: TrainingPosition)?, now: ClusterTime
     ) -> [CoordinatorDirective] {
         let heard = self.membership.onHeard(worker, incarnation: incarnation, now: now)
         if heard.contains(where: Self.isRejection) { return heard.map { .membership($0) } }
-        let directives = self.forward(heard)
-        guard runs != nil else {
+        let directives = self.forward(heard, now: now)
+        guard let runs else {
             self.makeAvailable(worker)
             return directives
         }
-        return directives + self.scheduler.reconcile(worker, runs: runs).map { .scheduler($0) }
+        self.noteProgress(runs.trial, attempt: runs.attempt, from: worker, at: runs.position, now: now)
+        let stale = self.scheduler.reconcile(worker, runs: (runs.trial, runs.attempt))
+        return directives + self.scheduled(stale, now: now)
     }
 
     /// A report from a worker about its run.
@@ -47,10 +55,12 @@ public struct CoordinatorCore: Sendable {
         let scheduled: [SchedulerDirective]
         switch report {
         case .progress(let trial, let attempt, let epoch, let metrics, let seconds):
+            self.noteProgress(trial, attempt: attempt, from: worker, at: nil, now: now)
             scheduled = self.scheduler.onProgress(
                 from: worker, trial: trial, attempt: attempt, epoch: epoch, metrics: metrics, seconds: seconds,
                 pruner: pruner)
         case .checkpoint(let trial, let attempt, let epoch):
+            self.noteProgress(trial, attempt: attempt, from: worker, at: nil, now: now)
             scheduled = self.scheduler.onCheckpoint(from: worker, trial: trial, attempt: attempt, epoch: epoch)
         case .result(let trial, let attempt, let metrics, let seconds):
             scheduled = self.scheduler.onResult(
@@ -59,14 +69,23 @@ public struct CoordinatorCore: Sendable {
             scheduled = self.scheduler.onFailure(
                 from: worker, trial: trial, attempt: attempt, reason: reason, retryable: retryable)
         }
-        let directives = self.forward(heard) + scheduled.map { .scheduler($0) }
+        let directives = self.forward(heard, now: now) + self.scheduled(scheduled, now: now)
         self.syncBusyFlags()
         return directives
     }
 
-    /// The periodic check of heartbeat silence.
+    /// The periodic check of heartbeat silence and of the trial deadline.
     public mutating func onTick(now: ClusterTime) -> [CoordinatorDirective] {
-        self.forward(self.membership.onTick(now: now))
+        var directives = self.forward(self.membership.onTick(now: now), now: now)
+        let stalled = self.progress.overdue(self.scheduler.runningAttempts, now: now)
+        if let deadline = self.progress.deadline, !stalled.isEmpty {
+            let reason = "no progress for \(Self.seconds(deadline)) s (heartbeat.trial_deadline)"
+            for trial in stalled {
+                directives += self.scheduled(self.scheduler.onStalled(trial, reason: reason), now: now)
+            }
+            self.syncBusyFlags()
+        }
+        return directives
     }
 
     /// An operator's hand-picked configuration, to run with `seeds` seeds.
@@ -75,8 +94,8 @@ public struct CoordinatorCore: Sendable {
     }
 
     /// An operator's cancel.
-    public mutating func cancel(_ trial: TrialID, reason: String) -> [CoordinatorDirective] {
-        let directives = self.scheduler.cancel(trial, reason: reason).map { CoordinatorDirective.scheduler($0) }
+    public mutating func cancel(_ trial: TrialID, reason: String, now: ClusterTime) -> [CoordinatorDirective] {
+        let directives = self.scheduled(self.scheduler.cancel(trial, reason: reason), now: now)
         self.syncBusyFlags()
         return directives
     }
@@ -90,7 +109,7 @@ public struct CoordinatorCore: Sendable {
 
     // MARK: - Joining the two machines
 
-    private mutating func forward(_ directives: [MembershipDirective]) -> [CoordinatorDirective] {
+    private mutating func forward(_ directives: [MembershipDirective], now: ClusterTime) -> [CoordinatorDirective] {
         var out: [CoordinatorDirective] = []
         for directive in directives {
             out.append(.membership(directive))
@@ -98,13 +117,27 @@ public struct CoordinatorCore: Sendable {
             case .joined(let worker):
                 self.makeAvailable(worker)
             case .lost(let worker, _, let reason):
-                out += self.scheduler.workerLost(worker, reason: reason).map { .scheduler($0) }
+                out += self.scheduled(self.scheduler.workerLost(worker, reason: reason), now: now)
             case .welcome, .suspected, .recovered, .reject:
                 break
             }
         }
         self.syncBusyFlags()
         return out
+    }
+
+    /// The scheduler's directives without the cancels already sent within their back-off.
+    private mutating func scheduled(_ directives: [SchedulerDirective], now: ClusterTime) -> [CoordinatorDirective] {
+        self.cancels.filter(directives, now: now).map { .scheduler($0) }
+    }
+
+    /// Restarts the deadline clock of `trial`'s run `attempt` if `worker` is its rank 0 (see ``ProgressWatch``).
+    private mutating func noteProgress(
+        _ trial: TrialID, attempt: Int, from worker: WorkerID, at position: TrainingPosition?, now: ClusterTime
+    ) {
+        guard case .success = self.scheduler.currentRun(trial, attempt: attempt, from: worker, rankZeroOnly: true)
+        else { return }
+        self.progress.observe(trial, attempt: attempt, at: position, now: now)
     }
 
     /// Whether `worker` can be a member of the study's groups: any registered worker for groups of one, only one
@@ -122,6 +155,12 @@ public struct CoordinatorCore: Sendable {
         for worker in self.membership.liveWorkers {
             self.membership.setBusy(worker, self.scheduler.isBusy(worker))
         }
+    }
+
+    /// Whole seconds, or seconds with a fraction if there is one.
+    private static func seconds(_ duration: Duration) -> String {
+        let milliseconds = duration.wholeMilliseconds
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
     }
 
     private static func isRejection(_ directive: MembershipDirective) -> Bool {

@@ -22,6 +22,12 @@ public struct SchedulerSettings: Sendable, Equatable {
     /// Whether trials are pruned at rungs inside their training (`pruner.fidelity: steps`, reported as
     /// ``RungMetrics``) instead of at epochs. Off by default.
     public var prunesAtRungs = false
+    /// How long rank 0 of a running trial may go without progress (heartbeats at a later step, or a progress or
+    /// checkpoint report) before its run is cancelled and counted as failed (`heartbeat.trial_deadline`); nil: never.
+    public var trialDeadline: Duration? = Self.defaultTrialDeadline
+    /// An hour: longer than the longest stretch without optimizer steps of the shipped configs (a fresh MixRec run's
+    /// collaborative warm start, `train.cf_pretrain`, takes up to about 33 minutes for ml-1m on a quiet machine).
+    public static let defaultTrialDeadline: Duration = .seconds(3600)
 
     /// Settings with `budget` trials and the other defaults.
     public init(budget: Int, groupSize: Int = 1) {
@@ -29,9 +35,9 @@ public struct SchedulerSettings: Sendable, Equatable {
         self.groupSize = groupSize
     }
 
-    /// True when every count is positive (the budget may be 0).
+    /// True when every count and the trial deadline are positive (the budget may be 0).
     public var isValid: Bool {
         self.groupSize >= 1 && self.budget >= 0 && self.maxFailedAttempts >= 1 && !self.objectiveMetric.isEmpty
-            && self.seeding.isValid && (self.maxEpochs ?? 1) >= 1
+            && self.seeding.isValid && (self.maxEpochs ?? 1) >= 1 && (self.trialDeadline ?? .seconds(1)) > .zero
     }
 }

@@ -27,6 +27,18 @@ extension TrialScheduler {
         return directives
     }
 
+    /// Rank 0 of a running trial made no progress for too long (a hung training thread, whose heartbeats go on):
+    /// every member is cancelled, the group released (a rank whose thread hangs must not get the next trial; the
+    /// members take work again once they heartbeat idle) and the trial re-queued from its newest checkpoint, or FAILED
+    /// at the retry cap.
+    public mutating func onStalled(_ id: TrialID, reason: String) -> [SchedulerDirective] {
+        guard let trial = self.trials[id], trial.state == .running, let groupID = trial.group,
+            let group = self.groups[groupID]
+        else { return [] }
+        return [.cancel(workers: group.members, trial: id, attempt: trial.attempt, reason: .reassigned)]
+            + self.release(groupID, reason: reason) + [self.endRunWithFailure(id, reason: reason)]
+    }
+
     /// Compares what a worker says it runs (from its heartbeat) with the schedule; a run the schedule does not
     /// know (left over from before a restart or a re-queue) is cancelled.
     public func reconcile(_ worker: WorkerID, runs reported: (trial: TrialID, attempt: Int)?) -> [SchedulerDirective] {

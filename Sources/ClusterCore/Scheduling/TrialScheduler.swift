@@ -76,6 +76,13 @@ public struct TrialScheduler: Sendable {
         self.groups.values.contains { $0.trial != nil && $0.members.contains(worker) }
     }
 
+    /// The current attempt of every RUNNING trial (read from the groups: no more work than there are groups).
+    var runningAttempts: [TrialID: Int] {
+        var attempts: [TrialID: Int] = [:]
+        for case let id? in self.groups.values.map(\.trial) { attempts[id] = self.trials[id]?.attempt }
+        return attempts
+    }
+
     // MARK: - Operator actions
 
     /// Adds a hand-picked configuration with `seeds` seeds; its trials start before every proposed trial that has

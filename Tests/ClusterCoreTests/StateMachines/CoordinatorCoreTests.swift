@@ -11,6 +11,9 @@ import Testing
             scheduler: TrialScheduler(settings: SchedulerSettings(budget: budget, groupSize: groupSize)))
     }
 
+    /// Where a fresh run's heartbeats start.
+    private let start = TrainingPosition(epoch: 0, step: 0)
+
     private func info(_ id: WorkerID, incarnation: UInt64 = 1) -> WorkerInfo {
         WorkerInfo(id: id, incarnation: incarnation, peerEndpoint: "tcp://127.0.0.1:1")
     }
@@ -32,7 +35,7 @@ import Testing
         for tenth in 1...120 {
             let now = ClusterTime.seconds(Double(tenth) / 10)
             if tenth % 10 == 0 {
-                _ = core.onHeartbeat(from: "a", incarnation: 1, runs: (plan.trial, 1), now: now)
+                _ = core.onHeartbeat(from: "a", incarnation: 1, runs: (plan.trial, 1, self.start), now: now)
                 _ = core.onHeartbeat(from: "c", incarnation: 1, runs: nil, now: now)
             }
             let tick = core.onTick(now: now)
@@ -47,7 +50,7 @@ import Testing
         #expect(directives.scheduled.cancels.map(\.workers) == [["a"]])
         // a may still be blocked in the all-reduce with b: no new group until its heartbeat says it is idle.
         #expect(directives.scheduled.assignments.isEmpty)
-        _ = core.onHeartbeat(from: "a", incarnation: 1, runs: (plan.trial, 1), now: .seconds(10.2))
+        _ = core.onHeartbeat(from: "a", incarnation: 1, runs: (plan.trial, 1, self.start), now: .seconds(10.2))
         #expect(core.fill(proposer: &proposer).scheduled.assignments.isEmpty, "still ending the old run")
         _ = core.onHeartbeat(from: "a", incarnation: 1, runs: nil, now: .seconds(10.3))
         let resumed = core.fill(proposer: &proposer).scheduled.assignments
@@ -100,7 +103,7 @@ import Testing
         #expect(next.map(\.trial) == [plan.trial])
         #expect(next.map(\.attempt) == [2])
         // A late heartbeat of the old run is answered with a cancel of attempt 1.
-        let heartbeat = core.onHeartbeat(from: "a", incarnation: 2, runs: (plan.trial, 1), now: .seconds(2))
+        let heartbeat = core.onHeartbeat(from: "a", incarnation: 2, runs: (plan.trial, 1, self.start), now: .seconds(2))
         #expect(heartbeat.scheduled.cancels.map(\.attempt) == [1])
     }
 }

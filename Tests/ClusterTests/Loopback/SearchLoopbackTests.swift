@@ -7,6 +7,20 @@ import ZeroMQ
 
 /// Real coordinator and worker shells on tcp://127.0.0.1, each on its own thread.
 @Suite struct SearchLoopbackTests {
+    /// Hangs in a trial's first run (`StallingRunner`: an epoch, then no step until cancelled) and takes `stopping`
+    /// seconds more to return once cancelled, as a stuck training thread that heartbeats go on around; trains later
+    /// runs like `FakeRunner`.
+    struct HangOnceRunner: TrialRunner {
+        var stopping: TimeInterval
+
+        func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
+            guard job.attempt == 1 else { return try FakeRunner().run(job, context: context) }
+            let outcome = try StallingRunner().run(job, context: context)
+            Thread.sleep(forTimeInterval: self.stopping)
+            return outcome
+        }
+    }
+
     /// Starts a worker shell on its own thread; the returned semaphore is signalled when it exits.
     private func startWorker(
         _ id: String, context: ZMQContext, endpoint: String, stop: StopSignal,
@@ -125,5 +139,27 @@ import ZeroMQ
         #expect(trial.failureReasons.count == 1)
         // FakeRunner writes the epoch it resumed from into its checkpoints: 1, not 0.
         #expect(try store.loadCheckpoint(trial: 1)?.parameters == [1, 3, 1])
+    }
+
+    @Test func aRunThatHangsWithLiveHeartbeatsIsCancelledOnceAtTheTrialDeadlineAndResumes() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings.loopback(budget: 1, maxEpochs: 3)
+        settings.scheduler.trialDeadline = .seconds(1)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        let stop = StopSignal()
+        let worker = self.startWorker(
+            "w1", context: context, endpoint: coordinator.endpoint, stop: stop, runner: HangOnceRunner(stopping: 0.5))
+        #expect(coordinator.finish(timeout: 30))
+        #expect(worker.wait(timeout: .now() + 10) == .success)
+        stop.stop()
+
+        let trial = try #require(try store.trials().first)
+        #expect(trial.state == .complete && trial.attempt == 2)
+        #expect(trial.failureReasons == ["attempt 1: no progress for 1 s (heartbeat.trial_deadline)"])
+        #expect(try store.loadCheckpoint(trial: 1)?.parameters == [1, 3, 1], "resumed from epoch 1")
+        // The worker went on heartbeating the cancelled run for 0.5 s (about ten heartbeats): one cancel all the same.
+        #expect(try store.events().filter { $0.kind == "trial.cancelled" }.count == 1)
     }
 }

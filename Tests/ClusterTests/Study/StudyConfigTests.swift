@@ -228,6 +228,23 @@ import Testing
         }
     }
 
+    @Test func theTrialDeadlineIsAnHourByDefaultOffAtZeroAndLongerThanAHeartbeat() throws {
+        let directory = try StudyDirectory()
+        func deadline(_ heartbeat: String) throws -> Duration? {
+            let path = try self.write("heartbeat: {\(heartbeat)}\nsearch: {space: space.yaml}", in: directory)
+            return try StudyConfig(contentsOf: path).coordinatorSettings(bindEndpoint: "tcp://127.0.0.1:6000")
+                .scheduler.trialDeadline
+        }
+        #expect(try deadline("") == .seconds(3600))
+        #expect(try deadline("trial_deadline: 90") == .seconds(90))
+        #expect(try deadline("trial_deadline: 0") == nil)
+        for bad in ["trial_deadline: -1", "trial_deadline: 1.5", "trial_deadline: 1, interval_ms: 1500"] {
+            let error = #expect(throws: ConfigError.self) { try deadline(bad) }
+            #expect(error?.description.contains("heartbeat.trial_deadline") == true, "\(error.map { "\($0)" } ?? "")")
+        }
+        #expect(StudyConfig.isSafeChange(ConfigChange(path: "heartbeat.trial_deadline", old: nil, new: "600")))
+    }
+
     @Test func onlyALargerBudgetGroupSizeSeedsAndHeartbeatsAreSafeChanges() {
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.budget", old: "6", new: "8")))
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.seeds", old: "1", new: "3")))
