@@ -105,7 +105,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
-        .testTarget(name: "MixRecCLITests", dependencies: ["MixRecCLI", "Cluster"]),
+        .testTarget(
+            name: "MixRecCLITests",
+            dependencies: [
+                "MixRecCLI", "Cluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(
             name: "MixRecServingTests",
             dependencies: ["MixRecServing", "HTTPServing", "MixRec", "RecData", "Tensor", "TestKit"]),

@@ -33,6 +33,18 @@ public struct BindAddress: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(self.host):\(self.port)" }
 
+    /// Whether only this machine can connect: the host is in 127.0.0.0/8.
+    public var isLoopback: Bool { Self.isLoopback(host: self.host) }
+
+    /// Whether `host` is `localhost` or a dotted IPv4 address in 127.0.0.0/8; any other name or address (a
+    /// wildcard, an interface, IPv6) counts as reachable from elsewhere.
+    public static func isLoopback(host: String) -> Bool {
+        var address = in_addr()
+        guard host != "localhost" else { return true }
+        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
+        return UInt32(bigEndian: address.s_addr) >> 24 == 127
+    }
+
     /// The address as a `sockaddr_in`, nil when the host is not a dotted IPv4 address.
     func socketAddress() -> sockaddr_in? {
         var address = sockaddr_in()

@@ -29,6 +29,15 @@ public struct HTTPRequest: Equatable, Sendable {
         }
     }
 
+    /// Whether the `Host` header names this machine's loopback (`localhost`, 127.0.0.0/8 or `[::1]`, any port), or
+    /// is absent. A server bound to loopback refuses other names: a browser led there by a name that an attacker
+    /// resolves to 127.0.0.1 (DNS rebinding) still sends that name.
+    public var hostIsLoopback: Bool {
+        guard let host = self.headers["host"]?.lowercased() else { return true }
+        if host.hasPrefix("[") { return host.prefix { $0 != "]" } == "[::1" }
+        return BindAddress.isLoopback(host: String(host.prefix { $0 != ":" }))
+    }
+
     /// The media type of the body without parameters, lower-cased (`application/json` of
     /// `Application/JSON; charset=utf-8`), nil without a `Content-Type`.
     public var mediaType: String? {
@@ -88,6 +97,7 @@ public struct HTTPResponse: Sendable {
         case 408: "Request Timeout"
         case 411: "Length Required"
         case 413: "Content Too Large"
+        case 421: "Misdirected Request"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 503: "Service Unavailable"

@@ -75,7 +75,9 @@ public struct LoopbackClient: Sendable {
     public func request(
         _ path: String, method: String = "GET", headers: [String: String] = [:], body: String? = nil
     ) throws(Failure) -> Response {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n" + headers.map { "\($0): \($1)\r\n" }.joined()
+        var head =
+            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(self.port)\r\n"
+            + headers.map { "\($0): \($1)\r\n" }.joined()
         if let body { head += "Content-Length: \(body.utf8.count)\r\n" }
         return try self.raw(head + "\r\n" + (body ?? ""))
     }

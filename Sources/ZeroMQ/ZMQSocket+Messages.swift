@@ -37,21 +37,38 @@ extension ZMQSocket {
     /// - Returns: the frames, or nil when no message arrived (`EAGAIN`: receive timeout or `dontWait`).
     /// - Throws: `ZMQError` (`EMSGSIZE` for too many frames, `ETERM` after the context shut down, …).
     public func receive(maxFrames: Int = 64, dontWait: Bool = false) throws(ZMQError) -> [[UInt8]]? {
+        try self.receive(maxFrames: maxFrames, dontWait: dontWait, readingUserID: false)?.frames
+    }
+
+    /// Receives one whole message like `receive(maxFrames:dontWait:)`, with the `User-Id` the ZAP handler gave
+    /// its connection (nil when the connection has none, as without CURVE).
+    public func receiveWithUserID(maxFrames: Int = 64, dontWait: Bool = false) throws(ZMQError)
+        -> (frames: [[UInt8]], userID: String?)?
+    {
+        try self.receive(maxFrames: maxFrames, dontWait: dontWait, readingUserID: true)
+    }
+
+    private func receive(maxFrames: Int, dontWait: Bool, readingUserID: Bool) throws(ZMQError)
+        -> (frames: [[UInt8]], userID: String?)?
+    {
         precondition(maxFrames >= 1, "maxFrames must be at least 1")
         let handle = try self.handle(for: "receive")
         var frames: [[UInt8]] = []
+        var userID: String?
         var dropped = 0
         var more = true
         while more {
             let flags: Int32 = (dontWait && frames.isEmpty && dropped == 0) ? ZMQ_DONTWAIT : 0
-            guard let (frame, hasMore) = try Self.receiveFrame(handle, flags: flags, isFirst: frames.isEmpty) else {
-                return nil
-            }
+            guard
+                let (frame, hasMore, frameUserID) = try Self.receiveFrame(
+                    handle, flags: flags, isFirst: frames.isEmpty, readingUserID: readingUserID && userID == nil)
+            else { return nil }
             if frames.count < maxFrames {
                 frames.append(frame)
             } else {
                 dropped += 1
             }
+            userID = userID ?? frameUserID
             more = hasMore
         }
         if dropped > 0 {
@@ -59,13 +76,14 @@ extension ZMQSocket {
                 operation: "receive (message of \(frames.count + dropped) frames, limit \(maxFrames))",
                 code: EMSGSIZE)
         }
-        return frames
+        return (frames, userID)
     }
 
-    /// Receives one frame; nil when the first frame is not there yet (`EAGAIN`).
+    /// Receives one frame, with its connection's `User-Id` property when `readingUserID`; nil when the first frame
+    /// is not there yet (`EAGAIN`).
     private static func receiveFrame(
-        _ handle: UnsafeMutableRawPointer, flags: Int32, isFirst: Bool
-    ) throws(ZMQError) -> ([UInt8], Bool)? {
+        _ handle: UnsafeMutableRawPointer, flags: Int32, isFirst: Bool, readingUserID: Bool
+    ) throws(ZMQError) -> ([UInt8], Bool, String?)? {
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
@@ -75,6 +93,7 @@ extension ZMQSocket {
             if code == EAGAIN && isFirst { return nil }
             throw ZMQError(operation: "receive", code: code)
         }
+        let userID = readingUserID ? zmq_msg_gets(&message, "User-Id").map { String(cString: $0) } : nil
         let size = zmq_msg_size(&message)
         let frame: [UInt8]
         if size == 0 {
@@ -84,6 +103,6 @@ extension ZMQSocket {
         } else {
             frame = []
         }
-        return (frame, zmq_msg_more(&message) == 1)
+        return (frame, zmq_msg_more(&message) == 1, userID)
     }
 }

@@ -8,7 +8,8 @@ import ZeroMQ
 extension CoordinatorService {
     /// Validates `[identity][envelope][blobs…]` and feeds it to the state machine; bad messages get an Error
     /// (unless they are an Error).
-    func handle(_ frames: [[UInt8]]) {
+    /// - Parameter key: the CURVE public key the sender's connection authenticated with (nil without CURVE).
+    func handle(_ frames: [[UInt8]], key: String?) {
         guard frames.count >= 2 else {
             self.logger.warning("dropped a message without an identity or envelope frame")
             return
@@ -31,6 +32,14 @@ extension CoordinatorService {
         switch body {
         case .hello(let hello):
             let worker = WorkerID(hello.workerID)
+            if let refusal = self.keyRefusal(of: worker, key: key) {
+                self.logger.warning(
+                    "refused a registration", metadata: ["worker": "\(worker)", "reason": "\(refusal)"])
+                self.send(
+                    WireError(.outOfRange, refusal, sequence: message.envelope.sequence)
+                        .replyEnvelope(sequence: self.takeSequence()), to: identity)
+                return
+            }
             let directives = self.core.onHello(WorkerInfo(hello), now: now)
             for case .membership(.reject(_, let error)) in directives {
                 // A stale incarnation: answer it on its own connection and keep the registered one's mapping.
@@ -42,9 +51,12 @@ extension CoordinatorService {
             if let old = self.identities[worker], old != identity { self.workersByIdentity[old] = nil }
             self.identities[worker] = identity
             self.workersByIdentity[identity] = worker
+            self.workerKeys[worker] = key
             self.perform(directives)
         case .heartbeat(let heartbeat):
-            guard let worker = self.sender(identity, claims: heartbeat.workerID, message: message) else { return }
+            guard let worker = self.sender(identity, key: key, claims: heartbeat.workerID, message: message) else {
+                return
+            }
             let position = TrainingPosition(epoch: Int(heartbeat.epoch), step: Int(clamping: heartbeat.step))
             let runs =
                 heartbeat.activity == .busy ? (TrialID(heartbeat.trialID), Int(heartbeat.attempt), position) : nil
@@ -55,7 +67,8 @@ extension CoordinatorService {
                 self.recordThroughput(heartbeat, of: worker, now: now)
             }
         case .progress, .checkpoint, .result, .failure:
-            guard let worker = self.sender(identity, claims: nil, message: message), let report = WorkerReport(body)
+            guard let worker = self.sender(identity, key: key, claims: nil, message: message),
+                let report = WorkerReport(body)
             else { return }
             self.currentBlob = message.blobs.first
             defer { self.currentBlob = nil }
@@ -72,9 +85,13 @@ extension CoordinatorService {
         }
     }
 
-    /// The registered worker behind `identity`; answers `.notRegistered` (or a mismatch) and returns nil otherwise.
-    private func sender(_ identity: [UInt8], claims claimed: String?, message: WireMessage) -> WorkerID? {
-        guard let worker = self.workersByIdentity[identity] else {
+    /// The registered worker behind `identity`, when the message comes with the CURVE key it registered with;
+    /// answers `.notRegistered` (or a mismatch) and returns nil otherwise.
+    private func sender(_ identity: [UInt8], key: String?, claims claimed: String?, message: WireMessage)
+        -> WorkerID?
+    {
+        // Another key behind a registered identity is another client reusing the worker's routing id.
+        guard let worker = self.workersByIdentity[identity], self.workerKeys[worker] == key else {
             let error = WireError(.notRegistered, "send Hello first", sequence: message.envelope.sequence)
             self.send(error.replyEnvelope(sequence: self.takeSequence()), to: identity)
             return nil
@@ -86,6 +103,21 @@ extension CoordinatorService {
             return nil
         }
         return worker
+    }
+
+    /// Why a worker whose connection authenticated with `key` may not register as `worker`; nil when it may.
+    /// Without CURVE any id registers. With it, a key the allow-list binds registers only as its worker id, an
+    /// unbound key as any (logged), and a connection without a key (no ZAP `User-Id`) as none.
+    private func keyRefusal(of worker: WorkerID, key: String?) -> String? {
+        guard let allowList = self.settings.curve?.allowList else { return nil }
+        guard let key, allowList.keys.contains(key) else { return "its CURVE key is not on the allow-list" }
+        guard let bound = allowList.workerIDs[key] else {
+            self.logger.notice(
+                "worker registers with a key the allow-list binds to no worker id (add worker=ID to bind it)",
+                metadata: ["worker": "\(worker)", "key": "\(key)"])
+            return nil
+        }
+        return bound == worker.rawValue ? nil : "its CURVE key is bound to worker \(bound), not \(worker)"
     }
 
     // MARK: - Sending

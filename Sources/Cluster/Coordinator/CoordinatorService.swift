@@ -21,6 +21,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     /// ROUTER identity of each registered worker, and back.
     var identities: [WorkerID: [UInt8]] = [:]
     var workersByIdentity: [[UInt8]: WorkerID] = [:]
+    /// The CURVE key (ZAP `User-Id`) each registered worker's connection authenticated with; empty without CURVE.
+    var workerKeys: [WorkerID: String] = [:]
     /// The parameter frame of the message being handled (a checkpoint upload's bytes).
     var currentBlob: [UInt8]?
     var nextSequence: UInt64 = 1
@@ -167,18 +169,19 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     /// Handles every queued message without blocking.
     private func receiveAvailable() throws(ZMQError) {
         while true {
-            let frames: [[UInt8]]
+            let message: (frames: [[UInt8]], userID: String?)
             do {
                 // Room for a few frames over the limit, so such messages are decoded and answered with
                 // `.tooLarge`; only absurd frame counts are dropped by the socket layer.
                 let maxFrames = 1 + self.settings.limits.maxFrames + 8
-                guard let received = try self.socket.receive(maxFrames: maxFrames, dontWait: true) else { return }
-                frames = received
+                guard let received = try self.socket.receiveWithUserID(maxFrames: maxFrames, dontWait: true)
+                else { return }
+                message = received
             } catch  where error.code == EMSGSIZE {
                 self.logger.warning("dropped a message with too many frames")
                 continue
             }
-            self.handle(frames)
+            self.handle(message.frames, key: message.userID)
         }
     }
 }

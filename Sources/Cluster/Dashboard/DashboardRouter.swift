@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServing
+import Logging
 
 /// Maps a request to a response; every response is built from a fresh read of the study database.
 struct DashboardRouter: HTTPHandler {
@@ -8,8 +9,14 @@ struct DashboardRouter: HTTPHandler {
     let token: BearerToken?
     let objective: String
     let maximize: Bool
+    /// Whether the dashboard listens on loopback only: requests must then name loopback in `Host`.
+    let loopbackOnly: Bool
+    let logger = Logger(label: "mixrec.dashboard")
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
+        guard !self.loopbackOnly || request.hostIsLoopback else {
+            return .text(421, "this dashboard answers only requests for localhost or 127.0.0.1")
+        }
         guard self.token?.authorizes(request) ?? true else {
             return .text(401, "missing or wrong bearer token", headers: [BearerToken.challenge])
         }
@@ -34,7 +41,9 @@ struct DashboardRouter: HTTPHandler {
             let snapshot = try DashboardSnapshot.load(from: store, objective: self.objective, maximize: self.maximize)
             return try self.render(page, snapshot: snapshot, store: store)
         } catch {
-            return .text(503, "the study database cannot be read: \(error)")
+            // The error names paths and SQL: it goes to the log, not to the client.
+            self.logger.error("dashboard cannot read the study database", metadata: ["error": "\(error)"])
+            return .text(503, "the study database cannot be read right now; the coordinator's log says why")
         }
     }
 

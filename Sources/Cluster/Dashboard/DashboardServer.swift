@@ -28,7 +28,8 @@ public final class DashboardServer: Sendable {
 
     /// Starts serving `studyDirectory`'s database.
     /// - Parameters:
-    ///   - bind: `HOST:PORT` (IPv4; port 0 picks a free one). Use 127.0.0.1 unless others must reach it.
+    ///   - bind: `HOST:PORT` (IPv4; port 0 picks a free one). Use 127.0.0.1 unless others must reach it; on
+    ///     loopback, requests whose `Host` is not a loopback name are answered 421 (a DNS-rebinding defence).
     ///   - tokenFile: a file holding a bearer token; when given, every request needs
     ///     `Authorization: Bearer <token>`.
     /// - Returns: the address actually bound (with the port filled in).
@@ -39,7 +40,8 @@ public final class DashboardServer: Sendable {
     {
         let token = try tokenFile.map { url throws(HTTPServerError) in try BearerToken(contentsOf: url) }
         let router = DashboardRouter(
-            studyDirectory: studyDirectory, token: token, objective: self.objective, maximize: self.maximize)
+            studyDirectory: studyDirectory, token: token, objective: self.objective, maximize: self.maximize,
+            loopbackOnly: try BindAddress(parsing: bind).isLoopback)
         return try self.server.start(bind: bind, handler: router)
     }
 

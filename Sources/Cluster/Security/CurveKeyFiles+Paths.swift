@@ -11,21 +11,27 @@ extension CurveKeyFiles {
         try Self.read(stem: Self.isDirectory(path) ? "\(path)/\(defaultName)" : path)
     }
 
-    /// Reads an allow-list given as a path: a file of keys (see `keys(in:)`), or a directory whose `*.public`
+    /// Reads an allow-list given as a path: a file of keys (see `entries(in:)`), or a directory whose `*.public`
     /// files each hold one or more keys.
-    /// - Throws: `CurveKeyFileError.noKeys` when it lists no key at all (which would lock every worker out).
-    public static func allowList(at path: String) throws(CurveKeyFileError) -> Set<String> {
-        var keys: Set<String> = []
+    /// - Throws: `CurveKeyFileError.noKeys` when it lists no key at all (which would lock every worker out),
+    ///   `.conflictingBindings` when it binds one key to two worker ids.
+    public static func allowList(at path: String) throws(CurveKeyFileError) -> CurveAllowList {
+        var entries: [(key: String, workerID: String?)] = []
         if Self.isDirectory(path) {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
             for name in names.sorted() where name.hasSuffix(".public") {
-                keys.formUnion(try Self.keys(in: "\(path)/\(name)"))
+                entries += try Self.entries(in: "\(path)/\(name)")
             }
         } else {
-            keys = Set(try Self.keys(in: path))
+            entries = try Self.entries(in: path)
         }
-        guard !keys.isEmpty else { throw .noKeys(path) }
-        return keys
+        guard !entries.isEmpty else { throw .noKeys(path) }
+        var workerIDs: [String: Set<String>] = [:]
+        for case (let key, let workerID?) in entries { workerIDs[key, default: []].insert(workerID) }
+        if let (key, ids) = workerIDs.first(where: { $0.value.count > 1 }) {
+            throw .conflictingBindings(key: key, workerIDs: ids.sorted())
+        }
+        return CurveAllowList(keys: Set(entries.map(\.key)), workerIDs: workerIDs.compactMapValues(\.first))
     }
 
     /// Reads a public key file (the first key in it), such as the coordinator's `coordinator.public`.

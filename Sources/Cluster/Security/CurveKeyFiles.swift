@@ -8,6 +8,8 @@ public enum CurveKeyFileError: Error, Equatable, CustomStringConvertible {
     case malformed(path: String, line: Int)
     case io(String)
     case noKeys(String)
+    case badBinding(path: String, line: Int)
+    case conflictingBindings(key: String, workerIDs: [String])
 
     public var description: String {
         switch self {
@@ -16,13 +18,16 @@ public enum CurveKeyFileError: Error, Equatable, CustomStringConvertible {
         case .malformed(let path, let line): "\(path):\(line): not a 40-character Z85 CURVE key"
         case .io(let reason): "key file I/O failed: \(reason)"
         case .noKeys(let path): "\(path) holds no CURVE public key"
+        case .badBinding(let path, let line): "\(path):\(line): `worker=` needs a worker id after it"
+        case .conflictingBindings(let key, let workerIDs):
+            "the allow-list binds key \(key) to more than one worker id: \(workerIDs.joined(separator: ", "))"
         }
     }
 }
 
 /// Key pairs on disk: `<name>.public` and `<name>.secret`, each one Z85 line, both created with mode 0600.
-/// Allow-lists are text files with one Z85 public key per line, optionally followed by a space and a note;
-/// lines that are blank or start with `# ` are comments.
+/// Allow-lists are text files with one Z85 public key per line, optionally followed by `worker=ID` (the only worker
+/// id the key may register as) and then by a note; lines that are blank or start with `# ` are comments.
 public enum CurveKeyFiles {
     /// Writes `keys` as `directory/name.public` and `directory/name.secret` (the directory is created).
     /// - Returns: the two paths.
@@ -76,16 +81,28 @@ public enum CurveKeyFiles {
 
     /// Reads a public key file or an allow-list: every non-empty, non-comment line must be a Z85 key.
     public static func keys(in path: String) throws(CurveKeyFileError) -> [String] {
+        try self.entries(in: path).map(\.key)
+    }
+
+    /// Reads the lines of a public key file or an allow-list: each key, and the worker id a `worker=ID` after it
+    /// binds the key to.
+    static func entries(in path: String) throws(CurveKeyFileError) -> [(key: String, workerID: String?)] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
-        var keys: [String] = []
+        var entries: [(key: String, workerID: String?)] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             // Z85 keys may contain `#` but never a space, so only `#` alone or `# …` starts a comment.
             if line.isEmpty || line == "#" || line.hasPrefix("# ") { continue }
-            let key = String(line.prefix { !$0.isWhitespace })
+            let words = line.split(whereSeparator: \.isWhitespace)
+            let key = String(words[0])
             guard ZMQCurve.decode(key) != nil else { throw .malformed(path: path, line: index + 1) }
-            keys.append(key)
+            var workerID: String?
+            if words.count > 1, words[1].hasPrefix("worker=") {
+                workerID = String(words[1].dropFirst("worker=".count))
+                guard workerID?.isEmpty == false else { throw .badBinding(path: path, line: index + 1) }
+            }
+            entries.append((key, workerID))
         }
-        return keys
+        return entries
     }
 }

@@ -1,13 +1,17 @@
 import ZeroMQ
 
-/// CURVE for a socket that binds (the coordinator's ROUTER). Which clients may connect is decided by the
-/// `ZAPAuthenticator` running in the same context with the allow-list of worker public keys.
+/// CURVE for a socket that binds (the coordinator's ROUTER). Which clients may connect is decided by a
+/// `ZAPAuthenticator` running in the same context with `allowList`; the coordinator also checks the worker ids
+/// it binds.
 public struct CurveServerSettings: Sendable, Equatable {
     /// The server's key pair; clients are configured with its public key.
     public var keys: CurveKeyPair
+    /// The worker public keys admitted, and the worker id each bound one registers as.
+    public var allowList: CurveAllowList
 
-    public init(keys: CurveKeyPair) {
+    public init(keys: CurveKeyPair, allowList: CurveAllowList) {
         self.keys = keys
+        self.allowList = allowList
     }
 }
 

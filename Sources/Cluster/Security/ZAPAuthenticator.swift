@@ -3,21 +3,25 @@ import Synchronization
 import ZeroMQ
 
 /// A ZAP handler (RFC 27): a thread serving `inproc://zeromq.zap.01` in one context that admits a CURVE client
-/// only if its public key is on the allow-list. Every CURVE server socket of that context asks it during the
-/// handshake, so a worker with an unknown key never gets a connection (and so can never register).
+/// only if its public key is on the allow-list, and names the connection's `User-Id` after that key (which the
+/// coordinator reads to check the worker id it registers as). Every CURVE server socket of that context asks it
+/// during the handshake, so a worker with an unknown key never gets a connection (and so can never register).
+/// Requests of a ZAP version other than 1.0 are denied.
 ///
 /// Start it before the server sockets bind; `stop()` (or the context shutting down) ends the thread.
 public final class ZAPAuthenticator: Sendable {
     private let allowed: Mutex<Set<String>>
+    /// The only ZAP version served (RFC 27).
+    static let version = "1.0"
     private let running = Atomic<Bool>(true)
     private let finished = DispatchSemaphore(value: 0)
     private let refusals = Atomic<Int>(0)
 
     /// Binds the ZAP endpoint in `context` and starts serving on a new thread.
-    /// - Parameter allowList: Z85 public keys of the clients to admit.
+    /// - Parameter allowList: the public keys of the clients to admit.
     /// - Throws: `ZMQError` if the endpoint cannot be bound (another handler already runs in this context).
-    public init(context: ZMQContext, allowList: Set<String>) throws(ZMQError) {
-        self.allowed = Mutex(allowList)
+    public init(context: ZMQContext, allowList: CurveAllowList) throws(ZMQError) {
+        self.allowed = Mutex(allowList.keys)
         let ready = DispatchSemaphore(value: 0)
         let failure = BindFailure()
         let thread = Thread { [self] in
@@ -40,8 +44,8 @@ public final class ZAPAuthenticator: Sendable {
     }
 
     /// Replaces the allow-list (new handshakes see it at once; established connections stay).
-    public func updateAllowList(_ keys: Set<String>) {
-        self.allowed.withLock { $0 = keys }
+    public func updateAllowList(_ allowList: CurveAllowList) {
+        self.allowed.withLock { $0 = allowList.keys }
     }
 
     /// Handshakes refused so far.
@@ -67,10 +71,11 @@ public final class ZAPAuthenticator: Sendable {
                 continue
             }
             guard let request, request.count >= 8 else { continue }
-            let (code, text, user) = self.decide(mechanism: request[7], credentials: request.dropFirst(8).first)
+            let (code, text, user) = self.decide(
+                version: request[2], mechanism: request[7], credentials: request.dropFirst(8).first)
             let reply: [[UInt8]] = [
-                request[0], request[1], request[2], request[3], Array(code.utf8), Array(text.utf8), Array(user.utf8),
-                [],
+                request[0], request[1], Array(Self.version.utf8), request[3], Array(code.utf8), Array(text.utf8),
+                Array(user.utf8), [],
             ]
             do {
                 try socket.send(reply)
@@ -80,7 +85,12 @@ public final class ZAPAuthenticator: Sendable {
         }
     }
 
-    private func decide(mechanism: [UInt8], credentials: [UInt8]?) -> (String, String, String) {
+    /// The status code, status text and user id answering one request.
+    func decide(version: [UInt8], mechanism: [UInt8], credentials: [UInt8]?) -> (String, String, String) {
+        guard String(decoding: version, as: UTF8.self) == Self.version else {
+            self.refusals.add(1, ordering: .relaxed)
+            return ("400", "ZAP version \(Self.version) required", "")
+        }
         guard String(decoding: mechanism, as: UTF8.self) == "CURVE", let credentials,
             let key = credentials.withUnsafeBytes({ ZMQCurve.encode($0) })
         else {

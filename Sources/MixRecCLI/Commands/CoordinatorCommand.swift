@@ -17,16 +17,26 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var study: StudyDirectoryOption
 
-    @Option(help: "ZeroMQ endpoint to serve workers on (loopback unless told otherwise).")
+    @Option(help: "ZeroMQ endpoint to serve workers on; off loopback it needs CURVE (or --insecure).")
     var bind = "tcp://127.0.0.1:5555"
 
-    @Option(help: "Serve the dashboard, JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080); off by default.")
+    @Option(
+        help: ArgumentHelp(
+            "Serve the dashboard, JSON API and /metrics on HOST:PORT (e.g. 127.0.0.1:8080); off by default. "
+                + "Off loopback it needs --http-token-file (or --insecure)."))
     var http: String?
 
     @Option(help: "A file holding a bearer token the dashboard requires (with --http).")
     var httpTokenFile: String?
 
     @OptionGroup var curve: CoordinatorCurveOptions
+
+    @Flag(
+        help: ArgumentHelp(
+            "Serve a non-loopback --bind without CURVE and a non-loopback --http without a token (logged as a "
+                + "warning). Anyone who reaches them can then join as a worker or read the study: trusted networks "
+                + "only."))
+    var insecure = false
 
     @OptionGroup var logging: LoggingOptions
 
@@ -40,9 +50,23 @@ struct CoordinatorCommand: ParsableCommand {
         )
     }
 
+    /// The listeners other machines could reach without authenticating.
+    private func unprotectedListeners() throws -> [UnprotectedListener] {
+        try UnprotectedListener.among(
+            bind: self.bind, curve: self.curve.curveKeys != nil, http: self.http, token: self.httpTokenFile != nil)
+    }
+
+    func validate() throws {
+        let listeners = try self.unprotectedListeners()
+        guard self.insecure || listeners.isEmpty else { throw UnprotectedListenersError(listeners: listeners) }
+    }
+
     func run() throws {
         self.logging.bootstrap()
         let logger = Logger(label: "mixrec.coordinator")
+        for listener in try self.unprotectedListeners() {
+            logger.warning("--insecure: serving \(listener)")
+        }
         let config: StudyConfig
         do {
             config = try StudyConfig(contentsOf: self.config)

@@ -14,8 +14,9 @@ struct CoordinatorCurveOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "The worker public keys allowed to connect: a file with one Z85 key per line, or a directory of "
-                + "*.public files. Required with --curve-keys.",
+            "The worker public keys allowed to connect: a file with one Z85 key per line, each optionally followed "
+                + "by worker=ID (the only worker id the key may register as), or a directory of *.public files. "
+                + "Required with --curve-keys.",
             valueName: "dir-or-file"))
     var curveAllow: String?
 
@@ -28,14 +29,13 @@ struct CoordinatorCurveOptions: ParsableArguments {
     }
 
     /// The server's key pair and the allow-list; nil without CURVE.
-    func load() throws -> (server: CurveServerSettings, allowList: Set<String>)? {
+    func load() throws -> CurveServerSettings? {
         guard let keys = self.curveKeys, let allow = self.curveAllow else { return nil }
         guard ZMQCurve.isAvailable else { throw ValidationError("this libzmq was built without CURVE support.") }
         do {
-            return (
-                CurveServerSettings(keys: try CurveKeyFiles.pair(at: keys, defaultName: "coordinator")),
-                try CurveKeyFiles.allowList(at: allow)
-            )
+            return CurveServerSettings(
+                keys: try CurveKeyFiles.pair(at: keys, defaultName: "coordinator"),
+                allowList: try CurveKeyFiles.allowList(at: allow))
         } catch {
             throw ValidationError("\(error)")
         }
@@ -44,7 +44,7 @@ struct CoordinatorCurveOptions: ParsableArguments {
     /// Starts the ZAP handler in `context` (before any socket binds) and returns the ROUTER's CURVE settings;
     /// nil without CURVE. Stop the authenticator when the coordinator ends.
     func start(in context: ZMQContext) throws -> (server: CurveServerSettings, authenticator: ZAPAuthenticator)? {
-        guard let (server, allowList) = try self.load() else { return nil }
-        return (server, try ZAPAuthenticator(context: context, allowList: allowList))
+        guard let server = try self.load() else { return nil }
+        return (server, try ZAPAuthenticator(context: context, allowList: server.allowList))
     }
 }

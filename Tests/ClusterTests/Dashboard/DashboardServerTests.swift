@@ -125,6 +125,28 @@ import Testing
         }
     }
 
+    @Test func onLoopbackOnlyLoopbackHostNamesAreServed() throws {
+        try self.serving { _, client in
+            for host in ["127.0.0.1:8080", "localhost", "LOCALHOST:9000", "127.1.2.3", "[::1]:8080"] {
+                #expect(try client.request("/api/study", headers: ["Host": host]).status == 200, "\(host)")
+            }
+            for host in ["evil.example", "evil.example:8080", "10.0.0.1:8080", "[::2]", "localhost.evil.example"] {
+                let response = try client.request("/api/study", headers: ["Host": host])
+                #expect(response.status == 421 && !response.body.contains("budget"), "\(host)")
+            }
+        }
+    }
+
+    @Test func anUnreadableDatabaseIsA503WithoutItsDetails() throws {
+        let directory = try StudyDirectory()
+        let server = DashboardServer()
+        let address = try server.start(studyDirectory: directory.url, bind: "127.0.0.1:0")
+        defer { server.stop() }
+        let response = try LoopbackClient(port: address.port).request("/")
+        #expect(response.status == 503)
+        #expect(!response.body.contains(directory.url.path) && !response.body.contains("sqlite"), "\(response.body)")
+    }
+
     @Test func anEmptyTokenFileIsRefused() throws {
         let directory = try StudyDirectory()
         let tokenFile = directory.url.appendingPathComponent("token")

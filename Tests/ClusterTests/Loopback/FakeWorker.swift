@@ -10,11 +10,15 @@ final class FakeWorker {
     let socket: ZMQSocket
     private var sequence: UInt64 = 1
 
-    init(_ id: String, incarnation: UInt64 = 1, context: ZMQContext, endpoint: String) throws {
+    init(
+        _ id: String, incarnation: UInt64 = 1, context: ZMQContext, endpoint: String,
+        curve: CurveClientSettings? = nil
+    ) throws {
         self.id = id
         self.incarnation = incarnation
         self.socket = try ZMQSocket(context: context, type: .dealer)
         try self.socket.setReceiveTimeout(milliseconds: 50)
+        try self.socket.apply(curve)
         try self.socket.connect(endpoint)
     }
 

@@ -15,14 +15,14 @@ struct SecurityCurveTests {
         let port: UInt16
         let keys: CurveKeyPair
 
-        init(allowList: Set<String>, curve: Bool = true) throws {
+        init(allowList: CurveAllowList, curve: Bool = true) throws {
             self.context = try ZMQContext()
             self.keys = try CurveKeyPair.generate()
             self.authenticator = try ZAPAuthenticator(context: self.context, allowList: allowList)
             self.router = try ZMQSocket(context: self.context, type: .router)
             try self.router.setReceiveTimeout(milliseconds: 1500)
             try self.router.setMaxMessageSize(bytes: 4096)
-            try self.router.apply(curve ? CurveServerSettings(keys: self.keys) : nil)
+            try self.router.apply(curve ? CurveServerSettings(keys: self.keys, allowList: allowList) : nil)
             try self.router.bind("tcp://127.0.0.1:*")
             self.port = UInt16(try self.router.lastEndpoint().split(separator: ":").last.flatMap { UInt16($0) } ?? 0)
         }
@@ -35,6 +35,19 @@ struct SecurityCurveTests {
             try dealer.send([Array(text.utf8)])
             guard let frames = try self.router.receive(), frames.count == 2 else { return nil }
             return String(decoding: frames[1], as: UTF8.self)
+        }
+
+        /// Asks the ZAP handler directly, as a CURVE server socket would; returns the reply's status code and user id.
+        func askZAP(version: String, key: CurveKeyPair) throws -> (status: String, userID: String)? {
+            let dealer = try ZMQSocket(context: self.context, type: .dealer)
+            try dealer.setReceiveTimeout(milliseconds: 1500)
+            try dealer.connect("inproc://zeromq.zap.01")
+            let credentials = try #require(ZMQCurve.decode(key.publicKey))
+            try dealer.send(
+                [[], Array(version.utf8), Array("7".utf8), [], Array("127.0.0.1".utf8), [], Array("CURVE".utf8)]
+                    + [credentials])
+            guard let reply = try dealer.receive(), reply.count == 7 else { return nil }
+            return (String(decoding: reply[3], as: UTF8.self), String(decoding: reply[5], as: UTF8.self))
         }
 
         deinit {
@@ -51,6 +64,30 @@ struct SecurityCurveTests {
         #expect(try server.deliver("hello from stranger", from: stranger) == nil)
         #expect(server.authenticator.refusedCount >= 1)
         #expect(try server.deliver("no curve", from: nil) == nil, "a plain client cannot talk to a CURVE server")
+    }
+
+    @Test("the ZAP handler names a connection after its key, which each message carries as User-Id")
+    func userIDIsTheKey() throws {
+        let client = try CurveKeyPair.generate()
+        let server = try GuardedServer(allowList: [client.publicKey])
+        let dealer = try ZMQSocket(context: server.context, type: .dealer)
+        try dealer.apply(CurveClientSettings(keys: client, serverPublicKey: server.keys.publicKey))
+        try dealer.connect("tcp://127.0.0.1:\(server.port)")
+        try dealer.send([Array("hello".utf8)])
+        let received = try #require(try server.router.receiveWithUserID())
+        #expect(received.frames.count == 2 && received.userID == client.publicKey)
+    }
+
+    @Test("the ZAP handler answers only version 1.0 requests")
+    func zapVersion() throws {
+        let client = try CurveKeyPair.generate()
+        let server = try GuardedServer(allowList: [client.publicKey])
+        let accepted = try #require(try server.askZAP(version: "1.0", key: client))
+        #expect(accepted.status == "200" && accepted.userID == client.publicKey)
+        for version in ["2.0", "1", ""] {
+            #expect(try server.askZAP(version: version, key: client)?.status == "400", "version '\(version)'")
+        }
+        #expect(server.authenticator.refusedCount == 3)
     }
 
     @Test("with CURVE on, a sniffer on the wire never sees the plaintext; with it off, it does")

@@ -1,3 +1,4 @@
+import ClusterProto
 import Foundation
 import Testing
 import ZeroMQ
@@ -31,13 +32,14 @@ struct SecurityRegistrationTests {
         let (server, trusted, stranger) = (
             try CurveKeyPair.generate(), try CurveKeyPair.generate(), try CurveKeyPair.generate()
         )
-        let authenticator = try ZAPAuthenticator(context: context, allowList: [trusted.publicKey])
+        let allowList: CurveAllowList = [trusted.publicKey]
+        let authenticator = try ZAPAuthenticator(context: context, allowList: allowList)
         defer { authenticator.stop() }
         var settings = CoordinatorSettings(budget: 3)
         settings.bindEndpoint = "tcp://127.0.0.1:*"
         settings.tickInterval = .milliseconds(20)
         settings.membership.heartbeatInterval = .milliseconds(50)
-        settings.curve = CurveServerSettings(keys: server)
+        settings.curve = CurveServerSettings(keys: server, allowList: allowList)
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
         let stop = StopSignal()
         let intruder = self.startWorker(
@@ -57,5 +59,34 @@ struct SecurityRegistrationTests {
         #expect(Set(trials.flatMap(\.workers)) == ["trusted"])
         #expect(try store.workers().map(\.id) == ["trusted"])
         #expect(authenticator.refusedCount >= 1)
+    }
+
+    @Test("a key the allow-list binds to one worker id cannot register as another; an unbound key registers as any")
+    func keyBindsWorkerID() throws {
+        let server = try CurveKeyPair.generate()
+        let (bound, unbound) = (try CurveKeyPair.generate(), try CurveKeyPair.generate())
+        let allowList = CurveAllowList(keys: [unbound.publicKey], workerIDs: [bound.publicKey: "w1"])
+        var settings = CoordinatorSettings.loopback(budget: 1, maxEpochs: 1)
+        settings.curve = CurveServerSettings(keys: server, allowList: allowList)
+        let context = try ZMQContext()
+        let authenticator = try ZAPAuthenticator(context: context, allowList: allowList)
+        defer { authenticator.stop() }
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        defer { _ = coordinator.finish(timeout: 0) }
+        /// What the coordinator answers a Hello from `id` with `keys`.
+        func register(_ id: String, keys: CurveKeyPair) throws -> WireMessage? {
+            let worker = try FakeWorker(
+                id, context: context, endpoint: coordinator.endpoint,
+                curve: CurveClientSettings(keys: keys, serverPublicKey: server.publicKey))
+            try worker.hello()
+            return try worker.next { $0.kind == "Welcome" || $0.kind == "Error" }
+        }
+
+        let impostor = try #require(try register("w2", keys: bound)?.error)
+        #expect(impostor.code == .outOfRange && impostor.message == "its CURVE key is bound to worker w1, not w2")
+        #expect(try register("w1", keys: bound)?.kind == "Welcome")
+        #expect(try register("anyone", keys: unbound)?.kind == "Welcome")
     }
 }
