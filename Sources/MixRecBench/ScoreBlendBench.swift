@@ -45,6 +45,11 @@ struct ScoreBlendBench: ParsableCommand {
                 + "(every pair of --cold-weights and --cold-offsets)."))
     var coldWeights = "0"
 
+    @Flag(
+        help: ArgumentHelp(
+            "The unseen-item term matches the blend's text query (--queries) instead of the last item's text."))
+    var coldMatchesQuery = false
+
     @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
     var cases = 0
 
@@ -116,13 +121,14 @@ struct ScoreBlendBench: ParsableCommand {
                         for weight in weights where weight > 0 || length == queries[0] {
                             let label = "\(name) | \(length == 0 ? "history" : "last \(length)") | \(weight)"
                             let scores = base + textScore.scaled(by: weight)
-                            guard let coldItems, let lastItemText = parts.lastItemText else {
+                            guard let coldItems, let lastItem = parts.lastItemText else {
                                 blends.add(label, scores: scores, cases: batch)
                                 continue
                             }
+                            let match = self.coldMatchesQuery ? textScore : lastItem
                             for unseen in unseenTerms {
                                 let shifted = unseen.apply(
-                                    to: scores, lastItemText: lastItemText, unseen: run.model.unseenItems)
+                                    to: scores, lastItemText: match, unseen: run.model.unseenItems)
                                 let labelled = "\(label) | cold \(unseen.unseenText)·match + \(unseen.unseenOffset)"
                                 blends.add(labelled, scores: shifted, cases: batch)
                                 blends.add(
