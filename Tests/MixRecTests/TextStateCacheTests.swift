@@ -86,6 +86,7 @@ import Testing
         let log = LogLines()
         let stored = fixture.states(from: TextStateCache(directory: folder.path, log: log.append))
         #expect(stored.computed)
+        #expect(log.all.contains { $0.hasPrefix("text states: none in \(folder.path) ") && $0.contains("BLAS") })
         let path = TextStateCache(directory: folder.path).path(of: fixture.key())
         #expect(log.all.contains { $0.hasPrefix("text states: stored in \(path) in ") })
         // A new cache on the same folder: another process.

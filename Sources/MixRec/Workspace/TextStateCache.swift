@@ -41,7 +41,12 @@ public final class TextStateCache: Sendable {
     /// The stored states of `key`; nil when there is no file or it is unusable (then deleted).
     func load(_ key: TextStateKey, itemTokens: [[Int]]) -> TextStates? {
         let path = self.path(of: key)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else {
+            self.log(
+                "text states: none in \(self.directory) for this backbone, depth, item text and BLAS thread count "
+                    + "(\(BLASRuntime.summary)); computing them")
+            return nil
+        }
         let started = Date()
         do {
             let states = try TextStates(readingFrom: path, key: key, itemTokens: itemTokens)
