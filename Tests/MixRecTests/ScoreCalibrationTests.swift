@@ -62,18 +62,29 @@ struct ScoreCalibrationTests {
         let fit = try #require(result.accounting?.calibration)
         #expect(fit.calibration == trainer.model.calibration)
         #expect(fit.candidates == ScoreCalibration.candidates(hasUnseenItems: true).count)
-        func validation(_ calibration: ScoreCalibration) throws -> Double {
-            trainer.model.calibration = calibration
+        let collaborative = try #require(fit.collaborative, "the tiny model ranks with a collaborative part")
+        /// Validation NDCG@10 over warm and cold cases of `source` with `calibration` in its place.
+        func validation(_ calibration: ScoreCalibration, source: ScoreSource = .joint) throws -> Double {
+            if source == .joint {
+                trainer.model.calibration = calibration
+            } else {
+                trainer.model.collaborativeCalibration = calibration
+            }
             let report = try trainer.evaluate(.validation, excludeHistory: [true])
             var all = RankingMetrics()
             for group in ["warm", "cold"] {
-                if let metrics = report.metrics(source: "joint", excludeHistory: true, group: group) {
+                if let metrics = report.metrics(source: source.rawValue, excludeHistory: true, group: group) {
                     all.merge(metrics)
                 }
             }
             return all.ndcg(at: 10)
         }
-        let values = try ScoreCalibration.candidates(hasUnseenItems: true).map(validation)
+        let baseline = try ScoreCalibration.candidates(hasUnseenItems: true).map {
+            try validation($0, source: .calibratedCollaborative)
+        }
+        #expect(abs(try validation(collaborative, source: .calibratedCollaborative) - (baseline.max() ?? 0)) < 1e-9)
+        #expect(result.accounting?.calibratedCollaborative?["test"] != nil)
+        let values = try ScoreCalibration.candidates(hasUnseenItems: true).map { try validation($0) }
         #expect(abs(values[0] - fit.validBefore) < 1e-9)
         #expect(abs((values.max() ?? 0) - fit.validAfter) < 1e-9)
         #expect(abs(try validation(fit.calibration) - fit.validAfter) < 1e-9)

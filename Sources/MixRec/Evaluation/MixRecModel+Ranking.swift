@@ -15,6 +15,9 @@ public enum ScoreSource: String, Sendable, CaseIterable {
     case text
     /// The joint scores without the model's ``ScoreCalibration`` (only when it has one).
     case uncalibrated
+    /// The collaborative scores with their own fitted text terms (``MixRecModel/collaborativeCalibration``): the
+    /// ID model given the same calibration, a baseline (only when fitted).
+    case calibratedCollaborative = "calibrated_collaborative"
 }
 
 extension MixRecModel {
@@ -23,6 +26,7 @@ extension MixRecModel {
     public var scoreSources: [ScoreSource] {
         (self.linkGate != nil && self.collaborative != nil ? [.joint, .collaborative, .llm] : [.joint])
             + (self.textMatch != nil ? [.text] : []) + (self.calibration.isNone ? [] : [.uncalibrated])
+            + (self.collaborativeCalibration != nil && self.collaborative != nil ? [.calibratedCollaborative] : [])
     }
 
     /// Full-ranking metrics of `cases` per score source (``scoreSources``), history protocol and case group.
@@ -51,6 +55,7 @@ extension MixRecModel {
                 case .llm: parts.llm
                 case .text: parts.text ?? parts.joint
                 case .uncalibrated: parts.uncalibrated
+                case .calibratedCollaborative: parts.calibratedCollaborative ?? parts.joint
                 }
             }
         }
@@ -104,7 +109,12 @@ extension MixRecModel {
         return ScoreParts(
             joint: self.calibration.apply(to: parts.joint, lastItemText: lastItemText, unseen: self.unseenItems),
             uncalibrated: parts.joint, collaborative: parts.collaborative, llm: parts.llm, text: parts.text,
-            lastItemText: lastItemText)
+            lastItemText: lastItemText,
+            calibratedCollaborative: self.collaborativeCalibration.flatMap { calibration in
+                parts.collaborative.map {
+                    calibration.apply(to: $0, lastItemText: lastItemText, unseen: self.unseenItems)
+                }
+            })
     }
 
     /// Every item through the item tower, in chunks.

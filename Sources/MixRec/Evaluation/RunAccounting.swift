@@ -56,9 +56,14 @@ public struct RunAccounting: Sendable, Codable, Equatable {
     public var calibration: CalibrationFit?
     /// The joint model without ``calibration`` on warm targets: `test` (and `valid` from `mixrec evaluate`).
     public var uncalibrated: [String: [String: Double]]?
+    /// The collaborative scores with their own fitted text terms (``CalibrationFit/collaborative``) on warm
+    /// targets: `test` (and `valid` from `mixrec evaluate`). Unlike ``collaborative`` these are the joint model's
+    /// collaborative part at the best epoch, the warm start itself when `train.cf_lr_scale` is 0.
+    public var calibratedCollaborative: [String: [String: Double]]?
 
     enum CodingKeys: String, CodingKey {
         case collaborative, llm, gate, text, popularity, cold, calibration, uncalibrated
+        case calibratedCollaborative = "calibrated_collaborative"
         case textGate = "text_gate"
     }
     /// Stage → source → `head` / `tail` → metrics with `cases`, and `head_items`, the head's share of items.
@@ -93,6 +98,8 @@ public struct RunAccounting: Sendable, Codable, Equatable {
         public var text: [String: [String: Double]]?
         /// `test` (and `valid` from `mixrec evaluate`) of the joint model without its calibration.
         public var uncalibrated: [String: [String: Double]]?
+        /// The same of the collaborative scores with their own fitted text terms.
+        public var calibratedCollaborative: [String: [String: Double]]?
         /// `test` of the popularity ranking (training counts).
         public var popularity: [String: [String: Double]]?
         /// `test` of the text nearest-neighbour ranking.
@@ -100,6 +107,7 @@ public struct RunAccounting: Sendable, Codable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case items, valid, test, collaborative, llm, text, popularity, uncalibrated
+            case calibratedCollaborative = "calibrated_collaborative"
             case textKNN = "text_knn"
         }
     }
@@ -141,6 +149,7 @@ public struct RunAccounting: Sendable, Codable, Equatable {
         self.textGate = textGate
         self.calibration = calibration
         self.uncalibrated = stages(joint, .uncalibrated, group: warm)
+        self.calibratedCollaborative = stages(joint, .calibratedCollaborative, group: warm)
         func buckets(_ stage: KeyPath<StageReports, RankingReport>) -> [String: [String: [String: Double]]] {
             var result: [String: [String: [String: Double]]] = [:]
             for source in ScoreSource.allCases {
@@ -172,6 +181,7 @@ public struct RunAccounting: Sendable, Codable, Equatable {
                 collaborative: stages(collaborativeReports, .collaborative, group: cold),
                 llm: stages(joint, .llm, group: cold), text: stages(joint, .text, group: cold),
                 uncalibrated: stages(joint, .uncalibrated, group: cold),
+                calibratedCollaborative: stages(joint, .calibratedCollaborative, group: cold),
                 popularity: references?(.popularity) ?? nil,
                 textKNN: references?(.textNeighbours) ?? nil)
         }

@@ -58,6 +58,9 @@ public final class MixRecModel {
     var adaptedTextCache: Tensor
     /// The text terms added to ranking scores after training (``ScoreCalibration``; none until fitted or loaded).
     public var calibration = ScoreCalibration.none
+    /// The same text terms fitted for the collaborative scores alone, for the `calibrated_collaborative` baseline
+    /// (nil: not fitted; not saved with the model).
+    public var collaborativeCalibration: ScoreCalibration?
     /// `[1, I]`: 1 for items no training sequence holds, which ``calibration`` scores by their text (nil: none).
     public internal(set) var unseenItems: Tensor?
 

@@ -23,6 +23,7 @@ enum MetricsTable {
             rows.append(("LLM side alone, \(stage)", metrics.llm?[stage]))
             rows.append(("text match alone, \(stage)", metrics.text?[stage]))
             rows.append(("uncalibrated, \(stage)", metrics.uncalibrated?[stage]))
+            rows.append(("collab. calibrated, \(stage)", metrics.calibratedCollaborative?[stage]))
         }
         for bucket in ["head", "tail"] {
             rows.append(("test, \(bucket) targets", metrics.popularity?.test["joint"]?[bucket]))
@@ -32,6 +33,7 @@ enum MetricsTable {
                 ("cold targets, valid", cold.valid), ("cold targets, test", cold.test),
                 ("cold, collaborative test", cold.collaborative?["test"]), ("cold, LLM side test", cold.llm?["test"]),
                 ("cold, text match test", cold.text?["test"]), ("cold, uncalibrated test", cold.uncalibrated?["test"]),
+                ("cold, collab. calibrated test", cold.calibratedCollaborative?["test"]),
                 ("cold, popularity test", cold.popularity?["test"]), ("cold, text kNN test", cold.textKNN?["test"]),
             ]
         }
@@ -48,6 +50,9 @@ enum MetricsTable {
             lines.append(
                 "calibration (fitted on validation, in the test rows): \(fit.calibration); validation NDCG@10 "
                     + String(format: "%.4f → %.4f over %d candidates", fit.validBefore, fit.validAfter, fit.candidates))
+        }
+        if let collaborative = metrics.calibration?.collaborative {
+            lines.append("the collaborative scores' own calibration (a baseline): \(collaborative)")
         }
         lines.append(
             "epochs \(metrics.epochs) (best \(metrics.bestEpoch)), \(String(format: "%.0f", metrics.seconds)) s")

@@ -20,9 +20,11 @@ struct RunMetrics: Codable {
     var cold: RunAccounting.ColdMetrics?
     var calibration: CalibrationFit?
     var uncalibrated: [String: [String: Double]]?
+    var calibratedCollaborative: [String: [String: Double]]?
 
     enum CodingKeys: String, CodingKey {
         case valid, test, epochs, seconds, collaborative, llm, gate, text, popularity, cold, calibration, uncalibrated
+        case calibratedCollaborative = "calibrated_collaborative"
         case textGate = "text_gate"
         case testOtherProtocol = "test_other_protocol"
         case excludeHistory = "exclude_history"
@@ -47,5 +49,6 @@ struct RunMetrics: Codable {
         self.cold = result.accounting?.cold
         self.calibration = result.accounting?.calibration
         self.uncalibrated = result.accounting?.uncalibrated
+        self.calibratedCollaborative = result.accounting?.calibratedCollaborative
     }
 }
