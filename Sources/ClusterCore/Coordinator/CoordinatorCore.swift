@@ -4,7 +4,9 @@ import Search
 ///
 /// Membership events that matter to the schedule are forwarded (`.joined` → `workerAvailable`, `.lost` →
 /// `workerLost`), an idle heartbeat makes its worker available again (members of a released group come back that
-/// way), and after every event the busy flags the failure detector uses are synchronised with the schedule.
+/// way), and after every event the busy flags the failure detector uses are synchronised with the schedule. A worker
+/// the schedule has in a running trial's group that says idle for `busyDeadAfter` (its assignment was lost, or it
+/// restarted its run loop) ends that run like a lost worker (``IdleWatch``, `workerIdle`) and takes work again.
 /// Reports from workers that are not registered are rejected before the scheduler sees them. Ticks enforce the
 /// trial deadline (`SchedulerSettings.trialDeadline`, clocked by a ``ProgressWatch``), and a cancel is sent to a
 /// worker for the same run again only after a back-off (``CancelBackoff``), however often the worker reports it.
@@ -14,12 +16,14 @@ public struct CoordinatorCore: Sendable {
     public private(set) var scheduler: TrialScheduler
     private var progress: ProgressWatch
     private var cancels = CancelBackoff()
+    private var idle: IdleWatch
 
     /// Joins a membership and a scheduler (fresh, or restored from the study store).
     public init(membership: WorkerMembership, scheduler: TrialScheduler) {
         self.membership = membership
         self.scheduler = scheduler
         self.progress = ProgressWatch(deadline: scheduler.settings.trialDeadline)
+        self.idle = IdleWatch(grace: membership.settings.busyDeadAfter)
     }
 
     // MARK: - Events
@@ -38,9 +42,11 @@ public struct CoordinatorCore: Sendable {
         if heard.contains(where: Self.isRejection) { return heard.map { .membership($0) } }
         let directives = self.forward(heard, now: now)
         guard let runs else {
+            let lost = self.endRunIfLost(worker, now: now)
             self.makeAvailable(worker)
-            return directives
+            return directives + lost
         }
+        self.idle.busy(worker)
         self.noteProgress(runs.trial, attempt: runs.attempt, from: worker, at: runs.position, now: now)
         let stale = self.scheduler.reconcile(worker, runs: (runs.trial, runs.attempt))
         return directives + self.scheduled(stale, now: now)
@@ -129,6 +135,15 @@ public struct CoordinatorCore: Sendable {
     /// The scheduler's directives without the cancels already sent within their back-off.
     private mutating func scheduled(_ directives: [SchedulerDirective], now: ClusterTime) -> [CoordinatorDirective] {
         self.cancels.filter(directives, now: now).map { .scheduler($0) }
+    }
+
+    /// Ends the run the schedule has `worker` in once it has heartbeated idle for the grace (see ``IdleWatch``).
+    private mutating func endRunIfLost(_ worker: WorkerID, now: ClusterTime) -> [CoordinatorDirective] {
+        let run = self.scheduler.run(of: worker)
+        guard self.idle.isLost(worker, during: run, now: now), let run else { return [] }
+        let directives = self.scheduled(self.scheduler.workerIdle(worker, during: run), now: now)
+        self.syncBusyFlags()
+        return directives
     }
 
     /// Restarts the deadline clock of `trial`'s run `attempt` if `worker` is its rank 0 (see ``ProgressWatch``).

@@ -15,16 +15,17 @@ extension TrialScheduler {
     public mutating func workerLost(_ worker: WorkerID, reason: String) -> [SchedulerDirective] {
         self.idleWorkers.removeAll { $0 == worker }
         guard let group = self.groups.values.first(where: { $0.members.contains(worker) }) else { return [] }
-        let why = "worker \(worker) lost: \(reason)"
-        var directives = self.release(group.id, reason: why)
-        if let id = group.trial, let trial = self.trials[id] {
-            let survivors = group.members.filter { $0 != worker }
-            if !survivors.isEmpty {
-                directives.append(.cancel(workers: survivors, trial: id, attempt: trial.attempt, reason: .reassigned))
-            }
-            directives.append(self.endRunWithFailure(id, reason: why))
-        }
-        return directives
+        return self.breakUp(group, without: worker, reason: "worker \(worker) lost: \(reason)")
+    }
+
+    /// A member of `run`'s group keeps saying it is idle (see ``CoordinatorCore``): its assignment was lost or it
+    /// restarted its run loop. The run ends as if the worker were lost, but the worker stays: it is out of any group,
+    /// so `workerAvailable` takes it back. Nothing happens unless `run` is the current run of `worker`'s group.
+    public mutating func workerIdle(_ worker: WorkerID, during run: RunID) -> [SchedulerDirective] {
+        let current = self.currentRun(run.trial, attempt: run.attempt, from: worker, rankZeroOnly: false)
+        guard case .success(let found) = current else { return [] }
+        let reason = "worker \(worker) reported idle while running trial \(run.trial) attempt \(run.attempt)"
+        return self.breakUp(found.group, without: worker, reason: reason)
     }
 
     /// Rank 0 of a running trial made no progress for too long (a hung training thread, whose heartbeats go on):
@@ -39,10 +40,9 @@ extension TrialScheduler {
             + self.release(groupID, reason: reason) + [self.endRunWithFailure(id, reason: reason)]
     }
 
-    /// Compares what a worker says it runs (from its heartbeat) with the schedule; a run the schedule does not
-    /// know (left over from before a restart or a re-queue) is cancelled.
-    public func reconcile(_ worker: WorkerID, runs reported: (trial: TrialID, attempt: Int)?) -> [SchedulerDirective] {
-        guard let reported else { return [] }
+    /// Compares the run a worker says it trains (from its busy heartbeat) with the schedule; a run the schedule does
+    /// not know (left over from before a restart or a re-queue) is cancelled. (Idle heartbeats: `workerIdle`.)
+    public func reconcile(_ worker: WorkerID, runs reported: (trial: TrialID, attempt: Int)) -> [SchedulerDirective] {
         if let trial = self.trials[reported.trial], trial.state == .running, trial.attempt == reported.attempt,
             trial.workers.contains(worker)
         {
@@ -52,6 +52,22 @@ extension TrialScheduler {
     }
 
     // MARK: - Helpers
+
+    /// Releases the group `worker` left and re-queues its trial, if any, from its newest checkpoint (or FAILED at the
+    /// retry cap); the other members are cancelled.
+    private mutating func breakUp(_ group: WorkerGroup, without worker: WorkerID, reason: String)
+        -> [SchedulerDirective]
+    {
+        var directives = self.release(group.id, reason: reason)
+        if let id = group.trial, let trial = self.trials[id] {
+            let others = group.members.filter { $0 != worker }
+            if !others.isEmpty {
+                directives.append(.cancel(workers: others, trial: id, attempt: trial.attempt, reason: .reassigned))
+            }
+            directives.append(self.endRunWithFailure(id, reason: reason))
+        }
+        return directives
+    }
 
     /// Removes a group whose run ended early (a member lost or failed, the trial pruned or cancelled). Its members
     /// do not go back to the idle pool: a rank may still be blocked in an all-reduce with a dead or stopped peer

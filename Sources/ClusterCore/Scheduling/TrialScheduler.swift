@@ -72,8 +72,14 @@ public struct TrialScheduler: Sendable {
     }
 
     /// True while `worker` belongs to a group that runs a trial.
-    public func isBusy(_ worker: WorkerID) -> Bool {
-        self.groups.values.contains { $0.trial != nil && $0.members.contains(worker) }
+    public func isBusy(_ worker: WorkerID) -> Bool { self.run(of: worker) != nil }
+
+    /// The current run of the trial whose group `worker` belongs to (nil: it runs none).
+    public func run(of worker: WorkerID) -> RunID? {
+        guard let group = self.groups.values.first(where: { $0.trial != nil && $0.members.contains(worker) }),
+            let id = group.trial, let trial = self.trials[id]
+        else { return nil }
+        return RunID(trial: id, attempt: trial.attempt)
     }
 
     /// The current attempt of every RUNNING trial (read from the groups: no more work than there are groups).

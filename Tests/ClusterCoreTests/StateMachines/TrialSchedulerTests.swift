@@ -246,10 +246,26 @@ import Testing
         var proposer = CountingProposer()
         let plan = scheduler.fill(proposer: &proposer).assignments[0]
         #expect(scheduler.reconcile("a", runs: (plan.trial, 1)).isEmpty)
-        #expect(scheduler.reconcile("a", runs: nil).isEmpty)
         #expect(
             scheduler.reconcile("a", runs: (plan.trial, 0))
                 == [.cancel(workers: ["a"], trial: plan.trial, attempt: 0, reason: .reassigned)])
+    }
+
+    @Test func anIdleMemberEndsItsRunLikeALostOneButStays() {
+        var scheduler = self.scheduler(budget: 1, groupSize: 2, workers: ["a", "b"])
+        var proposer = CountingProposer()
+        let plan = scheduler.fill(proposer: &proposer).assignments[0]
+        _ = scheduler.onCheckpoint(from: "a", trial: plan.trial, attempt: 1, epoch: 1)
+        #expect(scheduler.run(of: "b") == RunID(trial: plan.trial, attempt: 1))
+        #expect(scheduler.workerIdle("b", during: RunID(trial: plan.trial, attempt: 2)).isEmpty, "not its run")
+        let ended = scheduler.workerIdle("b", during: RunID(trial: plan.trial, attempt: 1))
+        #expect(ended.cancels.map(\.workers) == [["a"]])
+        #expect(scheduler.trials[plan.trial]?.state == .waiting && scheduler.trials[plan.trial]?.failedAttempts == 1)
+        #expect(scheduler.run(of: "b") == nil && scheduler.groups.isEmpty)
+        #expect(scheduler.workerIdle("b", during: RunID(trial: plan.trial, attempt: 1)).isEmpty, "already ended")
+        for worker: WorkerID in ["b", "a"] { scheduler.workerAvailable(worker) }
+        let again = scheduler.fill(proposer: &proposer).assignments
+        #expect(again.map(\.attempt) == [2] && again.map(\.resumeEpoch) == [1] && again.map(\.members) == [["b", "a"]])
     }
 
     @Test func proposerErrorsAndShortAnswersAreHandled() {

@@ -16,6 +16,17 @@ import ZeroMQ
         return settings
     }
 
+    /// `settings(budget:)` with 50 ms heartbeats, a busy worker lost after 600 ms of silence (or of saying idle).
+    private func fastTimeouts(budget: Int) -> CoordinatorSettings {
+        var settings = self.settings(budget: budget)
+        settings.membership.heartbeatInterval = .milliseconds(50)
+        settings.membership.idleSuspectAfter = .milliseconds(200)
+        settings.membership.idleDeadAfter = .milliseconds(400)
+        settings.membership.busySuspectAfter = .milliseconds(300)
+        settings.membership.busyDeadAfter = .milliseconds(600)
+        return settings
+    }
+
     @Test func aStudyRunsToItsBudgetAndBadMessagesAreAnsweredWhileItGoesOn() throws {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
@@ -108,13 +119,7 @@ import ZeroMQ
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
         let context = try ZMQContext()
-        var settings = self.settings(budget: 1)
-        settings.membership.heartbeatInterval = .milliseconds(50)
-        settings.membership.idleSuspectAfter = .milliseconds(200)
-        settings.membership.idleDeadAfter = .milliseconds(400)
-        settings.membership.busySuspectAfter = .milliseconds(300)
-        settings.membership.busyDeadAfter = .milliseconds(600)
-        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        let coordinator = try RunningCoordinator(context: context, settings: self.fastTimeouts(budget: 1), store: store)
         let doomed = try FakeWorker("doomed", context: context, endpoint: coordinator.endpoint)
         let rescuer = try FakeWorker("rescuer", context: context, endpoint: coordinator.endpoint)
 
@@ -143,6 +148,31 @@ import ZeroMQ
         #expect(trial.state == .complete)
         #expect(trial.failureReasons.count == 1)
         #expect(try store.workers().first { $0.id == "doomed" }?.status == .dead)
+    }
+
+    @Test func anAssignmentLostOnceIsSentAgainOnceTheWorkerHasSaidIdleForTheGrace() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        let coordinator = try RunningCoordinator(context: context, settings: self.fastTimeouts(budget: 1), store: store)
+        let worker = try FakeWorker("w1", context: context, endpoint: coordinator.endpoint)
+
+        try worker.hello()
+        // The first assignment is dropped: the worker never sees it and goes on heartbeating idle.
+        let dropped = try #require(try worker.next(where: { $0.assignment != nil })?.assignment)
+        let idleSince = ContinuousClock.now
+        let again = try #require(
+            try worker.next(heartbeatEvery: .milliseconds(50), where: { $0.assignment != nil })?.assignment)
+        #expect(ContinuousClock.now - idleSince >= .milliseconds(600))
+        #expect(again.trialID == dropped.trialID && again.attempt == 2)
+        try worker.result(trial: again.trialID, attempt: 2, ndcg: 0.5)
+        #expect(try worker.next(where: { $0.kind == "Shutdown" }) != nil)
+        #expect(coordinator.finish())
+        let trial = try #require(try store.trials().first)
+        #expect(trial.state == .complete)
+        let reason = "worker w1 reported idle while running trial #\(dropped.trialID) attempt 1"
+        #expect(trial.failureReasons == ["attempt 1: \(reason)"])
+        #expect(try store.events().contains { $0.kind == "group.dissolved" && $0.message.hasSuffix(reason) })
     }
 
     @Test func aRestartWithAnotherSearchSpaceIsRefusedWithADiffButALargerBudgetIsApplied() throws {
