@@ -104,7 +104,9 @@ struct ScoreBlendBench: ParsableCommand {
             let batchSize = run.config.evaluation.batchUsers
             for start in stride(from: 0, to: cases.count, by: batchSize) {
                 let batch = Array(cases[start..<min(start + batchSize, cases.count)])
-                let parts = scorer(batch.map { $0.input(maxLength: maximumLength).map { Int($0) } })
+                let inputs = batch.map { $0.input(maxLength: maximumLength).map { Int($0) } }
+                let parts = scorer(inputs)
+                let lastItem = coldItems.map { _ in run.model.lastItemTextScores(inputs) }
                 let joints = termWeights.map { weight in
                     guard weight > 0, let term = parts.text else { return ("joint", parts.joint) }
                     return ("joint + \(weight) term", parts.joint + term.scaled(by: weight))
@@ -121,7 +123,7 @@ struct ScoreBlendBench: ParsableCommand {
                         for weight in weights where weight > 0 || length == queries[0] {
                             let label = "\(name) | \(length == 0 ? "history" : "last \(length)") | \(weight)"
                             let scores = base + textScore.scaled(by: weight)
-                            guard let coldItems, let lastItem = parts.lastItemText else {
+                            guard let coldItems, let lastItem else {
                                 blends.add(label, scores: scores, cases: batch)
                                 continue
                             }

@@ -103,18 +103,24 @@ extension MixRecModel {
             collaborative: collaborativeRows?.gather(rows: last),
             collaborativeItems: items.flatMap(self.adaptedCollaborativeItems),
             textContext: self.textContext(windows, rows: last))
-        let lastItemText = Tensor.matmul(
-            self.itemTextVectors.gather(rows: windows.map { $0[$0.count - 1] }), self.itemTextVectors,
-            transposeB: true)
+        // The text match costs a `[B, D] × [D, I]` product: only a calibrated model computes it.
+        let calibrated = !self.calibration.isNone || self.collaborativeCalibration != nil
+        guard calibrated else { return parts }
+        let match = self.lastItemTextScores(windows)
         return ScoreParts(
-            joint: self.calibration.apply(to: parts.joint, lastItemText: lastItemText, unseen: self.unseenItems),
+            joint: self.calibration.apply(to: parts.joint, lastItemText: match, unseen: self.unseenItems),
             uncalibrated: parts.joint, collaborative: parts.collaborative, llm: parts.llm, text: parts.text,
-            lastItemText: lastItemText,
             calibratedCollaborative: self.collaborativeCalibration.flatMap { calibration in
-                parts.collaborative.map {
-                    calibration.apply(to: $0, lastItemText: lastItemText, unseen: self.unseenItems)
-                }
+                parts.collaborative.map { calibration.apply(to: $0, lastItemText: match, unseen: self.unseenItems) }
             })
+    }
+
+    /// `[B, I]`: `⟨t_last, t_i⟩`, each history's last item's frozen text vector against every item's, the text
+    /// match of ``ScoreCalibration``.
+    public func lastItemTextScores(_ histories: [[Int]]) -> Tensor {
+        Tensor.matmul(
+            self.itemTextVectors.gather(rows: histories.map { $0[$0.count - 1] }), self.itemTextVectors,
+            transposeB: true)
     }
 
     /// Every item through the item tower, in chunks.

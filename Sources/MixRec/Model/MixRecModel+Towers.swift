@@ -210,7 +210,7 @@ extension MixRecModel {
         if let textMatch = self.textMatch, let text { joint = joint + textMatch.gated(text) }
         return ScoreParts(
             joint: joint, uncalibrated: joint, collaborative: collaborativeScores, llm: llm, text: text,
-            lastItemText: nil, calibratedCollaborative: nil)
+            calibratedCollaborative: nil)
     }
 
     /// The text of `windows` at `rows` of the `[W·G]` layout of ``encodeSequences(_:items:userStates:)``, for the
@@ -233,8 +233,6 @@ public struct ScoreParts {
     public let llm: Tensor
     /// The text-match term, ungated (nil without `model.text_match`).
     public let text: Tensor?
-    /// `⟨t_last, t_i⟩`: each row's last history item's frozen text vector against every item's (nil in training).
-    public let lastItemText: Tensor?
     /// ``collaborative`` with the model's `collaborativeCalibration` (nil without one, and in training).
     public let calibratedCollaborative: Tensor?
 }

@@ -48,8 +48,9 @@ extension MixRecTrainer {
                 { report(EvaluationProgress(stage: .validation, done: $0, total: cases.count)) }
             }
         ) { batch in
-            let parts = scorer(batch.map { $0.input(maxLength: model.config.collaborativeHistory).map { Int($0) } })
-            guard let lastItemText = parts.lastItemText else { preconditionFailure("ranking scores carry the text") }
+            let histories = batch.map { $0.input(maxLength: model.config.collaborativeHistory).map { Int($0) } }
+            let parts = scorer(histories)
+            let lastItemText = model.lastItemTextScores(histories)
             let scores = [parts.uncalibrated] + (hasCollaborative ? [parts.collaborative ?? parts.joint] : [])
             return scores.flatMap { base in
                 candidates.map { $0.apply(to: base, lastItemText: lastItemText, unseen: model.unseenItems) }
