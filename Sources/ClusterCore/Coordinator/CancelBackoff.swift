@@ -8,8 +8,7 @@ struct CancelBackoff: Sendable {
     private var sent: [WorkerID: Sent] = [:]
 
     private struct Sent: Sendable {
-        var trial: TrialID
-        var attempt: Int
+        var run: RunID
         var wait: Duration
         var repeatAfter: ClusterTime
     }
@@ -31,12 +30,13 @@ struct CancelBackoff: Sendable {
 
     /// Whether `worker` is to be told to stop `trial`'s run `attempt` now; records it if so.
     private mutating func admit(_ worker: WorkerID, trial: TrialID, attempt: Int, now: ClusterTime) -> Bool {
+        let run = RunID(trial: trial, attempt: attempt)
         var wait = Self.firstRepeat
-        if let last = self.sent[worker], last.trial == trial, last.attempt == attempt {
+        if let last = self.sent[worker], last.run == run {
             guard now >= last.repeatAfter else { return false }
             wait = last.wait * 2
         }
-        self.sent[worker] = Sent(trial: trial, attempt: attempt, wait: wait, repeatAfter: now + wait)
+        self.sent[worker] = Sent(run: run, wait: wait, repeatAfter: now + wait)
         return true
     }
 }
