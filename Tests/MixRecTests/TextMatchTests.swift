@@ -14,12 +14,6 @@ import Testing
         return (TinyMixRec.model(config, data: data), data)
     }
 
-    func groups(_ data: RecommendationData) -> CaseGroups {
-        CaseGroups(
-            popularity: PopularityBuckets(trainingSequences: data.split.trainingSequences, itemCount: data.itemCount),
-            coldItems: nil)
-    }
-
     @Test func theContextHoldsEachPositionsItemAndTheMeanOfTheWindowUpToIt() {
         let table = Tensor([1, 0, 0, 2, 4, 4, 3, 1], shape: [4, 2])
         let means = table.prefixMeans(of: [[1, 2, 0], [3]])
@@ -31,23 +25,24 @@ import Testing
         expectClose(context.means.scalars, [5.0 / 3, 2, 3, 1, 2, 3], tolerance: 1e-6)
     }
 
-    /// With the gate at 0 the term is silent: the model ranks exactly as the model without it, while the term
-    /// alone, its query the window's mean text vector, scores as the text nearest-neighbour baseline.
-    @Test func aClosedGateRanksAsWithoutTheTermAndTheTermAloneScoresAsTextNeighbours() throws {
+    /// With the gate at 0 the term is silent: the model scores as the model without it, while the term alone, its
+    /// query the window's mean text vector, scores as the text nearest-neighbour baseline.
+    /// - Note: scores are compared within a tolerance, not rankings exactly: tests running in parallel switch
+    ///   OpenBLAS's process-wide thread count, which may change the last bits and so flip near-tied items.
+    @Test func aClosedGateScoresAsWithoutTheTermAndTheTermAloneScoresAsTextNeighbours() throws {
         let (model, data) = try self.model(["data.max_history=50"])
         let (plain, _) = try self.model(["model.text_match=false", "data.max_history=50"])
         let cases = data.split.evaluationCases(users: 0..<Int32(data.split.userCount), stage: .test)
-        let withTerm = model.rank(cases, excludeHistory: [true], groups: self.groups(data))
-        let without = plain.rank(cases, excludeHistory: [true], groups: self.groups(data))
+        let histories = cases.prefix(8).map { $0.input(maxLength: 50).map { Int($0) } }
+        let withTerm = model.historyScorer()(histories)
+        let without = plain.historyScorer()(histories)
+        expectClose(withTerm.joint.scalars, without.joint.scalars, tolerance: 1e-5)
+        expectClose(withTerm.llm.scalars, without.llm.scalars, tolerance: 1e-5)
+        expectClose(
+            try #require(withTerm.collaborative).scalars, try #require(without.collaborative).scalars, tolerance: 1e-5)
         let textMatch = try #require(model.textMatch)
         textMatch.lastWeight.copyValues(from: Tensor([0], shape: [1]))
         textMatch.meanWeight.copyValues(from: Tensor([1], shape: [1]))
-        for source in ["joint", "collaborative", "llm"] {
-            #expect(
-                withTerm.values(source: source, excludeHistory: true, group: "warm")
-                    == without.values(source: source, excludeHistory: true, group: "warm"), "\(source)")
-        }
-        let histories = cases.prefix(8).map { $0.input(maxLength: 50).map { Int($0) } }
         let text = try #require(model.historyScorer()(histories).text)
         let vectors = model.itemTextVectors
         let neighbours = Tensor.matmul(
