@@ -58,7 +58,7 @@ import Testing
             let empty = try StudyDirectory()
             let emptyStore = try StudyStore(directory: empty.url)
             try emptyStore.saveStudy(try #require(try store.study()))
-            try TrialExport.export(from: emptyStore, choice: .best, to: directory)
+            _ = try TrialExport.export(from: emptyStore, choice: .best, to: directory)
         }
     }
 
