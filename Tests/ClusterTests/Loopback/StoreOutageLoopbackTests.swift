@@ -47,7 +47,7 @@ import ZeroMQ
     /// A coordinator on a new study whose store waits `busyTimeout` for a lock, retrying refused transitions after
     /// 50 ms doubling to at most `maximumDelay`.
     private func study(
-        budget: Int, maxEpochs: Int, busyTimeout: Duration, maximumDelay: Duration
+        budget: Int, maxEpochs: Int, busyTimeout: Duration, maximumDelay: Duration, deferredMessageLimit: Int = 10_000
     ) throws -> (directory: StudyDirectory, store: StudyStore, context: ZMQContext, coordinator: RunningCoordinator) {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url, busyTimeout: busyTimeout)
@@ -55,6 +55,7 @@ import ZeroMQ
         var settings = CoordinatorSettings.loopback(budget: budget, maxEpochs: maxEpochs)
         settings.storeRetry.initialDelay = .milliseconds(50)
         settings.storeRetry.maximumDelay = maximumDelay
+        settings.deferredMessageLimit = deferredMessageLimit
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
         return (directory, store, context, coordinator)
     }
@@ -143,6 +144,46 @@ import ZeroMQ
         #expect(trials.map { $0.finalMetrics?["valid/ndcg@10"] } == [0.3, 0.4])
         #expect(coordinator.outcome.trials.withLock { $0 } == trials)
         #expect(try store.events().filter { $0.kind == "store.recovered" }.count == 1)
+    }
+
+    @Test func aReportThatFindsTheQueueFullIsRefusedWithAnInternalErrorAndTheStudyStillCompletes() throws {
+        let (directory, store, context, coordinator) = try self.study(
+            budget: 2, maxEpochs: 2, busyTimeout: .milliseconds(100), maximumDelay: .milliseconds(300),
+            deferredMessageLimit: 1)
+        defer { coordinator.stop.stop() }
+        let worker = try FakeWorker("w1", context: context, endpoint: coordinator.endpoint)
+        try worker.hello()
+        #expect(try worker.next(where: { $0.assignment != nil })?.assignment?.trialID == 1)
+
+        let lock = try WriteLock(database: self.databasePath(directory))
+        try worker.result(trial: 1, attempt: 1, ndcg: 0.3)  // its transition is refused: the outage begins
+        try worker.checkpoint(trial: 1, attempt: 1, epoch: 1, parameters: [1])  // queued: the queue is full
+        try worker.checkpoint(trial: 1, attempt: 1, epoch: 2, parameters: [2])  // refused
+        let refusal = try #require(try worker.next(timeout: .seconds(5), where: { $0.error != nil })?.error)
+        #expect(refusal.code == .internal && refusal.message.contains("queue is full"))
+        lock.release()
+
+        let second = try #require(try worker.next(timeout: .seconds(10), where: { $0.assignment != nil })?.assignment)
+        #expect(second.trialID == 2)
+        try worker.result(trial: 2, attempt: 1, ndcg: 0.4)
+        #expect(try worker.next(where: { $0.kind == "Shutdown" }) != nil)
+        #expect(coordinator.finish())
+        #expect(try store.trials().map(\.state) == [.complete, .complete])
+    }
+
+    @Test func inconsistentRetrySettingsAreRefusedAtStart() throws {
+        let directory = try StudyDirectory()
+        var settings = CoordinatorSettings.loopback(budget: 1, maxEpochs: 1)
+        settings.storeRetry.initialDelay = .seconds(10)
+        settings.storeRetry.maximumDelay = .seconds(1)
+        #expect {
+            try CoordinatorService(
+                context: try ZMQContext(), settings: settings, store: try StudyStore(directory: directory.url),
+                proposer: CountingProposer(), pruner: NoPruning())
+        } throws: { error in
+            guard case .invalidSettings(let problem) = error as? CoordinatorError else { return false }
+            return problem.contains("store retry delays")
+        }
     }
 
     @Test func heartbeatsKeepTheWorkerRowFreshInBatchesNotOneWritePerHeartbeat() throws {
