@@ -171,6 +171,49 @@ import ZeroMQ
         #expect(try store.trials().map(\.state) == [.complete, .complete])
     }
 
+    @Test func aCoordinatorStoppedDuringAnOutageRestartsFromTheLastCommittedStateWithoutDuplicates() throws {
+        let directory = try StudyDirectory()
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings.loopback(budget: 2, maxEpochs: 2)
+        settings.storeRetry.maximumDelay = .milliseconds(200)
+        let first = try RunningCoordinator(
+            context: context, settings: settings,
+            store: try StudyStore(directory: directory.url, busyTimeout: .milliseconds(100)))
+        let worker = try FakeWorker("w1", context: context, endpoint: first.endpoint)
+        try worker.hello()
+        #expect(try worker.next(where: { $0.assignment != nil })?.assignment?.trialID == 1)
+        try worker.checkpoint(trial: 1, attempt: 1, epoch: 1, parameters: [7])
+        let reader = try StudyStore.openReadOnly(directory: directory.url)
+        try #require(try self.await(5) { try reader.checkpoints(trial: 1).count == 1 })
+
+        let lock = try WriteLock(database: self.databasePath(directory))
+        try worker.result(trial: 1, attempt: 1, ndcg: 0.3)
+        // Messages are handled in order: once the malformed one is answered, the result's transition was refused.
+        try worker.sendRaw([[0xFF, 0xFF]])
+        #expect(try worker.next(timeout: .seconds(5), where: { $0.error != nil })?.error?.code == .malformed)
+        first.stop.stop()
+        #expect(first.finish(timeout: 5), "a coordinator paused by its store still stops")
+        lock.release()
+        #expect(try reader.trials().map(\.state) == [.running], "the unwritten result is not in the database")
+
+        let second = try RunningCoordinator(
+            context: context, settings: settings, store: try StudyStore(directory: directory.url))
+        defer { second.stop.stop() }
+        let restarted = try FakeWorker("w1", incarnation: 2, context: context, endpoint: second.endpoint)
+        try restarted.hello()
+        let resumed = try #require(try restarted.next(where: { $0.assignment != nil }))
+        #expect(resumed.assignment?.trialID == 1 && resumed.assignment?.attempt == 2)
+        #expect(resumed.assignment?.resume.epoch == 1 && resumed.blobs == [[7]])
+        try restarted.result(trial: 1, attempt: 2, ndcg: 0.3)
+        #expect(try restarted.next(where: { $0.assignment != nil })?.assignment?.trialID == 2)
+        try restarted.result(trial: 2, attempt: 1, ndcg: 0.4)
+        #expect(try restarted.next(where: { $0.kind == "Shutdown" }) != nil)
+        #expect(second.finish())
+        let trials = try reader.trials()
+        #expect(trials.map(\.id) == [1, 2] && trials.map(\.state) == [.complete, .complete])
+        #expect(second.outcome.trials.withLock { $0 } == trials)
+    }
+
     @Test func inconsistentRetrySettingsAreRefusedAtStart() throws {
         let directory = try StudyDirectory()
         var settings = CoordinatorSettings.loopback(budget: 1, maxEpochs: 1)
