@@ -8,6 +8,8 @@ public enum CoordinatorError: Error, Equatable, CustomStringConvertible {
     case transport(ZMQError)
     /// The study store failed.
     case store(StudyStoreError)
+    /// The settings are inconsistent (the text says how).
+    case invalidSettings(String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum CoordinatorError: Error, Equatable, CustomStringConvertible {
                 + changes.map { "  \($0)" }.joined(separator: "\n")
         case .transport(let error): "\(error)"
         case .store(let error): "\(error)"
+        case .invalidSettings(let problem): "invalid coordinator settings: \(problem)"
         }
     }
 }

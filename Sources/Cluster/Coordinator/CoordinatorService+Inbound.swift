@@ -28,6 +28,17 @@ extension CoordinatorService {
         }
         guard let body = message.envelope.body else { return }
         self.counters.increment(CoordinatorCounters.received, body.kind)
+        self.dispatch(message, identity: identity, key: key)
+    }
+
+    /// Feeds a valid message to the state machine, or queues it while the study store fails (see
+    /// `CoordinatorService+Outage.swift`) if it could change state.
+    func dispatch(_ message: WireMessage, identity: [UInt8], key: String?) {
+        guard let body = message.envelope.body else { return }
+        if self.outage != nil, body.changesState {
+            self.deferDuringOutage(message, identity: identity, key: key)
+            return
+        }
         let now = self.now()
         switch body {
         case .hello(let hello):
@@ -70,9 +81,8 @@ extension CoordinatorService {
             guard let worker = self.sender(identity, key: key, claims: nil, message: message),
                 let report = WorkerReport(body)
             else { return }
-            self.currentBlob = message.blobs.first
-            defer { self.currentBlob = nil }
-            self.perform(self.core.onReport(report, from: worker, now: now, pruner: self.pruner))
+            self.perform(
+                self.core.onReport(report, from: worker, now: now, pruner: self.pruner), blob: message.blobs.first)
         case .error(let error):
             self.logger.warning(
                 "worker reported an error", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
@@ -153,5 +163,16 @@ extension CoordinatorService {
     func send(_ body: WireBody, blobs: [[UInt8]] = [], to worker: WorkerID) {
         guard let identity = self.identities[worker] else { return }
         self.send(WireEnvelope.make(sequence: self.takeSequence(), body: body), blobs: blobs, to: identity)
+    }
+}
+
+extension WireBody {
+    /// Whether the coordinator's state machine may change state on this message from a worker (registration,
+    /// liveness, a run's reports); the others are answered without a state change.
+    var changesState: Bool {
+        switch self {
+        case .hello, .heartbeat, .progress, .checkpoint, .result, .failure: true
+        case .error, .ack, .welcome, .shutdown, .assignment, .cancel: false
+        }
     }
 }

@@ -5,9 +5,10 @@ import Search
 // MARK: - Operator requests from the study inbox
 
 extension CoordinatorService {
-    /// Acts on every waiting inbox request, then removes its file.
+    /// Acts on every waiting inbox request, then removes its file; stops at a request whose transition the store
+    /// refused (that one is kept with the outage, the later ones wait in the inbox).
     func takeRequests() {
-        for (file, request) in self.inbox.pending() {
+        for (file, request) in self.inbox.pending() where self.outage == nil {
             switch request {
             case .success(.enqueue(let params, let seeds)):
                 self.enqueue(params, seeds: seeds ?? 1)
@@ -33,25 +34,18 @@ extension CoordinatorService {
             self.perform(self.core.enqueue(try self.proposer.validate(params), seeds: seeds))
         } catch {
             self.logger.warning("refused an enqueued configuration", metadata: ["error": "\(error)"])
-            do {
-                try self.store.log(
-                    StudyEvent(at: Date(), kind: "enqueue.refused", message: "\(params): \(error)"))
-            } catch {
-                self.logger.error("could not record the refusal", metadata: ["error": "\(error)"])
-            }
+            var changes = StudyChanges()
+            changes.events = [StudyEvent(at: Date(), kind: "enqueue.refused", message: "\(params): \(error)")]
+            self.perform([], changes: changes)
         }
     }
 
+    /// Records the stop (the study's state and an event) in one transaction; a finished study stays finished.
     private func markStopped() {
-        do {
-            if var study = try self.store.study(), study.state == .running {
-                study.state = .stopped
-                try self.store.saveStudy(study)
-            }
-            try self.store.log(StudyEvent(at: Date(), kind: "study.stopped", message: "stop requested"))
-        } catch {
-            self.logger.error("could not record the stop", metadata: ["error": "\(error)"])
-        }
+        var changes = StudyChanges()
+        if !self.finished { changes.studyState = .stopped }
+        changes.events = [StudyEvent(at: Date(), kind: "study.stopped", message: "stop requested")]
+        self.perform([], changes: changes)
     }
 }
 

@@ -2,37 +2,45 @@ import ClusterProto
 import Foundation
 import Logging
 
-// MARK: - Worker throughput and message counters, into the study database
+// MARK: - Worker rows, throughput and message counters, into the study database in batches
 
 extension CoordinatorService {
-    /// Feeds a heartbeat's totals to the throughput tracker and stores the worker's sample when it changed.
+    /// Feeds a heartbeat's totals to the throughput tracker; a changed sample waits for the next telemetry flush.
     func recordThroughput(_ heartbeat: Mixrec_Cluster_V1_Heartbeat, of worker: WorkerID, now: ClusterTime) {
         guard
             let sample = self.throughput.record(
                 worker, steps: heartbeat.stepsTotal, allReduceBytes: heartbeat.allreduceBytes,
                 allReduceSeconds: heartbeat.allreduceSeconds, now: now)
         else { return }
-        do {
-            try self.store.save(
-                WorkerThroughputRecord(
-                    workerID: worker.rawValue, stepsTotal: Int64(clamping: sample.steps), stepRate: sample.stepRate,
-                    allReduceBytes: Int64(clamping: sample.allReduceBytes), allReduceSeconds: sample.allReduceSeconds,
-                    updatedAt: Date()))
-        } catch {
-            self.logger.error("could not record a worker's throughput", metadata: ["error": "\(error)"])
-        }
+        self.throughputSamples[worker] = WorkerThroughputRecord(
+            workerID: worker.rawValue, stepsTotal: Int64(clamping: sample.steps), stepRate: sample.stepRate,
+            allReduceBytes: Int64(clamping: sample.allReduceBytes), allReduceSeconds: sample.allReduceSeconds,
+            updatedAt: Date())
     }
 
-    /// Writes the changed message counters, at most every `counterFlushInterval` unless `force`.
-    func flushCounters(force: Bool) {
+    /// Writes, in one transaction and at most every `counterFlushInterval` unless `force`: the changed message
+    /// counters, the new throughput samples, and the rows of workers heard since their row was last written (at
+    /// most once per `workerRowInterval` each), so heartbeat ages stay fresh without a write per heartbeat. A
+    /// failed write is logged and tried again at the next flush; these are observations, not state transitions.
+    func flushTelemetry(force: Bool) {
         guard force || ContinuousClock.now - self.countersFlushed >= self.settings.counterFlushInterval else { return }
         self.countersFlushed = ContinuousClock.now
-        let changes = self.counters.takeChanges()
-        guard !changes.isEmpty else { return }
+        let now = self.now()
+        let counters = self.counters.takeChanges()
+        let due = self.workerRows.due(self.core.membership.members, now: now)
+        let records = due.compactMap { self.core.membership.members[$0] }
+        let throughput = Array(self.throughputSamples.values).sorted { $0.workerID < $1.workerID }
+        guard !counters.isEmpty || !records.isEmpty || !throughput.isEmpty else { return }
         do {
-            try self.store.save(changes)
+            try self.store.saveTelemetry(
+                counters: counters, workers: records.map { self.row(of: $0) }, throughput: throughput)
+            for record in records { self.workerRows.recordWritten(record.info.id, heard: record.lastHeard, at: now) }
+            self.throughputSamples = [:]
         } catch {
-            self.logger.error("could not record the message counters", metadata: ["error": "\(error)"])
+            self.counters.markChanged(counters)
+            self.logger.error(
+                "could not record worker rows, throughput and message counters; trying again at the next flush",
+                metadata: ["error": "\(error)", "every": "\(self.settings.counterFlushInterval)"])
         }
     }
 }

@@ -8,7 +8,10 @@ import ZeroMQ
 /// `run` serves on the calling thread (a dedicated `Thread`, never the cooperative pool): it polls the socket with
 /// the tick interval as timeout, validates every message (answering bad ones with an `Error` and carrying on),
 /// feeds the pure state machine and carries out its directives: replies, assignments with resume checkpoints,
-/// cancels, and writes to the study store. Not `Sendable`: it owns a socket.
+/// cancels, and writes to the study store. The directives of one event are one state transition, written in one
+/// store transaction before any message that depends on it is sent (`CoordinatorService+Transitions.swift`); a
+/// store that refuses it pauses scheduling until a retry succeeds (`CoordinatorService+Outage.swift`). Not
+/// `Sendable`: it owns a socket.
 public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPruner> {
     let settings: CoordinatorSettings
     let store: StudyStore
@@ -23,8 +26,6 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var workersByIdentity: [[UInt8]: WorkerID] = [:]
     /// The CURVE key (ZAP `User-Id`) each registered worker's connection authenticated with; empty without CURVE.
     var workerKeys: [WorkerID: String] = [:]
-    /// The parameter frame of the message being handled (a checkpoint upload's bytes).
-    var currentBlob: [UInt8]?
     var nextSequence: UInt64 = 1
     var finished = false
     /// Set by a `stop` request from the inbox.
@@ -35,6 +36,16 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var countersFlushed = ContinuousClock.now
     /// Step rates and all-reduce totals from the workers' heartbeats.
     var throughput: WorkerThroughput
+    /// Set while the study store refuses writes (see `CoordinatorService+Outage.swift`).
+    var outage: StoreOutage?
+    /// The transitions the store refused, oldest first; retried in order while `outage` lasts.
+    var unwritten: [Transition] = []
+    /// Workers' messages held back during an outage.
+    var deferred: DeferredMessages
+    /// When each worker's row is next written from its heartbeats.
+    var workerRows: WorkerRowSchedule
+    /// Throughput samples not yet written, by worker.
+    var throughputSamples: [WorkerID: WorkerThroughputRecord] = [:]
 
     /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
     /// - Throws: `CoordinatorError` if the stored study has another configuration, or the store or bind fails.
@@ -49,6 +60,10 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.logger = logger
         self.inbox = StudyInbox(studyDirectory: store.directory)
         self.throughput = WorkerThroughput(window: settings.throughputWindow)
+        self.deferred = DeferredMessages(
+            maxMessages: settings.deferredMessageLimit, maxBytes: settings.deferredByteLimit)
+        self.workerRows = WorkerRowSchedule(interval: settings.workerRowInterval)
+        if let problem = settings.problem { throw .invalidSettings(problem) }
         try Self.openStudy(store, settings: settings)
         store.removePartialCheckpointFiles()
         let restored: [Trial]
@@ -139,26 +154,38 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         var nextTick = self.now()
         while !stop.isStopped && !self.stopRequested && !(self.finished && self.settings.exitWhenFinished) {
             do {
-                let ready = try poller.poll(timeoutMilliseconds: max(0, Int((nextTick - self.now()).wholeMilliseconds)))
+                // During an outage the next retry is all there is to wait for.
+                let wake = self.outage?.nextAttempt ?? nextTick
+                let ready = try poller.poll(timeoutMilliseconds: max(0, Int((wake - self.now()).wholeMilliseconds)))
                 if ready[0].contains(.readable) {
                     try self.receiveAvailable()
                 }
             } catch {
                 throw .transport(error)
             }
+            self.retryUnwritten()
+            // While the store refuses writes nothing new happens: no tick, no new trial, no operator request.
+            guard self.outage == nil else { continue }
+            // Each step may begin an outage; the next waits for its end.
             if self.now() >= nextTick {
                 self.perform(self.core.onTick(now: self.now()))
-                self.takeRequests()
-                self.flushCounters(force: false)
+                if self.outage == nil { self.takeRequests() }
+                if self.outage == nil { self.flushTelemetry(force: false) }
                 nextTick = self.now() + .milliseconds(tick)
             }
-            self.perform(self.core.fill(proposer: &self.proposer))
+            if self.outage == nil { self.perform(self.core.fill(proposer: &self.proposer)) }
         }
-        self.flushCounters(force: true)
+        self.reportUnwrittenAtExit()
+        if self.outage == nil { self.flushTelemetry(force: true) }
         if self.finished {
             // Let the Shutdown messages just queued reach the workers after the socket closes.
             try? self.socket.setLinger(milliseconds: 1000)
         }
+    }
+
+    /// Every trial as the scheduler holds it in memory, in id order (what the study database must agree with).
+    public var trials: [Trial] {
+        self.core.scheduler.trials.values.sorted { $0.id < $1.id }
     }
 
     /// The state machines' time: milliseconds since this service started.

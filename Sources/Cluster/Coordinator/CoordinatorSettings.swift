@@ -33,12 +33,37 @@ public struct CoordinatorSettings: Sendable {
     public var tickInterval: Duration = .milliseconds(100)
     /// How often changed message counters are written to the study database.
     public var counterFlushInterval: Duration = .seconds(1)
+    /// The shortest time between two heartbeat-driven writes of one worker's row (last seen, busy, status); the
+    /// rows are written in the telemetry batch every `counterFlushInterval`, never once per heartbeat.
+    public var workerRowInterval: Duration = .seconds(1)
+    /// How a state transition the study store refused is retried (see `CoordinatorService+Outage.swift`).
+    public var storeRetry = StoreRetrySettings()
+    /// The most workers' messages held back while the study store refuses writes; reports beyond it are refused.
+    public var deferredMessageLimit = 10_000
+    /// The most bytes (mostly uploaded checkpoints) held back while the study store refuses writes.
+    public var deferredByteLimit = 1 << 30
     /// The shortest time between the heartbeats a worker's step rate is measured over.
     public var throughputWindow: Duration = .seconds(2)
     /// Which configuration changes a restart may apply (a larger budget, timeouts, …); others are refused.
     public var isSafeChange: @Sendable (ConfigChange) -> Bool = { _ in false }
     /// Return from `run` once the study is finished (after telling workers to shut down).
     public var exitWhenFinished = true
+
+    /// What is wrong with these settings, nil when nothing is.
+    public var problem: String? {
+        if !self.storeRetry.isConsistent {
+            return "store retry delays must be positive with the first no longer than the longest "
+                + "(\(self.storeRetry.initialDelay), \(self.storeRetry.maximumDelay))"
+        }
+        if self.deferredMessageLimit < 1 || self.deferredByteLimit < 1 {
+            return "the deferred message limits must be positive "
+                + "(\(self.deferredMessageLimit) messages, \(self.deferredByteLimit) bytes)"
+        }
+        if self.workerRowInterval < .zero || self.counterFlushInterval <= .zero {
+            return "the worker row interval must not be negative and the counter flush interval must be positive"
+        }
+        return nil
+    }
 
     /// Settings for a study of `budget` trials on groups of `groupSize`.
     public init(budget: Int, groupSize: Int = 1) {

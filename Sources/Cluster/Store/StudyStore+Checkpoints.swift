@@ -22,6 +22,20 @@ extension StudyStore {
     public func storeCheckpoint(
         trial: TrialID, attempt: Int, epoch: Int, parameters: [UInt8], now: Date = Date()
     ) throws(StudyStoreError) -> CheckpointRecord {
+        let record = try self.writeCheckpointFile(
+            trial: trial, attempt: attempt, epoch: epoch, parameters: parameters, now: now)
+        var changes = StudyChanges()
+        changes.checkpoints = [record]
+        try self.commit(changes)
+        return record
+    }
+
+    /// Writes a trial's parameters after `epoch` epochs atomically (replacing the file of the same epoch) without
+    /// recording them: the record returned goes into the state transition's `StudyChanges`.
+    /// - Throws: `StudyStoreError.io` if the folder or the file cannot be written.
+    public func writeCheckpointFile(
+        trial: TrialID, attempt: Int, epoch: Int, parameters: [UInt8], now: Date = Date()
+    ) throws(StudyStoreError) -> CheckpointRecord {
         let folder = String(format: "trial-%06llu", trial.rawValue)
         let relative = "\(Self.checkpointFolder)/\(folder)/" + String(format: "epoch-%04d.params", epoch)
         let url = self.directory.appendingPathComponent(relative)
@@ -33,15 +47,10 @@ extension StudyStore {
                 operation: "create directory", path: url.deletingLastPathComponent().path, errno: Self.errno(of: error))
         }
         try AtomicFile.write(parameters, to: url)
-        var record = CheckpointRecord(
+        return CheckpointRecord(
             id: nil, trialID: Int64(trial.rawValue), attempt: attempt, epoch: epoch, path: relative,
             byteLength: Int64(parameters.count), crc32c: Int64(CRC32C.checksum(parameters)), corrupt: false,
             createdAt: now)
-        return try self.write("record checkpoint") { db in
-            try CheckpointRecord.filter(Column("trialID") == record.trialID && Column("epoch") == epoch).deleteAll(db)
-            try record.insert(db)
-            return record
-        }
     }
 
     /// The newest intact checkpoint of `trial` at or before `epoch` (any epoch if nil).

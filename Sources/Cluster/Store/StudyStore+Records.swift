@@ -16,16 +16,7 @@ extension StudyStore {
 
     /// Inserts or updates trials with their intermediate metrics, in one transaction.
     public func save(_ trials: [Trial]) throws(StudyStoreError) {
-        try self.write("save trials") { db in
-            for trial in trials {
-                try TrialRow(trial).save(db)
-                for (epoch, metrics) in trial.intermediate {
-                    let row = TrialEpochRow(
-                        trialID: Int64(trial.id.rawValue), epoch: epoch, metricsJSON: JSONText.encode(metrics))
-                    try row.save(db)
-                }
-            }
-        }
+        try self.write("save trials") { try Self.insert(trials, into: $0) }
     }
 
     /// Every trial, in id order, as the scheduler restores them.
@@ -48,7 +39,14 @@ extension StudyStore {
 
     /// Inserts or updates a worker's row.
     public func save(_ worker: StoredWorker) throws(StudyStoreError) {
-        try self.write("save worker") { try worker.save($0) }
+        try self.save([worker])
+    }
+
+    /// Inserts or updates workers' rows, in one transaction.
+    public func save(_ workers: [StoredWorker]) throws(StudyStoreError) {
+        try self.write("save workers") { db in
+            for worker in workers { try worker.save(db) }
+        }
     }
 
     /// Every worker ever registered, by id.

@@ -65,6 +65,17 @@ extension StudyStore {
         }
     }
 
+    /// Stores counter values, worker rows and throughput samples, in one transaction.
+    public func saveTelemetry(
+        counters: [CoordinatorCounterRecord], workers: [StoredWorker], throughput: [WorkerThroughputRecord]
+    ) throws(StudyStoreError) {
+        try self.write("save telemetry") { db in
+            for counter in counters { try counter.save(db) }
+            for worker in workers { try worker.save(db) }
+            for sample in throughput { try sample.save(db) }
+        }
+    }
+
     /// Every stored counter, by name then label.
     public func coordinatorCounters() throws(StudyStoreError) -> [CoordinatorCounterRecord] {
         try self.read("read counters") {

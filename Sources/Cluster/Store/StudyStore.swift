@@ -24,15 +24,19 @@ public final class StudyStore: Sendable {
 
     /// Opens the study in `directory` for writing, creating the directory and database if needed and applying
     /// every migration not yet applied.
+    /// - Parameter busyTimeout: how long a write waits for a lock another connection holds before it fails with
+    ///   `SQLITE_BUSY` (the coordinator then retries the whole transition; see `CoordinatorSettings.storeRetry`).
     /// - Throws: `StudyStoreError.inUse` if another writable store (a running coordinator) holds the directory,
     ///   other `StudyStoreError`s if the directory cannot be created or the database opened or migrated.
-    public convenience init(directory: URL) throws(StudyStoreError) {
+    public convenience init(directory: URL, busyTimeout: Duration = StudyStore.defaultBusyTimeout)
+        throws(StudyStoreError)
+    {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw .io(operation: "create directory", path: directory.path, errno: Self.errno(of: error))
         }
-        try self.init(directory: directory, readOnly: false)
+        try self.init(directory: directory, readOnly: false, busyTimeout: busyTimeout)
         try self.migrate(upTo: nil)
     }
 
@@ -42,13 +46,18 @@ public final class StudyStore: Sendable {
         try StudyStore(directory: directory, readOnly: true)
     }
 
-    init(directory: URL, readOnly: Bool) throws(StudyStoreError) {
+    /// How long a write waits for another connection's lock unless told otherwise.
+    public static let defaultBusyTimeout: Duration = .seconds(5)
+
+    init(directory: URL, readOnly: Bool, busyTimeout: Duration = StudyStore.defaultBusyTimeout)
+        throws(StudyStoreError)
+    {
         self.directory = directory
         self.isReadOnly = readOnly
         self.lock = try readOnly ? nil : StudyDirectoryLock(directory: directory)
         var configuration = Configuration()
         configuration.readonly = readOnly
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(Double(busyTimeout.wholeMilliseconds) / 1000)
         // In WAL mode NORMAL (the default) lets the last commits roll back on power loss: FULL syncs every commit.
         configuration.prepareDatabase { database in try database.execute(sql: "PRAGMA synchronous = FULL") }
         let path = directory.appendingPathComponent(Self.databaseFileName).path

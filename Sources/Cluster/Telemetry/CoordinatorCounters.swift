@@ -34,4 +34,9 @@ public struct CoordinatorCounters: Sendable {
             CoordinatorCounterRecord(name: key[0], label: key[1], value: self.value(key[0], key[1]))
         }
     }
+
+    /// Marks counters taken by `takeChanges` as changed again (their write failed).
+    public mutating func markChanged(_ records: [CoordinatorCounterRecord]) {
+        for record in records { self.changed.insert([record.name, record.label]) }
+    }
 }

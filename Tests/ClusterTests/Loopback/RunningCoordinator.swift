@@ -11,6 +11,8 @@ final class RunningCoordinator: Sendable {
     final class Outcome: Sendable {
         let endpoint = Mutex<String?>(nil)
         let failure = Mutex<String?>(nil)
+        /// The trials the coordinator held in memory when `run` returned.
+        let trials = Mutex<[Trial]>([])
         /// CPU time the coordinator thread used inside `run`.
         let cpuSeconds = Mutex<Double>(0)
         let ready = DispatchSemaphore(value: 0)
@@ -36,6 +38,7 @@ final class RunningCoordinator: Sendable {
                 outcome.ready.signal()
                 let before = Self.threadCPUSeconds()
                 defer { outcome.cpuSeconds.withLock { $0 = Self.threadCPUSeconds() - before } }
+                defer { outcome.trials.withLock { $0 = service.trials } }
                 try service.run(until: stop)
             } catch {
                 outcome.failure.withLock { $0 = "\(error)" }

@@ -21,23 +21,6 @@ import ZeroMQ
         }
     }
 
-    /// Starts a worker shell on its own thread; the returned semaphore is signalled when it exits.
-    private func startWorker(
-        _ id: String, context: ZMQContext, endpoint: String, stop: StopSignal,
-        runner: some TrialRunner = FakeRunner()
-    ) -> DispatchSemaphore {
-        let exited = DispatchSemaphore(value: 0)
-        Thread {
-            var settings = WorkerSettings(coordinatorEndpoint: endpoint, workerID: id)
-            settings.heartbeatInterval = .milliseconds(50)
-            if let worker = try? WorkerService(context: context, settings: settings, runner: runner) {
-                try? worker.run(until: stop)
-            }
-            exited.signal()
-        }.start()
-        return exited
-    }
-
     /// Runs a search of `budget` trials on three worker shells whose runs report `rungs` (pruned there when there
     /// are any).
     /// - Returns: the stored trials and each one's newest checkpoint.
@@ -52,7 +35,7 @@ import ZeroMQ
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store, pruner: pruner)
         let stop = StopSignal()
         let workers = ["w1", "w2", "w3"].map {
-            self.startWorker(
+            startWorkerThread(
                 $0, context: context, endpoint: coordinator.endpoint, stop: stop, runner: FakeRunner(rungs: rungs))
         }
 
@@ -115,7 +98,7 @@ import ZeroMQ
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
 
         let doomedStop = StopSignal()
-        let doomed = self.startWorker(
+        let doomed = startWorkerThread(
             "doomed", context: context, endpoint: coordinator.endpoint, stop: doomedStop, runner: StallingRunner())
         let reader = try StudyStore.openReadOnly(directory: directory.url)
         let deadline = ContinuousClock.now + .seconds(20)
@@ -127,7 +110,7 @@ import ZeroMQ
         #expect(doomed.wait(timeout: .now() + 10) == .success)
 
         let rescuerStop = StopSignal()
-        let rescuer = self.startWorker("rescuer", context: context, endpoint: coordinator.endpoint, stop: rescuerStop)
+        let rescuer = startWorkerThread("rescuer", context: context, endpoint: coordinator.endpoint, stop: rescuerStop)
         #expect(coordinator.finish(timeout: 30))
         #expect(rescuer.wait(timeout: .now() + 10) == .success)
         rescuerStop.stop()
@@ -149,7 +132,7 @@ import ZeroMQ
         settings.scheduler.trialDeadline = .seconds(1)
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
         let stop = StopSignal()
-        let worker = self.startWorker(
+        let worker = startWorkerThread(
             "w1", context: context, endpoint: coordinator.endpoint, stop: stop, runner: HangOnceRunner(stopping: 0.5))
         #expect(coordinator.finish(timeout: 30))
         #expect(worker.wait(timeout: .now() + 10) == .success)

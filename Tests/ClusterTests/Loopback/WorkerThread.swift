@@ -1,0 +1,20 @@
+import Cluster
+import Foundation
+import ZeroMQ
+
+/// Starts a worker shell (50 ms heartbeats) on its own thread for loopback tests.
+/// - Returns: a semaphore signalled when the worker has exited.
+func startWorkerThread(
+    _ id: String, context: ZMQContext, endpoint: String, stop: StopSignal, runner: some TrialRunner = FakeRunner()
+) -> DispatchSemaphore {
+    let exited = DispatchSemaphore(value: 0)
+    Thread {
+        var settings = WorkerSettings(coordinatorEndpoint: endpoint, workerID: id)
+        settings.heartbeatInterval = .milliseconds(50)
+        if let worker = try? WorkerService(context: context, settings: settings, runner: runner) {
+            try? worker.run(until: stop)
+        }
+        exited.signal()
+    }.start()
+    return exited
+}
