@@ -57,8 +57,8 @@ struct CoordinatorCommand: ParsableCommand {
     }
 
     func validate() throws {
-        let listeners = try self.unprotectedListeners()
-        guard self.insecure || listeners.isEmpty else { throw UnprotectedListenersError(listeners: listeners) }
+        try UnprotectedListener.refuse(
+            try self.unprotectedListeners(), insecure: self.insecure, tokenOption: "--http-token-file")
     }
 
     func run() throws {
