@@ -8,6 +8,9 @@ public enum CoordinatorError: Error, Equatable, CustomStringConvertible {
     case transport(ZMQError)
     /// The study store failed.
     case store(StudyStoreError)
+    /// CURVE is configured but no ZAP handler runs in the context: start a `ZAPAuthenticator` before the
+    /// coordinator (without one its CURVE socket would admit no worker at all).
+    case noZAPHandler
 
     public var description: String {
         switch self {
@@ -16,6 +19,9 @@ public enum CoordinatorError: Error, Equatable, CustomStringConvertible {
                 + changes.map { "  \($0)" }.joined(separator: "\n")
         case .transport(let error): "\(error)"
         case .store(let error): "\(error)"
+        case .noZAPHandler:
+            "CURVE is configured but no ZAP handler serves inproc://zeromq.zap.01 in this context: no worker could "
+                + "connect (the socket fails closed); start the ZAPAuthenticator before the coordinator"
         }
     }
 }

@@ -61,6 +61,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.core = CoordinatorCore(
             membership: WorkerMembership(settings: settings.membership),
             scheduler: TrialScheduler(settings: settings.scheduler, restoring: restored))
+        if settings.curve != nil && !ZAPAuthenticator.isServing(in: context) { throw .noZAPHandler }
         do {
             self.socket = try ZMQSocket(context: context, type: .router)
             try self.socket.setRouterMandatory(true)

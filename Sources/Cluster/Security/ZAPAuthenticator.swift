@@ -28,7 +28,7 @@ public final class ZAPAuthenticator: Sendable {
             do throws(ZMQError) {
                 let socket = try ZMQSocket(context: context, type: .router)
                 try socket.setReceiveTimeout(milliseconds: 50)
-                try socket.bind("inproc://zeromq.zap.01")
+                try socket.bind(Self.endpoint)
                 ready.signal()
                 self.serve(socket)
             } catch {
@@ -46,6 +46,23 @@ public final class ZAPAuthenticator: Sendable {
     /// Replaces the allow-list (new handshakes see it at once; established connections stay).
     public func updateAllowList(_ allowList: CurveAllowList) {
         self.allowed.withLock { $0 = allowList.keys }
+    }
+
+    /// The endpoint every CURVE server socket of a context asks (RFC 27).
+    static let endpoint = "inproc://zeromq.zap.01"
+
+    /// Whether a ZAP handler is bound in `context` now: probed by binding its endpoint, which succeeds only when
+    /// none is (the probe then unbinds at once). CURVE servers fail closed without one (see
+    /// `ZMQSocket.configureCurveServer`); this lets a server say so before it binds, instead of admitting nobody.
+    public static func isServing(in context: ZMQContext) -> Bool {
+        guard let probe = try? ZMQSocket(context: context, type: .router) else { return false }
+        defer { probe.close() }
+        do {
+            try probe.bind(Self.endpoint)
+            return false
+        } catch {
+            return error.code == EADDRINUSE
+        }
     }
 
     /// Handshakes refused so far.
