@@ -23,6 +23,11 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var workersByIdentity: [[UInt8]: WorkerID] = [:]
     /// The CURVE key (ZAP `User-Id`) each registered worker's connection authenticated with; empty without CURVE.
     var workerKeys: [WorkerID: String] = [:]
+    /// The version of `settings.liveAllowList` the registered workers' keys were last checked against.
+    var allowListVersion = 0
+    /// The refused keys already logged at warning level since the last allow-list change (later refusals of the same
+    /// key are logged at debug level, so a revoked worker that keeps sending does not flood the log).
+    var refusedKeysLogged: Set<String> = []
     /// The parameter frame of the message being handled (a checkpoint upload's bytes).
     var currentBlob: [UInt8]?
     var nextSequence: UInt64 = 1
@@ -148,6 +153,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
                 throw .transport(error)
             }
             if self.now() >= nextTick {
+                self.revokeWithdrawnKeys()
                 self.perform(self.core.onTick(now: self.now()))
                 self.takeRequests()
                 self.flushCounters(force: false)

@@ -82,8 +82,11 @@ struct CoordinatorCommand: ParsableCommand {
             logger: logger, objective: config.metric, maximize: config.search.direction == .maximize)
         let curve = try self.curve.start(in: context)
         defer { curve?.authenticator.stop() }
+        let hangUp = self.curve.reloadOnHangUp(curve?.authenticator, logger: logger)
+        defer { withExtendedLifetime(hangUp) {} }
         var settings = config.coordinatorSettings(bindEndpoint: self.bind)
         settings.curve = curve?.server
+        settings.liveAllowList = curve?.authenticator.allowList
         do {
             let service = try CoordinatorService(
                 context: context, settings: settings, store: store, proposer: config.proposer, pruner: config.pruner,
