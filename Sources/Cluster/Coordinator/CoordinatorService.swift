@@ -70,8 +70,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         do {
             self.socket = try ZMQSocket(context: context, type: .router)
             try self.socket.setRouterMandatory(true)
-            try self.socket.setMaxMessageSize(
-                bytes: Int64(max(settings.limits.maxBlobBytes, settings.limits.maxEnvelopeBytes)))
+            try self.socket.setMaxMessageSize(bytes: Int64(settings.limits.maxFrameBytes))
             try self.socket.setSendTimeout(milliseconds: 1000)
             try self.socket.apply(settings.curve)
             try self.socket.bind(settings.bindEndpoint)
@@ -79,7 +78,11 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             throw .transport(error)
         }
         logger.info(
-            "coordinator serving", metadata: ["endpoint": "\(settings.bindEndpoint)", "restored": "\(restored.count)"])
+            "coordinator serving",
+            metadata: [
+                "endpoint": "\(settings.bindEndpoint)", "restored": "\(restored.count)",
+                "max_frame_bytes": "\(settings.limits.maxFrameBytes)",
+            ])
     }
 
     /// The endpoint actually bound (with the port filled in when the settings said `*`).
