@@ -42,7 +42,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var throughput: WorkerThroughput
 
     /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
-    /// - Throws: `CoordinatorError` if the stored study has another configuration, or the store or bind fails.
+    /// - Throws: `CoordinatorError` if the stored study has another configuration, the store or bind fails, or
+    ///   (`.noZAPHandler`) CURVE is configured and no ZAP handler runs in `context`.
     public init(
         context: ZMQContext, settings: CoordinatorSettings, store: StudyStore, proposer: Proposer, pruner: Pruner,
         logger: Logger = Logger(label: "mixrec.coordinator")
@@ -54,6 +55,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.logger = logger
         self.inbox = StudyInbox(studyDirectory: store.directory)
         self.throughput = WorkerThroughput(window: settings.throughputWindow)
+        // Before the study is touched: a CURVE socket without a ZAP handler would admit nobody.
+        if settings.curve != nil && !ZAPAuthenticator.isServing(in: context) { throw .noZAPHandler }
         try Self.openStudy(store, settings: settings)
         store.removePartialCheckpointFiles()
         let restored: [Trial]
@@ -66,7 +69,6 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.core = CoordinatorCore(
             membership: WorkerMembership(settings: settings.membership),
             scheduler: TrialScheduler(settings: settings.scheduler, restoring: restored))
-        if settings.curve != nil && !ZAPAuthenticator.isServing(in: context) { throw .noZAPHandler }
         do {
             self.socket = try ZMQSocket(context: context, type: .router)
             try self.socket.setRouterMandatory(true)

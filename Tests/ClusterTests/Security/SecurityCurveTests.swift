@@ -104,6 +104,7 @@ struct SecurityCurveTests {
                 context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: NoPruning())
         }
         #expect(CoordinatorError.noZAPHandler.description.contains("no ZAP handler serves inproc://zeromq.zap.01"))
+        #expect(try store.study() == nil, "refused before the study was created")
     }
 
     @Test("the ZAP handler answers only version 1.0 requests")
