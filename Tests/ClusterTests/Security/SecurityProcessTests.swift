@@ -72,7 +72,7 @@ struct SecurityProcessTests {
             ], log: study.log("coordinator"))
         let w1 = try MixRecProcess(
             [
-                "worker", "--connect", study.endpoint, "--id", "w1", "--epoch-seconds", "0.3", "--curve-keys",
+                "worker", "--connect", study.endpoint, "--id", "w1", "--epoch-seconds", "1", "--curve-keys",
                 "\(keys)/w1", "--curve-server-key", "\(keys)/coordinator.public",
             ], log: study.log("w1"))
         defer { [coordinator, w1].forEach { $0.kill() } }
@@ -82,7 +82,10 @@ struct SecurityProcessTests {
         // A broken file changes nothing: w1 keeps working.
         try "not-a-key worker=w1\n".write(toFile: allow, atomically: true, encoding: .utf8)
         kill(pid, SIGHUP)
-        Thread.sleep(forTimeInterval: 0.5)
+        let logged = ContinuousClock.now + .seconds(10)
+        while !coordinator.output.contains("could not reload") && ContinuousClock.now < logged {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         #expect(coordinator.process.isRunning)
         #expect(coordinator.output.contains("could not reload the CURVE allow-list; the previous one stays in force"))
         #expect(w1.process.isRunning)
