@@ -102,7 +102,7 @@ let package = Package(
             dependencies: [
                 "Cluster", "ClusterCoreTestKit", "ClusterProto", "ZeroMQ", "CZeroMQ", "Search", "MixRec", "RecData",
                 "Tensor", "ConfigKit", "TestKit", "HTTPServing",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
         .testTarget(

@@ -34,6 +34,10 @@ public enum ZMQCurve {
     /// Whether the linked libzmq supports CURVE.
     public static var isAvailable: Bool { zmq_has("curve") == 1 }
 
+    /// `ZMQ_ZAP_ENFORCE_DOMAIN`: zmq.h declares it only with the draft API, but libzmq 4.3 honours it in every
+    /// build (see `ZMQSocket.configureCurveServer`).
+    static let zapEnforceDomain: Int32 = 93
+
     /// The 32 key bytes of a 40-character Z85 key, or nil if it is not one.
     public static func decode(_ z85: String) -> [UInt8]? {
         let text = Array(z85.utf8)
@@ -57,13 +61,22 @@ public enum ZMQCurve {
 // MARK: - Socket options
 
 extension ZMQSocket {
-    /// Makes this socket a CURVE server with `keys` (set before `bind`). Clients must know `keys.publicKey`;
-    /// if a ZAP handler runs in the context, it decides which clients may connect (domain `zapDomain`).
+    /// Makes this socket a CURVE server with `keys` (set before `bind`). Clients must know `keys.publicKey`, and
+    /// the context's ZAP handler decides which of them may connect (domain `zapDomain`).
+    ///
+    /// It fails closed: with no handler bound to `inproc://zeromq.zap.01` (none started, or one that stopped)
+    /// every handshake fails. libzmq 4.3 would otherwise admit any client that knows the server key, without a ZAP
+    /// `User-Id` (the "Stonehouse" fallback); `ZMQ_ZAP_ENFORCE_DOMAIN` with a non-empty domain turns that off (measured
+    /// on libzmq 4.3.4: without the domain the option changes nothing).
+    /// - Throws: `ZMQError` if an option is refused, `ZMQ_ZAP_ENFORCE_DOMAIN` included (a libzmq that cannot fail
+    ///   closed is not used as a CURVE server); `EINVAL` for an empty `zapDomain`.
     public func configureCurveServer(_ keys: CurveKeyPair, zapDomain: String = "mixrec") throws(ZMQError) {
+        guard !zapDomain.isEmpty else { throw ZMQError(operation: "set ZMQ_ZAP_DOMAIN (empty)", code: EINVAL) }
         try self.setInt32Option(ZMQ_CURVE_SERVER, 1, name: "ZMQ_CURVE_SERVER")
         try self.setStringOption(ZMQ_CURVE_SECRETKEY, keys.secretKey, name: "ZMQ_CURVE_SECRETKEY")
         try self.setStringOption(ZMQ_CURVE_PUBLICKEY, keys.publicKey, name: "ZMQ_CURVE_PUBLICKEY")
         try self.setStringOption(ZMQ_ZAP_DOMAIN, zapDomain, name: "ZMQ_ZAP_DOMAIN")
+        try self.setInt32Option(ZMQCurve.zapEnforceDomain, 1, name: "ZMQ_ZAP_ENFORCE_DOMAIN")
     }
 
     /// Makes this socket a CURVE client with its own `keys`, talking to the server whose public key is

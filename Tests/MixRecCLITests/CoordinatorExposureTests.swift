@@ -27,7 +27,7 @@ import Testing
     /// serves as the allow-list.
     private func curveOptions() throws -> [String] {
         for name in ["coordinator", "w1"] {
-            var generate = try KeysCommand.Generate.parse(["--out", self.folder, "--name", name])
+            let generate = try KeysCommand.Generate.parse(["--out", self.folder, "--name", name])
             try generate.run()
         }
         return ["--curve-keys", "\(self.folder)/coordinator", "--curve-allow", "\(self.folder)/w1.public"]

@@ -9,8 +9,11 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
     /// The left neighbour sends Float sums in the other wire format (`AllReduceSettings.wire`): every rank of a group
     /// must use the same one, and none converts silently.
     case encodingMismatch(rank: Int, peer: Int, expected: String, received: String)
-    /// A chunk whose payload fails its checksum.
-    case checksumMismatch(rank: Int, step: UInt64, chunk: UInt32)
+    /// A chunk from `peer` whose payload does not match the CRC32C its header carries (`expected`): damaged on the
+    /// way, or sent by something that is not a rank of this run. `authenticated` says whether the link used CURVE.
+    case checksumMismatch(
+        rank: Int, peer: Int, collective: UInt64, ringStep: Int, chunk: UInt32, expected: UInt32, computed: UInt32,
+        authenticated: Bool)
     /// Replicas hold different parameters (found by the periodic checksum exchange).
     case replicasDiverged(step: Int, checksums: [UInt32])
     /// The group description is unusable (rank out of range, endpoint count, …).
@@ -29,8 +32,14 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
         case .encodingMismatch(let rank, let peer, let expected, let received):
             "all-reduce rank \(rank): peer rank \(peer) sends \(received) chunks where this rank uses \(expected): "
                 + "every rank of a group must use the same all-reduce wire format"
-        case .checksumMismatch(let rank, let step, let chunk):
-            "all-reduce rank \(rank): checksum mismatch in step \(step) chunk \(chunk)"
+        case .checksumMismatch(
+            let rank, let peer, let collective, let ringStep, let chunk, let expected, let computed, let authenticated):
+            "all-reduce rank \(rank): chunk \(chunk) of ring step \(ringStep) in collective \(collective) from peer rank "
+                + "\(peer) fails its CRC32C (header \(Self.hex(expected)), payload \(Self.hex(computed))): the payload "
+                + (authenticated
+                    ? "was damaged on the authenticated (CURVE) link"
+                    : "was damaged in transit or sent by something other than the peer (the link has no CURVE, so "
+                        + "anything that reaches the ring port can send)")
         case .replicasDiverged(let step, let checksums):
             "replicas diverged at step \(step): parameter checksums by rank \(checksums)"
         case .invalidGroup(let reason):
@@ -40,6 +49,12 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
         case .cancelled(let rank):
             "all-reduce rank \(rank): the run was cancelled"
         }
+    }
+
+    /// A checksum as eight hex digits.
+    private static func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// Whether the trial may be retried on another group from its checkpoint (a lost peer is; divergence is not).

@@ -228,7 +228,7 @@ public final class AllReduceGroup {
         let header = ChunkHeader(
             runTag: self.settings.runTag, sequence: self.sequence, ringStep: UInt16(chunk.step), encoding: encoding,
             chunk: UInt32(chunk.index), payloadBytes: UInt32(payload.count),
-            checksum: self.settings.checksums ? CRC32C.checksum(payload) : 0)
+            checksum: self.settings.verifiesChecksums ? CRC32C.checksum(payload) : 0)
         self.headerBytes.withUnsafeMutableBytes { header.encode(into: $0) }
         let copying = chunk.step < self.worldSize - 1
         let result = self.headerBytes.withUnsafeBytes { bytes in
@@ -299,8 +299,13 @@ public final class AllReduceGroup {
         guard comparable == expected, payload.count == Int(actual.payloadBytes) else {
             throw .unexpectedChunk(rank: self.rank, detail: "got \(actual), expected \(expected)")
         }
-        if self.settings.checksums && CRC32C.checksum(payload) != actual.checksum {
-            throw .checksumMismatch(rank: self.rank, step: actual.sequence, chunk: actual.chunk)
+        guard self.settings.verifiesChecksums else { return }
+        let computed = CRC32C.checksum(payload)
+        guard computed == actual.checksum else {
+            throw .checksumMismatch(
+                rank: self.rank, peer: (self.rank + self.worldSize - 1) % self.worldSize, collective: actual.sequence,
+                ringStep: Int(actual.ringStep), chunk: actual.chunk, expected: actual.checksum, computed: computed,
+                authenticated: self.settings.curve != nil)
         }
     }
 

@@ -9,7 +9,8 @@ public struct AllReduceSettings: Sendable, Equatable {
     /// rank of a group must use the same; a chunk in the other format fails the collective
     /// (`AllReduceError.encodingMismatch`). Double and Int64 sums always travel exactly.
     public var wire = AllReduceWire.float32
-    /// Whether every chunk carries a CRC32C of its payload (the bytes as sent) that the receiver checks.
+    /// Whether every chunk carries a CRC32C of its payload (the bytes as sent) that the receiver checks, on CURVE
+    /// links. Links without CURVE always do, whatever this says (``verifiesChecksums``).
     public var checksums = false
     /// Identifies one run of one group (trial and attempt, say); chunks of any other run are refused.
     public var runTag: UInt64 = 0
@@ -18,8 +19,16 @@ public struct AllReduceSettings: Sendable, Equatable {
     /// The socket security (CURVE) of the ring links; nil for plain TCP.
     public var curve: RingCurveSettings?
 
-    /// Default settings (10 s timeout, 512 KiB chunks, Float32 on the wire, no checksums, no CURVE).
+    /// Default settings (10 s timeout, 512 KiB chunks, Float32 on the wire, no CURVE, so checksums on).
     public init() {}
+
+    /// Whether chunks carry and are checked against a CRC32C of their payload: always on links without CURVE, where
+    /// nothing authenticates the peer or protects the bytes (anything that reaches the ring port can send, and
+    /// corruption goes unnoticed by TCP's weak checksum often enough at these volumes); on CURVE links, whose
+    /// messages are authenticated and encrypted, only when `checksums` asks. A CRC detects damage, not forgery:
+    /// only CURVE keeps strangers out. Every rank of a group must agree (they share the ring's CURVE settings). The
+    /// software CRC32C runs at about 1.5 GB/s per core (measured here), once on send and once on receive.
+    public var verifiesChecksums: Bool { self.checksums || self.curve == nil }
 
     /// The `ZMQ_MAXMSGSIZE` of ring sockets: one chunk frame (headers are smaller).
     public var maxMessageBytes: Int64 { Int64(max(self.chunkBytes, ChunkHeader.byteCount)) }

@@ -10,6 +10,9 @@ public enum CoordinatorError: Error, Equatable, CustomStringConvertible {
     case store(StudyStoreError)
     /// The settings are inconsistent (the text says how).
     case invalidSettings(String)
+    /// CURVE is configured but no ZAP handler runs in the context: start a `ZAPAuthenticator` before the
+    /// coordinator (without one its CURVE socket would admit no worker at all).
+    case noZAPHandler
 
     public var description: String {
         switch self {
@@ -19,6 +22,9 @@ public enum CoordinatorError: Error, Equatable, CustomStringConvertible {
         case .transport(let error): "\(error)"
         case .store(let error): "\(error)"
         case .invalidSettings(let problem): "invalid coordinator settings: \(problem)"
+        case .noZAPHandler:
+            "CURVE is configured but no ZAP handler serves inproc://zeromq.zap.01 in this context: no worker could "
+                + "connect (the socket fails closed); start the ZAPAuthenticator before the coordinator"
         }
     }
 }

@@ -15,6 +15,11 @@ extension CoordinatorService {
             return
         }
         let identity = frames[0]
+        self.revokeWithdrawnKeys()
+        if let refusal = self.connectionRefusal(key: key) {
+            self.refuse(identity, key: key, because: refusal)
+            return
+        }
         let message: WireMessage
         do {
             message = try WireMessage.decode(frames: frames.dropFirst(), limits: self.settings.limits)
@@ -113,21 +118,6 @@ extension CoordinatorService {
             return nil
         }
         return worker
-    }
-
-    /// Why a worker whose connection authenticated with `key` may not register as `worker`; nil when it may.
-    /// Without CURVE any id registers. With it, a key the allow-list binds registers only as its worker id, an
-    /// unbound key as any (logged), and a connection without a key (no ZAP `User-Id`) as none.
-    private func keyRefusal(of worker: WorkerID, key: String?) -> String? {
-        guard let allowList = self.settings.curve?.allowList else { return nil }
-        guard let key, allowList.keys.contains(key) else { return "its CURVE key is not on the allow-list" }
-        guard let bound = allowList.workerIDs[key] else {
-            self.logger.notice(
-                "worker registers with a key the allow-list binds to no worker id (add worker=ID to bind it)",
-                metadata: ["worker": "\(worker)", "key": "\(key)"])
-            return nil
-        }
-        return bound == worker.rawValue ? nil : "its CURVE key is bound to worker \(bound), not \(worker)"
     }
 
     // MARK: - Sending

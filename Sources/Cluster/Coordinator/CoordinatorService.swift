@@ -26,6 +26,11 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var workersByIdentity: [[UInt8]: WorkerID] = [:]
     /// The CURVE key (ZAP `User-Id`) each registered worker's connection authenticated with; empty without CURVE.
     var workerKeys: [WorkerID: String] = [:]
+    /// The version of `settings.liveAllowList` the registered workers' keys were last checked against.
+    var allowListVersion = 0
+    /// The refused keys already logged at warning level since the last allow-list change (later refusals of the same
+    /// key are logged at debug level, so a revoked worker that keeps sending does not flood the log).
+    var refusedKeysLogged: Set<String> = []
     var nextSequence: UInt64 = 1
     var finished = false
     /// Set by a `stop` request from the inbox.
@@ -48,7 +53,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var throughputSamples: [WorkerID: WorkerThroughputRecord] = [:]
 
     /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
-    /// - Throws: `CoordinatorError` if the stored study has another configuration, or the store or bind fails.
+    /// - Throws: `CoordinatorError` if the stored study has another configuration, the store or bind fails, or
+    ///   (`.noZAPHandler`) CURVE is configured and no ZAP handler runs in `context`.
     public init(
         context: ZMQContext, settings: CoordinatorSettings, store: StudyStore, proposer: Proposer, pruner: Pruner,
         logger: Logger = Logger(label: "mixrec.coordinator")
@@ -64,6 +70,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             maxMessages: settings.deferredMessageLimit, maxBytes: settings.deferredByteLimit)
         self.workerRows = WorkerRowSchedule(interval: settings.workerRowInterval)
         if let problem = settings.problem { throw .invalidSettings(problem) }
+        // Before the study is touched: a CURVE socket without a ZAP handler would admit nobody.
+        if settings.curve != nil && !ZAPAuthenticator.isServing(in: context) { throw .noZAPHandler }
         try Self.openStudy(store, settings: settings)
         store.removePartialCheckpointFiles()
         let restored: [Trial]
@@ -79,8 +87,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         do {
             self.socket = try ZMQSocket(context: context, type: .router)
             try self.socket.setRouterMandatory(true)
-            try self.socket.setMaxMessageSize(
-                bytes: Int64(max(settings.limits.maxBlobBytes, settings.limits.maxEnvelopeBytes)))
+            try self.socket.setMaxMessageSize(bytes: Int64(settings.limits.maxFrameBytes))
             try self.socket.setSendTimeout(milliseconds: 1000)
             try self.socket.apply(settings.curve)
             try self.socket.bind(settings.bindEndpoint)
@@ -88,7 +95,11 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             throw .transport(error)
         }
         logger.info(
-            "coordinator serving", metadata: ["endpoint": "\(settings.bindEndpoint)", "restored": "\(restored.count)"])
+            "coordinator serving",
+            metadata: [
+                "endpoint": "\(settings.bindEndpoint)", "restored": "\(restored.count)",
+                "max_frame_bytes": "\(settings.limits.maxFrameBytes)",
+            ])
     }
 
     /// The endpoint actually bound (with the port filled in when the settings said `*`).
@@ -168,6 +179,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             guard self.outage == nil else { continue }
             // Each step may begin an outage; the next waits for its end.
             if self.now() >= nextTick {
+                self.revokeWithdrawnKeys()
                 self.perform(self.core.onTick(now: self.now()))
                 if self.outage == nil { self.takeRequests() }
                 if self.outage == nil { self.flushTelemetry(force: false) }

@@ -29,6 +29,11 @@ public struct CoordinatorSettings: Sendable {
     /// CURVE on the ROUTER (nil: plain TCP). Run a `ZAPAuthenticator` in the same context to admit only
     /// allow-listed workers.
     public var curve: CurveServerSettings?
+    /// The allow-list in force when it can be reloaded while the coordinator runs (the ZAP handler's
+    /// ``ZAPAuthenticator/allowList``, which a SIGHUP replaces); it then overrides `curve.allowList`. After every
+    /// replacement the coordinator refuses the messages of connections whose key is gone and ends their workers' runs
+    /// as lost. Nil: `curve.allowList` holds for the whole run.
+    public var liveAllowList: LiveAllowList?
     /// How often silence is checked and free groups are filled.
     public var tickInterval: Duration = .milliseconds(100)
     /// How often changed message counters are written to the study database.

@@ -6,11 +6,13 @@ import ZeroMQ
 /// only if its public key is on the allow-list, and names the connection's `User-Id` after that key (which the
 /// coordinator reads to check the worker id it registers as). Every CURVE server socket of that context asks it
 /// during the handshake, so a worker with an unknown key never gets a connection (and so can never register).
-/// Requests of a ZAP version other than 1.0 are denied.
+/// Requests of a ZAP version other than 1.0 are denied. The allow-list is a ``LiveAllowList``: replacing it (a
+/// SIGHUP reload) takes effect at the next handshake.
 ///
 /// Start it before the server sockets bind; `stop()` (or the context shutting down) ends the thread.
 public final class ZAPAuthenticator: Sendable {
-    private let allowed: Mutex<Set<String>>
+    /// The allow-list each handshake is checked against.
+    public let allowList: LiveAllowList
     /// The only ZAP version served (RFC 27).
     static let version = "1.0"
     private let running = Atomic<Bool>(true)
@@ -20,15 +22,22 @@ public final class ZAPAuthenticator: Sendable {
     /// Binds the ZAP endpoint in `context` and starts serving on a new thread.
     /// - Parameter allowList: the public keys of the clients to admit.
     /// - Throws: `ZMQError` if the endpoint cannot be bound (another handler already runs in this context).
-    public init(context: ZMQContext, allowList: CurveAllowList) throws(ZMQError) {
-        self.allowed = Mutex(allowList.keys)
+    public convenience init(context: ZMQContext, allowList: CurveAllowList) throws(ZMQError) {
+        try self.init(context: context, live: LiveAllowList(allowList))
+    }
+
+    /// Binds the ZAP endpoint in `context` and starts serving on a new thread, admitting the keys `live` holds
+    /// at each handshake.
+    /// - Throws: `ZMQError` if the endpoint cannot be bound (another handler already runs in this context).
+    public init(context: ZMQContext, live: LiveAllowList) throws(ZMQError) {
+        self.allowList = live
         let ready = DispatchSemaphore(value: 0)
         let failure = BindFailure()
         let thread = Thread { [self] in
             do throws(ZMQError) {
                 let socket = try ZMQSocket(context: context, type: .router)
                 try socket.setReceiveTimeout(milliseconds: 50)
-                try socket.bind("inproc://zeromq.zap.01")
+                try socket.bind(Self.endpoint)
                 ready.signal()
                 self.serve(socket)
             } catch {
@@ -43,9 +52,27 @@ public final class ZAPAuthenticator: Sendable {
         if let error = failure.error.withLock({ $0 }) { throw error }
     }
 
-    /// Replaces the allow-list (new handshakes see it at once; established connections stay).
+    /// Replaces the allow-list (new handshakes see it at once; established connections stay, and the coordinator
+    /// refuses their messages once their key is gone).
     public func updateAllowList(_ allowList: CurveAllowList) {
-        self.allowed.withLock { $0 = allowList.keys }
+        self.allowList.replace(with: allowList)
+    }
+
+    /// The endpoint every CURVE server socket of a context asks (RFC 27).
+    static let endpoint = "inproc://zeromq.zap.01"
+
+    /// Whether a ZAP handler is bound in `context` now: probed by binding its endpoint, which succeeds only when
+    /// none is (the probe then unbinds at once). CURVE servers fail closed without one (see
+    /// `ZMQSocket.configureCurveServer`); this lets a server say so before it binds, instead of admitting nobody.
+    public static func isServing(in context: ZMQContext) -> Bool {
+        guard let probe = try? ZMQSocket(context: context, type: .router) else { return false }
+        defer { probe.close() }
+        do {
+            try probe.bind(Self.endpoint)
+            return false
+        } catch {
+            return error.code == EADDRINUSE
+        }
     }
 
     /// Handshakes refused so far.
@@ -97,7 +124,7 @@ public final class ZAPAuthenticator: Sendable {
             self.refusals.add(1, ordering: .relaxed)
             return ("400", "CURVE required", "")
         }
-        guard self.allowed.withLock({ $0.contains(key) }) else {
+        guard self.allowList.current.keys.contains(key) else {
             self.refusals.add(1, ordering: .relaxed)
             return ("400", "public key not on the allow-list", "")
         }

@@ -18,6 +18,11 @@ public struct StudyConfig: Sendable {
     public var groupSize = 1
     /// Failed attempts after which a trial is FAILED.
     public var retryCap = 3
+    /// `study.max_checkpoint_mib` in bytes: the largest checkpoint a worker may upload, and so the largest frame the
+    /// coordinator's socket accepts from anyone (`WireLimits.maxBlobBytes`).
+    public var maxCheckpointBytes = WireLimits.defaultMaxBlobBytes
+    /// `study.max_checkpoint_mib`'s range: up to 4 GiB.
+    public static let maxCheckpointMiB = 1...4096
     /// `study.allreduce.wire`: how data-parallel groups carry gradient sums on their ring.
     public var allReduceWire = AllReduceWire.float32
     /// `study.share_warm_start`: whether MixRec trials take an equal collaborative warm start from their worker's
@@ -55,6 +60,10 @@ public struct StudyConfig: Sendable {
         self.groupSize = try study.int("group_size", default: self.groupSize, min: 1, max: 1024)
         self.retryCap = try study.int("retry_cap", default: self.retryCap, min: 1, max: 100)
         self.sharesWarmStart = try study.bool("share_warm_start", default: self.sharesWarmStart)
+        let checkpointMiB = try study.int(
+            "max_checkpoint_mib", default: self.maxCheckpointBytes >> 20, min: Self.maxCheckpointMiB.lowerBound,
+            max: Self.maxCheckpointMiB.upperBound)
+        self.maxCheckpointBytes = checkpointMiB << 20
         self.allReduceWire = try study.section("allreduce").choice("wire", default: self.allReduceWire)
         let heartbeat = try root.section("heartbeat")
         self.membership = try Self.membership(heartbeat)
@@ -125,6 +134,7 @@ public struct StudyConfig: Sendable {
         settings.scheduler.maxFailedAttempts = self.retryCap
         settings.scheduler.trialDeadline = self.trialDeadline
         settings.scheduler.objectiveMetric = self.metric
+        settings.limits.maxBlobBytes = self.maxCheckpointBytes
         settings.isSafeChange = Self.isSafeChange
         return settings
     }
@@ -135,8 +145,8 @@ public struct StudyConfig: Sendable {
     /// The search file's pruner.
     public var pruner: SearchTrialPruner { SearchTrialPruner(search: self.search) }
 
-    /// A larger budget, another group size, the replicates' `study.seeds` and `study.reseed_best`, and any heartbeat
-    /// timing may change between runs of a study.
+    /// A larger budget, another group size, the replicates' `study.seeds` and `study.reseed_best`, the checkpoint
+    /// size limit and any heartbeat timing may change between runs of a study.
     @Sendable public static func isSafeChange(_ change: ConfigChange) -> Bool {
         switch change.path {
         case "study.budget":
@@ -144,7 +154,7 @@ public struct StudyConfig: Sendable {
                 return false
             }
             return new >= old
-        case "study.group_size", "study.seeds", "study.reseed_best": return true
+        case "study.group_size", "study.seeds", "study.reseed_best", "study.max_checkpoint_mib": return true
         default: return change.path.hasPrefix("heartbeat.")
         }
     }

@@ -40,8 +40,7 @@ public final class WorkerService<Runner: TrialRunner> {
         self.core = WorkerCore(timing: settings.timing)
         self.socket = try ZMQSocket(context: context, type: .dealer)
         try self.socket.setRoutingID(Array(settings.workerID.utf8))
-        try self.socket.setMaxMessageSize(
-            bytes: Int64(max(settings.limits.maxBlobBytes, settings.limits.maxEnvelopeBytes)))
+        try self.socket.setMaxMessageSize(bytes: Int64(settings.limits.maxFrameBytes))
         try self.socket.setSendTimeout(milliseconds: 1000)
         try self.socket.apply(settings.curve)
         try self.socket.connect(settings.coordinatorEndpoint)
@@ -130,7 +129,21 @@ public final class WorkerService<Runner: TrialRunner> {
         self.send(envelope, blobs: blobs)
     }
 
+    /// Sends an envelope and its raw frames; a frame above `settings.limits.maxBlobBytes` (a checkpoint larger than
+    /// the study allows) is not sent at all, with an error naming both sizes: the coordinator's socket would drop the
+    /// connection without a word.
     func send(_ envelope: WireEnvelope, blobs: [[UInt8]] = []) {
+        if let largest = blobs.map(\.count).max(), largest > self.settings.limits.maxBlobBytes {
+            self.logger.error(
+                Logger.Message(
+                    stringLiteral: "not sent: a raw frame is larger than the cluster allows (raise "
+                        + "study.max_checkpoint_mib and --max-checkpoint-mib together)"),
+                metadata: [
+                    "kind": "\(envelope.body?.kind ?? "?")", "bytes": "\(largest)",
+                    "max_bytes": "\(self.settings.limits.maxBlobBytes)",
+                ])
+            return
+        }
         do {
             if try !self.socket.send(WireMessage(envelope: envelope, blobs: blobs).frames()) {
                 self.logger.warning("send timed out", metadata: ["kind": "\(envelope.body?.kind ?? "?")"])

@@ -80,6 +80,12 @@ public struct CoordinatorCore: Sendable {
         return directives
     }
 
+    /// The shell no longer accepts `worker` (its CURVE key was revoked): it is lost at once, its run ending as a
+    /// lost worker's does (the trial re-queued from its newest checkpoint).
+    public mutating func revoke(_ worker: WorkerID, reason: String, now: ClusterTime) -> [CoordinatorDirective] {
+        self.forward(self.membership.remove(worker, reason: reason), now: now)
+    }
+
     /// The periodic check of heartbeat silence and of the trial deadline.
     public mutating func onTick(now: ClusterTime) -> [CoordinatorDirective] {
         var directives = self.forward(self.membership.onTick(now: now), now: now)

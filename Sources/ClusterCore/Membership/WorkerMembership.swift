@@ -78,6 +78,17 @@ public struct WorkerMembership: Sendable {
         return wasSuspect ? [.recovered(id)] : []
     }
 
+    /// Declares a live worker dead at once, for a reason other than silence (its CURVE key was revoked, say). It
+    /// goes the way of a silent one: `.lost`, and a Hello registers it again.
+    /// - Returns: `.lost`, or nothing when the worker is unknown or already dead.
+    public mutating func remove(_ id: WorkerID, reason: String) -> [MembershipDirective] {
+        guard var record = self.members[id], record.status != .dead else { return [] }
+        record.status = .dead
+        record.isBusy = false
+        self.members[id] = record
+        return [.lost(id, incarnation: record.info.incarnation, reason: reason)]
+    }
+
     /// Marks a worker busy (member of a running trial) or idle, which selects its timeouts.
     public mutating func setBusy(_ id: WorkerID, _ busy: Bool) {
         self.members[id]?.isBusy = busy

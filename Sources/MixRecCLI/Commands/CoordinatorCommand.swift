@@ -57,8 +57,8 @@ struct CoordinatorCommand: ParsableCommand {
     }
 
     func validate() throws {
-        let listeners = try self.unprotectedListeners()
-        guard self.insecure || listeners.isEmpty else { throw UnprotectedListenersError(listeners: listeners) }
+        try UnprotectedListener.refuse(
+            try self.unprotectedListeners(), insecure: self.insecure, tokenOption: "--http-token-file")
     }
 
     func run() throws {
@@ -82,8 +82,11 @@ struct CoordinatorCommand: ParsableCommand {
             logger: logger, objective: config.metric, maximize: config.search.direction == .maximize)
         let curve = try self.curve.start(in: context)
         defer { curve?.authenticator.stop() }
+        let hangUp = self.curve.reloadOnHangUp(curve?.authenticator, logger: logger)
+        defer { withExtendedLifetime(hangUp) {} }
         var settings = config.coordinatorSettings(bindEndpoint: self.bind)
         settings.curve = curve?.server
+        settings.liveAllowList = curve?.authenticator.allowList
         do {
             let service = try CoordinatorService(
                 context: context, settings: settings, store: store, proposer: config.proposer, pruner: config.pruner,

@@ -26,11 +26,20 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Write the parameter importances (from the complete trials) as CSV to this file.")
     var importances: String?
 
-    @Option(help: "Serve the live dashboard on HOST:PORT until interrupted (reads the database only).")
+    @Option(
+        help: ArgumentHelp(
+            "Serve the live dashboard on HOST:PORT until interrupted (reads the database only); off loopback it "
+                + "needs --token-file (or --insecure)."))
     var serve: String?
 
     @Option(help: "With --serve: a file holding the bearer token every request must carry.")
     var tokenFile: String?
+
+    @Flag(
+        help: ArgumentHelp(
+            "With --serve: serve a non-loopback address without a bearer token (logged as a warning): anyone who "
+                + "reaches it can read the study. Trusted networks only."))
+    var insecure = false
 
     @Option(help: "The metric that ranks trials (default: the study's objective.metric).")
     var objective: String?
@@ -42,6 +51,14 @@ struct ReportCommand: ParsableCommand {
         guard self.out != nil || self.csv != nil || self.importances != nil || self.serve != nil else {
             throw ValidationError("give --out FILE.html, --csv FILE, --importances FILE or --serve HOST:PORT")
         }
+        try UnprotectedListener.refuse(
+            try self.unprotectedListeners(), insecure: self.insecure, tokenOption: "--token-file")
+    }
+
+    /// The dashboard as an unprotected listener, if it is one.
+    private func unprotectedListeners() throws -> [UnprotectedListener] {
+        try UnprotectedListener.listening(
+            on: self.serve, option: "--serve", token: self.tokenFile != nil, as: UnprotectedListener.dashboard)
     }
 
     func run() throws {
@@ -75,6 +92,9 @@ struct ReportCommand: ParsableCommand {
     }
 
     private func serveUntilInterrupted(directory: URL, bind: String, objective: String, maximize: Bool) throws {
+        for listener in try self.unprotectedListeners() {
+            Console.note("warning: --insecure: serving \(listener)")
+        }
         let server = DashboardServer(objective: objective, maximize: maximize)
         let address = try server.start(
             studyDirectory: directory, bind: bind, tokenFile: self.tokenFile.map { URL(fileURLWithPath: $0) })

@@ -30,8 +30,17 @@ struct ServeCommand: ParsableCommand {
         help: "The IPv4 HOST:PORT to listen on (port 0 picks a free one); use 127.0.0.1 unless others must reach it.")
     var http = RecommendationServer.defaultBind
 
-    @Option(help: "A file holding a bearer token every request must carry (Authorization: Bearer TOKEN).")
+    @Option(
+        help: ArgumentHelp(
+            "A file holding a bearer token every request must carry (Authorization: Bearer TOKEN); required off "
+                + "loopback unless --insecure."))
     var httpTokenFile: String?
+
+    @Flag(
+        help: ArgumentHelp(
+            "Serve a non-loopback --http without a bearer token (logged as a warning): anyone who reaches it can "
+                + "query the model. Trusted networks only."))
+    var insecure = false
 
     @Option(name: .customLong("set"), help: "Override a key of the run's config, e.g. --set data.path=DIR.")
     var overrides: [String] = []
@@ -50,13 +59,23 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var textCache: TextCacheOptions
 
+    /// The recommendation API as an unprotected listener, if it is one.
+    private func unprotectedListeners() throws -> [UnprotectedListener] {
+        try UnprotectedListener.listening(
+            on: self.http, option: "--http", token: self.httpTokenFile != nil, as: UnprotectedListener.recommendations)
+    }
+
     func validate() throws {
-        do { _ = try BindAddress(parsing: self.http) } catch { throw ValidationError("--http: \(error)") }
+        try UnprotectedListener.refuse(
+            try self.unprotectedListeners(), insecure: self.insecure, tokenOption: "--http-token-file")
         guard self.cacheK >= 1 else { throw ValidationError("--cache-k must be at least 1, not \(self.cacheK)") }
     }
 
     func run() throws {
         self.runtime.apply()
+        for listener in try self.unprotectedListeners() {
+            Console.note("warning: --insecure: serving \(listener)")
+        }
         let signals = SignalStop()
         // The token file is read first, so a bad one is reported before the (slow) load.
         let token = try self.httpTokenFile.map { path throws(HTTPServerError) in

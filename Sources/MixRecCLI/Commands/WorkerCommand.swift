@@ -36,6 +36,13 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Noise on the synthetic first epoch's value (halving every epoch).")
     var noise = 0.05
 
+    @Option(
+        help: ArgumentHelp(
+            "The largest checkpoint, in MiB, this worker uploads or accepts (1-4096); keep it equal to the study's "
+                + "study.max_checkpoint_mib. A larger checkpoint is not uploaded, with an error in the log.",
+            valueName: "mib"))
+    var maxCheckpointMib = WireLimits.defaultMaxBlobBytes >> 20
+
     @OptionGroup var peers: WorkerPeerOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -43,6 +50,9 @@ struct WorkerCommand: ParsableCommand {
     func validate() throws {
         guard self.epochSeconds >= 0, self.noise >= 0 else {
             throw ValidationError("--epoch-seconds and --noise must not be negative.")
+        }
+        guard StudyConfig.maxCheckpointMiB.contains(self.maxCheckpointMib) else {
+            throw ValidationError("--max-checkpoint-mib must be 1 to 4096, not \(self.maxCheckpointMib).")
         }
     }
 
@@ -54,6 +64,7 @@ struct WorkerCommand: ParsableCommand {
             coordinatorEndpoint: self.connect,
             workerID: self.id ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)")
         settings.cores = self.runtime.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        settings.limits.maxBlobBytes = self.maxCheckpointMib << 20
         if let cache = self.cache {
             settings.cachedDatasets = (try? FileManager.default.contentsOfDirectory(atPath: cache).sorted()) ?? []
         }

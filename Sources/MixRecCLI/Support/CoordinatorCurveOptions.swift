@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Logging
 import ZeroMQ
 
 /// `--curve-keys` and `--curve-allow` of `mixrec coordinator`: CURVE on the control socket, and a ZAP handler
@@ -16,7 +17,7 @@ struct CoordinatorCurveOptions: ParsableArguments {
         help: ArgumentHelp(
             "The worker public keys allowed to connect: a file with one Z85 key per line, each optionally followed "
                 + "by worker=ID (the only worker id the key may register as), or a directory of *.public files. "
-                + "Required with --curve-keys.",
+                + "Required with --curve-keys. SIGHUP rereads it: removed keys lose access at once.",
             valueName: "dir-or-file"))
     var curveAllow: String?
 
@@ -46,5 +47,16 @@ struct CoordinatorCurveOptions: ParsableArguments {
     func start(in context: ZMQContext) throws -> (server: CurveServerSettings, authenticator: ZAPAuthenticator)? {
         guard let server = try self.load() else { return nil }
         return (server, try ZAPAuthenticator(context: context, allowList: server.allowList))
+    }
+
+    /// Rereads the allow-list into `authenticator` (and so the coordinator) on every SIGHUP; nil without CURVE.
+    /// Keep the result for as long as the coordinator runs.
+    func reloadOnHangUp(_ authenticator: ZAPAuthenticator?, logger: Logger) -> HangUpSignal? {
+        guard let authenticator, let path = self.curveAllow else { return nil }
+        let reloader = CurveAllowListReloader(path: path, live: authenticator.allowList, logger: logger)
+        return HangUpSignal {
+            logger.notice("SIGHUP: rereading the CURVE allow-list", metadata: ["path": "\(path)"])
+            reloader.reload()
+        }
     }
 }

@@ -124,4 +124,21 @@ import Testing
         #expect(membership.onHello(self.info, now: .seconds(9)) == [.welcome(self.info), .joined("w1")])
         #expect(membership.members["w1"]?.status == .alive)
     }
+
+    @Test func aRemovedWorkerIsLostAtOnceAndMayRegisterAgain() {
+        var membership = self.registered()
+        membership.setBusy("w1", true)
+        #expect(
+            membership.remove("w1", reason: "key revoked") == [.lost("w1", incarnation: 100, reason: "key revoked")])
+        #expect(membership.members["w1"]?.status == .dead && membership.members["w1"]?.isBusy == false)
+        #expect(membership.remove("w1", reason: "again").isEmpty, "already dead")
+        #expect(membership.remove("ghost", reason: "unknown").isEmpty)
+        #expect(membership.onTick(now: .seconds(60)).isEmpty, "not lost a second time by silence")
+        guard case .reject(_, let error) = membership.onHeard("w1", incarnation: 100, now: .seconds(61)).first else {
+            Issue.record("a removed worker's messages must be rejected")
+            return
+        }
+        #expect(error.code == .notRegistered)
+        #expect(membership.onHello(self.info, now: .seconds(62)) == [.welcome(self.info), .joined("w1")])
+    }
 }

@@ -1,3 +1,4 @@
+import ClusterCoreTestKit
 import Foundation
 import Synchronization
 import Testing
@@ -76,6 +77,34 @@ struct SecurityCurveTests {
         try dealer.send([Array("hello".utf8)])
         let received = try #require(try server.router.receiveWithUserID())
         #expect(received.frames.count == 2 && received.userID == client.publicKey)
+    }
+
+    @Test("a CURVE server whose ZAP handler stopped admits no client, not even an allow-listed one")
+    func failsClosedWithoutHandler() throws {
+        let known = try CurveKeyPair.generate()
+        let server = try GuardedServer(allowList: [known.publicKey])
+        #expect(ZAPAuthenticator.isServing(in: server.context))
+        #expect(try server.deliver("while serving", from: known) == "while serving")
+        server.authenticator.stop()
+        #expect(!ZAPAuthenticator.isServing(in: server.context))
+        // libzmq's default would admit the client without a User-Id; the socket is configured to fail closed.
+        #expect(try server.deliver("after the handler stopped", from: known) == nil)
+    }
+
+    @Test("a CURVE coordinator refuses to start when no ZAP handler runs in its context")
+    func coordinatorNeedsHandler() throws {
+        let directory = try StudyDirectory()
+        let store = try StudyStore(directory: directory.url)
+        let context = try ZMQContext()
+        var settings = CoordinatorSettings.loopback(budget: 1, maxEpochs: 1)
+        let worker = try CurveKeyPair.generate()
+        settings.curve = CurveServerSettings(keys: try CurveKeyPair.generate(), allowList: [worker.publicKey])
+        #expect(throws: CoordinatorError.noZAPHandler) {
+            _ = try CoordinatorService(
+                context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: NoPruning())
+        }
+        #expect(CoordinatorError.noZAPHandler.description.contains("no ZAP handler serves inproc://zeromq.zap.01"))
+        #expect(try store.study() == nil, "refused before the study was created")
     }
 
     @Test("the ZAP handler answers only version 1.0 requests")

@@ -57,6 +57,59 @@ struct SecurityProcessTests {
         #expect(!status.workers.contains { $0.id == "intruder" }, "the intruder never registered")
     }
 
+    @Test("SIGHUP rereads the allow-list: a bad file keeps it, a removed key's worker is lost and told to stop")
+    func hangUpRevokesAKey() throws {
+        let study = try LocalStudy(budget: 4, epochs: 3)
+        let keys = try self.writeKeys(study, names: ["coordinator", "ring", "w1", "w2"], allowed: [])
+        let publicKey = { (name: String) in try CurveKeyFiles.publicKey(at: "\(keys)/\(name).public") }
+        let allow = "\(keys)/allow"
+        try "\(try publicKey("w1")) worker=w1\n\(try publicKey("w2")) worker=w2\n".write(
+            toFile: allow, atomically: true, encoding: .utf8)
+        let coordinator = try MixRecProcess(
+            [
+                "coordinator", "--config", study.configPath, "--study-dir", study.directory.url.path, "--bind",
+                study.endpoint, "--curve-keys", "\(keys)/coordinator", "--curve-allow", allow,
+            ], log: study.log("coordinator"))
+        let w1 = try MixRecProcess(
+            [
+                "worker", "--connect", study.endpoint, "--id", "w1", "--epoch-seconds", "1", "--curve-keys",
+                "\(keys)/w1", "--curve-server-key", "\(keys)/coordinator.public",
+            ], log: study.log("w1"))
+        defer { [coordinator, w1].forEach { $0.kill() } }
+        #expect(study.wait(seconds: 30) { $0.trials.contains { $0.state == .running && $0.workers == ["w1"] } })
+        let pid = coordinator.process.processIdentifier
+
+        // A broken file changes nothing: w1 keeps working.
+        try "not-a-key worker=w1\n".write(toFile: allow, atomically: true, encoding: .utf8)
+        kill(pid, SIGHUP)
+        let logged = ContinuousClock.now + .seconds(10)
+        while !coordinator.output.contains("could not reload") && ContinuousClock.now < logged {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(coordinator.process.isRunning)
+        #expect(coordinator.output.contains("could not reload the CURVE allow-list; the previous one stays in force"))
+        #expect(w1.process.isRunning)
+
+        // w1's key removed: it is told to stop and lost; w2 finishes the study.
+        try "\(try publicKey("w2")) worker=w2\n".write(toFile: allow, atomically: true, encoding: .utf8)
+        kill(pid, SIGHUP)
+        #expect(w1.exitStatus(within: 20) != nil, "w1 stops on the coordinator's Shutdown")
+        let w2 = try MixRecProcess(
+            [
+                "worker", "--connect", study.endpoint, "--id", "w2", "--epoch-seconds", "0.05", "--curve-keys",
+                "\(keys)/w2", "--curve-server-key", "\(keys)/coordinator.public",
+            ], log: study.log("w2"))
+        defer { w2.kill() }
+        #expect(coordinator.exitStatus(within: 90) == 0, "\(coordinator.output)")
+        #expect(coordinator.output.contains("reloaded the CURVE allow-list"))
+        #expect(coordinator.output.contains("revoked a worker"))
+        let status = try #require(study.status())
+        #expect(status.trials.count == 4 && status.trials.allSatisfy { $0.state == .complete })
+        #expect(status.workers.first { $0.id == "w1" }?.status == .dead)
+        let resumed = status.trials.filter { $0.failureReasons.contains { $0.contains("CURVE key revoked") } }
+        #expect(resumed.count == 1 && resumed[0].workers == ["w2"], "w1's run ended as a lost worker's, w2 resumed it")
+    }
+
     @Test("missing or empty key files stop the commands before they start, naming the file")
     func badKeyFiles() throws {
         let study = try LocalStudy(budget: 1, epochs: 1)

@@ -7,23 +7,6 @@ import ZeroMQ
 
 @Suite("CURVE registration", .enabled(if: ZMQCurve.isAvailable, "libzmq was built without CURVE"))
 struct SecurityRegistrationTests {
-    /// Starts a CURVE worker shell on its own thread; signalled when it exits.
-    private func startWorker(
-        _ id: String, keys: CurveKeyPair, serverKey: String, context: ZMQContext, endpoint: String, stop: StopSignal
-    ) -> DispatchSemaphore {
-        let exited = DispatchSemaphore(value: 0)
-        Thread {
-            var settings = WorkerSettings(coordinatorEndpoint: endpoint, workerID: id)
-            settings.heartbeatInterval = .milliseconds(50)
-            settings.curve = CurveClientSettings(keys: keys, serverPublicKey: serverKey)
-            if let worker = try? WorkerService(context: context, settings: settings, runner: FakeRunner()) {
-                try? worker.run(until: stop)
-            }
-            exited.signal()
-        }.start()
-        return exited
-    }
-
     @Test("a search over CURVE runs only on allow-listed workers; one with an unknown key never registers")
     func unknownWorkerCannotRegister() throws {
         let directory = try StudyDirectory()
@@ -42,11 +25,11 @@ struct SecurityRegistrationTests {
         settings.curve = CurveServerSettings(keys: server, allowList: allowList)
         let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
         let stop = StopSignal()
-        let intruder = self.startWorker(
+        let intruder = CurveWorkerThread.start(
             "intruder", keys: stranger, serverKey: server.publicKey, context: context,
             endpoint: coordinator.endpoint, stop: stop)
         Thread.sleep(forTimeInterval: 0.3)  // the intruder gets a head start and still cannot join
-        let worker = self.startWorker(
+        let worker = CurveWorkerThread.start(
             "trusted", keys: trusted, serverKey: server.publicKey, context: context,
             endpoint: coordinator.endpoint, stop: stop)
         let finished = coordinator.finish(timeout: 60)

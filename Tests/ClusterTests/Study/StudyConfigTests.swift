@@ -245,6 +245,22 @@ import Testing
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "heartbeat.trial_deadline", old: nil, new: "600")))
     }
 
+    @Test func theCheckpointLimitIsSetInMiBAndBoundsTheCoordinatorsFrames() throws {
+        let directory = try StudyDirectory()
+        func limits(_ study: String) throws -> WireLimits {
+            let path = try self.write("study: {\(study)}\nsearch: {space: space.yaml}", in: directory)
+            return try StudyConfig(contentsOf: path).coordinatorSettings(bindEndpoint: "tcp://127.0.0.1:6000").limits
+        }
+        #expect(try limits("").maxBlobBytes == 512 << 20)
+        #expect(try limits("max_checkpoint_mib: 64").maxBlobBytes == 64 << 20)
+        #expect(try limits("max_checkpoint_mib: 64").maxFrameBytes == 64 << 20, "the socket's ZMQ_MAXMSGSIZE")
+        for bad in ["0", "4097", "1.5", "big"] {
+            let error = #expect(throws: ConfigError.self) { try limits("max_checkpoint_mib: \(bad)") }
+            #expect(error?.description.contains("study.max_checkpoint_mib") == true, "\(bad)")
+        }
+        #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.max_checkpoint_mib", old: "512", new: "1024")))
+    }
+
     @Test func onlyALargerBudgetGroupSizeSeedsAndHeartbeatsAreSafeChanges() {
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.budget", old: "6", new: "8")))
         #expect(StudyConfig.isSafeChange(ConfigChange(path: "study.seeds", old: "1", new: "3")))
