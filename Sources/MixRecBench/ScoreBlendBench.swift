@@ -45,10 +45,16 @@ struct ScoreBlendBench: ParsableCommand {
                 + "(every pair of --cold-weights and --cold-offsets)."))
     var coldWeights = "0"
 
-    @Flag(
+    @Option(
         help: ArgumentHelp(
-            "The unseen-item term matches the blend's text query (--queries) instead of the last item's text."))
-    var coldMatchesQuery = false
+            "What the unseen-item term matches in place of ⟨t_last, t_i⟩: last (the last item's text), query (the "
+                + "blend's text query, --queries) or term (the run's own text-match term ⟨q, t_i⟩, ungated)."))
+    var coldMatch: ColdMatch = .last
+
+    /// The text score the unseen-item term weights.
+    enum ColdMatch: String, ExpressibleByArgument, CaseIterable {
+        case last, query, term
+    }
 
     @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
     var cases = 0
@@ -89,6 +95,9 @@ struct ScoreBlendBench: ParsableCommand {
             parameter.copyValues(from: Tensor.zeros(parameter.shape))
             print("\(name) set to zero")
         }
+        if self.coldMatch == .term && !run.config.model.textMatch {
+            throw ValidationError("--cold-match term: the run has no text-match term (model.text_match is off)")
+        }
         let text = run.model.itemTextVectors
         let scorer = run.model.historyScorer()
         let maximumLength = run.config.collaborativeHistory
@@ -127,7 +136,12 @@ struct ScoreBlendBench: ParsableCommand {
                                 blends.add(label, scores: scores, cases: batch)
                                 continue
                             }
-                            let match = self.coldMatchesQuery ? textScore : lastItem
+                            let match =
+                                switch self.coldMatch {
+                                case .last: lastItem
+                                case .query: textScore
+                                case .term: parts.text ?? lastItem
+                                }
                             for unseen in unseenTerms {
                                 let shifted = unseen.apply(
                                     to: scores, lastItemText: match, unseen: run.model.unseenItems)

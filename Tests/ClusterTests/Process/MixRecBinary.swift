@@ -42,7 +42,7 @@ final class MixRecProcess {
     init(_ arguments: [String], log: URL) throws {
         guard let binary = MixRecBinary.url else { throw MissingBinary() }
         self.log = log
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         self.process.executableURL = binary
         self.process.arguments = arguments
