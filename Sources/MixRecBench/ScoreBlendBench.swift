@@ -56,6 +56,12 @@ struct ScoreBlendBench: ParsableCommand {
         case last, query, term
     }
 
+    @Option(
+        help: ArgumentHelp(
+            "Numbers K of text neighbours, comma-separated: an unseen item's own score is replaced by the weighted "
+                + "scores of its K text-nearest trained items before the unseen-item term (0 = its own score)."))
+    var coldNeighbours = "0"
+
     @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
     var cases = 0
 
@@ -81,6 +87,9 @@ struct ScoreBlendBench: ParsableCommand {
         let coldWeights = try CommaSeparated.values(
             self.coldWeights, option: "--cold-weights", expects: "non-negative numbers"
         ) { Float($0).flatMap { $0 >= 0 ? $0 : nil } }
+        let neighbourCounts = try CommaSeparated.values(
+            self.coldNeighbours, option: "--cold-neighbours", expects: "non-negative integers"
+        ) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
         let unseenTerms = coldWeights.flatMap { weight in
             coldOffsets.map { ScoreCalibration(lastItemText: 0, unseenText: weight, unseenOffset: $0) }
         }
@@ -99,6 +108,14 @@ struct ScoreBlendBench: ParsableCommand {
             throw ValidationError("--cold-match term: the run has no text-match term (model.text_match is off)")
         }
         let text = run.model.itemTextVectors
+        let neighbourScores = neighbourCounts.map { count in
+            (
+                count,
+                count > 0
+                    ? run.model.unseenItems.map { TextNeighbourScores(textVectors: text, unseen: $0, count: count) }
+                    : nil
+            )
+        }
         let scorer = run.model.historyScorer()
         let maximumLength = run.config.collaborativeHistory
         let coldItems = run.data.split.coldItems
@@ -142,17 +159,21 @@ struct ScoreBlendBench: ParsableCommand {
                                 case .query: textScore
                                 case .term: parts.text ?? lastItem
                                 }
-                            for unseen in unseenTerms {
-                                let shifted = unseen.apply(
-                                    to: scores, lastItemText: match, unseen: run.model.unseenItems)
-                                let labelled = "\(label) | cold \(unseen.unseenText)·match + \(unseen.unseenOffset)"
-                                blends.add(labelled, scores: shifted, cases: batch)
-                                blends.add(
-                                    labelled + " | warm cases", scores: shifted, cases: batch,
-                                    where: { !coldItems.contains($0.target) })
-                                blends.add(
-                                    labelled + " | cold cases", scores: shifted, cases: batch,
-                                    where: { coldItems.contains($0.target) })
+                            for (count, neighbours) in neighbourScores {
+                                let own = neighbours?.apply(to: scores) ?? scores
+                                for unseen in unseenTerms {
+                                    let shifted = unseen.apply(
+                                        to: own, lastItemText: match, unseen: run.model.unseenItems)
+                                    let labelled =
+                                        "\(label) | cold \(count) nb, \(unseen.unseenText)·match + \(unseen.unseenOffset)"
+                                    blends.add(labelled, scores: shifted, cases: batch)
+                                    blends.add(
+                                        labelled + " | warm cases", scores: shifted, cases: batch,
+                                        where: { !coldItems.contains($0.target) })
+                                    blends.add(
+                                        labelled + " | cold cases", scores: shifted, cases: batch,
+                                        where: { coldItems.contains($0.target) })
+                                }
                             }
                         }
                     }

@@ -1,0 +1,51 @@
+import Foundation
+import Tensor
+
+/// Scores items no training sequence holds by the scores of their text neighbours among trained items: each
+/// unseen item `u` takes `Σ_k a_uk · s(n_uk)`, with `n_u1…n_uK` the K trained items whose frozen text vectors are
+/// nearest to `u`'s and `a_u` the softmax of those cosines at temperature ``temperature``. A new item inherits what
+/// the model thinks of the user and the products it reads like, on the scale of the model's own scores.
+struct TextNeighbourScores {
+    /// The softmax temperature of the neighbours' cosines.
+    static let temperature: Float = 0.05
+
+    /// The unseen items, in the order of ``neighbours``.
+    let unseenItems: [Int]
+    /// Per unseen item, its K nearest trained items and their weights (summing to 1).
+    let neighbours: [[(item: Int, weight: Float)]]
+
+    /// - Parameters:
+    ///   - textVectors: `[I, D]` the items' unit-length frozen text vectors.
+    ///   - unseen: `[1, I]`, 1 for items no training sequence holds.
+    ///   - count: K.
+    init(textVectors: Tensor, unseen: Tensor, count: Int) {
+        let mask = unseen.scalars.map { $0 != 0 }
+        let unseenItems = mask.indices.filter { mask[$0] }
+        let trainedItems = mask.indices.filter { !mask[$0] }
+        let similarities = Tensor.matmul(
+            textVectors.gather(rows: unseenItems), textVectors.gather(rows: trainedItems), transposeB: true)
+        let values = similarities.scalars
+        self.unseenItems = unseenItems
+        self.neighbours = unseenItems.indices.map { row in
+            let slice = values[(row * trainedItems.count)..<((row + 1) * trainedItems.count)]
+            let nearest = slice.indices.sorted { slice[$0] > slice[$1] }.prefix(count)
+            let top = slice[nearest.first ?? slice.startIndex]
+            let raw = nearest.map { expf((slice[$0] - top) / Self.temperature) }
+            let total = raw.reduce(0, +)
+            return zip(nearest, raw).map { (trainedItems[$0 - row * trainedItems.count], $1 / total) }
+        }
+    }
+
+    /// `scores` (`[R, I]`) with each unseen item's column replaced by its neighbours' weighted scores.
+    func apply(to scores: Tensor) -> Tensor {
+        let items = scores.shape[1]
+        var result = scores.scalars
+        for row in 0..<scores.shape[0] {
+            let base = row * items
+            for (item, neighbours) in zip(self.unseenItems, self.neighbours) {
+                result[base + item] = neighbours.reduce(0) { $0 + $1.weight * result[base + $1.item] }
+            }
+        }
+        return Tensor(result, shape: scores.shape)
+    }
+}
