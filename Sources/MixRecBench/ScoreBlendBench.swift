@@ -112,7 +112,9 @@ struct ScoreBlendBench: ParsableCommand {
             (
                 count,
                 count > 0
-                    ? run.model.unseenItems.map { TextNeighbourScores(textVectors: text, unseen: $0, count: count) }
+                    ? run.model.unseenItems.map {
+                        TextNeighbourScores(textVectors: text, unseen: $0.mask, count: count)
+                    }
                     : nil
             )
         }

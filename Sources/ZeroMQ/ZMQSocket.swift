@@ -45,6 +45,14 @@ public final class ZMQSocket {
         guard zmq_bind(handle, endpoint) == 0 else { throw ZMQError.last("bind \(endpoint)") }
     }
 
+    /// Stops listening on `endpoint` bound by `bind`. For `inproc://` endpoints the name is free when this returns
+    /// (`close()` frees it only later, on libzmq's reaper thread).
+    /// - Throws: `ZMQError` (`ENOENT` if it was not bound).
+    public func unbind(_ endpoint: String) throws(ZMQError) {
+        let handle = try self.handle(for: "unbind \(endpoint)")
+        guard zmq_unbind(handle, endpoint) == 0 else { throw ZMQError.last("unbind \(endpoint)") }
+    }
+
     /// Connects to `endpoint`; the connection is made (and remade) in the background.
     /// - Throws: `ZMQError` for a malformed endpoint or a closed socket.
     public func connect(_ endpoint: String) throws(ZMQError) {

@@ -1,15 +1,19 @@
+import Foundation
 import RecData
 import Tensor
+import TestKit
 import Testing
 
 @testable import MixRec
 
 /// The text terms fitted on validation after training (`eval.calibrate`).
 struct ScoreCalibrationTests {
-    @Test func theTermsAddTheLastItemsTextEverywhereAndTheUnseenBoostOnUnseenItemsOnly() {
+    @Test func theTermsAddTheLastItemsTextEverywhereAndTheUnseenBoostOnUnseenItemsOnly() throws {
         let scores = Tensor([1, 0, 0, 0, 0, 2], shape: [2, 3])
         let match = Tensor([0.5, 1, 0, 0, 0.2, 0.9], shape: [2, 3])
-        let unseen = Tensor([0, 0, 1], shape: [1, 3])
+        let unseen = try #require(
+            UnseenItems(
+                itemCount: 3, trainingSequences: [[0, 1]], textVectors: Tensor([1, 0, 0, 1, 1, 0], shape: [3, 2])))
         let calibration = ScoreCalibration(lastItemText: 2, unseenText: 10, unseenOffset: -4)
         let result = calibration.apply(to: scores, lastItemText: match, unseen: unseen).scalars
         let expected: [Float] = [2, 2, -4, 0, 0.4, 2 + 1.8 + 5]
@@ -30,9 +34,36 @@ struct ScoreCalibrationTests {
     }
 
     @Test func unseenItemsAreThoseNoTrainingSequenceHolds() {
-        let unseen = ScoreCalibration.unseenItems(itemCount: 4, trainingSequences: [[0, 2], [2]])
-        #expect(unseen?.shape == [1, 4] && unseen?.scalars == [0, 1, 0, 1])
-        #expect(ScoreCalibration.unseenItems(itemCount: 2, trainingSequences: [[1, 0]]) == nil)
+        let vectors = Tensor([1, 0, 0, 1, 1, 0, 0, 1], shape: [4, 2])
+        let unseen = UnseenItems(itemCount: 4, trainingSequences: [[0, 2], [2]], textVectors: vectors)
+        #expect(unseen?.mask.shape == [1, 4] && unseen?.mask.scalars == [0, 1, 0, 1])
+        #expect(UnseenItems(itemCount: 2, trainingSequences: [[1, 0]], textVectors: Tensor.zeros([2, 2])) == nil)
+    }
+
+    /// An unseen item takes the softmax-of-cosines weighted scores of its nearest trained items; trained items and
+    /// other rows keep theirs.
+    @Test func anUnseenItemTakesItsTextNeighboursScores() throws {
+        // Items 0, 1 and 3 are trained; item 2 reads like item 0 (cosine 0.8), less like item 1 (0.6), not like 3.
+        let vectors = Tensor([1, 0, 0, 0, 1, 0, 0.8, 0.6, 0, 0, 0, 1], shape: [4, 3])
+        let mask = Tensor([0, 0, 1, 0], shape: [1, 4])
+        let neighbours = TextNeighbourScores(textVectors: vectors, unseen: mask, count: 2)
+        #expect(neighbours.neighbours.count == 1 && neighbours.neighbours[0].map(\.item) == [0, 1])
+        let weight = 1 / (1 + exp(-0.2 / TextNeighbourScores.temperature))
+        let scores = Tensor([4, 2, -9, 7, 0, 10, 3, 1], shape: [2, 4])
+        expectClose(
+            neighbours.apply(to: scores).scalars,
+            [4, 2, 4 * weight + 2 * (1 - weight), 7, 0, 10, 10 * (1 - weight), 1],
+            tolerance: 1e-5)
+        // In the calibration: all three trained items are neighbours (fewer than `neighbourCount` exist), then the
+        // offset.
+        let unseen = try #require(UnseenItems(itemCount: 4, trainingSequences: [[0, 1, 3]], textVectors: vectors))
+        let calibration = ScoreCalibration(lastItemText: 0, unseenText: 0, unseenOffset: -1, unseenNeighbours: true)
+        let calibrated = calibration.apply(to: scores, lastItemText: Tensor.zeros([2, 4]), unseen: unseen).scalars
+        let raw = [0.8, 0.6, 0].map { exp(($0 - 0.8) / TextNeighbourScores.temperature) }
+        let weights = raw.map { $0 / raw.reduce(0, +) }
+        let expected = [[4, 2, 7], [0, 10, 1]].map { row in zip(weights, row).map { $0 * $1 }.reduce(0, +) - 1 }
+        expectClose([calibrated[2], calibrated[6]], expected, tolerance: 1e-5)
+        expectClose([calibrated[0], calibrated[3], calibrated[5]], [4, 7, 10])
     }
 
     @Test func aModelFileKeepsItsCalibrationAndOlderFilesLoadWithout() throws {
@@ -49,6 +80,14 @@ struct ScoreCalibrationTests {
         var entries = try ParameterFile.decode(plain)
         entries[MixRecModel.calibrationEntry] = Tensor.zeros([2])
         #expect(throws: TrainingError.self) { try other.model.loadParameters(ParameterFile.encode(entries)) }
+        // Session 13's files hold `[3]`: read without neighbours.
+        entries[MixRecModel.calibrationEntry] = Tensor([1, 64, -40], shape: [3])
+        try other.model.loadParameters(ParameterFile.encode(entries))
+        #expect(other.model.calibration == ScoreCalibration(lastItemText: 1, unseenText: 64, unseenOffset: -40))
+        let neighbours = ScoreCalibration(lastItemText: 1, unseenText: 16, unseenOffset: -12, unseenNeighbours: true)
+        trainer.model.calibration = neighbours
+        try other.model.loadParameters(trainer.modelParameters())
+        #expect(other.model.calibration == neighbours)
     }
 
     /// The fit keeps the candidate with the best validation NDCG@10 over warm and cold cases, and test is ranked

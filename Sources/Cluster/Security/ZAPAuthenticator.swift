@@ -40,6 +40,8 @@ public final class ZAPAuthenticator: Sendable {
                 try socket.bind(Self.endpoint)
                 ready.signal()
                 self.serve(socket)
+                // Free the endpoint before `stop()` returns: closing frees it only later, asynchronously.
+                try? socket.unbind(Self.endpoint)
             } catch {
                 failure.error.withLock { $0 = error }
                 ready.signal()
@@ -69,6 +71,7 @@ public final class ZAPAuthenticator: Sendable {
         defer { probe.close() }
         do {
             try probe.bind(Self.endpoint)
+            try? probe.unbind(Self.endpoint)
             return false
         } catch {
             return error.code == EADDRINUSE
@@ -78,7 +81,7 @@ public final class ZAPAuthenticator: Sendable {
     /// Handshakes refused so far.
     public var refusedCount: Int { self.refusals.load(ordering: .relaxed) }
 
-    /// Stops the thread and waits for it to close its socket.
+    /// Stops the thread and waits until it has released the endpoint (``isServing(in:)`` is false afterwards).
     public func stop() {
         guard self.running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         self.finished.wait()

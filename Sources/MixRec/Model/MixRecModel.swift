@@ -61,8 +61,8 @@ public final class MixRecModel {
     /// The same text terms fitted for the collaborative scores alone, for the `calibrated_collaborative` baseline
     /// (nil: not fitted; not saved with the model).
     public var collaborativeCalibration: ScoreCalibration?
-    /// `[1, I]`: 1 for items no training sequence holds, which ``calibration`` scores by their text (nil: none).
-    public internal(set) var unseenItems: Tensor?
+    /// The items no training sequence holds, which ``calibration`` may score by their text (nil: none).
+    public internal(set) var unseenItems: UnseenItems?
 
     /// Builds a model with every expert at the identity and W initialised from the frozen `[ALIGN]` states.
     /// - Parameters:

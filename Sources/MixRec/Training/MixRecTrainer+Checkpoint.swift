@@ -110,7 +110,9 @@ extension MixRecModel {
         do { entries = try ParameterFile.decode(bytes) } catch { throw TrainingError.badCheckpoint("\(error)") }
         let calibration = try entries.removeValue(forKey: Self.calibrationEntry).map { tensor in
             guard let calibration = ScoreCalibration(tensor: tensor) else {
-                throw TrainingError.badCheckpoint("\(Self.calibrationEntry) has shape \(tensor.shape), not [3]")
+                throw TrainingError.badCheckpoint(
+                    "\(Self.calibrationEntry) holds \(tensor.scalars) of shape \(tensor.shape), not α, w, b and a neighbour flag of 0 or 1"
+                )
             }
             return calibration
         }

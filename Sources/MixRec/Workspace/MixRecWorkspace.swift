@@ -66,8 +66,9 @@ public final class MixRecWorkspace: @unchecked Sendable {
         }
         self.textStates[key] = text
         let model = MixRecModel(config: config, backbone: backbone, text: text)
-        model.unseenItems = ScoreCalibration.unseenItems(
-            itemCount: data.itemCount, trainingSequences: data.split.trainingSequences)
+        model.unseenItems = UnseenItems(
+            itemCount: data.itemCount, trainingSequences: data.split.trainingSequences,
+            textVectors: model.itemTextVectors)
         return (model, data)
     }
 

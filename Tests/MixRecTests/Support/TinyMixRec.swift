@@ -61,8 +61,9 @@ enum TinyMixRec {
         let backbone = Self.backbone()
         let text = TextStates.compute(backbone: backbone, itemTokens: data.itemTokens, fromLayer: first)
         let model = MixRecModel(config: config, backbone: backbone, text: text)
-        model.unseenItems = ScoreCalibration.unseenItems(
-            itemCount: data.itemCount, trainingSequences: data.split.trainingSequences)
+        model.unseenItems = UnseenItems(
+            itemCount: data.itemCount, trainingSequences: data.split.trainingSequences,
+            textVectors: model.itemTextVectors)
         return model
     }
 

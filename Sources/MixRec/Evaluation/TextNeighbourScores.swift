@@ -4,8 +4,9 @@ import Tensor
 /// Scores items no training sequence holds by the scores of their text neighbours among trained items: each
 /// unseen item `u` takes `Σ_k a_uk · s(n_uk)`, with `n_u1…n_uK` the K trained items whose frozen text vectors are
 /// nearest to `u`'s and `a_u` the softmax of those cosines at temperature ``temperature``. A new item inherits what
-/// the model thinks of the user and the products it reads like, on the scale of the model's own scores.
-struct TextNeighbourScores {
+/// the model thinks of the user and the products it reads like, on the scale of the model's own scores
+/// (docs/RESULTS.md, "Cold items": among new items the target ranks higher than by the item's own score).
+public struct TextNeighbourScores {
     /// The softmax temperature of the neighbours' cosines.
     static let temperature: Float = 0.05
 
@@ -18,7 +19,7 @@ struct TextNeighbourScores {
     ///   - textVectors: `[I, D]` the items' unit-length frozen text vectors.
     ///   - unseen: `[1, I]`, 1 for items no training sequence holds.
     ///   - count: K.
-    init(textVectors: Tensor, unseen: Tensor, count: Int) {
+    public init(textVectors: Tensor, unseen: Tensor, count: Int) {
         let mask = unseen.scalars.map { $0 != 0 }
         let unseenItems = mask.indices.filter { mask[$0] }
         let trainedItems = mask.indices.filter { !mask[$0] }
@@ -37,7 +38,7 @@ struct TextNeighbourScores {
     }
 
     /// `scores` (`[R, I]`) with each unseen item's column replaced by its neighbours' weighted scores.
-    func apply(to scores: Tensor) -> Tensor {
+    public func apply(to scores: Tensor) -> Tensor {
         let items = scores.shape[1]
         var result = scores.scalars
         for row in 0..<scores.shape[0] {
