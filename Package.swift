@@ -59,7 +59,7 @@ let package = Package(
             name: "Cluster",
             dependencies: [
                 "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "RecData", "ConfigKit",
-                "HTTPServing",
+                "HTTPServing", "Randomness",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

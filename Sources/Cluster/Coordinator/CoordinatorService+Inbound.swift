@@ -87,12 +87,15 @@ extension CoordinatorService {
                 let report = WorkerReport(body)
             else { return }
             self.perform(
-                self.core.onReport(report, from: worker, now: now, pruner: self.pruner), blob: message.blobs.first)
+                self.core.onReport(report, from: worker, now: now, pruner: self.pruner), blob: message.blobs.first,
+                acknowledges: report.isAcknowledged
+                    ? InboundReceipt(identity: identity, sequence: message.envelope.sequence) : nil)
         case .error(let error):
             self.logger.warning(
                 "worker reported an error", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
-        case .ack:
-            break
+        case .ack(let ack):
+            guard let worker = self.sender(identity, key: key, claims: nil, message: message) else { return }
+            self.acknowledged(ack.ackedSequence, by: worker)
         case .welcome, .shutdown, .assignment, .cancel:
             let error = WireError(.unexpected, "\(body.kind) is sent by the coordinator, not to it")
             self.send(
@@ -127,11 +130,16 @@ extension CoordinatorService {
         return self.nextSequence
     }
 
-    /// Sends an envelope (and raw frames) to a peer; a peer that went away is logged, not fatal.
+    /// Sends an envelope (and raw frames) to a peer; a peer that went away is logged, not fatal. A message the test
+    /// switch `settings.sendFilter` drops counts as sent.
     func send(_ envelope: WireEnvelope, blobs: [[UInt8]] = [], to identity: [UInt8]) {
         if let body = envelope.body {
             self.counters.increment(CoordinatorCounters.sent, body.kind)
             if case .error(let error) = body { self.counters.increment(CoordinatorCounters.rejected, "\(error.code)") }
+        }
+        if let filter = self.settings.sendFilter, filter.drops(envelope) {
+            self.logger.debug("test switch dropped a message", metadata: ["kind": "\(envelope.body?.kind ?? "?")"])
+            return
         }
         do {
             let frames = try WireMessage(envelope: envelope, blobs: blobs).frames()

@@ -14,7 +14,7 @@ import Logging
 ///   trial, no operator request (inbox files wait).
 /// - Messages from workers that would change state (Hello, Heartbeat, Progress, CheckpointUpload, TrialResult,
 ///   TrialFailure) are queued in arrival order (``DeferredMessages``: heartbeats coalesced, repeated Hellos
-///   dropped) and handled once the store works again, before the next tick, at the time they are handled: the pause
+///   and re-sent copies of queued reports dropped) and handled once the store works again, before the next tick, at the time they are handled: the pause
 ///   never counts as a worker's silence (a worker that died during it is declared dead once it has been silent for
 ///   its timeout after the pause). Workers send results and checkpoints once, so refusing them would lose them. Messages that change nothing (an Ack, an Error, bad messages) are
 ///   answered as usual. When the queue is full (`deferredMessageLimit` messages or `deferredByteLimit` bytes) a

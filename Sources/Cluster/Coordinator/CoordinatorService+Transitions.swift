@@ -13,12 +13,25 @@ struct Transition {
     var blob: [UInt8]?
     /// Writes besides the directives'.
     var changes = StudyChanges()
+    /// The worker's message this transition records, acknowledged once it is committed (see
+    /// `CoordinatorService+Acks.swift`).
+    var acknowledges: InboundReceipt?
+}
+
+/// Where an acknowledged message came from: the sender's routing identity and the envelope's sequence number.
+struct InboundReceipt {
+    var identity: [UInt8]
+    var sequence: UInt64
 }
 
 /// A message a transition sends once committed.
 enum Outbound {
     case message(WireBody, blobs: [[UInt8]], to: WorkerID)
     case error(WireError, to: WorkerID)
+    /// An assignment or cancel of `run`, re-sent until the worker acknowledges it.
+    case order(WireBody, blobs: [[UInt8]], to: WorkerID, run: RunID)
+    /// The `Ack` of a worker's message, sent after the commit that made what it reported durable.
+    case ack(InboundReceipt)
 }
 
 /// A transition made ready to commit: its store writes, then what to do once they are durable.
@@ -37,9 +50,14 @@ extension CoordinatorService {
     /// Carries out a state transition: its writes in one store transaction, then the messages that depend on them.
     /// If the store refuses it, nothing is sent, scheduling stops and the transition is retried with back-off (see
     /// `CoordinatorService+Outage.swift`); while an outage lasts, new transitions queue behind the refused one.
-    func perform(_ directives: [CoordinatorDirective], blob: [UInt8]? = nil, changes: StudyChanges = StudyChanges()) {
-        let transition = Transition(directives: directives, blob: blob, changes: changes)
-        guard !directives.isEmpty || !changes.isEmpty else { return }
+    /// - Parameter acknowledges: the worker's message to acknowledge once the transition is committed (sent even if
+    ///   the transition changes nothing: a repeat of a report already recorded).
+    func perform(
+        _ directives: [CoordinatorDirective], blob: [UInt8]? = nil, changes: StudyChanges = StudyChanges(),
+        acknowledges: InboundReceipt? = nil
+    ) {
+        let transition = Transition(directives: directives, blob: blob, changes: changes, acknowledges: acknowledges)
+        guard !directives.isEmpty || !changes.isEmpty || acknowledges != nil else { return }
         guard self.outage == nil else {
             self.unwritten.append(transition)
             return
@@ -62,6 +80,7 @@ extension CoordinatorService {
 
     private func prepare(_ transition: Transition) throws(StudyStoreError) -> PreparedTransition {
         var prepared = PreparedTransition(changes: transition.changes)
+        if let receipt = transition.acknowledges { prepared.messages.append(.ack(receipt)) }
         for directive in transition.directives {
             switch directive {
             case .membership(let membership): self.prepare(membership, into: &prepared)
@@ -112,7 +131,8 @@ extension CoordinatorService {
             cancel.trialID = trial.rawValue
             cancel.attempt = UInt32(attempt)
             cancel.reason = reason.wire
-            for worker in workers { prepared.messages.append(.message(.cancel(cancel), blobs: [], to: worker)) }
+            let run = RunID(trial: trial, attempt: attempt)
+            for worker in workers { prepared.messages.append(.order(.cancel(cancel), blobs: [], to: worker, run: run)) }
             prepared.event("trial.cancelled", trial: trial, "attempt \(attempt) on \(workers): \(reason)")
         case .trialPruned(let trial, let epoch, let reason):
             prepared.event("trial.pruned", trial: trial, "after epoch \(epoch): \(reason)")
@@ -172,7 +192,10 @@ extension CoordinatorService {
         }
         for (rank, worker) in plan.members.enumerated() {
             assignment.rank = UInt32(rank)
-            prepared.messages.append(.message(.assignment(assignment), blobs: blobs, to: worker))
+            prepared.messages.append(
+                .order(
+                    .assignment(assignment), blobs: blobs, to: worker,
+                    run: RunID(trial: plan.trial, attempt: plan.attempt)))
         }
         let from = assignment.hasResume ? "epoch \(assignment.resume.epoch)" : "scratch"
         prepared.event("trial.assigned", trial: plan.trial, "attempt \(plan.attempt) on \(plan.members) from \(from)")
@@ -203,7 +226,10 @@ extension CoordinatorService {
     private func deliver(_ prepared: PreparedTransition, events: [StudyEvent]) {
         let now = self.now()
         for (worker, heard) in prepared.workerRows { self.workerRows.recordWritten(worker, heard: heard, at: now) }
-        for worker in prepared.forgotten { self.throughput.forget(worker) }
+        for worker in prepared.forgotten {
+            self.throughput.forget(worker)
+            self.forgetOrders(to: worker)
+        }
         for event in events {
             var metadata: Logger.Metadata = ["detail": "\(event.message)"]
             if let worker = event.workerID { metadata["worker"] = "\(worker)" }
@@ -216,7 +242,10 @@ extension CoordinatorService {
         for outbound in prepared.messages {
             switch outbound {
             case .message(let body, let blobs, let worker): self.send(body, blobs: blobs, to: worker)
+            case .order(let body, let blobs, let worker, let run):
+                self.sendOrder(body, blobs: blobs, to: worker, run: run)
             case .error(let error, let worker): self.sendError(error, to: worker)
+            case .ack(let receipt): self.acknowledge(receipt)
             }
         }
         if prepared.finishesStudy { self.finished = true }

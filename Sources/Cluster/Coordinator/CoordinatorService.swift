@@ -51,6 +51,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var workerRows: WorkerRowSchedule
     /// Throughput samples not yet written, by worker.
     var throughputSamples: [WorkerID: WorkerThroughputRecord] = [:]
+    /// Assignments and cancels not yet acknowledged (see `CoordinatorService+Acks.swift`).
+    var undelivered: Redelivery<SentOrder>
 
     /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
     /// - Throws: `CoordinatorError` if the stored study has another configuration, the store or bind fails, or
@@ -69,6 +71,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.deferred = DeferredMessages(
             maxMessages: settings.deferredMessageLimit, maxBytes: settings.deferredByteLimit)
         self.workerRows = WorkerRowSchedule(interval: settings.workerRowInterval)
+        self.undelivered = Redelivery(settings: settings.redelivery)
         if let problem = settings.problem { throw .invalidSettings(problem) }
         // Before the study is touched: a CURVE socket without a ZAP handler would admit nobody.
         if settings.curve != nil && !ZAPAuthenticator.isServing(in: context) { throw .noZAPHandler }
@@ -181,6 +184,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             if self.now() >= nextTick {
                 self.revokeWithdrawnKeys()
                 self.perform(self.core.onTick(now: self.now()))
+                self.resendUnacknowledged()
                 if self.outage == nil { self.takeRequests() }
                 if self.outage == nil { self.flushTelemetry(force: false) }
                 nextTick = self.now() + .milliseconds(tick)

@@ -53,6 +53,11 @@ public struct CoordinatorSettings: Sendable {
     public var isSafeChange: @Sendable (ConfigChange) -> Bool = { _ in false }
     /// Return from `run` once the study is finished (after telling workers to shut down).
     public var exitWhenFinished = true
+    /// How assignments and cancels are re-sent until the worker acknowledges them (see
+    /// `CoordinatorService+Acks.swift`).
+    public var redelivery = RedeliverySettings()
+    /// Testing only: drops chosen outgoing messages (see ``MessageDropper``); nil, the default, sends everything.
+    public var sendFilter: MessageDropper?
 
     /// What is wrong with these settings, nil when nothing is.
     public var problem: String? {
@@ -60,6 +65,7 @@ public struct CoordinatorSettings: Sendable {
             return "store retry delays must be positive with the first no longer than the longest "
                 + "(\(self.storeRetry.initialDelay), \(self.storeRetry.maximumDelay))"
         }
+        if let problem = self.redelivery.problem { return "re-send settings: \(problem)" }
         if self.deferredMessageLimit < 1 || self.deferredByteLimit < 1 {
             return "the deferred message limits must be positive "
                 + "(\(self.deferredMessageLimit) messages, \(self.deferredByteLimit) bytes)"

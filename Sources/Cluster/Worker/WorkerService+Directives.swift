@@ -23,14 +23,14 @@ extension WorkerService {
                 result.metrics = metrics.wire
                 result.epochs = UInt32(epochs)
                 result.seconds = seconds
-                self.send(.result(result))
+                self.sendReport(.result(result), run: run)
             case .reportFailure(let run, let reason, let retryable):
                 var failure = Mixrec_Cluster_V1_TrialFailure()
                 failure.trialID = run.trial.rawValue
                 failure.attempt = UInt32(run.attempt)
                 failure.reason = reason
                 failure.retryable = retryable
-                self.send(.failure(failure))
+                self.sendReport(.failure(failure), run: run)
             case .showProgress(let run):
                 if let context = self.runs[run], let onProgress = self.onProgress {
                     onProgress(context.snapshot())

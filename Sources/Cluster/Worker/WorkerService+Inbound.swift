@@ -33,13 +33,19 @@ extension WorkerService {
                     "peer_timeout": "\(self.peerTimeout.map { "\($0)" } ?? "ring default")",
                 ])
         case .assignment(let assignment):
+            // Acknowledged on receipt, a repeat included; the core ignores a repeat.
+            self.sendAck(message.envelope.sequence)
             if let job = self.job(assignment, parameters: message.blobs.first) {
                 self.feed(.assignment(job))
             }
         case .cancel(let cancel):
-            self.feed(.cancel(RunID(trial: TrialID(cancel.trialID), attempt: Int(cancel.attempt))))
+            self.sendAck(message.envelope.sequence)
+            let run = RunID(trial: TrialID(cancel.trialID), attempt: Int(cancel.attempt))
+            self.forgetReports(of: run)
+            self.feed(.cancel(run))
         case .shutdown(let shutdown):
             self.logger.info("shutting down", metadata: ["reason": "\(shutdown.reason)"])
+            self.forgetReports(of: nil)
             self.feed(.shutdown)
         case .error(let error):
             if error.code == .notRegistered {
@@ -47,13 +53,20 @@ extension WorkerService {
             } else {
                 self.logger.warning("coordinator reported an error", metadata: ["error": "\(error.message)"])
             }
-        case .ack:
-            break
+        case .ack(let ack):
+            self.acknowledged(ack.ackedSequence)
         case .hello, .heartbeat, .progress, .checkpoint, .result, .failure:
             let error = WireError(
                 .unexpected, "\(body.kind) is sent by workers, not to them", sequence: message.envelope.sequence)
             self.send(error.replyEnvelope(sequence: self.takeSequence()))
         }
+    }
+
+    /// Acknowledges the coordinator's message `sequence` (an assignment or cancel, which it re-sends until then).
+    private func sendAck(_ sequence: UInt64) {
+        var ack = Mixrec_Cluster_V1_Ack()
+        ack.ackedSequence = sequence
+        self.send(.ack(ack))
     }
 
     func takeSequence() -> UInt64 {

@@ -23,6 +23,8 @@ public final class WorkerService<Runner: TrialRunner> {
     /// The training threads' contexts by run, from the start of a run until its thread returns.
     var runs: [RunID: TrialRunContext] = [:]
     var sequence: UInt64 = 1
+    /// Results, checkpoint uploads and failures not yet acknowledged (see `WorkerService+Redelivery.swift`).
+    var unacknowledged: Redelivery<SentReport>
     /// Steps and all-reduce traffic of every run, sent with each heartbeat.
     public let counters = WorkerCounters()
     /// Called on the serving thread about every `progressInterval` while a run trains (for a progress display).
@@ -38,6 +40,7 @@ public final class WorkerService<Runner: TrialRunner> {
         self.runner = runner
         self.logger = logger
         self.core = WorkerCore(timing: settings.timing)
+        self.unacknowledged = Redelivery(settings: settings.redelivery)
         self.socket = try ZMQSocket(context: context, type: .dealer)
         try self.socket.setRoutingID(Array(settings.workerID.utf8))
         try self.socket.setMaxMessageSize(bytes: Int64(settings.limits.maxFrameBytes))
@@ -60,6 +63,7 @@ public final class WorkerService<Runner: TrialRunner> {
         let timeout = Int(self.settings.pollInterval.wholeMilliseconds)
         while !stop.isStopped && !self.core.isDone {
             self.feed(.tick)
+            self.resendUnacknowledged()
             if try poller.poll(timeoutMilliseconds: timeout)[0].contains(.readable) {
                 try self.receiveAvailable()
             }
@@ -71,8 +75,12 @@ public final class WorkerService<Runner: TrialRunner> {
 
     /// Hands `event` to the core at the current time and carries out its directives.
     func feed(_ event: WorkerEvent) {
-        let now = ClusterTime(milliseconds: (ContinuousClock.now - self.started).wholeMilliseconds)
-        self.perform(self.core.handle(event, now: now))
+        self.perform(self.core.handle(event, now: self.now()))
+    }
+
+    /// The state machines' time: milliseconds since this service started.
+    func now() -> ClusterTime {
+        ClusterTime(milliseconds: (ContinuousClock.now - self.started).wholeMilliseconds)
     }
 
     /// Waits, at most `limit`, for a cancelled run's training thread to reach its next cancellation check and return.
@@ -113,7 +121,12 @@ public final class WorkerService<Runner: TrialRunner> {
         for outgoing in self.outbox.drain() {
             switch outgoing {
             case .message(let body, let blobs):
-                self.send(body, blobs: blobs)
+                if case .checkpoint(let upload) = body {
+                    self.sendReport(
+                        body, blobs: blobs, run: RunID(trial: TrialID(upload.trialID), attempt: Int(upload.attempt)))
+                } else {
+                    self.send(body, blobs: blobs)
+                }
             case .runEnded(let job, let end):
                 self.runs[job.run] = nil
                 self.feed(.runEnded(job, end))
@@ -124,15 +137,15 @@ public final class WorkerService<Runner: TrialRunner> {
     // MARK: - Sending
 
     func send(_ body: WireBody, blobs: [[UInt8]] = []) {
-        let envelope = WireEnvelope.make(sequence: self.sequence, body: body)
-        self.sequence += 1
-        self.send(envelope, blobs: blobs)
+        self.send(WireEnvelope.make(sequence: self.takeSequence(), body: body), blobs: blobs)
     }
 
     /// Sends an envelope and its raw frames; a frame above `settings.limits.maxBlobBytes` (a checkpoint larger than
     /// the study allows) is not sent at all, with an error naming both sizes: the coordinator's socket would drop the
-    /// connection without a word.
-    func send(_ envelope: WireEnvelope, blobs: [[UInt8]] = []) {
+    /// connection without a word. A message the test switch `settings.sendFilter` drops counts as sent.
+    /// - Returns: false if it was not sent because a frame is too large.
+    @discardableResult
+    func send(_ envelope: WireEnvelope, blobs: [[UInt8]] = []) -> Bool {
         if let largest = blobs.map(\.count).max(), largest > self.settings.limits.maxBlobBytes {
             self.logger.error(
                 Logger.Message(
@@ -142,7 +155,11 @@ public final class WorkerService<Runner: TrialRunner> {
                     "kind": "\(envelope.body?.kind ?? "?")", "bytes": "\(largest)",
                     "max_bytes": "\(self.settings.limits.maxBlobBytes)",
                 ])
-            return
+            return false
+        }
+        if let filter = self.settings.sendFilter, filter.drops(envelope) {
+            self.logger.debug("test switch dropped a message", metadata: ["kind": "\(envelope.body?.kind ?? "?")"])
+            return true
         }
         do {
             if try !self.socket.send(WireMessage(envelope: envelope, blobs: blobs).frames()) {
@@ -151,5 +168,6 @@ public final class WorkerService<Runner: TrialRunner> {
         } catch {
             self.logger.warning("send failed", metadata: ["error": "\(error)"])
         }
+        return true
     }
 }

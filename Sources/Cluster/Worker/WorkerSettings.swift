@@ -30,6 +30,11 @@ public struct WorkerSettings: Sendable {
     public var limits = WireLimits()
     /// CURVE on the DEALER (nil: plain TCP).
     public var curve: CurveClientSettings?
+    /// How results, checkpoint uploads and failures are re-sent until the coordinator acknowledges them (see
+    /// `WorkerService+Redelivery.swift`).
+    public var redelivery = RedeliverySettings()
+    /// Testing only: drops chosen outgoing messages (see ``MessageDropper``); nil, the default, sends everything.
+    public var sendFilter: MessageDropper?
 
     /// Settings for worker `workerID` of the coordinator at `coordinatorEndpoint`.
     public init(coordinatorEndpoint: String, workerID: String) {

@@ -10,6 +10,8 @@ import Search
 /// Reports from workers that are not registered are rejected before the scheduler sees them. Ticks enforce the
 /// trial deadline (`SchedulerSettings.trialDeadline`, clocked by a ``ProgressWatch``), and a cancel is sent to a
 /// worker for the same run again only after a back-off (``CancelBackoff``), however often the worker reports it.
+/// A report that repeats one already recorded (a worker re-sends results, checkpoints and failures until they are
+/// acknowledged, see `TrialScheduler.isRepeat`) changes nothing.
 /// Pure: time comes in as arguments, directives go out.
 public struct CoordinatorCore: Sendable {
     public private(set) var membership: WorkerMembership
@@ -58,6 +60,8 @@ public struct CoordinatorCore: Sendable {
     ) -> [CoordinatorDirective] {
         let heard = self.membership.onHeard(worker, incarnation: nil, now: now)
         if heard.contains(where: Self.isRejection) { return heard.map { .membership($0) } }
+        // A re-sent copy of a report already recorded: acknowledged again by the shell, changing nothing.
+        if self.scheduler.isRepeat(report, from: worker) { return self.forward(heard, now: now) }
         let scheduled: [SchedulerDirective]
         switch report {
         case .progress(let trial, let attempt, let epoch, let metrics, let seconds):

@@ -23,14 +23,16 @@ public struct DeferredMessage: Sendable, Equatable {
 ///
 /// Heartbeats are coalesced: a heartbeat replaces the previous one of the same connection when nothing from that
 /// connection was queued after it (the newer one says all the older one did). A Hello the same connection already
-/// queued for the same worker incarnation is dropped (workers repeat Hello until welcomed). Anything else is kept
+/// queued for the same worker incarnation is dropped (workers repeat Hello until welcomed), and so is a copy of a
+/// result, checkpoint upload or failure the same connection already queued (workers re-send reports until they are
+/// acknowledged, and a paused coordinator acknowledges nothing). Anything else is kept
 /// in order until `maxMessages` messages or `maxBytes` bytes are held; then it is refused. Pure.
 public struct DeferredMessages: Sendable {
     /// What `append` did with a message.
     public enum Admission: Equatable, Sendable {
         /// Queued at the end.
         case queued
-        /// Folded into one already queued (a newer heartbeat, or a repeated Hello).
+        /// Folded into one already queued (a newer heartbeat, a repeated Hello, a re-sent report).
         case coalesced
         /// Not queued: the queue holds `maxMessages` messages or `maxBytes` bytes.
         case full
@@ -69,6 +71,12 @@ public struct DeferredMessages: Sendable {
                 return earlier.workerID == hello.workerID && earlier.incarnation == hello.incarnation
             }
             if repeated { return .coalesced }
+        case .result, .checkpoint, .failure:
+            // A worker re-sends an unacknowledged report unchanged (same sequence number): the queued copy will be
+            // handled and acknowledged, which stops the re-sends.
+            if self.messages.contains(where: { $0.identity == item.identity && $0.message == item.message }) {
+                return .coalesced
+            }
         default:
             break
         }

@@ -63,14 +63,23 @@ extension TrialScheduler {
         }
     }
 
-    /// Rank 0 uploaded the parameters after `epoch` epochs; a later re-queue resumes from them.
+    /// Rank 0 uploaded the parameters after `epoch` epochs; a later re-queue resumes from them. An upload re-sent
+    /// after its run's result completed the trial (the first copy was lost) is stored too if it is newer than the
+    /// stored one: an export reads a complete trial's newest checkpoint.
     public mutating func onCheckpoint(
         from worker: WorkerID, trial id: TrialID, attempt: Int, epoch: Int
     ) -> [SchedulerDirective] {
+        if let rejection = self.pastLastEpoch(epoch, trial: id, from: worker) { return rejection.directives }
+        if var trial = self.trials[id], trial.state == .complete, trial.attempt == attempt,
+            trial.workers.first == worker, epoch > trial.checkpointEpoch ?? 0
+        {
+            trial.checkpointEpoch = epoch
+            self.trials[id] = trial
+            return [.storeCheckpoint(id, attempt: attempt, epoch: epoch), .trialChanged(trial)]
+        }
         guard case .success(var run) = self.currentRun(id, attempt: attempt, from: worker, rankZeroOnly: true) else {
             return self.rejection(id, attempt: attempt, from: worker).directives
         }
-        if let rejection = self.pastLastEpoch(epoch, trial: id, from: worker) { return rejection.directives }
         run.trial.checkpointEpoch = max(run.trial.checkpointEpoch ?? 0, epoch)
         self.trials[id] = run.trial
         return [.storeCheckpoint(id, attempt: attempt, epoch: epoch), .trialChanged(run.trial)]

@@ -5,6 +5,9 @@
 /// registered it heartbeats every interval the Welcome names, busy or idle. It trains one run at a time: an
 /// assignment that arrives while a run trains cancels that run and waits as the pending run until the cancelled
 /// one has returned. Shutdown drops the pending run, cancels the current one and stops serving once it has ended.
+/// The coordinator re-sends an assignment or cancel until it is acknowledged, so a copy may arrive twice: an
+/// assignment of a run that already trains, waits or ended recently is ignored (never a second run), and a cancel of
+/// a run it does not train changes nothing.
 /// Pure: time comes in with every event, directives go out; the shell owns the socket and the training threads.
 public struct WorkerCore: Sendable {
     public let timing: WorkerTiming
@@ -24,6 +27,11 @@ public struct WorkerCore: Sendable {
     private var helloDue = ClusterTime.zero
     private var lastHeartbeat = ClusterTime.zero
     private var lastProgress = ClusterTime.zero
+    /// The newest runs that ended or were cancelled, newest last (at most `rememberedRuns`): a copy of their
+    /// assignment that arrives late must not start them again.
+    private var endedRuns: [RunID] = []
+    /// How many ended runs the worker remembers.
+    static let rememberedRuns = 32
 
     /// A worker that has not registered yet; times count from the origin (`.zero`), when the shell created it.
     public init(timing: WorkerTiming) {
@@ -52,11 +60,14 @@ public struct WorkerCore: Sendable {
             self.helloDue = now
             return []
         case .assignment(var job):
+            // A copy the coordinator sent again (its Ack was lost): the run already trains, waits or is over.
+            guard !self.knows(job.run) else { return [] }
             job.peerTimeout = self.peerTimeout
             guard let running = self.running else { return self.start(job) }
             self.pending = job
             return [.cancelRun(running.run)]
         case .cancel(let run):
+            self.remember(run)
             if self.pending?.run == run { self.pending = nil }
             return self.running?.run == run ? [.cancelRun(run)] : []
         case .shutdown:
@@ -89,10 +100,23 @@ public struct WorkerCore: Sendable {
 
     /// Forgets the ended run and starts the pending one.
     private mutating func afterRun(_ run: RunID) -> [WorkerDirective] {
+        self.remember(run)
         if self.running?.run == run { self.running = nil }
         guard self.running == nil, let job = self.pending else { return [] }
         self.pending = nil
         return self.start(job)
+    }
+
+    /// Whether `run` trains, waits, or ended (or was cancelled) recently.
+    private func knows(_ run: RunID) -> Bool {
+        self.running?.run == run || self.pending?.run == run || self.endedRuns.contains(run)
+    }
+
+    /// Notes that `run` ended or was cancelled, forgetting the oldest beyond `rememberedRuns`.
+    private mutating func remember(_ run: RunID) {
+        guard !self.endedRuns.contains(run) else { return }
+        self.endedRuns.append(run)
+        if self.endedRuns.count > Self.rememberedRuns { self.endedRuns.removeFirst() }
     }
 
     // MARK: - Timing

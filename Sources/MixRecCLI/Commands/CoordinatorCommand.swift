@@ -40,6 +40,8 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var chaos: ChaosOptions
+
     /// Warns when the search space holds parameters the collaborative warm start depends on: trials then share it
     /// less, though sharing stays correct.
     private static func warnOfUnsharedWarmStarts(_ config: StudyConfig, logger: Logger) {
@@ -87,6 +89,7 @@ struct CoordinatorCommand: ParsableCommand {
         var settings = config.coordinatorSettings(bindEndpoint: self.bind)
         settings.curve = curve?.server
         settings.liveAllowList = curve?.authenticator.allowList
+        settings.sendFilter = try self.chaos.dropper()
         do {
             let service = try CoordinatorService(
                 context: context, settings: settings, store: store, proposer: config.proposer, pruner: config.pruner,

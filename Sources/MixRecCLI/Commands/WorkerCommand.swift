@@ -47,6 +47,8 @@ struct WorkerCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @OptionGroup var chaos: ChaosOptions
+
     func validate() throws {
         guard self.epochSeconds >= 0, self.noise >= 0 else {
             throw ValidationError("--epoch-seconds and --noise must not be negative.")
@@ -72,6 +74,7 @@ struct WorkerCommand: ParsableCommand {
         settings.peerEndpoint = self.peers.peerEndpoint ?? ""
         settings.peerTimeout = self.peers.peerTimeoutDuration
         settings.curve = try self.peers.curve()?.control
+        settings.sendFilter = try self.chaos.dropper()
         let (links, ringGuard) = try self.peers.links(in: context)
         defer { ringGuard?.stop() }
         let logger = Logger(label: "mixrec.worker")

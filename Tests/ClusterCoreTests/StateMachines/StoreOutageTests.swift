@@ -98,8 +98,20 @@ import Testing
         var small = DeferredMessages(maxMessages: 100, maxBytes: 1000)
         var upload = self.result(trial: 4)
         upload.blobs = [Array(repeating: 0, count: 600)]
+        var another = self.result(trial: 5)
+        another.blobs = upload.blobs
         #expect(small.append(self.item(upload, from: 1)) == .queued)
-        #expect(small.append(self.item(upload, from: 1)) == .full)
+        #expect(small.append(self.item(another, from: 1)) == .full)
         #expect(small.count == 1)
+    }
+
+    @Test func aReportResentUnchangedIsQueuedOnceButAnotherConnectionsOrAnotherReportIsKept() {
+        var queue = DeferredMessages(maxMessages: 100, maxBytes: 1 << 20)
+        #expect(queue.append(self.item(self.result(trial: 1), from: 1)) == .queued)
+        #expect(queue.append(self.item(self.heartbeat("a", steps: 1), from: 1)) == .queued)
+        #expect(queue.append(self.item(self.result(trial: 1), from: 1)) == .coalesced, "a re-sent copy")
+        #expect(queue.append(self.item(self.result(trial: 1), from: 2)) == .queued, "another connection's")
+        #expect(queue.append(self.item(self.result(trial: 2), from: 1)) == .queued, "another report")
+        #expect(queue.count == 4)
     }
 }

@@ -184,6 +184,26 @@ import Testing
         #expect(core.running == nil)
     }
 
+    @Test func aRepeatedAssignmentOfTheRunningPendingOrEndedRunStartsNothing() {
+        var core = self.training(Self.job(1))
+        #expect(core.handle(.assignment(Self.job(1)), now: .seconds(0.5)) == [], "no second run, no cancel")
+        #expect(core.running == Self.started(Self.job(1)))
+        _ = core.handle(.assignment(Self.job(2)), now: .seconds(1))
+        #expect(core.handle(.assignment(Self.job(2)), now: .seconds(1.1)) == [], "already waiting")
+        #expect(
+            core.handle(.runEnded(Self.started(Self.job(1)), .cancelled), now: .seconds(2))
+                == [.startRun(Self.started(Self.job(2)))])
+        #expect(core.handle(.assignment(Self.job(1)), now: .seconds(2.1)) == [], "a late copy of an ended run")
+        #expect(core.handle(.cancel(Self.job(2).run), now: .seconds(2.2)) == [.cancelRun(Self.job(2).run)])
+        #expect(core.handle(.cancel(Self.job(2).run), now: .seconds(2.3)) == [.cancelRun(Self.job(2).run)])
+        _ = core.handle(.runEnded(Self.started(Self.job(2)), .cancelled), now: .seconds(2.5))
+        #expect(core.handle(.cancel(Self.job(2).run), now: .seconds(2.6)) == [], "a repeated cancel is ignored")
+        #expect(core.handle(.assignment(Self.job(2)), now: .seconds(2.7)) == [], "a cancelled run never restarts")
+        #expect(
+            core.handle(.assignment(Self.job(2, attempt: 2)), now: .seconds(3))
+                == [.startRun(Self.started(Self.job(2, attempt: 2)))], "a new attempt is a new run")
+    }
+
     @Test func rankZeroReportsResultsAndEveryRankReportsFailures() {
         let metrics: Metrics = ["valid/ndcg@10": 0.25]
         let leader = Self.started(Self.job(1))

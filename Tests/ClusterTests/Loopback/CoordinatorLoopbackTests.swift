@@ -82,6 +82,8 @@ import ZeroMQ
                 "received TrialResult": 2, "received undecodable": 4, "sent Welcome": 1, "sent TrialAssignment": 2,
                 "sent Error": 3, "sent Shutdown": 1, "rejected malformed": 1, "rejected versionMismatch": 1,
                 "rejected tooLarge": 1,
+                // The worker acknowledges both assignments; the coordinator its checkpoint and both results.
+                "received Ack": 2, "sent Ack": 3,
             ])
     }
 

@@ -9,6 +9,11 @@ final class FakeWorker {
     let incarnation: UInt64
     let socket: ZMQSocket
     private var sequence: UInt64 = 1
+    /// Whether `next` acknowledges the assignments and cancels it receives, as a real worker does (else the
+    /// coordinator re-sends them).
+    var acknowledges = true
+    /// Whether `next` passes the coordinator's Acks to its condition (`nextAck`) instead of skipping them.
+    private var awaitsAcks = false
 
     init(
         _ id: String, incarnation: UInt64 = 1, context: ZMQContext, endpoint: String,
@@ -29,6 +34,20 @@ final class FakeWorker {
 
     func sendRaw(_ frames: [[UInt8]]) throws {
         try self.socket.send(frames)
+    }
+
+    func ack(_ sequence: UInt64) throws {
+        var ack = Mixrec_Cluster_V1_Ack()
+        ack.ackedSequence = sequence
+        try self.send(.ack(ack))
+    }
+
+    /// Waits for the coordinator's next `Ack`.
+    /// - Returns: the sequence number it acknowledges, nil after `timeout`.
+    func nextAck(timeout: Duration = .seconds(10)) throws -> UInt64? {
+        self.awaitsAcks = true
+        defer { self.awaitsAcks = false }
+        return try self.next(timeout: timeout, where: { $0.ack != nil })?.ack?.ackedSequence
     }
 
     func hello() throws {
@@ -88,6 +107,11 @@ final class FakeWorker {
             }
             guard let frames = try self.socket.receive(maxFrames: 4) else { continue }
             let message = try WireMessage.decode(frames: frames)
+            if self.acknowledges, message.assignment != nil || message.kind == "CancelTrial" {
+                try self.ack(message.envelope.sequence)
+            }
+            // The coordinator's Acks of reports are skipped (as a worker handles them on the side) unless awaited.
+            if message.ack != nil && !self.awaitsAcks { continue }
             if matches(message) { return message }
         }
         return nil
@@ -102,4 +126,7 @@ extension WireMessage {
         if case .error(let error) = self.envelope.body { error } else { nil }
     }
     var kind: String { self.envelope.body?.kind ?? "none" }
+    var ack: Mixrec_Cluster_V1_Ack? {
+        if case .ack(let ack) = self.envelope.body { ack } else { nil }
+    }
 }

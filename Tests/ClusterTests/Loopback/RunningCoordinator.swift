@@ -17,6 +17,9 @@ final class RunningCoordinator: Sendable {
         let cpuSeconds = Mutex<Double>(0)
         let ready = DispatchSemaphore(value: 0)
         let exited = DispatchSemaphore(value: 0)
+        /// The study store, handed to the coordinator thread, which lets go of it (and of the study directory's
+        /// lock) before it signals `exited`: a test may open the directory again as soon as `finish` returns.
+        let store = Mutex<StudyStore?>(nil)
     }
 
     let stop = StopSignal()
@@ -29,8 +32,12 @@ final class RunningCoordinator: Sendable {
     ) throws {
         let stop = self.stop
         let outcome = self.outcome
+        outcome.store.withLock { $0 = store }
         Thread {
             do {
+                guard let store = outcome.store.withLock({ $0.take() }) else {
+                    throw StartFailure(description: "no store")
+                }
                 let service = try CoordinatorService(
                     context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: pruner)
                 let endpoint = try service.boundEndpoint()
