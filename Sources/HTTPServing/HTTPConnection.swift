@@ -23,15 +23,14 @@ struct HTTPConnection {
     #endif
 
     /// Reads one request, answers it through `handler` and half-closes.
-    /// - Parameter timeoutSeconds: how long receiving the request or sending the response may take.
-    func serve(handler: some HTTPHandler, timeoutSeconds: Int) {
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        let size = socklen_t(MemoryLayout<timeval>.size)
-        setsockopt(self.socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, size)
-        setsockopt(self.socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, size)
+    /// - Parameter timeout: how long receiving the whole request may take (each `recv` waits at most what is left
+    ///   of it), and how long each send of the response may block.
+    func serve(handler: some HTTPHandler, timeout: Duration) {
+        var sendTimeout = Self.socketTimeout(timeout)
+        setsockopt(self.socket, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         let response: HTTPResponse
         var includeBody = true
-        switch self.readRequest() {
+        switch self.readRequest(deadline: ContinuousClock.now + timeout) {
         case .request(let request):
             response = handler.respond(to: request)
             includeBody = request.method != "HEAD"
@@ -70,13 +69,13 @@ struct HTTPConnection {
         case closed
     }
 
-    /// The head, then as many body bytes as `Content-Length` says.
-    private func readRequest() -> RequestRead {
+    /// The head, then as many body bytes as `Content-Length` says, all before `deadline`.
+    private func readRequest(deadline: ContinuousClock.Instant) -> RequestRead {
         var received: [UInt8] = []
         var headEnd: Int?
         while headEnd == nil {
             let searchFrom = max(0, received.count - 3)
-            switch self.receive() {
+            switch self.receive(before: deadline) {
             case .bytes(let bytes): received += bytes
             case .timedOut: return .rejected(408, "request not received in time")
             case .closed: return .closed
@@ -104,7 +103,7 @@ struct HTTPConnection {
             self.sendAll(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
         }
         while body.count < length {
-            switch self.receive() {
+            switch self.receive(before: deadline) {
             case .bytes(let bytes): body += bytes.prefix(length - body.count)
             case .timedOut: return .rejected(408, "request body not received in time")
             case .closed: return .rejected(400, "the body ended after \(body.count) of \(length) bytes")
@@ -125,12 +124,25 @@ struct HTTPConnection {
         return nil
     }
 
-    /// One `recv` of up to 4 KiB.
-    private func receive() -> Received {
+    /// One `recv` of up to 4 KiB, waiting at most until `deadline`.
+    private func receive(before deadline: ContinuousClock.Instant) -> Received {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { return .timedOut }
+        var timeout = Self.socketTimeout(left)
+        setsockopt(self.socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var chunk = [UInt8](repeating: 0, count: 4096)
         let count = chunk.withUnsafeMutableBytes { recv(self.socket, $0.baseAddress, $0.count, 0) }
         if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut : .closed }
         return count == 0 ? .closed : .bytes(Array(chunk[..<count]))
+    }
+
+    /// `duration` as a socket timeout (at least 1 µs: zero would mean no timeout).
+    private static func socketTimeout(_ duration: Duration) -> timeval {
+        let (seconds, attoseconds) = duration.components
+        var timeout = timeval()
+        timeout.tv_sec = Int(seconds)
+        timeout.tv_usec = .init(max(seconds > 0 ? 0 : 1, attoseconds / 1_000_000_000_000))
+        return timeout
     }
 
     /// Writes the whole response (gives up on a send error or timeout).

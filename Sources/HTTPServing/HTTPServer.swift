@@ -21,15 +21,21 @@ import Synchronization
 public final class HTTPServer: Sendable {
     /// Connections served at the same time; more are answered 503 at once.
     public static let maxConnections = 32
-    /// How long one connection may take to send its request or receive the response.
-    public static let ioTimeoutSeconds = 5
+    /// The default of ``requestTimeout``.
+    public static let defaultRequestTimeout = Duration.seconds(5)
 
     private let listener = Mutex<Listener?>(nil)
     private let name: String
+    /// How long a connection may take to send its whole request (however it trickles in), and separately to take
+    /// the response; a slot is never held longer by a slow client.
+    public let requestTimeout: Duration
 
-    /// - Parameter name: the name of the server's threads, e.g. `mixrec-dashboard`.
-    public init(name: String) {
+    /// - Parameters:
+    ///   - name: the name of the server's threads, e.g. `mixrec-dashboard`.
+    ///   - requestTimeout: ``requestTimeout``.
+    public init(name: String, requestTimeout: Duration = HTTPServer.defaultRequestTimeout) {
         self.name = name
+        self.requestTimeout = requestTimeout
     }
 
     deinit { self.stop() }
@@ -43,7 +49,8 @@ public final class HTTPServer: Sendable {
         let address = try BindAddress(parsing: bind)
         return try self.listener.withLock { current throws(HTTPServerError) in
             guard current == nil else { throw .alreadyStarted }
-            let listener = try Listener(address: address, handler: handler, name: self.name)
+            let listener = try Listener(
+                address: address, handler: handler, name: self.name, requestTimeout: self.requestTimeout)
             current = listener
             return listener.bound
         }
@@ -75,7 +82,9 @@ private final class Listener: Sendable {
         private static let streamType = SOCK_STREAM
     #endif
 
-    init(address: BindAddress, handler: some HTTPHandler, name: String) throws(HTTPServerError) {
+    init(address: BindAddress, handler: some HTTPHandler, name: String, requestTimeout: Duration)
+        throws(HTTPServerError)
+    {
         let fd = socket(AF_INET, Self.streamType, 0)
         guard fd >= 0 else { throw .socket(operation: "socket", errno: errno) }
         var yes: Int32 = 1
@@ -100,7 +109,7 @@ private final class Listener: Sendable {
         }
         self.descriptor = fd
         self.bound = BindAddress(host: address.host, port: UInt16(bigEndian: actual.sin_port))
-        let thread = Thread { [self] in self.acceptLoop(handler: handler, name: name) }
+        let thread = Thread { [self] in self.acceptLoop(handler: handler, name: name, requestTimeout: requestTimeout) }
         thread.name = name
         thread.start()
     }
@@ -111,7 +120,7 @@ private final class Listener: Sendable {
         close(self.descriptor)
     }
 
-    private func acceptLoop(handler: some HTTPHandler, name: String) {
+    private func acceptLoop(handler: some HTTPHandler, name: String, requestTimeout: Duration) {
         defer { self.acceptLoopDone.signal() }
         var poller = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
         while !self.stopping.load(ordering: .acquiring) {
@@ -125,7 +134,7 @@ private final class Listener: Sendable {
                 continue
             }
             let thread = Thread { [self] in
-                HTTPConnection(socket: connection).serve(handler: handler, timeoutSeconds: HTTPServer.ioTimeoutSeconds)
+                HTTPConnection(socket: connection).serve(handler: handler, timeout: requestTimeout)
                 close(connection)
                 self.active.subtract(1, ordering: .relaxed)
             }

@@ -22,8 +22,10 @@ import Testing
         }
     }
 
-    private func serving(_ body: (LoopbackClient) throws -> Void) throws {
-        let server = HTTPServer(name: "http-test")
+    private func serving(
+        requestTimeout: Duration = HTTPServer.defaultRequestTimeout, _ body: (LoopbackClient) throws -> Void
+    ) throws {
+        let server = HTTPServer(name: "http-test", requestTimeout: requestTimeout)
         let address = try server.start(bind: "127.0.0.1:0", handler: Echo())
         defer { server.stop() }
         try body(LoopbackClient(port: address.port))
@@ -71,6 +73,33 @@ import Testing
             #expect(truncated.status == 400 && truncated.body == "rejected 400: the body ended after 3 of 10 bytes\n")
             #expect(try client.raw("GARBAGE\r\n\r\n").body == "rejected 400: malformed request\n")
             #expect(try client.request("/after").status == 200)
+        }
+    }
+
+    /// The timeout bounds the whole request: a client that trickles its head a byte at a time, each byte well
+    /// within the timeout, is answered 408 when the request's time is up, not kept as long as it keeps sending.
+    @Test func aClientTricklingItsRequestIsCutOffAtTheRequestDeadline() throws {
+        try self.serving(requestTimeout: .milliseconds(600)) { client in
+            let fd = try client.connect()
+            defer { close(fd) }
+            let started = ContinuousClock.now
+            // The trickle stops when told (the server is still draining then), before the connection is closed.
+            let (stop, stopped) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+            let trickle = Thread {
+                defer { stopped.signal() }
+                for byte in "GET /slowloris HTTP/1.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+                    client.send(String(byte), on: fd)
+                    if stop.wait(timeout: .now() + 0.1) == .success { return }
+                }
+            }
+            trickle.start()
+            let response = try client.response(on: fd)
+            let took = ContinuousClock.now - started
+            stop.signal()
+            stopped.wait()
+            #expect(response.status == 408 && response.body == "rejected 408: request not received in time\n")
+            // 60 bytes at 100 ms would take 6 s; the request deadline ends it after about 0.6 s.
+            #expect(took >= .milliseconds(550) && took < .seconds(3), "\(took)")
         }
     }
 
