@@ -92,15 +92,32 @@ public struct ScoreCalibration: Sendable, Codable, Equatable, CustomStringConver
     ///   - lastItemText: `[R, I]` `⟨t_last, t_i⟩` of each row's last history item.
     ///   - unseen: the items no training sequence holds (nil: none).
     public func apply(to scores: Tensor, lastItemText: Tensor, unseen: UnseenItems?) -> Tensor {
-        var result = scores
-        if self.lastItemText != 0 { result = result + lastItemText.scaled(by: self.lastItemText) }
-        guard let unseen else { return result }
-        if self.unseenNeighbours { result = unseen.neighbours.apply(to: result) }
-        if self.unseenText != 0 || self.unseenOffset != 0 {
-            let boost = lastItemText.scaled(by: self.unseenText) + Tensor(scalar: self.unseenOffset)
-            result = result + boost * unseen.mask
+        Self.apply([self], to: scores, lastItemText: lastItemText, unseen: unseen)[0]
+    }
+
+    /// ``apply(to:lastItemText:unseen:)`` of each of `calibrations` to the same scores, sharing the work candidates
+    /// have in common: each `α`'s shifted scores, and their neighbour replacement, are computed once.
+    static func apply(
+        _ calibrations: [ScoreCalibration], to scores: Tensor, lastItemText: Tensor, unseen: UnseenItems?
+    ) -> [Tensor] {
+        var shifted: [Float: Tensor] = [:]
+        var neighboured: [Float: Tensor] = [:]
+        return calibrations.map { calibration in
+            let weight = calibration.lastItemText
+            let moved = shifted[weight] ?? (weight != 0 ? scores + lastItemText.scaled(by: weight) : scores)
+            shifted[weight] = moved
+            guard let unseen else { return moved }
+            var result = moved
+            if calibration.unseenNeighbours {
+                result = neighboured[weight] ?? unseen.neighbours.apply(to: moved)
+                neighboured[weight] = result
+            }
+            if calibration.unseenText != 0 || calibration.unseenOffset != 0 {
+                let boost = lastItemText.scaled(by: calibration.unseenText) + Tensor(scalar: calibration.unseenOffset)
+                result = result + boost * unseen.mask
+            }
+            return result
         }
-        return result
     }
 
     public var description: String {

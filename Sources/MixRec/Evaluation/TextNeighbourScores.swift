@@ -26,15 +26,29 @@ public struct TextNeighbourScores {
         let similarities = Tensor.matmul(
             textVectors.gather(rows: unseenItems), textVectors.gather(rows: trainedItems), transposeB: true)
         let values = similarities.scalars
+        let trainedCount = trainedItems.count
         self.unseenItems = unseenItems
         self.neighbours = unseenItems.indices.map { row in
-            let slice = values[(row * trainedItems.count)..<((row + 1) * trainedItems.count)]
-            let nearest = slice.indices.sorted { slice[$0] > slice[$1] }.prefix(count)
-            let top = slice[nearest.first ?? slice.startIndex]
-            let raw = nearest.map { expf((slice[$0] - top) / Self.temperature) }
+            let nearest = Self.largest(count, of: values[(row * trainedCount)..<((row + 1) * trainedCount)])
+            guard let top = nearest.first?.value else { return [] }
+            let raw = nearest.map { expf(($0.value - top) / Self.temperature) }
             let total = raw.reduce(0, +)
-            return zip(nearest, raw).map { (trainedItems[$0 - row * trainedItems.count], $1 / total) }
+            return zip(nearest, raw).map { (trainedItems[$0.offset], $1 / total) }
         }
+    }
+
+    /// The `count` largest of `values`, largest first, with their offsets from the slice's start (one pass,
+    /// `count` small: no sort of the whole row).
+    static func largest(_ count: Int, of values: ArraySlice<Float>) -> [(offset: Int, value: Float)] {
+        guard count > 0 else { return [] }
+        var kept: [(offset: Int, value: Float)] = []
+        kept.reserveCapacity(count + 1)
+        for (offset, value) in values.enumerated() where kept.count < count || value > kept[kept.count - 1].value {
+            let position = kept.firstIndex { value > $0.value } ?? kept.count
+            kept.insert((offset, value), at: position)
+            if kept.count > count { kept.removeLast() }
+        }
+        return kept
     }
 
     /// `scores` (`[R, I]`) with each unseen item's column replaced by its neighbours' weighted scores.

@@ -53,7 +53,7 @@ extension MixRecTrainer {
             let lastItemText = model.lastItemTextScores(histories)
             let scores = [parts.uncalibrated] + (hasCollaborative ? [parts.collaborative ?? parts.joint] : [])
             return scores.flatMap { base in
-                candidates.map { $0.apply(to: base, lastItemText: lastItemText, unseen: model.unseenItems) }
+                ScoreCalibration.apply(candidates, to: base, lastItemText: lastItemText, unseen: model.unseenItems)
             }
         }
         let report = try self.summedOverGroup(local)
