@@ -15,6 +15,8 @@ import Testing
         #expect(schedule.rungs(atStep: 21).isEmpty)
         // A run too short to separate two rungs reports both after its first step.
         #expect(RungSchedule(fractions: [0.01, 0.1], totalSteps: 4).rungs(atStep: 1).map(\.number) == [1, 2])
+        // A rung that rounds to the last step is none: the final epoch reports that validation.
+        #expect(RungSchedule(fractions: [0.5, 0.9], totalSteps: 4).rungs.map(\.step) == [2])
     }
 
     /// A rung's users are the first steps of the run's seeded user order: fixed by the seed, and each rung's users

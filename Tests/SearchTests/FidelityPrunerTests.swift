@@ -20,6 +20,8 @@ import Testing
         Self.expectFractions(Self.steps(0.125, reductionFactor: 2).rungFractions, [0.125, 0.25, 0.5])
         Self.expectFractions(Self.steps(0.125).rungFractions, [0.125, 0.375])
         Self.expectFractions(Self.steps(0.5).rungFractions, [0.5])
+        // 1/9 written to seven decimals: times 9 is a rounding error below a full trial, not a third rung.
+        Self.expectFractions(Self.steps(0.1111111).rungFractions, [0.1111111, 0.3333333])
         #expect(SuccessiveHalving().rungFractions.isEmpty)
         #expect(PrunerFidelity.defaultMinFraction(reductionFactor: 3) == 1.0 / 27)
         #expect(PrunerFidelity.defaultMinFraction(reductionFactor: 2) == 0.125)

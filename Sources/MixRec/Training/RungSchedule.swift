@@ -1,6 +1,8 @@
 /// Where a run's rungs (`train.rungs`, fractions of its optimizer steps) fall: rung `k` is reported after step
 /// `max(1, round(fraction_k · totalSteps))`. The steps of a run are its users in their seeded order, so the users
-/// trained by a rung are the same for every run with the same seed and include the previous rung's.
+/// trained by a rung are the same for every run with the same seed and include the previous rung's. A rung that
+/// would fall on the run's last step is dropped: the run has trained everything there, and its final epoch reports
+/// the same validation.
 struct RungSchedule {
     /// One rung: its number (from 1), its fraction of the run and the step after which it is reported.
     struct Rung: Equatable {
@@ -12,8 +14,9 @@ struct RungSchedule {
     let rungs: [Rung]
 
     init(fractions: [Double], totalSteps: Int) {
-        self.rungs = fractions.enumerated().map { index, fraction in
-            Rung(number: index + 1, fraction: fraction, step: max(1, Int((fraction * Double(totalSteps)).rounded())))
+        self.rungs = fractions.enumerated().compactMap { index, fraction in
+            let step = max(1, Int((fraction * Double(totalSteps)).rounded()))
+            return step < totalSteps ? Rung(number: index + 1, fraction: fraction, step: step) : nil
         }
     }
 

@@ -16,13 +16,17 @@ public enum PrunerFidelity: Hashable, Sendable {
         return 1 / (factor * factor * factor)
     }
 
+    /// How close to 1 a rung's fraction may come before it counts as the full trial (no rung).
+    static let fullTrialTolerance = 1e-4
+
     /// The fractions of a full trial's steps at which the rungs sit, ascending, all below 1 (none for `epochs`).
     public func rungFractions(reductionFactor: Int) -> [Double] {
         guard case .steps(let minFraction) = self, minFraction > 0, reductionFactor > 1 else { return [] }
         var fractions: [Double] = []
         var fraction = minFraction
-        // A small tolerance keeps 1/27 · 27 from leaving a rung a rounding error below a full trial.
-        while fraction < 1 - 1e-9 {
+        // A rung within `fullTrialTolerance` of a full trial is none: it keeps 1/27 · 27, or 1/9 written as 0.1111111
+        // times 9, from leaving a rung a rounding error before the trial's end, where pruning would waste it whole.
+        while fraction < 1 - Self.fullTrialTolerance {
             fractions.append(fraction)
             fraction *= Double(reductionFactor)
         }
