@@ -27,4 +27,8 @@ public struct ZMQError: Error, Equatable, CustomStringConvertible {
 
     /// True when the context was terminated or shut down (`ETERM`); socket loops stop on it.
     public var isContextTerminated: Bool { self.code == ETERM }
+
+    /// True when a message had another frame count than the receive expected (`EPROTO`, `receiveRaw`): it was
+    /// read to its end and dropped.
+    public var isMisshapenMessage: Bool { self.code == EPROTO }
 }

@@ -3,7 +3,9 @@ import ZeroMQ
 /// Why an all-reduce (or a replica check) failed. Every case ends the collective on this rank.
 public enum AllReduceError: Error, Equatable, CustomStringConvertible {
     /// The left neighbour sent nothing (or the right one took nothing) within the timeout: it died or hangs.
-    case peerTimeout(rank: Int, peer: Int, milliseconds: Int32)
+    /// `foreignMessages`: messages that were not this run's chunks, dropped by this rank so far
+    /// (``AllReduceGroup/foreignMessagesDropped``).
+    case peerTimeout(rank: Int, peer: Int, milliseconds: Int32, foreignMessages: Int = 0)
     /// A chunk whose header does not match what this rank expects next (stale run, wrong order, corrupt).
     case unexpectedChunk(rank: Int, detail: String)
     /// The left neighbour sends Float sums in the other wire format (`AllReduceSettings.wire`): every rank of a group
@@ -25,8 +27,11 @@ public enum AllReduceError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .peerTimeout(let rank, let peer, let milliseconds):
+        case .peerTimeout(let rank, let peer, let milliseconds, let foreignMessages):
             "all-reduce rank \(rank): peer rank \(peer) silent for \(milliseconds) ms (dead or hung)"
+                + (foreignMessages > 0
+                    ? "; \(foreignMessages) messages that were not this run's chunks reached its ring port and were "
+                        + "dropped (a stray sender, or a rank of an earlier attempt)" : "")
         case .unexpectedChunk(let rank, let detail):
             "all-reduce rank \(rank): unexpected chunk: \(detail)"
         case .encodingMismatch(let rank, let peer, let expected, let received):

@@ -40,6 +40,11 @@ public final class AllReduceGroup {
     /// The number of ranks.
     public var worldSize: Int { self.endpoints.count }
 
+    /// Messages this rank's ring port received and dropped because they were not this run's chunks: no chunk header
+    /// (another frame count, no magic, an unknown encoding) or another run's tag. Without CURVE anything that reaches
+    /// the port can send, and a rank of an earlier attempt may still be draining its queue; neither stops the run.
+    public private(set) var foreignMessagesDropped = 0
+
     /// Opens this rank's links. A group of one has no sockets and its collectives return at once.
     /// - Parameters:
     ///   - rank: this process's rank.
@@ -259,21 +264,24 @@ public final class AllReduceGroup {
             chunk.step >= self.worldSize - 1 ? .overwrite : chunk.step == self.worldSize - 2 ? .complete : .add
         let deadline = ContinuousClock.now + self.settings.timeout
         while true {
-            let received: Void?
+            let applied: Bool?
             do {
-                received = try socket.receiveRaw { (header, payload) throws(AllReduceError) in
-                    try self.validate(header, payload, expected: expected)
-                    guard let source = payload.baseAddress else { return }
-                    codec.apply(source, to: target, as: role)
+                applied = try socket.receiveRaw { (header, payload) throws(AllReduceError) -> Bool in
+                    guard try self.validate(header, payload, expected: expected) else { return false }
+                    if let source = payload.baseAddress { codec.apply(source, to: target, as: role) }
+                    return true
                 }
             } catch let error as AllReduceError {
                 throw error
+            } catch let error as ZMQError where error.isMisshapenMessage {
+                applied = false
             } catch let error as ZMQError {
                 throw .transport(error)
             } catch {
                 throw .unexpectedChunk(rank: self.rank, detail: "\(error)")
             }
-            if received != nil { return }
+            if applied == true { return }
+            if applied == false { self.foreignMessagesDropped += 1 }
             if self.isCancelled?() == true { throw .cancelled(rank: self.rank) }
             guard ContinuousClock.now < deadline else {
                 throw self.timeout(peer: (self.rank + self.worldSize - 1) % self.worldSize)
@@ -281,14 +289,13 @@ public final class AllReduceGroup {
         }
     }
 
+    /// Whether `header` and `payload` are the chunk this rank expects next: false for a message that is not this
+    /// run's (no chunk header, another run's tag), which the caller drops.
+    /// - Throws: ``AllReduceError`` for a chunk of this run that is not the one expected, or is damaged.
     private func validate(
         _ header: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer, expected: ChunkHeader
-    ) throws(AllReduceError) {
-        guard let actual = ChunkHeader(header) else {
-            throw .unexpectedChunk(
-                rank: self.rank,
-                detail: "header of \(header.count) bytes without the magic or with an unknown encoding")
-        }
+    ) throws(AllReduceError) -> Bool {
+        guard let actual = ChunkHeader(header), actual.runTag == expected.runTag else { return false }
         guard actual.encoding == expected.encoding else {
             throw .encodingMismatch(
                 rank: self.rank, peer: (self.rank + self.worldSize - 1) % self.worldSize,
@@ -299,7 +306,7 @@ public final class AllReduceGroup {
         guard comparable == expected, payload.count == Int(actual.payloadBytes) else {
             throw .unexpectedChunk(rank: self.rank, detail: "got \(actual), expected \(expected)")
         }
-        guard self.settings.verifiesChecksums else { return }
+        guard self.settings.verifiesChecksums else { return true }
         let computed = CRC32C.checksum(payload)
         guard computed == actual.checksum else {
             throw .checksumMismatch(
@@ -307,9 +314,12 @@ public final class AllReduceGroup {
                 ringStep: Int(actual.ringStep), chunk: actual.chunk, expected: actual.checksum, computed: computed,
                 authenticated: self.settings.curve != nil)
         }
+        return true
     }
 
     private func timeout(peer: Int) -> AllReduceError {
-        .peerTimeout(rank: self.rank, peer: peer, milliseconds: self.settings.timeoutMilliseconds)
+        .peerTimeout(
+            rank: self.rank, peer: peer, milliseconds: self.settings.timeoutMilliseconds,
+            foreignMessages: self.foreignMessagesDropped)
     }
 }

@@ -115,7 +115,7 @@ struct AllReduceBFloat16Tests {
         // Rank 1 may give up on rank 0's chunk before its own reach rank 2, which then finds it silent instead.
         let third = #expect(throws: AllReduceError.self) { try results[2].get() }
         let mismatch = AllReduceError.encodingMismatch(rank: 2, peer: 1, expected: native, received: bfloat16)
-        let silent = if case .peerTimeout(rank: 2, peer: 1, _)? = third { true } else { false }
+        let silent = if case .peerTimeout(rank: 2, peer: 1, _, _)? = third { true } else { false }
         #expect(third == mismatch || silent, "\(third.map { "\($0)" } ?? "no error")")
         #expect(throws: AllReduceError.self) { try results[0].get() }
         let error = AllReduceError.encodingMismatch(rank: 2, peer: 1, expected: native, received: bfloat16)

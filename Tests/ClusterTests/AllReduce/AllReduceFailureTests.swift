@@ -34,7 +34,9 @@ struct AllReduceFailureTests {
             #expect {
                 _ = try results[rank].get()
             } throws: { error in
-                guard case .peerTimeout(let who, _, let milliseconds) = error as? AllReduceError else { return false }
+                guard case .peerTimeout(let who, _, let milliseconds, _) = error as? AllReduceError else {
+                    return false
+                }
                 return who == rank && milliseconds == 400 && (error as? AllReduceError)?.isRetryable == true
             }
         }

@@ -82,7 +82,7 @@ struct AllReduceSumTests {
         }
     }
 
-    @Test("chunks of another run are refused")
+    @Test("ranks of different runs never take each other's chunks: both time out, naming what they dropped")
     func runTagMismatch() throws {
         var settings = Self.smallChunks
         settings.timeout = .seconds(1)
@@ -93,17 +93,59 @@ struct AllReduceSumTests {
             try group.sum(&values)
             return values
         }
-        // Both ranks fail; at least one saw the foreign chunk (the other may have lost its peer first, since a
-        // rank that fails closes its links and drops what it had queued).
+        // A rank that fails closes its links, so the other may have lost its peer before any chunk arrived; at
+        // least one of them received the foreign chunk and dropped it.
         let errors = results.compactMap { result -> AllReduceError? in
             guard case .failure(let error) = result else { return nil }
             return error as? AllReduceError
         }
         #expect(errors.count == 2)
-        #expect(
-            errors.contains { error in
-                if case .unexpectedChunk = error { return true }
-                return false
-            })
+        let dropped = errors.map { error -> Int in
+            guard case .peerTimeout(_, _, _, let foreign) = error else { return -1 }
+            return foreign
+        }
+        #expect(dropped.allSatisfy { $0 >= 0 } && dropped.contains { $0 > 0 }, "\(errors)")
+        #expect(errors.contains { $0.description.contains("not this run's chunks") })
+    }
+
+    @Test("messages from a stray sender on a ring port are dropped and the sums stay exact")
+    func straySenderIsIgnored() throws {
+        let context = try ZMQContext()
+        let (endpoints, folder) = RingHarness.ipcEndpoints(2)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var settings = Self.smallChunks
+        settings.runTag = 7
+        let results = try RingHarness.run(worldSize: 2, settings: settings, context: context, endpoints: endpoints) {
+            rank, group in
+            if rank == 0 {
+                // Rank 0's port is bound: a stranger connects and sends four messages that are not chunks of run 7.
+                let stray = try ZMQSocket(context: context, type: .push)
+                defer { stray.close() }
+                try stray.setSendTimeout(milliseconds: 2000)
+                try stray.connect(endpoints[0])
+                var foreign = [UInt8](repeating: 0, count: ChunkHeader.byteCount)
+                let header = ChunkHeader(
+                    runTag: 8, sequence: 0, ringStep: 0, chunk: 0, payloadBytes: 4, checksum: 0)
+                foreign.withUnsafeMutableBytes { header.encode(into: $0) }
+                let messages: [[[UInt8]]] = [
+                    [[1, 2, 3]], [[9, 9], [1, 2, 3, 4]], [[1], [2], [3]], [foreign, [0, 0, 0, 0]],
+                ]
+                for frames in messages { #expect(try stray.send(frames)) }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            var sums: [[Float]] = []
+            for round in 0..<8 {
+                var values = Self.input(rank: rank + round, count: 33)
+                try group.sum(&values)
+                sums.append(values)
+            }
+            return (sums, group.foreignMessagesDropped)
+        }
+        let outputs = try results.map { try $0.get() }
+        #expect(outputs[0].1 == 4 && outputs[1].1 == 0)
+        for round in 0..<8 {
+            let expected = zip(Self.input(rank: round, count: 33), Self.input(rank: round + 1, count: 33)).map(+)
+            #expect(outputs[0].0[round] == expected && outputs[1].0[round] == expected)
+        }
     }
 }
