@@ -17,26 +17,40 @@ public struct SeedSummary: Equatable, Sendable {
     /// How many trials the mean is over.
     public var count: Int { self.trials.count }
 
+    /// The mean objective over ``sharedSeeds``: what configurations are ranked by.
+    public var sharedMean: Double
+    /// The seeds every summarised configuration ran with (all of ``seeds`` when they all ran with the same, or when
+    /// they share none): a mean over other seeds would also compare the seeds' luck.
+    public var sharedSeeds: [UInt64]
+
     /// The configurations whose COMPLETE trials reported `objective` with more than one distinct seed, best mean
-    /// first in the given direction (ties by the lowest trial id).
+    /// over the seeds they all share first in the given direction (ties by the lowest trial id). When one of a
+    /// configuration's trials was pruned or failed, its other seeds alone would otherwise decide its rank.
     public static func summaries(
         of trials: [StudyStatus.TrialLine], objective: String, maximize: Bool
     ) -> [SeedSummary] {
         let complete = trials.filter { $0.state == .complete && $0.metrics[objective] != nil }
-        let byParams = Dictionary(grouping: complete, by: \.params)
-        let summaries = byParams.compactMap { params, lines -> SeedSummary? in
-            let lines = lines.sorted { $0.id < $1.id }
-            guard Set(lines.map(\.seed)).count > 1 else { return nil }
+        let byParams = Dictionary(grouping: complete, by: \.params).values.map { $0.sorted { $0.id < $1.id } }
+            .filter { Set($0.map(\.seed)).count > 1 }
+        let common = byParams.map { Set($0.map(\.seed)) }.reduce(nil) { (shared: Set<UInt64>?, seeds) in
+            shared.map { $0.intersection(seeds) } ?? seeds
+        }
+        let summaries = byParams.map { lines -> SeedSummary in
             let values = lines.compactMap { $0.metrics[objective] }
             let mean = values.reduce(0, +) / Double(values.count)
             let squares = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            let shared = lines.filter { common?.contains($0.seed) == true }
+            let sharedLines = shared.isEmpty ? lines : shared
+            let sharedValues = sharedLines.compactMap { $0.metrics[objective] }
             return SeedSummary(
-                params: params, trials: lines.map(\.id), seeds: lines.map(\.seed), mean: mean,
-                standardDeviation: (squares / Double(values.count - 1)).squareRoot())
+                params: lines[0].params, trials: lines.map(\.id), seeds: lines.map(\.seed), mean: mean,
+                standardDeviation: (squares / Double(values.count - 1)).squareRoot(),
+                sharedMean: sharedValues.reduce(0, +) / Double(sharedValues.count),
+                sharedSeeds: sharedLines.map(\.seed))
         }
         return summaries.sorted { a, b in
-            guard a.mean != b.mean else { return a.trials[0] < b.trials[0] }
-            return maximize ? a.mean > b.mean : a.mean < b.mean
+            guard a.sharedMean != b.sharedMean else { return a.trials[0] < b.trials[0] }
+            return maximize ? a.sharedMean > b.sharedMean : a.sharedMean < b.sharedMean
         }
     }
 }

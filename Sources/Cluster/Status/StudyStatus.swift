@@ -15,7 +15,8 @@ import Search
 /// `metrics` are a trial's final metrics when it has them, else its newest epoch's; `bestValidation` is the best
 /// objective over its epochs; `fidelity` is the share of a full trial it trained (``Trial/fidelity(epochs:)``: 1
 /// when COMPLETE, a rung's fraction when pruned there; absent before any report); `best` is the COMPLETE trial with
-/// the best final objective. Dates are ISO 8601.
+/// the best final objective among the budget's (ENQUEUED or PROPOSED: a replicate's other seed says nothing about
+/// its parameters; ``SeedSummary`` compares configurations over seeds). Dates are ISO 8601.
 public struct StudyStatus: Codable, Equatable, Sendable {
     public struct Study: Codable, Equatable, Sendable {
         public var name: String
@@ -81,7 +82,8 @@ public struct StudyStatus: Codable, Equatable, Sendable {
                 workers: trial.workers.map(\.rawValue), failureReasons: trial.failureReasons)
         }
         var best: Best?
-        for trial in trials where trial.state == .complete {
+        // Replicates repeat a configuration with another seed: better luck there is no better configuration.
+        for trial in trials where trial.state == .complete && trial.origin != .replicate {
             guard let metrics = trial.finalMetrics, let value = metrics[objective] else { continue }
             if let current = best, let currentValue = current.metrics[objective], !better(value, currentValue) {
                 continue
