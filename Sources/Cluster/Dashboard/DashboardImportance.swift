@@ -5,9 +5,10 @@ import Search
 /// the trials used) or why there is none, then the objective against every parameter, most important first.
 enum DashboardImportance {
     static func render(_ snapshot: DashboardSnapshot) -> String {
-        let analysis = StudyImportance.analyse(snapshot)
+        let finding = StudyImportance.analyse(snapshot)
+        let analysis = finding.analysis
         var html = "<h2>What the search learnt</h2>\n<p class=\"muted\">\(HTMLText.escape(ImportanceAnalysis.method))"
-        html += " · \(analysis.observationsUsed) complete trials"
+        html += " · \(HTMLText.escape(finding.basis))"
         if analysis.observationsSkipped > 0 { html += " (\(analysis.observationsSkipped) left out)" }
         switch analysis.outcome {
         case .estimated(let effects, let interactionShare):

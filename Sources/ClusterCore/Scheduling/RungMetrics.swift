@@ -56,6 +56,11 @@ extension Trial {
         return curve
     }
 
+    /// Rung `rung`'s fraction of a full trial, as the trial reported it; nil if it did not reach the rung.
+    public func rungFraction(_ rung: Int) -> Double? {
+        self.intermediate.values.lazy.compactMap { RungMetrics.fraction(ofRung: rung, in: $0) }.first
+    }
+
     /// How much of a full trial of `epochs` epochs it trained: 1 when COMPLETE, else the largest of its newest
     /// reported epoch's share and its rungs' fractions; nil before any report.
     public func fidelity(epochs: Int) -> Double? {

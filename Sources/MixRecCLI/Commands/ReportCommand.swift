@@ -78,11 +78,12 @@ struct ReportCommand: ParsableCommand {
             print("wrote \(csv) (\(status.trials.count) trials)")
         }
         if let path = self.importances {
-            let analysis = try StudyImportance.analyse(from: store, objective: objective, maximize: maximize)
+            let finding = try StudyImportance.analyse(from: store, objective: objective, maximize: maximize)
+            let analysis = finding.analysis
             try ImportanceCSV.render(analysis).write(toFile: path, atomically: true, encoding: .utf8)
             let found =
                 analysis.unavailableReason.map { "no importances: \($0)" }
-                ?? "\(analysis.effects.count) parameters from \(analysis.observationsUsed) complete trials"
+                ?? "\(analysis.effects.count) parameters from \(finding.basis)"
             print("wrote \(path) (\(found))")
         }
         if let serve = self.serve {

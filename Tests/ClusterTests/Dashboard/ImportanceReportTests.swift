@@ -100,12 +100,15 @@ import Testing
     @Test func theImportanceCSVListsEveryParameterMostImportantFirst() throws {
         let fixture = try Fixture(complete: 24)
         let analysis = try StudyImportance.analyse(from: fixture.store, objective: "valid/score", maximize: false)
+            .analysis
         let lines = ImportanceCSV.render(analysis).components(separatedBy: "\r\n").dropLast()
         #expect(lines.first == "parameter,importance,main_effect_share,length_scale")
         #expect(lines.count == 5 && lines.dropFirst().first?.hasPrefix("x1,") == true)
         let importances = lines.dropFirst().compactMap { Double($0.components(separatedBy: ",")[1]) }
         #expect(importances.count == 4 && abs(importances.reduce(0, +) - 1) < 1e-9)
-        #expect(try StudyImportance.analyse(from: fixture.store, objective: "valid/score", maximize: false) == analysis)
+        #expect(
+            try StudyImportance.analyse(from: fixture.store, objective: "valid/score", maximize: false).analysis
+                == analysis)
     }
 
     /// `mixrec report` reads the objective and direction from the stored study and writes the same importances.
@@ -121,14 +124,16 @@ import Testing
         #expect(command.exitStatus(within: 120) == 0)
         #expect(command.output.contains("wrote \(csv.path) (4 parameters from 24 complete trials)"))
         let expected = ImportanceCSV.render(
-            try StudyImportance.analyse(from: fixture.store, objective: "valid/score", maximize: false))
+            try StudyImportance.analyse(from: fixture.store, objective: "valid/score", maximize: false).analysis)
         #expect(try String(contentsOf: csv, encoding: .utf8) == expected)
         #expect(try String(contentsOf: html, encoding: .utf8).contains("<table class=\"importance\">"))
     }
 
-    @Test func tooFewCompleteTrialsAreReportedWithTheReason() throws {
-        let html = try Fixture(complete: 5).report()
+    @Test func tooFewTrialsAreReportedWithTheReason() throws {
+        // 3 complete trials; with the pruned and the running one, 5 at epoch 1: the most at any fidelity.
+        let html = try Fixture(complete: 3).report()
         #expect(html.contains("<h2>What the search learnt</h2>") && Self.importanceRows(html).isEmpty)
+        #expect(html.contains("5 trials at epoch 1"))
         #expect(html.contains("No importances: 5 trials with a value; importances need at least 6 for 4 parameters."))
         let rough = try Fixture(complete: 6).report()
         #expect(Self.importanceRows(rough).count == 4)
@@ -136,14 +141,25 @@ import Testing
         #expect(SVGMarks(html: html).count(of: "parameter") == 4)
     }
 
-    @Test func theAnalysisFollowsTrialsAsTheyComplete() throws {
-        let fixture = try Fixture(complete: 5)
+    /// Too few complete trials: the analysis reads the trials' values at the highest fidelity enough of them reached,
+    /// as soon as they report it.
+    @Test func theAnalysisFollowsTrialsAsTheyReport() throws {
+        let fixture = try Fixture(complete: 3)
         #expect(try fixture.report().contains("No importances: 5 trials with a value"))
-        var pruned = try #require(try fixture.store.trials().first { $0.state == .pruned })
-        pruned.state = .complete
-        pruned.finalMetrics = ["valid/score": 3]
-        try fixture.store.save([pruned])
-        #expect(Self.importanceRows(try fixture.report()).count == 4)
+        var next = Trial(
+            id: TrialID(6), params: Configuration(["x1": .double(1), "x2": .double(3), "plan": .string("none")]),
+            origin: .proposed)
+        next.state = .running
+        next.intermediate[1] = ["valid/score": 2]
+        try fixture.store.save([next])
+        let html = try fixture.report()
+        #expect(Self.importanceRows(html).count == 4 && html.contains("6 trials at epoch 1"))
+        // A replicate repeats a configuration with another seed: it is not one more observation of the parameters.
+        var replicate = Trial(id: TrialID(7), params: next.params, origin: .replicate, seed: 5)
+        replicate.state = .running
+        replicate.intermediate[1] = ["valid/score": 2.5]
+        try fixture.store.save([replicate])
+        #expect(try fixture.report().contains("6 trials at epoch 1"))
     }
 
     @Test func aStudyWithoutASearchSpaceStillPlotsItsCompleteTrials() throws {
