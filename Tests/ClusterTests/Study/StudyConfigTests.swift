@@ -64,6 +64,26 @@ import Testing
         #expect(config.groupSize == groupSize && config.budget >= 2)
     }
 
+    /// The real-data studies search the same expert plan and prune at 1/9 and 1/3 of a trial's steps.
+    @Test(arguments: [("study-ml-100k.yaml", "ml-100k.yaml"), ("study-amazon-beauty.yaml", "amazon-beauty.yaml")])
+    func theRealDataStudiesValidateAtTheirRungsOverTheirTrainingConfig(file: String, training: String) throws {
+        let config = try StudyConfig(contentsOf: Self.configs.appendingPathComponent(file).path)
+        guard case .mixrec(let baseConfig, let overrides) = config.task else {
+            Issue.record("\(file) is not a MixRec study")
+            return
+        }
+        #expect(baseConfig == (try String(contentsOf: Self.configs.appendingPathComponent(training), encoding: .utf8)))
+        let rungs = overrides.first { $0.hasPrefix("train.rungs=") }.map {
+            $0.dropFirst("train.rungs=[".count).dropLast().split(separator: ",").compactMap {
+                Double($0.trimmingCharacters(in: .whitespaces))
+            }
+        }
+        #expect(rungs?.count == 2, "\(overrides)")
+        #expect(zip(rungs ?? [], [1.0 / 9, 1.0 / 3]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(overrides)")
+        #expect(config.search.space.parameters.count == 9 && config.search.direction == .maximize)
+        #expect(config.warmStartParameters.isEmpty, "the searched parameters leave the warm start alone")
+    }
+
     @Test func unknownKeysBadValuesAndMismatchedPartsAreRefused() throws {
         let directory = try StudyDirectory()
         let typo = try self.write("study: {budgett: 3}\nsearch: {space: space.yaml}", in: directory)
@@ -278,7 +298,7 @@ import Testing
     /// A stored study's search file reads back equal to the file, for every search file shipped.
     @Test(arguments: [
         "demo-space.yaml", "demo-mixrec-space.yaml", "mixrec-space.yaml", "search-branin.yaml",
-        "search-hartmann6.yaml", "search-mixed-synthetic.yaml", "study-ml-100k-space.yaml",
+        "search-hartmann6.yaml", "search-mixed-synthetic.yaml", "expert-plan-space.yaml",
     ])
     func theStoredSearchFileReadsBack(_ name: String) throws {
         try Self.expectStoredSearchFileReadsBack(Self.configs.appendingPathComponent(name).path)
