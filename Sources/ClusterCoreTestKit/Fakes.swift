@@ -79,3 +79,11 @@ extension Array where Element == CoordinatorDirective {
         self.compactMap { if case .membership(let directive) = $0 { directive } else { nil } }
     }
 }
+
+/// Names a trial's shared warm start after its seed (`ws-<seed>`), as a MixRec study's naming does for trials that
+/// differ only in what the warm start does not read.
+public struct SeedWarmStarts: WarmStartNaming, Sendable {
+    public init() {}
+
+    public func warmStart(of trial: Trial) -> String? { "ws-\(trial.seed)" }
+}

@@ -88,6 +88,15 @@ public enum WireFixtures {
         return WireMessage(sequence: sequence, body: .checkpoint(upload), blobs: [self.parameters])
     }
 
+    /// A warm start's upload by rank 0 of trial 42 (the fixture's parameters as its file).
+    public static func warmStartMessage(sequence: UInt64 = 9) -> WireMessage {
+        var upload = Mixrec_Cluster_V1_WarmStartUpload()
+        upload.trialID = 42
+        upload.attempt = 1
+        upload.warmStart = .describing(self.parameters, name: "0123456789abcdef")
+        return WireMessage(sequence: sequence, body: .warmStart(upload), blobs: [self.parameters])
+    }
+
     /// A valid Welcome (heartbeat every 500 ms, busy workers dead after 10 s).
     public static func welcome() -> Mixrec_Cluster_V1_Welcome {
         var welcome = Mixrec_Cluster_V1_Welcome()
@@ -105,6 +114,10 @@ public enum WireFixtures {
         shutdown.reason = "budget reached"
         var resumed = self.assignment()
         resumed.resume = .describing(self.parameters, epoch: 2)
+        var computing = self.assignment()
+        computing.warmStart = .describing(nil, name: "0123456789abcdef")
+        var shipping = self.assignment()
+        shipping.warmStart = .describing(self.parameters, name: "0123456789abcdef")
         var failure = Mixrec_Cluster_V1_TrialFailure()
         failure.trialID = 42
         failure.attempt = 1
@@ -118,11 +131,13 @@ public enum WireFixtures {
         let bodies: [WireBody] = [
             .hello(self.hello()), .welcome(self.welcome()), .heartbeat(self.busyHeartbeat()), .shutdown(shutdown),
             .assignment(self.assignment()), .progress(self.progress()), .result(self.result()),
-            .failure(failure), .cancel(cancel), .ack(ack),
+            .failure(failure), .cancel(cancel), .ack(ack), .assignment(computing),
         ]
         var messages = bodies.enumerated().map { WireMessage(sequence: UInt64($0.offset + 1), body: $0.element) }
         messages.append(WireMessage(sequence: 20, body: .assignment(resumed), blobs: [self.parameters]))
         messages.append(self.checkpointMessage(sequence: 21))
+        messages.append(WireMessage(sequence: 23, body: .assignment(shipping), blobs: [self.parameters]))
+        messages.append(self.warmStartMessage(sequence: 24))
         messages.append(
             WireMessage(envelope: WireError(.outOfRange, "bad rank", sequence: 4).replyEnvelope(sequence: 22)))
         return messages

@@ -90,6 +90,13 @@ extension CoordinatorService {
                 self.core.onReport(report, from: worker, now: now, pruner: self.pruner), blob: message.blobs.first,
                 acknowledges: report.isAcknowledged
                     ? InboundReceipt(identity: identity, sequence: message.envelope.sequence) : nil)
+        case .warmStart(let upload):
+            guard let worker = self.sender(identity, key: key, claims: nil, message: message),
+                let file = message.blobs.first
+            else { return }
+            self.receiveWarmStart(
+                upload, file: file, from: worker,
+                receipt: InboundReceipt(identity: identity, sequence: message.envelope.sequence))
         case .error(let error):
             self.logger.warning(
                 "worker reported an error", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
@@ -169,7 +176,7 @@ extension WireBody {
     /// liveness, a run's reports); the others are answered without a state change.
     var changesState: Bool {
         switch self {
-        case .hello, .heartbeat, .progress, .checkpoint, .result, .failure: true
+        case .hello, .heartbeat, .progress, .checkpoint, .result, .failure, .warmStart: true
         case .error, .ack, .welcome, .shutdown, .assignment, .cancel: false
         }
     }

@@ -189,6 +189,11 @@ extension CoordinatorService {
         {
             assignment.resume = .describing(checkpoint.parameters, epoch: UInt32(checkpoint.record.epoch))
             blobs = [checkpoint.parameters]
+        } else if let warmStart = plan.warmStart {
+            // A run that resumes skips the warm start; a fresh one ships or computes it.
+            let (reference, file) = self.warmStart(warmStart, for: RunID(trial: plan.trial, attempt: plan.attempt))
+            assignment.warmStart = reference
+            blobs = file.map { [$0] } ?? []
         }
         for (rank, worker) in plan.members.enumerated() {
             assignment.rank = UInt32(rank)
@@ -197,7 +202,11 @@ extension CoordinatorService {
                     .assignment(assignment), blobs: blobs, to: worker,
                     run: RunID(trial: plan.trial, attempt: plan.attempt)))
         }
-        let from = assignment.hasResume ? "epoch \(assignment.resume.epoch)" : "scratch"
+        var from = assignment.hasResume ? "epoch \(assignment.resume.epoch)" : "scratch"
+        if assignment.hasWarmStart {
+            from += assignment.warmStart.byteLength > 0 ? " with" : " computing"
+            from += " warm start \(assignment.warmStart.name)"
+        }
         prepared.event("trial.assigned", trial: plan.trial, "attempt \(plan.attempt) on \(plan.members) from \(from)")
     }
 

@@ -53,6 +53,10 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var throughputSamples: [WorkerID: WorkerThroughputRecord] = [:]
     /// Assignments and cancels not yet acknowledged (see `CoordinatorService+Acks.swift`).
     var undelivered: Redelivery<SentOrder>
+    /// The study's shared warm starts on disk (see `CoordinatorService+WarmStarts.swift`).
+    let warmStartFiles: StudyWarmStarts
+    /// Which warm start each trial needs.
+    let warmStartNames: TrialWarmStartNames
 
     /// Opens the study (creating or continuing it), restores the scheduler from it and binds the socket.
     /// - Throws: `CoordinatorError` if the stored study has another configuration, the store or bind fails, or
@@ -72,6 +76,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             maxMessages: settings.deferredMessageLimit, maxBytes: settings.deferredByteLimit)
         self.workerRows = WorkerRowSchedule(interval: settings.workerRowInterval)
         self.undelivered = Redelivery(settings: settings.redelivery)
+        self.warmStartFiles = StudyWarmStarts(studyDirectory: store.directory) { logger.warning("\($0)") }
+        self.warmStartNames = TrialWarmStartNames(settings.warmStartNaming)
         if let problem = settings.problem { throw .invalidSettings(problem) }
         // Before the study is touched: a CURVE socket without a ZAP handler would admit nobody.
         if settings.curve != nil && !ZAPAuthenticator.isServing(in: context) { throw .noZAPHandler }
@@ -87,6 +93,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.core = CoordinatorCore(
             membership: WorkerMembership(settings: settings.membership),
             scheduler: TrialScheduler(settings: settings.scheduler, restoring: restored))
+        if settings.warmStartNaming != nil { self.core.warmStartsHeld(self.warmStartFiles.intactNames()) }
         do {
             self.socket = try ZMQSocket(context: context, type: .router)
             try self.socket.setRouterMandatory(true)
@@ -189,7 +196,9 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
                 if self.outage == nil { self.flushTelemetry(force: false) }
                 nextTick = self.now() + .milliseconds(tick)
             }
-            if self.outage == nil { self.perform(self.core.fill(proposer: &self.proposer)) }
+            if self.outage == nil {
+                self.perform(self.core.fill(proposer: &self.proposer, naming: self.warmStartNames))
+            }
         }
         self.reportUnwrittenAtExit()
         if self.outage == nil { self.flushTelemetry(force: true) }

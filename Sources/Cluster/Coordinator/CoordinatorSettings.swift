@@ -56,6 +56,10 @@ public struct CoordinatorSettings: Sendable {
     /// How assignments and cancels are re-sent until the worker acknowledges them (see
     /// `CoordinatorService+Acks.swift`).
     public var redelivery = RedeliverySettings()
+    /// The name of the shared collaborative warm start a trial's fresh run needs (MixRec studies with
+    /// `study.share_warm_start`, ``StudyConfig/warmStartNaming``); nil: the study shares none, and nothing about warm
+    /// starts is sent or stored (see `CoordinatorService+WarmStarts.swift`).
+    public var warmStartNaming: (@Sendable (Trial) -> String?)?
     /// Testing only: drops chosen outgoing messages (see ``MessageDropper``); nil, the default, sends everything.
     public var sendFilter: MessageDropper?
 

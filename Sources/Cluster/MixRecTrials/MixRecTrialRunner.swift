@@ -52,6 +52,7 @@ public final class MixRecTrialRunner: TrialRunner {
                 role: DataParallelRole(rank: job.rank, worldSize: job.worldSize),
                 reducer: reducer)
             if let resume = job.resume { try trainer.restore(resume.parameters) }
+            trainer.warmStartHandOver = job.warmStart.flatMap { self.handOver($0, config: config, context: context) }
         } catch {
             throw TrialRunError("could not set up the trial: \(error)", retryable: false)
         }
@@ -93,6 +94,25 @@ public final class MixRecTrialRunner: TrialRunner {
             Self.prefixed(result.validation, MixRecTrialConfig.validationPrefix)
             .merging(Self.prefixed(result.test, MixRecTrialConfig.testPrefix)) { $1 }
         return .finished(metrics, epochs: max(1, result.epochs))
+    }
+
+    /// The hand-over of the study's shared warm start: the coordinator's file is tried first (the trainer checks its
+    /// full key), and when the coordinator sent none, the warm start this run computes (or finds in its own cache)
+    /// is uploaded. A name that is not this run's config's (a coordinator that names warm starts otherwise) is
+    /// logged and the run keeps its warm start to itself.
+    private func handOver(
+        _ shared: SharedWarmStart, config: MixRecConfig, context: TrialRunContext
+    ) -> WarmStartHandOver? {
+        let own = WarmStartKey.studyName(of: config)
+        guard own == shared.name else {
+            self.log(
+                "trial \(context.job.trial): the coordinator's warm start \(shared.name) is not this run's "
+                    + "(\(own ?? "none")); not shared")
+            return nil
+        }
+        return WarmStartHandOver(
+            received: shared.file,
+            onReady: shared.file == nil ? { context.uploadWarmStart(name: shared.name, file: $0) } : nil)
     }
 
     /// Checks that every rank of `group` holds the same training state `state` after `epoch` and logs this rank's

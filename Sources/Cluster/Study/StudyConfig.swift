@@ -135,6 +135,7 @@ public struct StudyConfig: Sendable {
         settings.scheduler.trialDeadline = self.trialDeadline
         settings.scheduler.objectiveMetric = self.metric
         settings.limits.maxBlobBytes = self.maxCheckpointBytes
+        settings.warmStartNaming = self.warmStartNaming
         settings.isSafeChange = Self.isSafeChange
         return settings
     }

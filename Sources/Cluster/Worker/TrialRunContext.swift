@@ -127,6 +127,17 @@ public final class TrialRunContext: Sendable {
         self.post(.message(.checkpoint(upload), blobs: [parameters]))
     }
 
+    /// Uploads the file of the shared warm start `name`, which the assignment named without bytes and this run
+    /// computed (rank 0 only; re-sent until the coordinator has stored it).
+    public func uploadWarmStart(name: String, file: [UInt8]) {
+        guard self.job.rank == 0 else { return }
+        var upload = Mixrec_Cluster_V1_WarmStartUpload()
+        upload.trialID = self.job.trial.rawValue
+        upload.attempt = UInt32(self.job.attempt)
+        upload.warmStart = .describing(file, name: name)
+        self.post(.message(.warmStart(upload), blobs: [file]))
+    }
+
     func post(_ outgoing: WorkerOutgoing) {
         self.outbox.post(outgoing)
     }

@@ -35,7 +35,7 @@ extension WorkerService {
         case .assignment(let assignment):
             // Acknowledged on receipt, a repeat included; the core ignores a repeat.
             self.sendAck(message.envelope.sequence)
-            if let job = self.job(assignment, parameters: message.blobs.first) {
+            if let job = self.job(assignment, frame: message.blobs.first) {
                 self.feed(.assignment(job))
             }
         case .cancel(let cancel):
@@ -55,7 +55,7 @@ extension WorkerService {
             }
         case .ack(let ack):
             self.acknowledged(ack.ackedSequence)
-        case .hello, .heartbeat, .progress, .checkpoint, .result, .failure:
+        case .hello, .heartbeat, .progress, .checkpoint, .result, .failure, .warmStart:
             let error = WireError(
                 .unexpected, "\(body.kind) is sent by workers, not to them", sequence: message.envelope.sequence)
             self.send(error.replyEnvelope(sequence: self.takeSequence()))
@@ -74,8 +74,9 @@ extension WorkerService {
         return self.sequence
     }
 
-    /// The job an assignment describes (the core fills in its peer timeout), or nil if it cannot be decoded.
-    private func job(_ assignment: Mixrec_Cluster_V1_TrialAssignment, parameters: [UInt8]?) -> TrialJob? {
+    /// The job an assignment describes (the core fills in its peer timeout), or nil if it cannot be decoded. Its raw
+    /// frame, if any, is the resume checkpoint or else the shared warm start (never both, see the validator).
+    private func job(_ assignment: Mixrec_Cluster_V1_TrialAssignment, frame: [UInt8]?) -> TrialJob? {
         // The validator already checked both; a mismatch would be a validator bug, so log it and drop the run.
         guard let task = TrialTask(wire: assignment.task),
             let configuration = try? Configuration(json: assignment.configJson),
@@ -89,7 +90,10 @@ extension WorkerService {
             rank: Int(assignment.rank), worldSize: Int(assignment.worldSize), peers: assignment.peers.map(\.endpoint),
             task: task, configuration: configuration, maxEpochs: Int(assignment.maxEpochs), seed: assignment.seed,
             resume: assignment.hasResume
-                ? parameters.map { ResumePoint(epoch: Int(assignment.resume.epoch), parameters: $0) } : nil,
+                ? frame.map { ResumePoint(epoch: Int(assignment.resume.epoch), parameters: $0) } : nil,
+            warmStart: assignment.hasWarmStart
+                ? SharedWarmStart(
+                    name: assignment.warmStart.name, file: assignment.warmStart.byteLength > 0 ? frame : nil) : nil,
             wire: wire)
     }
 }

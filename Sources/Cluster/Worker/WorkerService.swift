@@ -121,9 +121,8 @@ public final class WorkerService<Runner: TrialRunner> {
         for outgoing in self.outbox.drain() {
             switch outgoing {
             case .message(let body, let blobs):
-                if case .checkpoint(let upload) = body {
-                    self.sendReport(
-                        body, blobs: blobs, run: RunID(trial: TrialID(upload.trialID), attempt: Int(upload.attempt)))
+                if let run = body.uploadedRun {
+                    self.sendReport(body, blobs: blobs, run: run)
                 } else {
                     self.send(body, blobs: blobs)
                 }

@@ -116,11 +116,32 @@ public struct CoordinatorCore: Sendable {
         return directives
     }
 
-    /// Starts work on free groups; call after every batch of events.
-    public mutating func fill(proposer: inout some TrialProposer) -> [CoordinatorDirective] {
-        let directives = self.scheduler.fill(proposer: &proposer).map { CoordinatorDirective.scheduler($0) }
+    /// Starts work on free groups, holding back trials whose shared warm start (`naming`) a run is computing; call
+    /// after every batch of events.
+    public mutating func fill(
+        proposer: inout some TrialProposer, naming: some WarmStartNaming = NoSharedWarmStarts()
+    ) -> [CoordinatorDirective] {
+        let directives = self.scheduler.fill(proposer: &proposer, naming: naming).map {
+            CoordinatorDirective.scheduler($0)
+        }
         self.syncBusyFlags()
         return directives
+    }
+
+    // MARK: - Shared warm starts (see ``WarmStartLedger``)
+
+    /// The warm starts the coordinator holds when it starts.
+    public mutating func warmStartsHeld(_ names: Set<String>) { self.scheduler.warmStartsHeld(names) }
+
+    /// Whether an uploaded warm start is worth storing (the coordinator does not hold it yet).
+    public func wantsWarmStart(_ name: String) -> Bool { self.scheduler.wantsWarmStart(name) }
+
+    /// The coordinator stored an uploaded warm start; the next `fill` may start the trials that waited for it.
+    public mutating func onWarmStartStored(_ name: String) { self.scheduler.onWarmStartStored(name) }
+
+    /// The coordinator's copy of a warm start was damaged (and deleted): `run` computes it instead.
+    public mutating func onWarmStartMissing(_ name: String, computedBy run: RunID) {
+        self.scheduler.onWarmStartMissing(name, computedBy: run)
     }
 
     // MARK: - Joining the two machines

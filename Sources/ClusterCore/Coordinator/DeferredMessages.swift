@@ -71,7 +71,7 @@ public struct DeferredMessages: Sendable {
                 return earlier.workerID == hello.workerID && earlier.incarnation == hello.incarnation
             }
             if repeated { return .coalesced }
-        case .result, .checkpoint, .failure:
+        case .result, .checkpoint, .failure, .warmStart:
             // A worker re-sends an unacknowledged report unchanged (same sequence number): the queued copy will be
             // handled and acknowledged, which stops the re-sends.
             if self.messages.contains(where: { $0.identity == item.identity && $0.message == item.message }) {

@@ -23,6 +23,8 @@ public struct AssignmentPlan: Hashable, Sendable {
     /// Resume from the newest stored checkpoint at or before this epoch (nil: start from scratch). The shell
     /// verifies checksums and falls back to an earlier checkpoint if this one is corrupt.
     public var resumeEpoch: Int?
+    /// The shared warm start the run ships or computes (nil: a resumed run, or a study that shares none).
+    public var warmStart: WarmStartPlan? = nil
 }
 
 /// What the scheduler asks its shell to do.

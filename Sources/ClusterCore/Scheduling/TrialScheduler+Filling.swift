@@ -5,9 +5,12 @@ import Search
 extension TrialScheduler {
     /// Forms groups from idle workers, queues the replicates that are due, starts waiting trials on free groups and
     /// asks `proposer` for new configurations when free groups outnumber the waiting trials (within the remaining
-    /// budget).
+    /// budget). A waiting trial whose shared warm start (`naming`) another run is computing stays in the queue and
+    /// a later one starts instead (``WarmStartLedger``).
     /// Call it after every batch of events.
-    public mutating func fill(proposer: inout some TrialProposer) -> [SchedulerDirective] {
+    public mutating func fill(
+        proposer: inout some TrialProposer, naming: some WarmStartNaming = NoSharedWarmStarts()
+    ) -> [SchedulerDirective] {
         var directives = self.formGroups() + self.queueDueReplicates()
         let freeGroups = self.groups.values.filter { $0.trial == nil }.map(\.id).sorted()
         let wanted = min(freeGroups.count - self.waitingQueue.count, self.budgetRemaining)
@@ -15,8 +18,11 @@ extension TrialScheduler {
             directives += self.askForProposals(wanted, proposer: &proposer)
         }
         for groupID in freeGroups {
-            guard !self.waitingQueue.isEmpty else { break }
-            directives += self.start(self.waitingQueue.removeFirst(), on: groupID)
+            let startable = self.waitingQueue.firstIndex { id in
+                self.trials[id].map { !self.warmStartPlan(of: $0, naming: naming).waits } ?? true
+            }
+            guard let startable else { break }
+            directives += self.start(self.waitingQueue.remove(at: startable), on: groupID, naming: naming)
         }
         if self.isFinished && !self.announcedFinish {
             self.announcedFinish = true
@@ -63,8 +69,11 @@ extension TrialScheduler {
         return directives
     }
 
-    private mutating func start(_ id: TrialID, on groupID: GroupID) -> [SchedulerDirective] {
+    private mutating func start(
+        _ id: TrialID, on groupID: GroupID, naming: some WarmStartNaming
+    ) -> [SchedulerDirective] {
         guard var trial = self.trials[id], let group = self.groups[groupID] else { return [] }
+        let warmStart = self.warmStartPlan(of: trial, naming: naming).plan
         trial.state = .running
         trial.attempt += 1
         trial.group = groupID
@@ -73,7 +82,10 @@ extension TrialScheduler {
         self.groups[groupID]?.trial = id
         let plan = AssignmentPlan(
             trial: id, attempt: trial.attempt, group: groupID, members: group.members, params: trial.params,
-            seed: trial.seed, resumeEpoch: trial.checkpointEpoch)
+            seed: trial.seed, resumeEpoch: trial.checkpointEpoch, warmStart: warmStart)
+        if case .compute(let name) = warmStart {
+            self.warmStarts.computing[name] = RunID(trial: id, attempt: trial.attempt)
+        }
         return [.trialChanged(trial), .assign(plan)]
     }
 }

@@ -20,6 +20,8 @@ public struct TrialScheduler: Sendable {
     public internal(set) var idleWorkers: [WorkerID] = []
     /// WAITING trials in the order they will start.
     public internal(set) var waitingQueue: [TrialID] = []
+    /// The study's shared warm starts: held by the coordinator, or being computed by a run.
+    public internal(set) var warmStarts = WarmStartLedger()
     var nextTrialID: UInt64 = 1
     var nextGroupID: UInt64 = 1
     var announcedFinish = false

@@ -33,3 +33,17 @@ extension Mixrec_Cluster_V1_ParameterBlob {
         return blob
     }
 }
+
+extension Mixrec_Cluster_V1_WarmStartBlob {
+    /// The header of the warm start `name`: `file`'s length and CRC-32C, or only the name when `file` is nil (the
+    /// holder does not have it).
+    public static func describing(_ file: [UInt8]?, name: String) -> Self {
+        var blob = Self()
+        blob.name = name
+        if let file {
+            blob.byteLength = UInt64(file.count)
+            blob.crc32C = CRC32C.checksum(file)
+        }
+        return blob
+    }
+}

@@ -29,6 +29,7 @@ extension WireBody {
         case .result: "TrialResult"
         case .failure: "TrialFailure"
         case .cancel: "CancelTrial"
+        case .warmStart: "WarmStartUpload"
         case .error: "Error"
         case .ack: "Ack"
         }

@@ -44,6 +44,7 @@ extension WireValidator {
                     "assignment.resume.epoch \(assignment.resume.epoch) is past max_epochs \(assignment.maxEpochs)")
             }
         }
+        try self.validate(warmStartOf: assignment)
     }
 
     func validate(_ progress: Mixrec_Cluster_V1_Progress) throws(WireError) {

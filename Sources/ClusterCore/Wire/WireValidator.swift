@@ -44,6 +44,7 @@ public struct WireValidator: Sendable {
         case .result(let result): try self.validate(result)
         case .failure(let failure): try self.validate(failure)
         case .cancel(let cancel): try self.validate(cancel)
+        case .warmStart(let upload): try self.validate(upload)
         case .error(let error): try self.validate(error)
         case .ack(let ack): try self.positive(ack.ackedSequence, "ack.acked_sequence")
         }
@@ -60,10 +61,14 @@ public struct WireValidator: Sendable {
     // MARK: - Raw frames
 
     private func validateBlobs(of body: WireBody, _ blobs: [[UInt8]]) throws(WireError) {
-        let expected: Mixrec_Cluster_V1_ParameterBlob?
+        let expected: (byteLength: UInt64, crc32C: UInt32)?
         switch body {
-        case .assignment(let assignment): expected = assignment.hasResume ? assignment.resume : nil
-        case .checkpoint(let upload): expected = upload.blob
+        case .assignment(let assignment) where assignment.hasResume:
+            expected = (assignment.resume.byteLength, assignment.resume.crc32C)
+        case .assignment(let assignment) where assignment.warmStart.byteLength > 0:
+            expected = (assignment.warmStart.byteLength, assignment.warmStart.crc32C)
+        case .checkpoint(let upload): expected = (upload.blob.byteLength, upload.blob.crc32C)
+        case .warmStart(let upload): expected = (upload.warmStart.byteLength, upload.warmStart.crc32C)
         default: expected = nil
         }
         guard let expected else {
@@ -73,7 +78,7 @@ public struct WireValidator: Sendable {
             return
         }
         guard blobs.count == 1 else {
-            throw WireError(.outOfRange, "\(body.kind) needs exactly one raw parameter frame, got \(blobs.count)")
+            throw WireError(.outOfRange, "\(body.kind) needs exactly one raw frame, got \(blobs.count)")
         }
         let blob = blobs[0]
         guard UInt64(blob.count) == expected.byteLength else {

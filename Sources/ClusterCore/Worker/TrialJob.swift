@@ -18,6 +18,8 @@ public struct TrialJob: Sendable, Equatable {
     public var seed: UInt64
     /// Parameters to start from (nil: from scratch).
     public var resume: ResumePoint?
+    /// The study's shared collaborative warm start this run needs (nil: the study shares none, or the run resumes).
+    public var warmStart: SharedWarmStart? = nil
     /// How the group's ring carries gradient sums (the study's `study.allreduce.wire`); the same on every rank.
     public var wire = AllReduceWire.float32
     /// How long a rank waits for a silent group peer: the worker's `WorkerSettings.peerTimeout`, else the
@@ -27,7 +29,7 @@ public struct TrialJob: Sendable, Equatable {
     public init(
         trial: TrialID, attempt: Int, group: GroupID, rank: Int, worldSize: Int, peers: [String], task: TrialTask,
         configuration: Configuration, maxEpochs: Int, seed: UInt64, resume: ResumePoint? = nil,
-        wire: AllReduceWire = .float32, peerTimeout: Duration? = nil
+        warmStart: SharedWarmStart? = nil, wire: AllReduceWire = .float32, peerTimeout: Duration? = nil
     ) {
         self.trial = trial
         self.attempt = attempt
@@ -40,6 +42,7 @@ public struct TrialJob: Sendable, Equatable {
         self.maxEpochs = maxEpochs
         self.seed = seed
         self.resume = resume
+        self.warmStart = warmStart
         self.wire = wire
         self.peerTimeout = peerTimeout
     }
@@ -55,5 +58,19 @@ public struct ResumePoint: Sendable, Equatable {
     public init(epoch: Int, parameters: [UInt8]) {
         self.epoch = epoch
         self.parameters = parameters
+    }
+}
+
+/// A run's shared collaborative warm start, by its study-level name.
+public struct SharedWarmStart: Sendable, Equatable {
+    /// The name the coordinator gives it (the same for every trial whose fresh run computes the same warm start).
+    public var name: String
+    /// The warm-start file the coordinator sent (its CRC-32C checked on receipt); nil: the coordinator does not
+    /// hold it yet, so the run computes it and rank 0 uploads it.
+    public var file: [UInt8]?
+
+    public init(name: String, file: [UInt8]?) {
+        self.name = name
+        self.file = file
     }
 }

@@ -6,7 +6,9 @@ extension MixRecTrainer {
     ///
     /// With `train.cf_pretrain.reuse` and a cache that holds the warm start of this run's ``WarmStartKey``, the
     /// cached parameters and reports are taken (no epoch is reported); otherwise the warm start runs, reporting
-    /// each epoch to `onEpoch`, and its result is stored in the cache. Both give bit-identical parameters.
+    /// each epoch to `onEpoch`, and its result is stored in the cache. Both give bit-identical parameters. With a
+    /// ``warmStartHandOver`` (and `reuse`), its received file is tried first, and a warm start that did not come from
+    /// it is handed to its `onReady`.
     /// - Throws: ``TrainingError`` from the warm start (cancelled, diverged).
     func warmStart(
         _ collaborative: CollaborativeModel, isCancelled: () -> Bool,
@@ -16,9 +18,14 @@ extension MixRecTrainer {
         collaborative.clearIdentities(of: self.data.split.unavailableItems)
         let cache = config.training.collaborativePretraining.reuse ? self.warmStarts : nil
         let key = cache.map { _ in WarmStartKey(model: self.model, data: self.data) }
-        if let cache, let key,
-            let reports = cache.restore(key, into: collaborative, excludeHistory: config.evaluation.excludeHistory)
+        let excludeHistory = config.evaluation.excludeHistory
+        if let cache, let key, let received = self.warmStartHandOver?.received,
+            let reports = cache.restore(received: received, key, into: collaborative, excludeHistory: excludeHistory)
         {
+            return reports
+        }
+        if let cache, let key, let reports = cache.restore(key, into: collaborative, excludeHistory: excludeHistory) {
+            self.handOver(cache.file(of: key))
             return reports
         }
         let pretraining = CollaborativePretraining(
@@ -29,7 +36,16 @@ extension MixRecTrainer {
             evaluationBatch: config.evaluation.batchUsers, groups: self.groups)
         try pretraining.run(isCancelled: isCancelled, onEpoch: onEpoch)
         let reports = StageReports(validation: pretraining.evaluate(.validation), test: pretraining.evaluate(.test))
-        if let cache, let key { cache.store(WarmStart(model: collaborative, reports: reports), for: key) }
+        if let cache, let key {
+            cache.store(WarmStart(model: collaborative, reports: reports), for: key)
+            self.handOver(cache.file(of: key))
+        }
         return reports
+    }
+
+    /// Gives the file of this run's warm start to the hand-over's `onReady`, if there are both.
+    private func handOver(_ file: [UInt8]?) {
+        guard let file, let onReady = self.warmStartHandOver?.onReady else { return }
+        onReady(file)
     }
 }

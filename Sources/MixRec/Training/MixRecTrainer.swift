@@ -23,6 +23,8 @@ public final class MixRecTrainer {
     /// Where a fresh run takes its collaborative warm start from, and stores the one it computes (with
     /// `train.cf_pretrain.reuse`).
     let warmStarts: WarmStartCache?
+    /// A warm start shared with other processes (a cluster worker's study-wide one); nil: none.
+    public var warmStartHandOver: WarmStartHandOver?
     var progress = TrainingProgress()
 
     /// The metric early stopping and model selection use.

@@ -47,6 +47,16 @@ public struct WarmStartKey: Hashable, Sendable {
         FNV1a(self.text.utf8).hex
     }
 
+    /// The study-level name of the warm start a fresh run of `config` computes: 16 hex digits (FNV-1a 64) of its
+    /// ``configInputs(_:)`` and ``version``, sorted; nil when `config` has no collaborative model. A cluster
+    /// coordinator names a trial's shared warm start with it without reading any data; the workers still check the
+    /// full key (data, text features, BLAS) stored in the file before using one.
+    public static func studyName(of config: MixRecConfig) -> String? {
+        guard config.model.collaborative.enabled else { return nil }
+        let lines = Self.configInputs(config) + ["version = \(Self.version)"]
+        return FNV1a(lines.sorted().joined(separator: "\n").utf8).hex
+    }
+
     /// The inputs a config sets, one `name = value` line each (unsorted): two configs whose lines are equal compute
     /// the same warm start on the same data and backbone. A study compares them to find the search parameters the
     /// warm start depends on.

@@ -50,6 +50,29 @@ public final class WarmStartCache: @unchecked Sendable {
         }
     }
 
+    /// Puts the warm start in `file` (one another process computed, as a coordinator ships it) into `model` and keeps
+    /// it as the result of `key`; nil, with the reason logged, when the file was not written for `key` (other data,
+    /// text features or BLAS settings), is damaged or does not fit the model: the caller then takes its own.
+    func restore(
+        received file: [UInt8], _ key: WarmStartKey, into model: CollaborativeModel, excludeHistory: Bool
+    ) -> StageReports? {
+        do {
+            let received = try WarmStart(decoding: file, key: key, excludeHistory: excludeHistory)
+            try received.apply(to: model)
+            self.log("collaborative warm start \(key.name): received (\(file.count) bytes)")
+            self.store(received, for: key)
+            return received.reports
+        } catch {
+            self.log("collaborative warm start \(key.name): the one received is not used (\(error))")
+            return nil
+        }
+    }
+
+    /// The warm-start file of `key`'s result held in memory (what ``store(_:for:)`` writes); nil when none is.
+    func file(of key: WarmStartKey) -> [UInt8]? {
+        self.lock.withLock { self.entries[key] }?.encode(key: key)
+    }
+
     /// Keeps `warmStart` as the result of `key`, in memory and, with a directory, in its file.
     func store(_ warmStart: WarmStart, for key: WarmStartKey) {
         self.lock.withLock { self.entries[key] = warmStart }

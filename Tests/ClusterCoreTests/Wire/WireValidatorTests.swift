@@ -171,6 +171,31 @@ import Testing
         #expect(self.code(.heartbeat(WireFixtures.busyHeartbeat()), blobs: [[1]]) == .outOfRange)
     }
 
+    @Test func aWarmStartTravelsChecksummedUnderAFileName() {
+        var upload = WireFixtures.warmStartMessage()
+        #expect(self.code(upload) == nil)
+        upload.blobs[0][100] ^= 1
+        #expect(self.code(upload) == .checksum, "a frame damaged in transit is refused")
+        upload.blobs = []
+        #expect(self.code(upload) == .outOfRange)
+        for name in ["../etc/passwd", ".hidden", "a b", ""] {
+            var named = WireFixtures.warmStartMessage()
+            guard case .warmStart(var body) = named.envelope.body else { return }
+            body.warmStart.name = name
+            named.envelope.body = .warmStart(body)
+            #expect(self.code(named) != nil, "\(name)")
+        }
+        // An assignment names a warm start to compute without bytes, or carries one; never beside a resume.
+        var assignment = WireFixtures.assignment()
+        assignment.warmStart = .describing(nil, name: "0123456789abcdef")
+        #expect(self.code(.assignment(assignment)) == nil)
+        assignment.warmStart = .describing(WireFixtures.parameters, name: "0123456789abcdef")
+        #expect(self.code(.assignment(assignment), blobs: [WireFixtures.parameters]) == nil)
+        #expect(self.code(.assignment(assignment)) == .outOfRange, "its frame is missing")
+        assignment.resume = .describing(WireFixtures.parameters, epoch: 1)
+        #expect(self.code(.assignment(assignment), blobs: [WireFixtures.parameters]) == .outOfRange)
+    }
+
     @Test func cancelAndErrorNeedKnownReasons() {
         var cancel = Mixrec_Cluster_V1_CancelTrial()
         cancel.trialID = 1

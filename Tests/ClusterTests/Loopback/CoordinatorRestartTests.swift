@@ -34,14 +34,8 @@ import ZeroMQ
         #expect(first.finish(timeout: 5), "the stopped coordinator's thread did not exit")
 
         // Same study directory, same endpoint: the worker's DEALER reconnects by itself.
-        // libzmq releases the old port asynchronously after the socket closes: retry the bind for a while.
-        var restarted: RunningCoordinator?
-        for _ in 0..<50 where restarted == nil {
-            restarted = try? RunningCoordinator(
-                context: context, settings: self.settings(budget: 2, endpoint: first.endpoint),
-                store: try StudyStore(directory: directory.url))
-            if restarted == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
+        let restarted = try RunningCoordinator.restarted(
+            context: context, settings: self.settings(budget: 2, endpoint: first.endpoint), directory: directory.url)
         let second = try #require(restarted, "the restarted coordinator could not bind \(first.endpoint)")
         #expect(second.endpoint == first.endpoint)
         // A heartbeat sent before the DEALER has reconnected can be lost with the old connection (seen under load):

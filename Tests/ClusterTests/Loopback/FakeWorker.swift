@@ -82,6 +82,19 @@ final class FakeWorker {
         try self.send(.checkpoint(upload), blobs: [parameters])
     }
 
+    /// Uploads `file` as the warm start `name` of the run.
+    /// - Returns: the upload's sequence number (its `Ack` names it).
+    @discardableResult
+    func warmStart(trial: UInt64, attempt: UInt32, name: String, file: [UInt8]) throws -> UInt64 {
+        let sequence = self.sequence
+        var upload = Mixrec_Cluster_V1_WarmStartUpload()
+        upload.trialID = trial
+        upload.attempt = attempt
+        upload.warmStart = .describing(file, name: name)
+        try self.send(.warmStart(upload), blobs: [file])
+        return sequence
+    }
+
     func result(trial: UInt64, attempt: UInt32, ndcg: Double) throws {
         var result = Mixrec_Cluster_V1_TrialResult()
         result.trialID = trial

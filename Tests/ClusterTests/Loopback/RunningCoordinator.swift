@@ -84,6 +84,23 @@ final class RunningCoordinator: Sendable {
         }
         return exited
     }
+
+    /// A coordinator started again on `directory` with `settings` (their endpoint the stopped one's): libzmq releases
+    /// the old port asynchronously after the socket closes, so the bind is retried for a while.
+    /// - Returns: nil when it could not bind within 2.5 s.
+    static func restarted(
+        context: ZMQContext, settings: CoordinatorSettings, directory: URL
+    ) throws -> RunningCoordinator? {
+        for _ in 0..<50 {
+            if let restarted = try? RunningCoordinator(
+                context: context, settings: settings, store: try StudyStore(directory: directory))
+            {
+                return restarted
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
 }
 
 extension CoordinatorSettings {

@@ -195,6 +195,21 @@ import Testing
         let trial = try MixRecTrialConfig.make(baseConfig: base, overrides: overrides, configuration: Configuration())
         #expect(trial.training.collaborativePretraining.reuse == (share ?? true), "the study's choice wins")
 
+        // Shared: the coordinator names each trial's warm start from its config; `false`: nothing is named or shipped.
+        let naming = config.coordinatorSettings(bindEndpoint: "tcp://127.0.0.1:6000").warmStartNaming
+        #expect((naming != nil) == (share ?? true))
+        if let naming {
+            let first = Trial(id: TrialID(1), params: Configuration(["train.lr": .double(0.001)]), origin: .proposed)
+            var otherRate = first
+            otherRate.params["train.lr"] = .double(0.004)
+            var otherSeed = first
+            otherSeed.seed = 4
+            var otherWidth = first
+            otherWidth.params["model.collaborative.width"] = .int(12)
+            #expect(naming(first) != nil && naming(first) == naming(otherRate), "the warm start does not read train.lr")
+            #expect(naming(otherSeed) != naming(first) && naming(otherWidth) != naming(first))
+        }
+
         let bad = try self.write("study: {share_warm_start: sometimes}\nsearch: {space: space.yaml}", in: directory)
         let error = #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: bad) }
         #expect(error?.description.contains("study.share_warm_start") == true, "\(error.map { "\($0)" } ?? "")")

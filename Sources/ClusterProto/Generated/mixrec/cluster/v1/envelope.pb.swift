@@ -116,6 +116,14 @@ public nonisolated struct Mixrec_Cluster_V1_Envelope: Sendable {
     set {body = .cancel(newValue)}
   }
 
+  public var warmStart: Mixrec_Cluster_V1_WarmStartUpload {
+    get {
+      if case .warmStart(let v)? = body {return v}
+      return Mixrec_Cluster_V1_WarmStartUpload()
+    }
+    set {body = .warmStart(newValue)}
+  }
+
   public var error: Mixrec_Cluster_V1_Error {
     get {
       if case .error(let v)? = body {return v}
@@ -145,6 +153,7 @@ public nonisolated struct Mixrec_Cluster_V1_Envelope: Sendable {
     case result(Mixrec_Cluster_V1_TrialResult)
     case failure(Mixrec_Cluster_V1_TrialFailure)
     case cancel(Mixrec_Cluster_V1_CancelTrial)
+    case warmStart(Mixrec_Cluster_V1_WarmStartUpload)
     case error(Mixrec_Cluster_V1_Error)
     case ack(Mixrec_Cluster_V1_Ack)
 
@@ -159,7 +168,7 @@ fileprivate nonisolated let _protobuf_package = "mixrec.cluster.v1"
 
 nonisolated extension Mixrec_Cluster_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}shutdown\0\u{2}\u{7}assignment\0\u{1}progress\0\u{1}checkpoint\0\u{1}result\0\u{1}failure\0\u{1}cancel\0\u{2}\u{5}error\0\u{1}ack\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}heartbeat\0\u{1}shutdown\0\u{2}\u{7}assignment\0\u{1}progress\0\u{1}checkpoint\0\u{1}result\0\u{1}failure\0\u{1}cancel\0\u{3}warm_start\0\u{2}\u{4}error\0\u{1}ack\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -299,6 +308,19 @@ nonisolated extension Mixrec_Cluster_V1_Envelope: SwiftProtobuf.Message, SwiftPr
           self.body = .cancel(v)
         }
       }()
+      case 26: try {
+        var v: Mixrec_Cluster_V1_WarmStartUpload?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .warmStart(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .warmStart(v)
+        }
+      }()
       case 30: try {
         var v: Mixrec_Cluster_V1_Error?
         var hadOneofValue = false
@@ -381,6 +403,10 @@ nonisolated extension Mixrec_Cluster_V1_Envelope: SwiftProtobuf.Message, SwiftPr
     case .cancel?: try {
       guard case .cancel(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
+    }()
+    case .warmStart?: try {
+      guard case .warmStart(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
     }()
     case .error?: try {
       guard case .error(let v)? = self.body else { preconditionFailure() }

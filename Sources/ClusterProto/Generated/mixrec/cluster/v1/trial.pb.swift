@@ -209,11 +209,44 @@ public nonisolated struct Mixrec_Cluster_V1_TrialAssignment: @unchecked Sendable
     set {_uniqueStorage()._allreduceWire = newValue}
   }
 
+  /// The study's shared collaborative warm start this run needs (MixRec studies with study.share_warm_start; never
+  /// with `resume`, whose run skips the warm start). Absent: compute it and keep it. byte_length 0: the coordinator
+  /// does not hold it yet: compute it and send it in a WarmStartUpload. Otherwise it follows the envelope as one
+  /// raw frame.
+  public var warmStart: Mixrec_Cluster_V1_WarmStartBlob {
+    get {_storage._warmStart ?? Mixrec_Cluster_V1_WarmStartBlob()}
+    set {_uniqueStorage()._warmStart = newValue}
+  }
+  /// Returns true if `warmStart` has been explicitly set.
+  public var hasWarmStart: Bool {_storage._warmStart != nil}
+  /// Clears the value of `warmStart`. Subsequent reads from it will return its default value.
+  public mutating func clearWarmStart() {_uniqueStorage()._warmStart = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A collaborative warm start by its study-level name (a hash of the training config's warm-start inputs, the
+/// seed included). The bytes are a MixRec warm-start file, which also holds the full key (data fingerprint, text
+/// features, BLAS) a worker checks before using it. The checksum is CRC-32C of exactly `byte_length` bytes.
+public nonisolated struct Mixrec_Cluster_V1_WarmStartBlob: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// letters, digits, '.', '_' and '-'; not starting with '.'
+  public var name: String = String()
+
+  public var byteLength: UInt64 = 0
+
+  public var crc32C: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// What a study's trials train, sent with every assignment so that workers need no config files.
@@ -287,6 +320,33 @@ public nonisolated struct Mixrec_Cluster_V1_CheckpointUpload: Sendable {
   public init() {}
 
   fileprivate var _blob: Mixrec_Cluster_V1_ParameterBlob? = nil
+}
+
+/// Worker (rank 0) -> coordinator: the warm start an assignment named without bytes, as this run computed it; the
+/// file follows as one raw frame (byte_length >= 1). Acknowledged once stored in the study directory.
+public nonisolated struct Mixrec_Cluster_V1_WarmStartUpload: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var trialID: UInt64 = 0
+
+  public var attempt: UInt32 = 0
+
+  public var warmStart: Mixrec_Cluster_V1_WarmStartBlob {
+    get {_warmStart ?? Mixrec_Cluster_V1_WarmStartBlob()}
+    set {_warmStart = newValue}
+  }
+  /// Returns true if `warmStart` has been explicitly set.
+  public var hasWarmStart: Bool {self._warmStart != nil}
+  /// Clears the value of `warmStart`. Subsequent reads from it will return its default value.
+  public mutating func clearWarmStart() {self._warmStart = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _warmStart: Mixrec_Cluster_V1_WarmStartBlob? = nil
 }
 
 /// Worker (rank 0) -> coordinator: the trial finished all its epochs.
@@ -404,7 +464,7 @@ nonisolated extension Mixrec_Cluster_V1_GroupPeer: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TrialAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}attempt\0\u{3}group_id\0\u{1}rank\0\u{3}world_size\0\u{1}peers\0\u{3}config_json\0\u{3}max_epochs\0\u{1}seed\0\u{1}resume\0\u{1}task\0\u{3}allreduce_wire\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}attempt\0\u{3}group_id\0\u{1}rank\0\u{3}world_size\0\u{1}peers\0\u{3}config_json\0\u{3}max_epochs\0\u{1}seed\0\u{1}resume\0\u{1}task\0\u{3}allreduce_wire\0\u{3}warm_start\0")
 
   fileprivate class _StorageClass {
     var _trialID: UInt64 = 0
@@ -419,6 +479,7 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
     var _resume: Mixrec_Cluster_V1_ParameterBlob? = nil
     var _task: Mixrec_Cluster_V1_TrialTask? = nil
     var _allreduceWire: Mixrec_Cluster_V1_AllReduceWire = .float32
+    var _warmStart: Mixrec_Cluster_V1_WarmStartBlob? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -441,6 +502,7 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
       _resume = source._resume
       _task = source._task
       _allreduceWire = source._allreduceWire
+      _warmStart = source._warmStart
     }
   }
 
@@ -471,6 +533,7 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._resume) }()
         case 11: try { try decoder.decodeSingularMessageField(value: &_storage._task) }()
         case 12: try { try decoder.decodeSingularEnumField(value: &_storage._allreduceWire) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._warmStart) }()
         default: break
         }
       }
@@ -519,6 +582,9 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
       if _storage._allreduceWire != .float32 {
         try visitor.visitSingularEnumField(value: _storage._allreduceWire, fieldNumber: 12)
       }
+      try { if let v = _storage._warmStart {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -540,10 +606,51 @@ nonisolated extension Mixrec_Cluster_V1_TrialAssignment: SwiftProtobuf.Message, 
         if _storage._resume != rhs_storage._resume {return false}
         if _storage._task != rhs_storage._task {return false}
         if _storage._allreduceWire != rhs_storage._allreduceWire {return false}
+        if _storage._warmStart != rhs_storage._warmStart {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Mixrec_Cluster_V1_WarmStartBlob: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WarmStartBlob"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}byte_length\0\u{1}crc32c\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.byteLength) }()
+      case 3: try { try decoder.decodeSingularFixed32Field(value: &self.crc32C) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.byteLength != 0 {
+      try visitor.visitSingularUInt64Field(value: self.byteLength, fieldNumber: 2)
+    }
+    if self.crc32C != 0 {
+      try visitor.visitSingularFixed32Field(value: self.crc32C, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Mixrec_Cluster_V1_WarmStartBlob, rhs: Mixrec_Cluster_V1_WarmStartBlob) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.byteLength != rhs.byteLength {return false}
+    if lhs.crc32C != rhs.crc32C {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -683,6 +790,50 @@ nonisolated extension Mixrec_Cluster_V1_CheckpointUpload: SwiftProtobuf.Message,
     if lhs.trialID != rhs.trialID {return false}
     if lhs.attempt != rhs.attempt {return false}
     if lhs._blob != rhs._blob {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Mixrec_Cluster_V1_WarmStartUpload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WarmStartUpload"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trial_id\0\u{1}attempt\0\u{3}warm_start\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.trialID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._warmStart) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.trialID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.trialID, fieldNumber: 1)
+    }
+    if self.attempt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 2)
+    }
+    try { if let v = self._warmStart {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Mixrec_Cluster_V1_WarmStartUpload, rhs: Mixrec_Cluster_V1_WarmStartUpload) -> Bool {
+    if lhs.trialID != rhs.trialID {return false}
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs._warmStart != rhs._warmStart {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
