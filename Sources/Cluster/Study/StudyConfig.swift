@@ -29,7 +29,7 @@ public struct StudyConfig: Sendable {
     /// cache (it sets every trial's `train.cf_pretrain.reuse`).
     public var sharesWarmStart = true
     /// The search parameters the MixRec trials' collaborative warm start depends on: trials that differ in one
-    /// rarely share a warm start (empty for synthetic studies).
+    /// cannot share a warm start, so a study that shares them refuses such a space (empty for synthetic studies).
     public var warmStartParameters: [String] = []
     public var membership = MembershipSettings()
     /// `heartbeat.trial_deadline`: how long rank 0 of a running trial may make no progress (nil: no deadline).
@@ -106,6 +106,14 @@ public struct StudyConfig: Sendable {
             try MixRecTrialConfig.check(samples, base: training)
             self.warmStartParameters = MixRecTrialConfig.warmStartParameters(
                 samples, search: self.search, base: training)
+            if self.sharesWarmStart && !self.warmStartParameters.isEmpty {
+                throw ConfigError.invalidValue(
+                    key: "study.share_warm_start", value: "true",
+                    allowed: "false when the search space has parameters the collaborative warm start depends on ("
+                        + self.warmStartParameters.joined(separator: ", ")
+                        + "): trials that differ there cannot share one, so set study.share_warm_start: false to "
+                        + "search them (every trial then computes its own)")
+            }
             extraLines = training.value.canonicalLines.map { "objective.config.\($0)" }
         }
         try root.finish()

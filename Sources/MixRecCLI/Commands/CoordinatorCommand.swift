@@ -42,16 +42,6 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var chaos: ChaosOptions
 
-    /// Warns when the search space holds parameters the collaborative warm start depends on: trials then share it
-    /// less, though sharing stays correct.
-    private static func warnOfUnsharedWarmStarts(_ config: StudyConfig, logger: Logger) {
-        guard config.sharesWarmStart && !config.warmStartParameters.isEmpty else { return }
-        let parameters = config.warmStartParameters.joined(separator: ", ")
-        logger.warning(
-            "the collaborative warm start depends on the searched \(parameters): trials that differ there compute their own (study.share_warm_start stays correct, it saves less)"
-        )
-    }
-
     /// The listeners other machines could reach without authenticating.
     private func unprotectedListeners() throws -> [UnprotectedListener] {
         try UnprotectedListener.among(
@@ -75,7 +65,6 @@ struct CoordinatorCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(self.config): \(error)")
         }
-        Self.warnOfUnsharedWarmStarts(config, logger: logger)
         try FileManager.default.createDirectory(at: self.study.url, withIntermediateDirectories: true)
         let store = try StudyStore(directory: self.study.url)
         let context = try ZMQContext()

@@ -169,25 +169,29 @@ import Testing
         #expect(error?.description.contains("losses.allign") == true, "\(error.map { "\($0)" } ?? "")")
     }
 
+    /// A study config over a MixRec training config whose warm start runs 5 epochs, searching `parameters`.
+    private func warmStartStudy(share: Bool?, parameters: [String], in directory: StudyDirectory) throws -> String {
+        try "train: {cf_pretrain: {epochs: 5, reuse: \(!(share ?? true))}}\n".write(
+            to: directory.url.appendingPathComponent("train.yaml"), atomically: true, encoding: .utf8)
+        let space = "parameters:\n" + parameters.map { "  - \($0)\n" }.joined()
+        let study = share.map { "study: {share_warm_start: \($0)}\n" } ?? ""
+        return try self.write(
+            study + "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: space,
+            in: directory)
+    }
+
     @Test(arguments: [nil, true, false])
     func shareWarmStartDecidesEveryTrialsReuse(share: Bool?) throws {
         let directory = try StudyDirectory()
-        try "train: {cf_pretrain: {epochs: 5, reuse: \(!(share ?? true))}}\n".write(
-            to: directory.url.appendingPathComponent("train.yaml"), atomically: true, encoding: .utf8)
-        let space = """
-            parameters:
-              - {name: train.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}
-              - {name: model.collaborative.width, type: int, low: 8, high: 64}
-              - {name: model.collaborative.inject_scores, type: categorical, choices: [true, false]}
-              - {name: train.cf_pretrain.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}
-            """
-        let study = share.map { "study: {share_warm_start: \($0)}\n" } ?? ""
-        let path = try self.write(
-            study + "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: space,
-            in: directory)
+        let path = try self.warmStartStudy(
+            share: share,
+            parameters: [
+                "{name: train.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}",
+                "{name: model.collaborative.inject_scores, type: categorical, choices: [true, false]}",
+            ], in: directory)
         let config = try StudyConfig(contentsOf: path)
         #expect(config.sharesWarmStart == (share ?? true))
-        #expect(config.warmStartParameters == ["model.collaborative.width", "train.cf_pretrain.lr"])
+        #expect(config.warmStartParameters.isEmpty)
         guard case .mixrec(let base, let overrides) = config.task else {
             Issue.record("not a MixRec task: \(config.task)")
             return
@@ -213,6 +217,29 @@ import Testing
         let bad = try self.write("study: {share_warm_start: sometimes}\nsearch: {space: space.yaml}", in: directory)
         let error = #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: bad) }
         #expect(error?.description.contains("study.share_warm_start") == true, "\(error.map { "\($0)" } ?? "")")
+    }
+
+    /// Trials that differ in a parameter the warm start reads cannot share one: a study searching such parameters is
+    /// refused while it shares warm starts, with the parameters and the way out named.
+    @Test(arguments: [nil, true, false])
+    func searchingWhatTheWarmStartReadsNeedsItUnshared(share: Bool?) throws {
+        let directory = try StudyDirectory()
+        let path = try self.warmStartStudy(
+            share: share,
+            parameters: [
+                "{name: train.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}",
+                "{name: model.collaborative.width, type: int, low: 8, high: 64}",
+                "{name: train.cf_pretrain.lr, type: float, low: 1.0e-4, high: 1.0e-2, log: true}",
+            ], in: directory)
+        guard share == false else {
+            let error = #expect(throws: ConfigError.self) { try StudyConfig(contentsOf: path) }
+            let text = error.map { "\($0)" } ?? ""
+            #expect(text.contains("model.collaborative.width, train.cf_pretrain.lr"), "\(text)")
+            #expect(text.contains("study.share_warm_start"), "\(text)")
+            return
+        }
+        let config = try StudyConfig(contentsOf: path)
+        #expect(config.warmStartParameters == ["model.collaborative.width", "train.cf_pretrain.lr"])
     }
 
     @Test func theMixRecSpacesParametersAreTrainingConfigKeys() throws {
