@@ -80,7 +80,7 @@ let package = Package(
             name: "MixRecBench",
             dependencies: [
                 "COpenBLAS", "Tensor", "Backbone", "RecData", "MixRec", "Search", "Cluster", "ZeroMQ", "HTTPServing",
-                "MixRecServing",
+                "MixRecServing", "Randomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Randomness
 import Search
 
 /// `mixrec-bench dashboard-fixture DIR`: writes a small, plausible study database (its search space, complete,
@@ -83,13 +84,14 @@ struct DashboardFixtureBench: ParsableCommand {
     /// Trial `index`: its state follows from its position (the last ones still run or wait).
     private func trial(_ index: Int, random: inout SplitMix64, store: StudyStore) throws -> Trial {
         let experts = [2, 4, 8][Int(random.next() % 3)]
-        let learningRate = pow(10, -4 + 2 * random.unit())
+        let learningRate = pow(10, -4 + 2 * random.nextUnit())
         let plan = ["top1", "top2", "dense"][Int(random.next() % 3)]
         let params = Configuration([
             "experts": .int(experts), "learning_rate": .double(learningRate), "routing": .string(plan),
         ])
         var trial = Trial(id: TrialID(UInt64(index)), params: params, origin: index <= 2 ? .enqueued : .proposed)
-        let quality = 0.12 + 0.03 * log2(Double(experts)) - 0.02 * abs(log10(learningRate) + 3) + 0.02 * random.unit()
+        let quality =
+            0.12 + 0.03 * log2(Double(experts)) - 0.02 * abs(log10(learningRate) + 3) + 0.02 * random.nextUnit()
         let state: TrialState
         switch index {
         case self.trials: state = .waiting
@@ -113,7 +115,7 @@ struct DashboardFixtureBench: ParsableCommand {
             trial.failureReasons = (1...3).map { "attempt \($0): worker-c missed heartbeats for 30 s" }
         }
         for epoch in stride(from: 1, through: lastEpoch, by: 1) {
-            let value = quality * (1 - exp(-Double(epoch) / 1.5)) + 0.004 * random.unit()
+            let value = quality * (1 - exp(-Double(epoch) / 1.5)) + 0.004 * random.nextUnit()
             trial.intermediate[epoch] = ["valid/ndcg@10": value, "valid/hr@10": value * 1.9]
         }
         trial.checkpointEpoch = lastEpoch > 0 ? lastEpoch : nil
@@ -132,22 +134,4 @@ struct DashboardFixtureBench: ParsableCommand {
         }
         return trial
     }
-}
-
-/// A tiny deterministic generator so the fixture is the same on every run.
-private struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
 }
