@@ -25,7 +25,7 @@ extension MixRecTrainer {
             return reports
         }
         if let cache, let key, let reports = cache.restore(key, into: collaborative, excludeHistory: excludeHistory) {
-            self.handOver(cache.file(of: key))
+            self.handOver(key, from: cache)
             return reports
         }
         let pretraining = CollaborativePretraining(
@@ -38,14 +38,15 @@ extension MixRecTrainer {
         let reports = StageReports(validation: pretraining.evaluate(.validation), test: pretraining.evaluate(.test))
         if let cache, let key {
             cache.store(WarmStart(model: collaborative, reports: reports), for: key)
-            self.handOver(cache.file(of: key))
+            self.handOver(key, from: cache)
         }
         return reports
     }
 
-    /// Gives the file of this run's warm start to the hand-over's `onReady`, if there are both.
-    private func handOver(_ file: [UInt8]?) {
-        guard let file, let onReady = self.warmStartHandOver?.onReady else { return }
+    /// Gives the file of `key`'s warm start in `cache` to the hand-over's `onReady`, if there are both; the file is
+    /// encoded only then (a run without a hand-over, or one that received its warm start, encodes nothing).
+    private func handOver(_ key: WarmStartKey, from cache: WarmStartCache) {
+        guard let onReady = self.warmStartHandOver?.onReady, let file = cache.file(of: key) else { return }
         onReady(file)
     }
 }
