@@ -13,10 +13,12 @@ struct RuntimeOptions: ParsableArguments {
         }
     }
 
-    /// Applies the thread count to OpenBLAS and logs the kernel OpenBLAS picked (on standard error).
+    /// Applies the thread count to OpenBLAS and logs the kernel OpenBLAS picked (on standard error), with a
+    /// warning when that kernel is far below what the CPU can run (``BLASKernelAdvice``).
     func apply() {
         BLASRuntime.setThreads(self.threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let line = "openblas kernel: \(BLASRuntime.coreName), threads: \(BLASRuntime.threads)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        var text = "openblas kernel: \(BLASRuntime.coreName), threads: \(BLASRuntime.threads)\n"
+        if let advice = BLASKernelAdvice.current { text += "warning: \(advice)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
