@@ -58,20 +58,23 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "RecData", "ConfigKit",
-                "HTTPServing", "Randomness",
+                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "Tensor", "RecData", "ConfigKit", "HTTPServing",
+                "Randomness",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        /// Joins MixRec to the cluster: the `mixrec` trial kind (the study's training config check, warm-start
+        /// naming), the worker's MixRec trial runner, and a study's trial exported as a run folder.
+        .target(name: "MixRecTrials", dependencies: ["Cluster", "ConfigKit", "MixRec", "Search", "Tensor"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "MixRecCLI",
             dependencies: [
                 "Tensor", "Backbone", "RecData", "ConfigKit", "MixRec", "Search", "Cluster", "ZeroMQ", "HTTPServing",
-                "MixRecServing",
+                "MixRecServing", "MixRecTrials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -104,6 +107,9 @@ let package = Package(
                 "Tensor", "ConfigKit", "TestKit", "HTTPServing",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(
+            name: "MixRecTrialsTests",
+            dependencies: ["MixRecTrials", "Cluster", "MixRec", "ConfigKit", "Search", "RecData", "Tensor", "TestKit"]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
         .testTarget(
             name: "MixRecCLITests",
