@@ -55,12 +55,16 @@ let package = Package(
         .target(name: "ClusterCore", dependencies: ["ClusterProto", "Search"]),
         /// Fakes and wire fixtures shared by the cluster's test targets.
         .target(name: "ClusterCoreTestKit", dependencies: ["ClusterCore", "ClusterProto", "Search"]),
+        /// The study's database (GRDB) and files: trials, workers, events, checkpoints, warm starts, the inbox. Used
+        /// by the coordinator and by the read-only status, report, export and dashboard.
+        .target(
+            name: "StudyStore",
+            dependencies: ["ClusterCore", "Search", "Tensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Cluster",
             dependencies: [
                 "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "Tensor", "RecData", "ConfigKit", "HTTPServing",
-                "Randomness",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Randomness", "StudyStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -106,6 +110,12 @@ let package = Package(
                 "Cluster", "ClusterCoreTestKit", "ClusterProto", "ZeroMQ", "CZeroMQ", "Search", "MixRec", "RecData",
                 "Tensor", "ConfigKit", "TestKit", "HTTPServing",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "StudyStoreTests",
+            dependencies: [
+                "StudyStore", "ClusterCore", "ClusterCoreTestKit", "Search", "TestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "MixRecTrialsTests",
