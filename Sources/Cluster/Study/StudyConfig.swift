@@ -76,7 +76,7 @@ public struct StudyConfig: Sendable {
         self.search = try SearchConfig(contentsOf: spacePath)
         let objective = try root.section("objective")
         let name = try objective.string("kind", default: SyntheticTrialKind.name, allowed: kinds.names)
-        guard let kind = kinds[name] else { preconditionFailure("objective.kind \(name) is among \(kinds.names)") }
+        guard let kind = kinds[name] else { preconditionFailure("'\(name)' passed as one of \(kinds.names)") }
         let read = try kind.objective(
             objective,
             study: StudyObjectiveContext(
@@ -95,7 +95,7 @@ public struct StudyConfig: Sendable {
         }
         try root.finish()
         // The search file's leaves replace its path, so editing the file (not only renaming it) is a change; the
-        // same holds for the training config.
+        // same holds for the files a kind expands (MixRec's training config).
         let replaced = ["search.space = "] + read.expandedKeys.map { "objective.\($0) = " }
         let studyLines = document.value.canonicalLines.filter { line in !replaced.contains { line.hasPrefix($0) } }
         let spaceLines = try ConfigDocument(contentsOf: spacePath).value.canonicalLines.map { "search.space.\($0)" }
