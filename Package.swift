@@ -55,23 +55,30 @@ let package = Package(
         .target(name: "ClusterCore", dependencies: ["ClusterProto", "Search"]),
         /// Fakes and wire fixtures shared by the cluster's test targets.
         .target(name: "ClusterCoreTestKit", dependencies: ["ClusterCore", "ClusterProto", "Search"]),
+        /// The study's database (GRDB) and files: trials, workers, events, checkpoints, warm starts, the inbox. Used
+        /// by the coordinator and by the read-only status, report, export and dashboard.
+        .target(
+            name: "StudyStore",
+            dependencies: ["ClusterCore", "Search", "Tensor", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Cluster",
             dependencies: [
-                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "MixRec", "Tensor", "RecData", "ConfigKit",
-                "HTTPServing", "Randomness",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "Tensor", "RecData", "ConfigKit", "HTTPServing",
+                "Randomness", "StudyStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        /// Joins MixRec to the cluster: the `mixrec` trial kind (the study's training config check, warm-start
+        /// naming), the worker's MixRec trial runner, and a study's trial exported as a run folder.
+        .target(name: "MixRecTrials", dependencies: ["Cluster", "ConfigKit", "MixRec", "Search", "Tensor"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "MixRecCLI",
             dependencies: [
                 "Tensor", "Backbone", "RecData", "ConfigKit", "MixRec", "Search", "Cluster", "ZeroMQ", "HTTPServing",
-                "MixRecServing",
+                "MixRecServing", "MixRecTrials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -104,6 +111,15 @@ let package = Package(
                 "Tensor", "ConfigKit", "TestKit", "HTTPServing",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(
+            name: "StudyStoreTests",
+            dependencies: [
+                "StudyStore", "ClusterCore", "ClusterCoreTestKit", "Search", "TestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "MixRecTrialsTests",
+            dependencies: ["MixRecTrials", "Cluster", "MixRec", "ConfigKit", "Search", "RecData", "Tensor", "TestKit"]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
         .testTarget(
             name: "MixRecCLITests",

@@ -32,7 +32,7 @@ public enum TrialCSV {
     }
 
     /// Quotes a field holding a comma, quote or line break, doubling its quotes.
-    static func field(_ text: String) -> String {
+    public static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -25,11 +25,12 @@ public struct StudyConfig: Sendable {
     public static let maxCheckpointMiB = 1...4096
     /// `study.allreduce.wire`: how data-parallel groups carry gradient sums on their ring.
     public var allReduceWire = AllReduceWire.float32
-    /// `study.share_warm_start`: whether MixRec trials take an equal collaborative warm start from their worker's
-    /// cache (it sets every trial's `train.cf_pretrain.reuse`).
+    /// `study.share_warm_start`: whether trials share warm starts (for MixRec: an equal collaborative warm start from
+    /// their worker's cache, by every trial's `train.cf_pretrain.reuse`).
     public var sharesWarmStart = true
-    /// The search parameters the MixRec trials' collaborative warm start depends on: trials that differ in one
-    /// cannot share a warm start, so a study that shares them refuses such a space (empty for synthetic studies).
+    /// The search parameters trials' shared warm start depends on (for MixRec, the collaborative warm start's): trials
+    /// that differ in one cannot share a warm start, so a study that shares them refuses such a space (empty for
+    /// synthetic studies).
     public var warmStartParameters: [String] = []
     public var membership = MembershipSettings()
     /// `heartbeat.trial_deadline`: how long rank 0 of a running trial may make no progress (nil: no deadline).
@@ -37,18 +38,21 @@ public struct StudyConfig: Sendable {
     /// The search space, direction, optimizer and pruner settings, read from `search.space` (a Search file,
     /// relative to the study config).
     public var search: SearchConfig
+    /// The kind of trial the study runs (`objective.kind`).
+    public var kind: any TrialKind
     /// What trials train: a synthetic function, or MixRec with the training config `objective.config`.
     public var task: TrialTask
     /// The validation metric trials report every epoch and the optimizer and pruner read.
     public var metric: String
-    /// Every leaf of the study config, its search file (under `search.space.`) and, for MixRec, its training
-    /// config (under `objective.config.`), one `path = value` per line: stored with the study.
+    /// Every leaf of the study config, its search file (under `search.space.`) and its kind's extra lines (for MixRec,
+    /// its training config under `objective.config.`), one `path = value` per line: stored with the study.
     public var canonicalText: String
 
-    /// Reads and checks a study config, its search file and (for MixRec) its training config.
-    /// - Throws: `ConfigError` naming the key for unknown keys and bad values, `SearchError` for a bad search file,
-    ///   or `StudyConfigError` when the parts do not fit together.
-    public init(contentsOf path: String) throws {
+    /// Reads and checks a study config, its search file and its objective, whose `objective.kind` must be one of
+    /// `kinds` (for MixRec, the kind reads and checks the training config too).
+    /// - Throws: `ConfigError` naming the key for unknown keys and bad values (an unknown kind names the known
+    ///   ones), `SearchError` for a bad search file, or `StudyConfigError` when the parts do not fit together.
+    public init(contentsOf path: String, kinds: TrialKinds = .builtIn) throws {
         let document = try ConfigDocument(contentsOf: path)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         let root = document.root
@@ -71,59 +75,31 @@ public struct StudyConfig: Sendable {
         let spacePath = Self.resolve(try root.section("search").string("space"), in: folder)
         self.search = try SearchConfig(contentsOf: spacePath)
         let objective = try root.section("objective")
-        let kind = try objective.string("kind", default: "synthetic", allowed: ["synthetic", "mixrec"])
-        var extraLines: [String] = []
-        let rungs = self.search.pruner.rungFractions
-        if kind == "synthetic" {
-            guard rungs.isEmpty else {
-                throw StudyConfigError(
-                    "the search file's pruner.fidelity: steps needs objective.kind: mixrec (synthetic trials report "
-                        + "whole epochs only)")
-            }
-            let function = try objective.choice("function", default: SyntheticObjective.branin)
-            self.task = .synthetic(function)
-            self.metric = try objective.string(
-                "metric", default: SyntheticTrialRunner.metric, allowed: [SyntheticTrialRunner.metric])
-            try Self.check(function, against: self.search)
-        } else {
-            let configPath = Self.resolve(try objective.string("config"), in: folder)
-            var training = try ConfigDocument(contentsOf: configPath)
-            // The study decides whether trials share warm starts, whatever the training config says, and where
-            // they validate for the pruner's rungs.
-            let overrides =
-                try objective.strings("set", default: [])
-                + ["train.cf_pretrain.reuse=\(self.sharesWarmStart)"]
-                + (rungs.isEmpty ? [] : ["train.rungs=[\(rungs.map { "\($0)" }.joined(separator: ", "))]"])
-            for assignment in overrides { try training.override(assignment) }
-            self.task = .mixrec(
-                baseConfig: try String(contentsOfFile: configPath, encoding: .utf8), overrides: overrides)
-            self.metric = try objective.string("metric", default: MixRecTrialConfig.objectiveMetric)
-            guard self.metric.hasPrefix(MixRecTrialConfig.validationPrefix) else {
-                throw ConfigError.invalidValue(
-                    key: "objective.metric", value: self.metric, allowed: "a validation metric such as valid/ndcg@10")
-            }
-            let samples = try MixRecTrialConfig.samples(self.search, seed: self.seeding.base)
-            try MixRecTrialConfig.check(samples, base: training)
-            self.warmStartParameters = MixRecTrialConfig.warmStartParameters(
-                samples, search: self.search, base: training)
-            if self.sharesWarmStart && !self.warmStartParameters.isEmpty {
-                throw ConfigError.invalidValue(
-                    key: "study.share_warm_start", value: "true",
-                    allowed: "false when the search space has parameters the collaborative warm start depends on ("
-                        + self.warmStartParameters.joined(separator: ", ")
-                        + "): trials that differ there cannot share one, so set study.share_warm_start: false to "
-                        + "search them (every trial then computes its own)")
-            }
-            extraLines = training.value.canonicalLines.map { "objective.config.\($0)" }
+        let name = try objective.string("kind", default: SyntheticTrialKind.name, allowed: kinds.names)
+        guard let kind = kinds[name] else { preconditionFailure("'\(name)' passed as one of \(kinds.names)") }
+        let read = try kind.objective(
+            objective,
+            study: StudyObjectiveContext(
+                folder: folder, search: self.search, seed: self.seeding.base, sharesWarmStart: self.sharesWarmStart))
+        self.kind = kind
+        self.task = read.task
+        self.metric = read.metric
+        self.warmStartParameters = read.warmStartParameters
+        if self.sharesWarmStart && !self.warmStartParameters.isEmpty {
+            throw ConfigError.invalidValue(
+                key: "study.share_warm_start", value: "true",
+                allowed: "false when the search space has parameters the collaborative warm start depends on ("
+                    + self.warmStartParameters.joined(separator: ", ")
+                    + "): trials that differ there cannot share one, so set study.share_warm_start: false to "
+                    + "search them (every trial then computes its own)")
         }
         try root.finish()
         // The search file's leaves replace its path, so editing the file (not only renaming it) is a change; the
-        // same holds for the training config.
-        let studyLines = document.value.canonicalLines.filter {
-            !$0.hasPrefix("search.space = ") && !$0.hasPrefix("objective.config = ")
-        }
+        // same holds for the files a kind expands (MixRec's training config).
+        let replaced = ["search.space = "] + read.expandedKeys.map { "objective.\($0) = " }
+        let studyLines = document.value.canonicalLines.filter { line in !replaced.contains { line.hasPrefix($0) } }
         let spaceLines = try ConfigDocument(contentsOf: spacePath).value.canonicalLines.map { "search.space.\($0)" }
-        self.canonicalText = (studyLines + spaceLines + extraLines).sorted().joined(separator: "\n")
+        self.canonicalText = (studyLines + spaceLines + read.canonicalLines).sorted().joined(separator: "\n")
     }
 
     /// Coordinator settings for this study, serving on `bindEndpoint`.
@@ -146,6 +122,12 @@ public struct StudyConfig: Sendable {
         settings.warmStartNaming = self.warmStartNaming
         settings.isSafeChange = Self.isSafeChange
         return settings
+    }
+
+    /// How the coordinator names a trial's shared warm start: as the study's kind does
+    /// (``TrialKind/warmStartNaming(task:epochs:sharesWarmStart:)``); nil when its trials share none.
+    public var warmStartNaming: (@Sendable (Trial) -> String?)? {
+        self.kind.warmStartNaming(task: self.task, epochs: self.epochs, sharesWarmStart: self.sharesWarmStart)
     }
 
     /// The Bayesian optimizer over the study's space, seeded by the study.
@@ -185,21 +167,13 @@ public struct StudyConfig: Sendable {
         self.value(of: "study.epochs", inCanonicalText: text).flatMap { Int($0) } ?? Self.defaultEpochs
     }
 
-    /// The training config of a stored MixRec study with its `objective.set` overrides applied (its
-    /// `objective.config.` lines), nil for a study of synthetic trials.
-    /// - Throws: `ConfigError` when the stored lines do not make a document.
-    public static func trainingConfig(inCanonicalText text: String) throws -> ConfigDocument? {
-        let lines = self.lines(under: "objective.config.", inCanonicalText: text)
-        guard self.value(of: "objective.kind", inCanonicalText: text) == "mixrec", !lines.isEmpty else { return nil }
-        return try ConfigDocument(canonicalLines: lines, source: "the study's training config")
-    }
-
-    /// The lines starting with `prefix`, with the prefix removed.
-    static func lines(under prefix: String, inCanonicalText text: String) -> [String] {
+    /// The lines of a stored study starting with `prefix`, with the prefix removed.
+    public static func lines(under prefix: String, inCanonicalText text: String) -> [String] {
         text.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }
 
-    private static func value(of path: String, inCanonicalText text: String) -> String? {
+    /// The value of the line `path = value` of a stored study, nil if it has none.
+    public static func value(of path: String, inCanonicalText text: String) -> String? {
         let prefix = "\(path) = "
         return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
     }
@@ -249,23 +223,9 @@ public struct StudyConfig: Sendable {
         return .seconds(seconds)
     }
 
-    private static func resolve(_ path: String, in folder: URL) -> String {
+    /// `path` relative to `folder`.
+    static func resolve(_ path: String, in folder: URL) -> String {
         URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL.path
-    }
-
-    /// A synthetic function is minimised and reads its own parameter names: the search file must agree.
-    private static func check(_ function: SyntheticObjective, against search: SearchConfig) throws {
-        guard search.direction == .minimize else {
-            throw StudyConfigError(
-                "objective.function \(function.rawValue) is minimised: the search file needs "
-                    + "direction: minimize")
-        }
-        let missing = function.space.parameters.map(\.name).filter { search.space.parameter(named: $0) == nil }
-        guard missing.isEmpty else {
-            throw StudyConfigError(
-                "objective.function \(function.rawValue) reads parameters the search file lacks: "
-                    + missing.joined(separator: ", "))
-        }
     }
 }
 

@@ -1,18 +1,22 @@
-/// The worker process's runner: trains whatever task an assignment names, synthetic trials with `synthetic` and
-/// MixRec trials with `mixrec` (which keeps its backbone and datasets across trials).
-public struct TaskTrialRunner<Synthetic: TrialRunner>: TrialRunner {
-    public var synthetic: Synthetic
-    public var mixrec: MixRecTrialRunner
+/// The worker process's runner: trains each assignment with the runner registered for its task's kind
+/// (`TrialTask.kind`, a ``TrialKind``'s name), such as the CLI's synthetic and MixRec runners.
+public struct TaskTrialRunner: TrialRunner {
+    /// The runners, by the kind of trial they train.
+    public var runners: [String: any TrialRunner]
 
-    public init(synthetic: Synthetic, mixrec: MixRecTrialRunner) {
-        self.synthetic = synthetic
-        self.mixrec = mixrec
+    public init(_ runners: [String: any TrialRunner]) {
+        self.runners = runners
     }
 
+    /// - Throws: `TrialRunError` (not retryable) naming the kind and the known kinds when none is registered for
+    ///   the task's kind; else what the kind's runner throws.
     public func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
-        switch job.task {
-        case .synthetic: try self.synthetic.run(job, context: context)
-        case .mixrec: try self.mixrec.run(job, context: context)
+        guard let runner = self.runners[job.task.kind] else {
+            throw TrialRunError(
+                "this worker cannot train \(job.task.kind) trials (it trains "
+                    + "\(self.runners.keys.sorted().joined(separator: ", ")))",
+                retryable: false)
         }
+        return try runner.run(job, context: context)
     }
 }

@@ -61,7 +61,7 @@ struct CoordinatorCommand: ParsableCommand {
         }
         let config: StudyConfig
         do {
-            config = try StudyConfig(contentsOf: self.config)
+            config = try StudyConfig(contentsOf: self.config, kinds: .cli)
         } catch {
             throw ValidationError("\(self.config): \(error)")
         }

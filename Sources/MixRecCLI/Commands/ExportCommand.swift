@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import MixRec
+import MixRecTrials
 
 /// `mixrec export`: a study's trial as a run folder that `mixrec evaluate` and `mixrec recommend` load.
 struct ExportCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Cluster
 import Foundation
 import MixRec
+import MixRecTrials
 import RecData
 
 /// `mixrec recommend`: a user's recent history and the top-k next items of a trained run, or every listed user's

@@ -4,6 +4,7 @@ import Cluster
 import Foundation
 import Logging
 import MixRec
+import MixRecTrials
 import ZeroMQ
 
 /// `mixrec worker`: registers with a coordinator, trains the trials it is assigned, heartbeats meanwhile.
@@ -78,14 +79,16 @@ struct WorkerCommand: ParsableCommand {
         let (links, ringGuard) = try self.peers.links(in: context)
         defer { ringGuard?.stop() }
         let logger = Logger(label: "mixrec.worker")
-        let runner = TaskTrialRunner(
-            synthetic: SyntheticWorkerRunner(
+        // One runner for each of `TrialKinds.cli`.
+        let runner = TaskTrialRunner([
+            SyntheticTrialKind.name: SyntheticWorkerRunner(
                 noise: self.noise, epochSeconds: self.epochSeconds, ring: self.peers.peerEndpoint == nil ? nil : links),
-            mixrec: MixRecTrialRunner(
+            MixRecTrialKind.name: MixRecTrialRunner(
                 workspace: self.textCache.workspace(
                     warmStartDirectory: self.warmStarts == "none" ? nil : self.warmStarts, log: { logger.info("\($0)") }
                 ),
-                links: links, log: { logger.info("\($0)") }))
+                links: links, log: { logger.info("\($0)") }),
+        ])
         let signals = SignalStop()
         let service = try WorkerService(context: context, settings: settings, runner: runner, logger: logger)
         service.onProgress = WorkerProgressDisplay(logger: logger).show

@@ -1,10 +1,12 @@
+import ClusterCore
 import ClusterCoreTestKit
 import Foundation
 import GRDB
 import Search
+import TestKit
 import Testing
 
-@testable import Cluster
+@testable import StudyStore
 
 @Suite struct StudyStoreTests {
     private func sampleTrial(_ id: TrialID) -> Trial {
@@ -25,7 +27,7 @@ import Testing
     }
 
     @Test func freshDatabaseAppliesEveryMigrationInWALMode() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         #expect(
             try store.appliedMigrations() == ["v1-tables", "v2-indexes", "v3-telemetry", StudySchema.latestMigration])
@@ -34,7 +36,7 @@ import Testing
     }
 
     @Test func olderDatabaseIsMigratedAndKeepsItsRows() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         do {
             let old = try StudyStore(directory: directory.url, readOnly: false)
             try old.migrate(upTo: "v1-tables")
@@ -54,7 +56,7 @@ import Testing
     }
 
     @Test func studyRowRoundTripsAndItsHashFollowsTheConfig() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         #expect(try store.study() == nil)
         let created = Date(timeIntervalSince1970: 1_800_000_000)
@@ -68,7 +70,7 @@ import Testing
     }
 
     @Test func trialsRoundTripWithEveryFieldAndUpdatesReplaceRows() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         var trial = self.sampleTrial(5)
         var other = Trial(id: 6, params: Search.Configuration(["x": .string("yes")]), origin: .proposed)
@@ -87,7 +89,7 @@ import Testing
     }
 
     @Test func workersAndEventsRoundTrip() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         let seen = Date(timeIntervalSince1970: 1_800_000_100)
         let worker = StoredWorker(
@@ -104,7 +106,7 @@ import Testing
     }
 
     @Test func aReadOnlyConnectionReadsConsistentSnapshotsWhileTheCoordinatorWrites() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let writer = try StudyStore(directory: directory.url)
         let reader = try StudyStore.openReadOnly(directory: directory.url)
         let total = 150
@@ -136,7 +138,7 @@ import Testing
     }
 
     @Test func restoredSchedulerSeesTheStoredStudy() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         var scheduler = TrialScheduler(settings: SchedulerSettings(budget: 3))
         scheduler.workerAvailable("a")
@@ -157,7 +159,7 @@ import Testing
     }
 
     @Test func everyCommitIsSyncedToDisk() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         // SQLite's synchronous levels: 0 OFF, 1 NORMAL, 2 FULL.
         #expect(try store.database.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
@@ -166,7 +168,7 @@ import Testing
     }
 
     @Test func aSecondWritableStoreIsRefusedWithTheHoldersPIDUntilTheFirstCloses() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let lockFile = directory.url.appendingPathComponent("coordinator.lock").path
         do {
             let first = try StudyStore(directory: directory.url)

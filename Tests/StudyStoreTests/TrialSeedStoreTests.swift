@@ -1,14 +1,16 @@
+import ClusterCore
 import Foundation
 import GRDB
 import Search
+import TestKit
 import Testing
 
-@testable import Cluster
+@testable import StudyStore
 
 /// The trial's seed column (`v4-trial-seed`): round trips, and databases from before it.
 @Suite struct TrialSeedStoreTests {
     @Test func aTrialsSeedRoundTripsWithAllSixtyFourBits() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         let trials = [UInt64(0), 7, .max].enumerated().map { index, seed in
             Trial(id: TrialID(UInt64(index + 1)), params: Configuration([:]), origin: .replicate, seed: seed)
@@ -19,7 +21,7 @@ import Testing
     }
 
     @Test func aDatabaseOfThePreviousSchemaReadsAndOpensWithTheSeedsItsTrialsTrainedWith() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         do {
             let old = try StudyStore(directory: directory.url, readOnly: false)
             try old.migrate(upTo: "v3-telemetry")

@@ -1,8 +1,7 @@
 import Foundation
 import MixRec
+import MixRecTrials
 import Testing
-
-@testable import Cluster
 
 /// The files of `mixrec recommend --users … --out FILE`.
 @Suite struct RecommendationFormatTests {

@@ -1,3 +1,4 @@
+import Cluster
 import MixRec
 
 /// The file format of batch recommendations (`mixrec recommend --out FILE`), chosen by the file's extension.

@@ -1,15 +1,17 @@
+import ClusterCore
 import Foundation
 import Search
+import TestKit
 import Testing
 
-@testable import Cluster
+@testable import StudyStore
 
 @Suite struct CheckpointStoreTests {
     private func parameters(_ epoch: Int) -> [UInt8] {
         (0..<(1000 + epoch)).map { UInt8(truncatingIfNeeded: $0 &* (epoch + 3)) }
     }
 
-    private func storeWithEpochs(_ directory: StudyDirectory, _ epochs: ClosedRange<Int>) throws -> StudyStore {
+    private func storeWithEpochs(_ directory: ScratchFolder, _ epochs: ClosedRange<Int>) throws -> StudyStore {
         let store = try StudyStore(directory: directory.url)
         try store.save([Trial(id: 4, params: Configuration([:]), origin: .proposed)])
         for epoch in epochs {
@@ -19,7 +21,7 @@ import Testing
     }
 
     @Test func newestCheckpointIsReturnedWithItsBytes() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try self.storeWithEpochs(directory, 1...3)
         let latest = try #require(try store.loadCheckpoint(trial: 4))
         #expect(latest.record.epoch == 3)
@@ -30,7 +32,7 @@ import Testing
     }
 
     @Test func corruptAndMissingFilesAreDetectedAndAnEarlierCheckpointIsUsed() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try self.storeWithEpochs(directory, 1...3)
         let third = directory.url.appendingPathComponent("checkpoints/trial-000004/epoch-0003.params")
         var bytes = try Data(contentsOf: third)
@@ -49,7 +51,7 @@ import Testing
     }
 
     @Test func readOnlyStoresSkipCorruptFilesWithoutMarkingThem() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try self.storeWithEpochs(directory, 1...2)
         let second = directory.url.appendingPathComponent("checkpoints/trial-000004/epoch-0002.params")
         try Data([1, 2, 3]).write(to: second)
@@ -59,7 +61,7 @@ import Testing
     }
 
     @Test func aCrashMidWriteLeavesOnlyAPartialFileThatIsIgnoredAndCleanedUp() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try self.storeWithEpochs(directory, 1...2)
         let folder = directory.url.appendingPathComponent("checkpoints/trial-000004")
         // A crash while rewriting epoch 2 and while writing epoch 3: half-written .partial files, no records.
@@ -74,7 +76,7 @@ import Testing
     }
 
     @Test func rewritingAnEpochReplacesFileAndRecord() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try self.storeWithEpochs(directory, 1...1)
         try store.storeCheckpoint(trial: 4, attempt: 2, epoch: 1, parameters: self.parameters(7))
         let records = try store.checkpoints(trial: 4)

@@ -1,15 +1,17 @@
+import ClusterCore
 import ClusterCoreTestKit
 import Foundation
 import GRDB
 import Search
+import TestKit
 import Testing
 
-@testable import Cluster
+@testable import StudyStore
 
 /// `StudyStore.commit`: one state transition's writes land together or not at all.
 @Suite struct StudyChangesTests {
     @Test func aTransitionThatFailsHalfwayLeavesNothingAndTheSameTransitionLaterWritesEverything() throws {
-        let directory = try StudyDirectory()
+        let directory = try ScratchFolder()
         let store = try StudyStore(directory: directory.url)
         try store.saveStudy(
             StudyRecord(name: "s", configJSON: "{}", seed: 1, budget: 4, state: .running, createdAt: Date()))

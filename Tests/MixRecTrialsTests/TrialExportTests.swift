@@ -1,13 +1,13 @@
+import Cluster
 import ConfigKit
 import Foundation
 import MixRec
+import MixRecTrials
 import RecData
 import Search
 import Tensor
 import TestKit
 import Testing
-
-@testable import Cluster
 
 /// `mixrec export`: a study's trial as a run folder that loads like a `mixrec train` run.
 @Suite struct TrialExportTests {
@@ -55,7 +55,7 @@ import Testing
         #expect(saved.document.canonicalText == (try fixture.expectedConfig(trial: 4)).document.canonicalText)
         #expect(try directory.read(directory.modelFile) == nil)
         #expect(throws: TrialExportError.noCompleteTrial(objective: "valid/ndcg@10")) {
-            let empty = try StudyDirectory()
+            let empty = try ScratchFolder()
             let emptyStore = try StudyStore(directory: empty.url)
             try emptyStore.saveStudy(try #require(try store.study()))
             _ = try TrialExport.export(from: emptyStore, choice: .best, to: directory)

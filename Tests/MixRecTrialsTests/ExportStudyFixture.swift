@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import MixRec
+import MixRecTrials
 import Search
 import Tensor
 import TestKit
@@ -10,7 +11,7 @@ import Testing
 /// training config on the synthetic dataset, stored as a coordinator stores it, and trials with and without
 /// checkpoints.
 struct ExportStudyFixture {
-    let directory: StudyDirectory
+    let directory: ScratchFolder
     let store: StudyStore
 
     /// The trials: 1 COMPLETE and best (0.5), 2 COMPLETE (0.3), 3 RUNNING with a higher intermediate value, 4
@@ -22,7 +23,7 @@ struct ExportStudyFixture {
 
     /// - Parameter model: the backbone file the training config names (the default model when nil).
     init(model: String? = nil) throws {
-        self.directory = try StudyDirectory()
+        self.directory = try ScratchFolder()
         let folder = self.directory.url
         try """
         seed: 5
@@ -45,7 +46,14 @@ struct ExportStudyFixture {
         search: {space: space.yaml}
         objective: {kind: mixrec, config: training.yaml, set: [model.hard_negatives=2], metric: valid/ndcg@10}
         """.write(to: folder.appendingPathComponent("study.yaml"), atomically: true, encoding: .utf8)
-        self.store = try StudyStore.storing(studyIn: folder, state: .running).store
+        // Stored as a coordinator stores it: the config's canonical text, seed and budget.
+        let config = try StudyConfig(
+            contentsOf: folder.appendingPathComponent("study.yaml").path, kinds: MixRecStudyConfigTests.kinds)
+        self.store = try StudyStore(directory: folder)
+        try self.store.saveStudy(
+            StudyRecord(
+                name: config.name, configJSON: config.canonicalText, seed: Int64(config.seeding.base),
+                budget: config.budget, state: .running, createdAt: Date()))
         try self.store.save(
             Self.trials.map { entry in
                 var trial = Trial(

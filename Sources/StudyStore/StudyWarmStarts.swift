@@ -8,25 +8,25 @@ import Tensor
 /// Every file is checked when it is read (the parameter file's checksum, that it decodes, that it has a key): a
 /// damaged one is reported through `log`, deleted and treated as missing, so the next trial that needs it computes
 /// and uploads it again; it is never shipped. Files are written atomically (``AtomicFile``).
-final class StudyWarmStarts {
+public final class StudyWarmStarts {
     /// The folder of warm-start files inside the study directory.
     static let folder = "warm-starts"
     /// The file name suffix.
     static let suffix = ".warmstart"
 
     /// `<study-dir>/warm-starts`.
-    let directory: URL
+    public let directory: URL
     private let log: (String) -> Void
 
     /// The warm starts of the study in `studyDirectory` (the folder is created on the first write).
     /// - Parameter log: receives one line per damaged file (what is wrong with it, and that it was deleted).
-    init(studyDirectory: URL, log: @escaping (String) -> Void) {
+    public init(studyDirectory: URL, log: @escaping (String) -> Void) {
         self.directory = studyDirectory.appendingPathComponent(Self.folder)
         self.log = log
     }
 
     /// The names of the intact files; damaged ones (and partial writes left by a crash) are deleted.
-    func intactNames() -> Set<String> {
+    public func intactNames() -> Set<String> {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: self.directory.path)) ?? []
         var names = Set<String>()
         for file in files {
@@ -41,7 +41,7 @@ final class StudyWarmStarts {
     }
 
     /// The intact file of `name`; nil when there is none (a damaged one is reported and deleted).
-    func read(_ name: String) -> [UInt8]? {
+    public func read(_ name: String) -> [UInt8]? {
         let url = self.url(of: name)
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         let bytes = [UInt8](data)
@@ -56,7 +56,7 @@ final class StudyWarmStarts {
 
     /// Stores `bytes` as the file of `name`, atomically, once they are checked.
     /// - Throws: ``StudyWarmStartError`` when the bytes are not an intact warm-start file or cannot be written.
-    func write(_ bytes: [UInt8], name: String) throws(StudyWarmStartError) {
+    public func write(_ bytes: [UInt8], name: String) throws(StudyWarmStartError) {
         if let problem = Self.problem(of: bytes) { throw .damaged(problem) }
         do {
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
@@ -67,7 +67,8 @@ final class StudyWarmStarts {
         do { try AtomicFile.write(bytes, to: self.url(of: name)) } catch { throw .unwritable(error) }
     }
 
-    func url(of name: String) -> URL {
+    /// `<study-dir>/warm-starts/<name>.warmstart`.
+    public func url(of name: String) -> URL {
         self.directory.appendingPathComponent(name + Self.suffix)
     }
 
@@ -84,13 +85,13 @@ final class StudyWarmStarts {
 }
 
 /// Why an uploaded warm start was not stored.
-enum StudyWarmStartError: Error, CustomStringConvertible {
+public enum StudyWarmStartError: Error, CustomStringConvertible {
     /// The bytes are not an intact warm-start file.
     case damaged(String)
     /// The file could not be written.
     case unwritable(StudyStoreError)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .damaged(let problem): "not an intact warm-start file: \(problem)"
         case .unwritable(let error): "\(error)"

@@ -1,3 +1,4 @@
+import Cluster
 import ConfigKit
 import MixRec
 import Search
@@ -41,6 +42,16 @@ public enum MixRecTrialConfig {
         var document = try ConfigDocument(yaml: baseConfig, source: "the study's training config")
         for assignment in overrides { try document.override(assignment) }
         return try Self.make(base: document, configuration: configuration, epochs: epochs, seed: seed)
+    }
+
+    /// The `base` of a stored MixRec study's trials: its training config with its `objective.set` overrides applied
+    /// (its `objective.config.` lines), nil for a study of another kind.
+    /// - Throws: `ConfigError` when the stored lines do not make a document.
+    public static func base(inCanonicalText text: String) throws -> ConfigDocument? {
+        let lines = StudyConfig.lines(under: "objective.config.", inCanonicalText: text)
+        guard StudyConfig.value(of: "objective.kind", inCanonicalText: text) == MixRecTrialKind.name, !lines.isEmpty
+        else { return nil }
+        return try ConfigDocument(canonicalLines: lines, source: "the study's training config")
     }
 
     /// Checks that the search space's parameters are keys of the training config and their values fit it, on

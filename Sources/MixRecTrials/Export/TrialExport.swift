@@ -1,3 +1,4 @@
+import Cluster
 import ConfigKit
 import Foundation
 import MixRec
@@ -40,7 +41,7 @@ public struct TrialExport: Sendable, Equatable {
         guard let record = try Self.checked("read the study", { try store.study() }) else { throw .noStudy }
         let text = record.configJSON
         let stored = try Self.checked("the study's stored training config") {
-            try StudyConfig.trainingConfig(inCanonicalText: text)
+            try MixRecTrialConfig.base(inCanonicalText: text)
         }
         guard let base = stored else { throw .notMixRec }
         let trial = try Self.select(choice, from: store, studyConfig: text)
