@@ -31,7 +31,7 @@ import Testing
         let picked = (names + expertNames.prefix(6)).compactMap { model.parameters.byName[$0] }
         checkGradients(picked, elements: 6, step: 1e-2, absoluteTolerance: 5e-3, relativeTolerance: 5e-2) { _ in
             var generator = RandomGenerator(seed: 2)
-            return model.loss(batch, hardNegatives: trainer.data.hardNegatives, worldSize: 1, generator: &generator)
+            return model.loss(batch, hardNegatives: trainer.data.hardNegatives, batchParts: 1, generator: &generator)
                 .total
         }
     }
@@ -247,7 +247,7 @@ import Testing
                 hardNegatives: trainer.data.hardNegatives, negativeCount: 3,
                 shard: DataParallelShard(rank: rank, worldSize: worldSize))
             var generator = RandomGenerator(seed: 2)
-            model.loss(batch, hardNegatives: trainer.data.hardNegatives, worldSize: worldSize, generator: &generator)
+            model.loss(batch, hardNegatives: trainer.data.hardNegatives, batchParts: worldSize, generator: &generator)
                 .total.backward()
             defer { model.parameters.tensors.forEach { $0.zeroGrad() } }
             return model.parameters.tensors.map { $0.materializedGradient().scalars }
