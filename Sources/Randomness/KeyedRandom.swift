@@ -28,12 +28,6 @@ public struct KeyedRandom: Sendable, Equatable {
         self.bits(key)
     }
 
-    /// A sequential ``SplitMix64`` stream seeded by the bits of `key`: as many draws as a consumer needs, the same
-    /// wherever the stream is made.
-    public func stream(_ key: [UInt64]) -> SplitMix64 {
-        SplitMix64(seed: self.bits(key))
-    }
-
     /// SplitMix64's output function (Stafford's variant 13).
     static func mix(_ value: UInt64) -> UInt64 {
         var z = value

@@ -372,15 +372,7 @@ public final class MixRecTrainer {
         let shifts = exact.shifts(summedSlots: slots)
         var sums = exact.fixedPointSum(shifts: shifts)
         try self.allReduce(&sums)
-        let summed = exact.values(of: sums, shifts: shifts)
-        var offset = 0
-        for parameter in trained {
-            let grad = parameter.materializedGradient()
-            grad.withUnsafeMutableBufferPointer { target in
-                for index in target.indices { target[index] = summed[offset + index] }
-            }
-            offset += grad.count
-        }
+        Self.setGradients(of: trained, to: exact.values(of: sums, shifts: shifts))
         return (value, parts, batchUsers)
     }
 
@@ -401,8 +393,13 @@ public final class MixRecTrainer {
         flat.reserveCapacity(trained.reduce(0) { $0 + $1.count })
         for parameter in trained { flat += parameter.materializedGradient().scalars }
         do { try reducer.allReduceSum(&flat) } catch { throw TrainingError.reduction("\(error)") }
+        Self.setGradients(of: trained, to: flat)
+    }
+
+    /// Copies the flat gradient `flat` (every parameter's, concatenated in order) into `parameters`' gradients.
+    private static func setGradients(of parameters: [Tensor], to flat: [Float]) {
         var offset = 0
-        for parameter in trained {
+        for parameter in parameters {
             let grad = parameter.materializedGradient()
             grad.withUnsafeMutableBufferPointer { target in
                 for index in target.indices { target[index] = flat[offset + index] }

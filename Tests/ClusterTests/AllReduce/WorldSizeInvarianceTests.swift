@@ -20,8 +20,7 @@ import Testing
           hard_negatives: 3
           collaborative: {width: 8, dropout: 0.2}
           experts:
-            groups:
-              top: {from: 1, to: 2, types: [lora, bottleneck, parallel, scaling], experts: 4, rank: 2, top_k: 2}
+            groups: {top: {from: 1, to: 2, types: [lora, bottleneck, parallel, scaling], experts: 4, rank: 2, top_k: 2}}
         losses: {balance: 0.05}
         train: {epochs: 3, batch_users: 12, lr: 0.01, patience: 5, batch_chunks: 6}
         eval: {batch_users: 16}
