@@ -14,16 +14,20 @@ import Testing
 @Suite struct WorldSizeInvarianceTests {
     static let config = """
         seed: 3
-        data: {format: synthetic, synthetic: {users: 40, items: 24, seed: 5}, max_history: 6, item_tokens: 5}
-        backbone: {layers: 3}
+        train: {epochs: 3, batch_users: 12, lr: 0.01, patience: 5, batch_chunks: 6}
+        losses: {balance: 0.05}
+        eval: {batch_users: 16}
+        data:
+          format: synthetic
+          synthetic: {users: 40, items: 24, seed: 5}
+          max_history: 6
+          item_tokens: 5
         model:
-          hard_negatives: 3
-          collaborative: {width: 8, dropout: 0.2}
           experts:
             groups: {top: {from: 1, to: 2, types: [lora, bottleneck, parallel, scaling], experts: 4, rank: 2, top_k: 2}}
-        losses: {balance: 0.05}
-        train: {epochs: 3, batch_users: 12, lr: 0.01, patience: 5, batch_chunks: 6}
-        eval: {batch_users: 16}
+          collaborative: {width: 8, dropout: 0.2}
+          hard_negatives: 3
+        backbone: {layers: 3}
         """
 
     /// A trainer of the trial as `role` (a fresh model on a tiny random backbone, identical on every rank).
