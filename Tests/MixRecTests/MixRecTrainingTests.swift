@@ -77,13 +77,15 @@ import Testing
         #expect(resultA.validation["ndcg@10"] ?? 0 > untrained)
     }
 
-    @Test func resumedRunMatchesUninterruptedRun() throws {
-        let whole = try self.trainer()
+    /// Also chunked (`train.batch_chunks`, with dropout keyed by epoch and step): a resumed run draws the same masks.
+    @Test(arguments: [[], ["train.batch_chunks=3", "model.collaborative.dropout=0.2"]])
+    func resumedRunMatchesUninterruptedRun(settings: [String]) throws {
+        let whole = try self.trainer(settings)
         let wholeResult = try whole.train()
-        let interrupted = try self.trainer()
+        let interrupted = try self.trainer(settings)
         let stoppedAt = try TinyMixRec.checkpointAfterOneEpoch(interrupted)
         #expect(interrupted.completedEpochs == 1)
-        let resumed = try self.trainer()
+        let resumed = try self.trainer(settings)
         try resumed.restore(stoppedAt)
         #expect(resumed.completedEpochs == 1)
         let resumedResult = try resumed.train()
