@@ -8,7 +8,9 @@ import Tensor
 /// Deterministic for a given seed and thread count: batches, dropout and initialisation derive from `seed`, the
 /// epoch and the step, so a run resumed from ``checkpoint()`` reaches the same result as an uninterrupted one. In a
 /// data-parallel group every rank trains its share of each global batch and the ``GradientReducer`` sums the
-/// gradients, which are normalised by global counts: the group takes the same steps as one process would.
+/// gradients, which are normalised by global counts: the group takes the same steps as one process would, up to
+/// dropout masks and Float rounding; with `train.batch_chunks` every rank computes whole chunks of the batch and the
+/// steps are bit-identical whatever the group's size (``ChunkGradientSum``).
 public final class MixRecTrainer {
     /// The model being trained.
     public let model: MixRecModel
