@@ -95,7 +95,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestKit"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestKit", "Randomness"]),
         .testTarget(name: "BackboneTests", dependencies: ["Backbone", "Tensor", "TestKit"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData", "TestKit"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
@@ -108,7 +108,7 @@ let package = Package(
             name: "ClusterTests",
             dependencies: [
                 "Cluster", "ClusterCoreTestKit", "ClusterProto", "ZeroMQ", "CZeroMQ", "Search", "MixRec", "RecData",
-                "Tensor", "ConfigKit", "TestKit", "HTTPServing",
+                "Tensor", "ConfigKit", "TestKit", "HTTPServing", "Backbone",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

@@ -25,6 +25,13 @@ struct MixRecStepBench: ParsableCommand {
     @Option(help: "The paths to time: span-reuse, dense (repeatable; default both).")
     var path: [ForwardPath] = ForwardPath.allCases
 
+    @Flag(
+        help: ArgumentHelp(
+            "Time the trainer's whole gradient work of a step instead (`train.batch_chunks` chunks, or one unit)",
+            discussion:
+                "Compare --set train.batch_chunks=0 (one unit) with the chunk count of a world-size-invariant run."))
+    var trainerStep = false
+
     func run() throws {
         BLASRuntime.setThreads(self.threads)
         let config = try MixRecConfig.load(path: self.config, overrides: self.overrides)
@@ -40,6 +47,7 @@ struct MixRecStepBench: ParsableCommand {
             "batch: first \(config.training.batchUsers) users of epoch 0, L = \(config.data.maximumHistory), "
                 + "T = \(config.data.itemTokens), seq_view = \(config.model.sequenceView.rawValue), "
                 + "layers \(config.backbone.layers), first adapted layer \(trainer.model.firstAdaptedLayer)")
+        if self.trainerStep { return try self.timeTrainerStep(trainer, chunks: config.training.batchChunks) }
         // CPU ms (this process, every thread) beside wall ms: on a loaded machine the CPU time is the step's cost.
         print("path          forward ms   backward ms   step ms   step CPU ms   loss")
         var medians: [ForwardPath: Double] = [:]
@@ -76,6 +84,29 @@ struct MixRecStepBench: ParsableCommand {
                 String(format: "speed-up of span reuse + text caching over the plain masked pass: %.1fx", dense / reuse)
             )
         }
+    }
+
+    /// Times ``MixRecTrainer/stepGradients(epoch:)`` (forward, backward and the exact chunk sum when chunked).
+    private func timeTrainerStep(_ trainer: MixRecTrainer, chunks: Int) throws {
+        var walls: [Double] = []
+        var cpu: [Double] = []
+        var loss = 0.0
+        for run in 0...self.repeats {
+            let cpu0 = ClusterRanks.processCPUSeconds()
+            let t0 = Date()
+            loss = try trainer.stepGradients()
+            let wall = Date().timeIntervalSince(t0) * 1000
+            trainer.zeroGradients()
+            if run > 0 {
+                walls.append(wall)
+                cpu.append((ClusterRanks.processCPUSeconds() - cpu0) * 1000)
+            }
+        }
+        print(
+            String(
+                format:
+                    "trainer step gradients, batch_chunks %d: step ms %.1f (median of %d), step CPU ms %.1f, loss %.5f",
+                chunks, Self.median(walls), walls.count, Self.median(cpu), loss))
     }
 
     private static func median(_ values: [Double]) -> Double {

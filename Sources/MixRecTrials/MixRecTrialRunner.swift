@@ -150,13 +150,19 @@ final class RingGradientReducer: GradientReducer {
     func allReduceSum(_ values: inout [Float]) throws {
         let started = ContinuousClock.now
         try self.group.sum(&values)
-        let elapsed = (ContinuousClock.now - started).components
-        self.context.noteAllReduce(
-            bytes: values.count * self.group.settings.wire.bytesPerValue,
-            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+        self.note(bytes: values.count * self.group.settings.wire.bytesPerValue, since: started)
     }
 
+    /// Notes them too: with `train.batch_chunks` the gradients themselves travel as `Int64` (8 bytes a value).
     func allReduceSum(_ counts: inout [Int64]) throws {
+        let started = ContinuousClock.now
         try self.group.sum(&counts)
+        self.note(bytes: counts.count * MemoryLayout<Int64>.size, since: started)
+    }
+
+    private func note(bytes: Int, since started: ContinuousClock.Instant) {
+        let elapsed = (ContinuousClock.now - started).components
+        self.context.noteAllReduce(
+            bytes: bytes, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
     }
 }

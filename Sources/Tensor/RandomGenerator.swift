@@ -47,3 +47,11 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         return RandomGenerator(seed: mixer.next())
     }
 }
+
+extension RandomGenerator {
+    /// The generator of `key` under `seed` (``KeyedRandom``): a stream that depends only on the seed and the key, so
+    /// any process that draws for the same key draws the same values.
+    public init(seed: UInt64, key: [UInt64]) {
+        self.init(seed: KeyedRandom(seed: seed).bits(key))
+    }
+}

@@ -60,7 +60,7 @@ import Testing
         #expect(picked.count == 8)
         checkGradients(picked, elements: 5, step: 1e-2, absoluteTolerance: 5e-3, relativeTolerance: 5e-2) { _ in
             var generator = RandomGenerator(seed: 2)
-            return model.loss(batch, hardNegatives: data.hardNegatives, worldSize: 1, generator: &generator).total
+            return model.loss(batch, hardNegatives: data.hardNegatives, batchParts: 1, generator: &generator).total
         }
     }
 

@@ -31,7 +31,7 @@ import Testing
         let picked = (names + expertNames.prefix(6)).compactMap { model.parameters.byName[$0] }
         checkGradients(picked, elements: 6, step: 1e-2, absoluteTolerance: 5e-3, relativeTolerance: 5e-2) { _ in
             var generator = RandomGenerator(seed: 2)
-            return model.loss(batch, hardNegatives: trainer.data.hardNegatives, worldSize: 1, generator: &generator)
+            return model.loss(batch, hardNegatives: trainer.data.hardNegatives, batchParts: 1, generator: &generator)
                 .total
         }
     }
@@ -77,13 +77,15 @@ import Testing
         #expect(resultA.validation["ndcg@10"] ?? 0 > untrained)
     }
 
-    @Test func resumedRunMatchesUninterruptedRun() throws {
-        let whole = try self.trainer()
+    /// Also chunked (`train.batch_chunks`, with dropout keyed by epoch and step): a resumed run draws the same masks.
+    @Test(arguments: [[], ["train.batch_chunks=3", "model.collaborative.dropout=0.2"]])
+    func resumedRunMatchesUninterruptedRun(settings: [String]) throws {
+        let whole = try self.trainer(settings)
         let wholeResult = try whole.train()
-        let interrupted = try self.trainer()
+        let interrupted = try self.trainer(settings)
         let stoppedAt = try TinyMixRec.checkpointAfterOneEpoch(interrupted)
         #expect(interrupted.completedEpochs == 1)
-        let resumed = try self.trainer()
+        let resumed = try self.trainer(settings)
         try resumed.restore(stoppedAt)
         #expect(resumed.completedEpochs == 1)
         let resumedResult = try resumed.train()
@@ -247,7 +249,7 @@ import Testing
                 hardNegatives: trainer.data.hardNegatives, negativeCount: 3,
                 shard: DataParallelShard(rank: rank, worldSize: worldSize))
             var generator = RandomGenerator(seed: 2)
-            model.loss(batch, hardNegatives: trainer.data.hardNegatives, worldSize: worldSize, generator: &generator)
+            model.loss(batch, hardNegatives: trainer.data.hardNegatives, batchParts: worldSize, generator: &generator)
                 .total.backward()
             defer { model.parameters.tensors.forEach { $0.zeroGrad() } }
             return model.parameters.tensors.map { $0.materializedGradient().scalars }

@@ -29,6 +29,12 @@ public struct TrainingConfig: Sendable, Equatable {
     /// validates and reports a ``RungReport`` to a listener: a study's ASHA rungs with `pruner.fidelity: steps`.
     /// Empty: validation only after every epoch.
     public var rungs: [Double] = []
+    /// Fixed chunks the global batch is computed in (`batch_chunks`), for results that do not depend on the size of
+    /// the data-parallel group: each chunk runs forward and backward on its own, with dropout keyed by (seed, epoch,
+    /// step, chunk) and every batch-level statistic taken per chunk, on whichever rank holds it (ranks hold whole
+    /// chunks), and the chunks' gradients are summed exactly (``ChunkGradientSum``). 0: off, each rank's share of the
+    /// batch is one unit and its gradients are summed in Float, so groups of different sizes round differently.
+    public var batchChunks = 0
 
     public init() {}
 
@@ -48,6 +54,7 @@ public struct TrainingConfig: Sendable, Equatable {
             self.excludeHistory = try section.bool("exclude_history", default: true)
         }
         self.rungs = try section.doubles("rungs", default: [], min: 0, max: 1)
+        self.batchChunks = try section.int("batch_chunks", default: self.batchChunks, min: 0, max: 4096)
         let isAscending = zip(self.rungs, self.rungs.dropFirst()).allSatisfy { $0 < $1 }
         guard isAscending, self.rungs.allSatisfy({ $0 > 0 && $0 < 1 }) else {
             throw ConfigError.invalidValue(

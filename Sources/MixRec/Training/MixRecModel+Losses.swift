@@ -23,9 +23,11 @@ extension MixRecModel {
         self.config.model.contextMasking ? .spanReuse : .dense
     }
 
-    /// The losses of docs/model.md on one rank's part of a batch, each normalised by global counts.
+    /// The losses of docs/model.md on one part of a batch (a rank's share, or a chunk of `train.batch_chunks`), each
+    /// normalised by global counts; the load-balancing term, a statistic of the part's own routings, is weighted by
+    /// `1 / batchParts`, so summed over the parts it is their mean.
     func loss(
-        _ batch: TrainingBatch, hardNegatives: [[Int32]], worldSize: Int, path: ForwardPath? = nil,
+        _ batch: TrainingBatch, hardNegatives: [[Int32]], batchParts: Int, path: ForwardPath? = nil,
         generator: inout RandomGenerator
     ) -> BatchLoss {
         let weights = self.config.losses
@@ -105,7 +107,7 @@ extension MixRecModel {
                 weight: weights.collaborative)
         }
         if let balance = self.experts.balanceLoss {
-            add("balance", balance.scaled(by: 1 / Float(worldSize)), weight: weights.balance)
+            add("balance", balance.scaled(by: 1 / Float(batchParts)), weight: weights.balance)
         }
         let total = terms.dropFirst().reduce(terms[0], +)
         return BatchLoss(total: total, parts: parts)

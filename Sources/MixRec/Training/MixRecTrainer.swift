@@ -8,7 +8,9 @@ import Tensor
 /// Deterministic for a given seed and thread count: batches, dropout and initialisation derive from `seed`, the
 /// epoch and the step, so a run resumed from ``checkpoint()`` reaches the same result as an uninterrupted one. In a
 /// data-parallel group every rank trains its share of each global batch and the ``GradientReducer`` sums the
-/// gradients, which are normalised by global counts: the group takes the same steps as one process would.
+/// gradients, which are normalised by global counts: the group takes the same steps as one process would, up to
+/// dropout masks and Float rounding; with `train.batch_chunks` every rank computes whole chunks of the batch and the
+/// steps are bit-identical whatever the group's size (``ChunkGradientSum``).
 public final class MixRecTrainer {
     /// The model being trained.
     public let model: MixRecModel
@@ -135,16 +137,10 @@ public final class MixRecTrainer {
             let epochBatches = batches.batches(epoch: epoch)
             for (index, users) in epochBatches.enumerated() {
                 if isCancelled() { throw TrainingError.cancelled }
-                let batch = self.trainingBatch(users)
-                var generator = RandomGenerator(seed: config.seed)
-                    .split(UInt64(self.progress.step) << 8 | UInt64(self.role.rank))
-                let loss = self.model.loss(
-                    batch, hardNegatives: self.data.hardNegatives, worldSize: self.role.worldSize,
-                    generator: &generator)
-                let value = Double(loss.total.item)
-                guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: self.progress.step) }
-                loss.total.backward()
-                try self.synchronizeGradients()
+                let (value, parts, batchUsers) =
+                    config.training.batchChunks > 0
+                    ? try self.chunkedGradients(users, epoch: epoch)
+                    : try self.shardGradients(users, epoch: epoch)
                 if config.training.clipNorm > 0 {
                     clipGradientNorm(self.parameters, maxNorm: Float(config.training.clipNorm))
                 }
@@ -153,11 +149,11 @@ public final class MixRecTrainer {
                 self.optimizer.zeroGradients()
                 self.progress.step += 1
                 total += value
-                for (name, part) in loss.parts { sums[name, default: 0] += part }
+                for (name, part) in parts { sums[name, default: 0] += part }
                 onStep?(
                     StepReport(
                         epoch: epoch, batch: index + 1, batchCount: epochBatches.count, step: self.progress.step,
-                        losses: loss.parts, users: batch.windows.count))
+                        losses: parts, users: batchUsers))
                 if index < epochBatches.count - 1 {
                     try self.reportRungs(
                         rungs.rungs(atStep: self.progress.step), epoch: epoch, started: epochStart, validation: nil,
@@ -247,19 +243,33 @@ public final class MixRecTrainer {
         let batch = self.trainingBatch(batches.batches(epoch: epoch).first ?? [])
         var generator = RandomGenerator(seed: config.seed)
         let loss = self.model.loss(
-            batch, hardNegatives: self.data.hardNegatives, worldSize: self.role.worldSize, path: path,
+            batch, hardNegatives: self.data.hardNegatives, batchParts: self.role.worldSize, path: path,
             generator: &generator)
         return (loss.total, loss.parts)
     }
 
-    /// This rank's part of the global batch of `users`.
-    private func trainingBatch(_ users: [Int32]) -> TrainingBatch {
+    /// Computes the gradients of the first global batch of `epoch` as a training step does (`train.batch_chunks` or
+    /// this rank's share, summed over the group) and returns this rank's loss: for benchmarks of the whole step's
+    /// gradient work; nothing is updated (``zeroGradients()`` drops them).
+    public func stepGradients(epoch: Int = 0) throws -> Double {
+        let config = self.model.config
+        let batches = UserBatches(
+            users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
+        let users = batches.batches(epoch: epoch).first ?? []
+        let step =
+            config.training.batchChunks > 0
+            ? try self.chunkedGradients(users, epoch: epoch) : try self.shardGradients(users, epoch: epoch)
+        return step.0
+    }
+
+    /// This rank's part of the global batch of `users` (or the part `shard` names: a chunk).
+    private func trainingBatch(_ users: [Int32], shard: DataParallelShard? = nil) -> TrainingBatch {
         let config = self.model.config
         return TrainingBatch(
             users: users, split: self.data.split, maximumHistory: config.data.maximumHistory,
             collaborativeHistory: config.collaborativeHistory, hardNegatives: self.data.hardNegatives,
             negativeCount: config.model.hardNegatives, excludeHistory: config.trainingExcludesHistory,
-            shard: self.role.shard)
+            shard: shard ?? self.role.shard)
     }
 
     /// Drops the gradients of every trainable parameter.
@@ -313,6 +323,67 @@ public final class MixRecTrainer {
 
     // MARK: - Data parallelism
 
+    /// The gradient of the global batch `users` with this rank's share as one unit (`train.batch_chunks: 0`), summed
+    /// over the group in Float: this rank's loss, its parts and its users.
+    private func shardGradients(_ users: [Int32], epoch: Int) throws -> (Double, [String: Double], Int) {
+        let batch = self.trainingBatch(users)
+        var generator = RandomGenerator(seed: self.model.config.seed)
+            .split(UInt64(self.progress.step) << 8 | UInt64(self.role.rank))
+        let loss = self.model.loss(
+            batch, hardNegatives: self.data.hardNegatives, batchParts: self.role.worldSize, generator: &generator)
+        let value = Double(loss.total.item)
+        guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: self.progress.step) }
+        loss.total.backward()
+        try self.synchronizeGradients()
+        return (value, loss.parts, batch.windows.count)
+    }
+
+    /// The gradient of the global batch `users` computed chunk by chunk (`train.batch_chunks`): this rank runs
+    /// forward and backward on each of its whole chunks alone, with dropout keyed by (seed, epoch, step, chunk), and
+    /// the chunks' gradients are summed exactly over the group (``ChunkGradientSum``), so every group size gives the
+    /// same bits. Returns this rank's loss (the sum over its chunks), its parts and its users.
+    private func chunkedGradients(_ users: [Int32], epoch: Int) throws -> (Double, [String: Double], Int) {
+        let config = self.model.config
+        // A batch smaller than the chunk count has one chunk per user; a rank left without a chunk adds zeros.
+        let chunkCount = min(config.training.batchChunks, max(users.count, 1))
+        let trained = self.parameters.filter(\.requiresGrad)
+        var exact = ChunkGradientSum(sizes: trained.map(\.count), chunkCount: chunkCount)
+        var (value, parts, batchUsers) = (0.0, [String: Double](), 0)
+        for chunk in self.role.shard.part(of: Array(0..<chunkCount)) {
+            let batch = self.trainingBatch(users, shard: DataParallelShard(rank: chunk, worldSize: chunkCount))
+            var generator = RandomGenerator(
+                seed: config.seed, key: [UInt64(epoch), UInt64(self.progress.step), UInt64(chunk)])
+            let loss = self.model.loss(
+                batch, hardNegatives: self.data.hardNegatives, batchParts: chunkCount, generator: &generator)
+            let chunkValue = Double(loss.total.item)
+            guard chunkValue.isFinite else { throw TrainingError.diverged(epoch: epoch, step: self.progress.step) }
+            loss.total.backward()
+            var flat = [Float]()
+            flat.reserveCapacity(exact.sizes.reduce(0, +))
+            for parameter in trained { flat += parameter.materializedGradient().scalars }
+            self.optimizer.zeroGradients()
+            guard exact.add(chunk: chunk, gradient: flat) else {
+                throw TrainingError.diverged(epoch: epoch, step: self.progress.step)
+            }
+            value += chunkValue
+            for (name, part) in loss.parts { parts[name, default: 0] += part }
+            batchUsers += batch.windows.count
+        }
+        var slots = exact.exponentSlots()
+        try self.allReduce(&slots)
+        let shifts = exact.shifts(summedSlots: slots)
+        var sums = exact.fixedPointSum(shifts: shifts)
+        try self.allReduce(&sums)
+        Self.setGradients(of: trained, to: exact.values(of: sums, shifts: shifts))
+        return (value, parts, batchUsers)
+    }
+
+    /// `values` summed exactly over the group (unchanged for a single process).
+    private func allReduce(_ values: inout [Int64]) throws {
+        guard let reducer = self.reducer, self.role.worldSize > 1 else { return }
+        do { try reducer.allReduceSum(&values) } catch { throw TrainingError.reduction("\(error)") }
+    }
+
     /// Sums every parameter's gradient over the group (a parameter no token reached counts as zero, so unused
     /// experts cannot desynchronise replicas).
     private func synchronizeGradients() throws {
@@ -324,8 +395,13 @@ public final class MixRecTrainer {
         flat.reserveCapacity(trained.reduce(0) { $0 + $1.count })
         for parameter in trained { flat += parameter.materializedGradient().scalars }
         do { try reducer.allReduceSum(&flat) } catch { throw TrainingError.reduction("\(error)") }
+        Self.setGradients(of: trained, to: flat)
+    }
+
+    /// Copies the flat gradient `flat` (every parameter's, concatenated in order) into `parameters`' gradients.
+    private static func setGradients(of parameters: [Tensor], to flat: [Float]) {
         var offset = 0
-        for parameter in trained {
+        for parameter in parameters {
             let grad = parameter.materializedGradient()
             grad.withUnsafeMutableBufferPointer { target in
                 for index in target.indices { target[index] = flat[offset + index] }
