@@ -35,7 +35,9 @@ extension CoordinatorService {
         do {
             try self.store.saveTelemetry(
                 counters: counters, workers: records.map { self.row(of: $0) }, throughput: throughput)
-            for record in records { self.workerRows.recordWritten(record.info.id, heard: record.lastHeard, at: now) }
+            for record in records {
+                self.workerRows.recordWritten(record.info.id, heard: record.lastHeard, busy: record.isBusy, at: now)
+            }
             self.throughputSamples = [:]
         } catch {
             self.counters.markChanged(counters)
