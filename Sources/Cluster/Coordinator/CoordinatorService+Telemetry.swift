@@ -1,6 +1,7 @@
 import ClusterProto
 import Foundation
 import Logging
+import ZeroMQ
 
 // MARK: - Worker rows, throughput and message counters, into the study database in batches
 
@@ -34,13 +35,37 @@ extension CoordinatorService {
         do {
             try self.store.saveTelemetry(
                 counters: counters, workers: records.map { self.row(of: $0) }, throughput: throughput)
-            for record in records { self.workerRows.recordWritten(record.info.id, heard: record.lastHeard, at: now) }
+            for record in records {
+                self.workerRows.recordWritten(record.info.id, heard: record.lastHeard, busy: record.isBusy, at: now)
+            }
             self.throughputSamples = [:]
         } catch {
             self.counters.markChanged(counters)
             self.logger.error(
                 "could not record worker rows, throughput and message counters; trying again at the next flush",
                 metadata: ["error": "\(error)", "every": "\(self.settings.counterFlushInterval)"])
+        }
+    }
+}
+
+// MARK: - Connection events
+
+extension CoordinatorService {
+    /// Counts and logs the socket's closed connections. libzmq drops a peer that sends a frame above
+    /// `ZMQ_MAXMSGSIZE` before any message reaches the coordinator and reports it only as a closed connection, like
+    /// a peer that closed it, so the log line names every cause.
+    func recordConnectionEvents() throws(ZMQError) {
+        while let event = try self.connectionMonitor.next() {
+            guard event.kind == .disconnected else { continue }
+            self.counters.increment(CoordinatorCounters.connections, "closed")
+            self.logger.notice(
+                Logger.Message(
+                    stringLiteral: "a peer's connection closed: the peer closed it, the network failed, or libzmq "
+                        + "dropped it for a frame above max_frame_bytes (libzmq does not say which)"),
+                metadata: [
+                    "endpoint": "\(event.endpoint)", "max_frame_bytes": "\(self.settings.limits.maxFrameBytes)",
+                    "closed_total": "\(self.counters.value(CoordinatorCounters.connections, "closed"))",
+                ])
         }
     }
 }

@@ -39,8 +39,8 @@ struct PreparedTransition {
     var changes = StudyChanges()
     /// Messages to send after the commit, in order.
     var messages: [Outbound] = []
-    /// Workers whose rows the commit writes, with the last-heard time the rows hold.
-    var workerRows: [(WorkerID, heard: ClusterTime)] = []
+    /// Workers whose rows the commit writes, with the last-heard time and busy flag the rows hold.
+    var workerRows: [(WorkerID, heard: ClusterTime, busy: Bool)] = []
     /// Workers whose throughput is forgotten (lost).
     var forgotten: [WorkerID] = []
     var finishesStudy = false
@@ -87,7 +87,20 @@ extension CoordinatorService {
             case .scheduler(let scheduler): try self.prepare(scheduler, blob: transition.blob, into: &prepared)
             }
         }
+        self.recordBusyChanges(into: &prepared)
         return prepared
+    }
+
+    /// Adds the rows of workers whose busy flag this transition changed (a trial assigned, finished, failed or
+    /// re-queued), so the stored rows that `mixrec status` and the dashboard show change with it.
+    private func recordBusyChanges(into prepared: inout PreparedTransition) {
+        let members = self.core.membership.members
+        let written = Set(prepared.workerRows.map(\.0))
+        for worker in self.workerRows.busyChanged(members) where !written.contains(worker) {
+            guard let record = members[worker] else { continue }
+            prepared.changes.workers.append(self.row(of: record))
+            prepared.workerRows.append((worker, record.lastHeard, record.isBusy))
+        }
     }
 
     private func prepare(_ directive: MembershipDirective, into prepared: inout PreparedTransition) {
@@ -216,7 +229,7 @@ extension CoordinatorService {
     ) {
         if let record = self.core.membership.members[worker] {
             prepared.changes.workers.append(self.row(of: record))
-            prepared.workerRows.append((worker, record.lastHeard))
+            prepared.workerRows.append((worker, record.lastHeard, record.isBusy))
         }
         prepared.changes.events.append(
             StudyEvent(at: Date(), kind: event, workerID: worker.rawValue, message: message))
@@ -234,7 +247,9 @@ extension CoordinatorService {
     /// After the commit: the messages, the log lines, and the shell's own bookkeeping.
     private func deliver(_ prepared: PreparedTransition, events: [StudyEvent]) {
         let now = self.now()
-        for (worker, heard) in prepared.workerRows { self.workerRows.recordWritten(worker, heard: heard, at: now) }
+        for (worker, heard, busy) in prepared.workerRows {
+            self.workerRows.recordWritten(worker, heard: heard, busy: busy, at: now)
+        }
         for worker in prepared.forgotten {
             self.throughput.forget(worker)
             self.forgetOrders(to: worker)

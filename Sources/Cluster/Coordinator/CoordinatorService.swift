@@ -16,6 +16,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     let settings: CoordinatorSettings
     let store: StudyStore
     let socket: ZMQSocket
+    /// The socket's connection events: closed connections are counted and logged.
+    let connectionMonitor: ZMQSocketMonitor
     var core: CoordinatorCore
     var proposer: Proposer
     let pruner: Pruner
@@ -101,6 +103,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             try self.socket.setSendTimeout(milliseconds: 1000)
             try self.socket.apply(settings.curve)
             try self.socket.bind(settings.bindEndpoint)
+            self.connectionMonitor = try ZMQSocketMonitor(
+                self.socket, name: "mixrec.coordinator.connections.\(UUID().uuidString)")
         } catch {
             throw .transport(error)
         }
@@ -171,6 +175,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     public func run(until stop: StopSignal) throws(CoordinatorError) {
         var poller = ZMQPoller()
         poller.add(self.socket)
+        poller.add(self.connectionMonitor.socket)
         let tick = Int(self.settings.tickInterval.wholeMilliseconds)
         var nextTick = self.now()
         while !stop.isStopped && !self.stopRequested && !(self.finished && self.settings.exitWhenFinished) {
@@ -180,6 +185,9 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
                 let ready = try poller.poll(timeoutMilliseconds: max(0, Int((wake - self.now()).wholeMilliseconds)))
                 if ready[0].contains(.readable) {
                     try self.receiveAvailable()
+                }
+                if ready[1].contains(.readable) {
+                    try self.recordConnectionEvents()
                 }
             } catch {
                 throw .transport(error)

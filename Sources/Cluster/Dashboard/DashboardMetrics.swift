@@ -81,7 +81,8 @@ enum DashboardMetrics {
         }
     }
 
-    /// The coordinator's messages received and sent by kind, and rejected (answered with an Error) by code.
+    /// The coordinator's messages received and sent by kind, rejected (answered with an Error) by code, and its peer
+    /// connections closed.
     private static func messages(_ snapshot: DashboardSnapshot, into out: inout PrometheusText) {
         let families: [(String, String, String, String)] = [
             (CoordinatorCounters.received, "mixrec_coordinator_messages_received_total", "kind", "Messages received."),
@@ -89,6 +90,10 @@ enum DashboardMetrics {
             (
                 CoordinatorCounters.rejected, "mixrec_coordinator_messages_rejected_total", "code",
                 "Messages answered with an Error, by error code."
+            ),
+            (
+                CoordinatorCounters.connections, "mixrec_coordinator_connections_total", "event",
+                "Peer connections closed (by the peer, the network, or libzmq for a frame above ZMQ_MAXMSGSIZE)."
             ),
         ]
         for (counter, name, label, help) in families {

@@ -7,6 +7,9 @@ public struct CoordinatorCounters: Sendable {
     public static let sent = "sent"
     /// Messages answered with an `Error`, by error code.
     public static let rejected = "rejected"
+    /// Peer connections by event (`closed`): a closed connection may be a frame above `ZMQ_MAXMSGSIZE`, which
+    /// libzmq drops without telling the application (see cluster/README.md, "Message sizes").
+    public static let connections = "connections"
 
     private var values: [String: [String: Int64]] = [:]
     private var changed: Set<[String]> = []

@@ -23,7 +23,7 @@ extension WorkerService {
                 result.metrics = metrics.wire
                 result.epochs = UInt32(epochs)
                 result.seconds = seconds
-                self.sendReport(.result(result), run: run)
+                self.sendResult(.result(result), run: run)
             case .reportFailure(let run, let reason, let retryable):
                 var failure = Mixrec_Cluster_V1_TrialFailure()
                 failure.trialID = run.trial.rawValue

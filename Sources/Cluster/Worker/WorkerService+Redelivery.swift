@@ -23,7 +23,28 @@ struct SentReport: Sendable {
 /// the run as lost when this worker reports idle, and the trial resumes elsewhere from its newest stored checkpoint.
 /// Memory stays bounded: a new checkpoint upload of a run replaces that run's unacknowledged one (the coordinator
 /// only resumes from the newest), so at most one checkpoint, one warm start, one result or failure per run waits.
+///
+/// A result does not supersede its run's checkpoint: the coordinator exports a complete trial's newest checkpoint,
+/// and once the study's last result is in it shuts the workers down (which forgets what they still re-send) and
+/// exits. So a result waits (`heldResults`) until its run's checkpoint upload is acknowledged, or given up on.
 extension WorkerService {
+    /// Sends `run`'s result, or holds it while a checkpoint upload of the run waits for its acknowledgement.
+    func sendResult(_ body: WireBody, run: RunID) {
+        guard self.unacknowledged.items.contains(where: { $0.isCheckpoint && $0.run == run }) else {
+            self.sendReport(body, run: run)
+            return
+        }
+        self.logger.debug(
+            "holding a result until its run's checkpoint upload is acknowledged", metadata: ["run": "\(run)"])
+        self.heldResults[run] = body
+    }
+
+    /// Sends the result held for `run`, if any (its checkpoint upload was acknowledged or given up on).
+    private func releaseResult(of run: RunID) {
+        guard let body = self.heldResults.removeValue(forKey: run) else { return }
+        self.sendReport(body, run: run)
+    }
+
     /// Sends a report of `run` and keeps it until it is acknowledged.
     func sendReport(_ body: WireBody, blobs: [[UInt8]] = [], run: RunID) {
         let envelope = WireEnvelope.make(sequence: self.takeSequence(), body: body)
@@ -44,13 +65,17 @@ extension WorkerService {
 
     /// The coordinator acknowledged the message `sequence`.
     func acknowledged(_ sequence: UInt64) {
-        self.unacknowledged.acknowledged(sequence)
+        guard let report = self.unacknowledged.acknowledged(sequence), report.isCheckpoint else { return }
+        self.releaseResult(of: report.run)
     }
 
     /// The coordinator cancelled `run` (nil: shut the worker down): its reports but a warm start's upload are no
-    /// longer sent again.
+    /// longer sent again, and its held result is not sent.
     func forgetReports(of run: RunID?) {
-        let forgotten = self.unacknowledged.forget { run == nil || ($0.run == run && !$0.isWarmStart) }
+        let heldForgotten = self.heldResults.keys.filter { run == nil || $0 == run }
+        for held in heldForgotten { self.heldResults[held] = nil }
+        let forgotten =
+            self.unacknowledged.forget { run == nil || ($0.run == run && !$0.isWarmStart) } + heldForgotten.count
         if forgotten > 0 {
             self.logger.debug(
                 "stopped re-sending reports the coordinator no longer needs",
@@ -78,6 +103,8 @@ extension WorkerService {
                     "kind": "\(due.item.envelope.body?.kind ?? "?")", "run": "\(due.item.run)",
                     "after": "\(due.age)",
                 ])
+            // The result no longer waits for a checkpoint the coordinator will not get.
+            if due.item.isCheckpoint { self.releaseResult(of: due.item.run) }
         }
     }
 }

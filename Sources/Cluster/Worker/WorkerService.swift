@@ -25,6 +25,8 @@ public final class WorkerService<Runner: TrialRunner> {
     var sequence: UInt64 = 1
     /// Results, checkpoint uploads and failures not yet acknowledged (see `WorkerService+Redelivery.swift`).
     var unacknowledged: Redelivery<SentReport>
+    /// Results held back until their run's checkpoint upload is acknowledged (see `WorkerService+Redelivery.swift`).
+    var heldResults: [RunID: WireBody] = [:]
     /// Steps and all-reduce traffic of every run, sent with each heartbeat.
     public let counters = WorkerCounters()
     /// Called on the serving thread about every `progressInterval` while a run trains (for a progress display).

@@ -63,6 +63,7 @@ import Testing
                 CoordinatorCounters.received: ("mixrec_coordinator_messages_received_total", "kind"),
                 CoordinatorCounters.sent: ("mixrec_coordinator_messages_sent_total", "kind"),
                 CoordinatorCounters.rejected: ("mixrec_coordinator_messages_rejected_total", "code"),
+                CoordinatorCounters.connections: ("mixrec_coordinator_connections_total", "event"),
             ]
             let counters = try fixture.store.coordinatorCounters()
             #expect(counters.count == 4)

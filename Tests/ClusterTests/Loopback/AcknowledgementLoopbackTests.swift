@@ -103,12 +103,19 @@ import ZeroMQ
     }
 
     @Test func aFinalCheckpointLostOnceIsResentAndStoredEvenAfterTheResult() throws {
-        // Trial 2 trains for 0.3 s, time for the re-send: a checkpoint still unacknowledged when the study finishes is
-        // dropped with the Shutdown.
+        // Trial 2 trains for 0.3 s, time for the re-send of trial 1's checkpoint.
         try self.expectRecovery(
             dropping: "CheckpointUpload", sentBy: .worker, budget: 2, maxEpochs: 3, epochSeconds: 0.1
         ) {
             if case .checkpoint(let upload) = $0.body { upload.trialID == 1 && upload.blob.epoch == 3 } else { false }
+        }
+    }
+
+    @Test func theLastTrialsFinalCheckpointLostOnceHoldsItsResultUntilTheCheckpointIsStored() throws {
+        // The study's last result makes the coordinator shut the workers down (they forget what they still re-send)
+        // and exit: so the worker sends the result only once the checkpoint before it is acknowledged.
+        try self.expectRecovery(dropping: "CheckpointUpload", sentBy: .worker, budget: 1, maxEpochs: 2) {
+            if case .checkpoint(let upload) = $0.body { upload.trialID == 1 && upload.blob.epoch == 2 } else { false }
         }
     }
 

@@ -11,7 +11,9 @@ import ZeroMQ
 /// what a coordinator's socket accepts from anyone, and what a worker uploads.
 @Suite("Checkpoint size limit")
 struct CheckpointLimitTests {
-    @Test("a frame above the coordinator's limit never reaches it; the sender's connection is dropped")
+    @Test(
+        "a frame above the coordinator's limit never reaches it; the sender's connection is dropped, counted and logged"
+    )
     func coordinatorDropsOversizeFrames() throws {
         let directory = try StudyDirectory()
         let store = try StudyStore(directory: directory.url)
@@ -19,7 +21,9 @@ struct CheckpointLimitTests {
         var settings = CoordinatorSettings.loopback(budget: 1, maxEpochs: 2)
         settings.limits.maxBlobBytes = 2048
         settings.limits.maxEnvelopeBytes = 1024
-        let coordinator = try RunningCoordinator(context: context, settings: settings, store: store)
+        let log = CapturedLog()
+        let coordinator = try RunningCoordinator(
+            context: context, settings: settings, store: store, logger: log.logger)
         defer { _ = coordinator.finish(timeout: 0) }
         let worker = try FakeWorker("w1", context: context, endpoint: coordinator.endpoint)
         try worker.hello()
@@ -41,6 +45,15 @@ struct CheckpointLimitTests {
             Thread.sleep(forTimeInterval: 0.2)
         }
         #expect(try store.loadCheckpoint(trial: TrialID(assignment.trialID))?.parameters.count == 2048)
+        // The drop is visible: a closed connection in the counters (stored at exit, shown by /metrics) and the log.
+        _ = coordinator.finish(timeout: 0)
+        let closed = try store.coordinatorCounters().first {
+            $0.name == CoordinatorCounters.connections && $0.label == "closed"
+        }
+        #expect((closed?.value ?? 0) >= 1)
+        let notices = log.texts(at: .notice).filter { $0.contains("a peer's connection closed") }
+        #expect(notices.count >= 1)
+        #expect(notices.allSatisfy { $0.contains("max_frame_bytes=2048") })
     }
 
     @Test("a worker does not upload a checkpoint above its limit, and says so; the trial still completes")

@@ -1,6 +1,7 @@
 import Cluster
 import ClusterCoreTestKit
 import Foundation
+import Logging
 import Synchronization
 import Testing
 import ZeroMQ
@@ -28,7 +29,7 @@ final class RunningCoordinator: Sendable {
 
     init(
         context: ZMQContext, settings: CoordinatorSettings, store: StudyStore,
-        pruner: some TrialPruner & Sendable = NoPruning()
+        pruner: some TrialPruner & Sendable = NoPruning(), logger: Logger = Logger(label: "mixrec.coordinator")
     ) throws {
         let stop = self.stop
         let outcome = self.outcome
@@ -39,7 +40,8 @@ final class RunningCoordinator: Sendable {
                     throw StartFailure(description: "no store")
                 }
                 let service = try CoordinatorService(
-                    context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: pruner)
+                    context: context, settings: settings, store: store, proposer: CountingProposer(), pruner: pruner,
+                    logger: logger)
                 let endpoint = try service.boundEndpoint()
                 outcome.endpoint.withLock { $0 = endpoint }
                 outcome.ready.signal()

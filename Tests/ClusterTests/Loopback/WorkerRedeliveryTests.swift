@@ -75,18 +75,25 @@ import ZeroMQ
         let assignmentAck = try coordinator.next { $0.ack != nil }
         #expect(assignmentAck?.ack?.ackedSequence == assigned, "the worker acknowledges the assignment")
 
-        // Nothing is acknowledged for a while: the result and the newest checkpoint come again, older ones do not.
+        // Nothing is acknowledged for a while: the newest checkpoint comes again, older ones do not, and the result
+        // waits for the final checkpoint (the study's last result would end the study without it).
         let unacknowledged = try coordinator.collect(for: .milliseconds(1200))
-        let results = unacknowledged.filter { $0.kind == "TrialResult" }
-        #expect(results.count >= 2)
-        #expect(Set(results.map(\.envelope.sequence)).count == 1, "copies keep the first one's sequence number")
-        let epochs = unacknowledged.compactMap { message -> UInt32? in
-            if case .checkpoint(let upload) = message.envelope.body { upload.blob.epoch } else { nil }
+        #expect(!unacknowledged.contains { $0.kind == "TrialResult" }, "held while its checkpoint is unacknowledged")
+        let checkpoints = unacknowledged.compactMap { message -> (epoch: UInt32, sequence: UInt64)? in
+            guard case .checkpoint(let upload) = message.envelope.body else { return nil }
+            return (upload.blob.epoch, message.envelope.sequence)
         }
+        let epochs = checkpoints.map(\.epoch)
         #expect(epochs.filter { $0 < 3 }.count <= 2, "epochs 1 and 2 at most once each: the newest replaced them")
         #expect(epochs.filter { $0 == 3 }.count >= 2)
 
-        // The result acknowledged: it stops. The run cancelled: its checkpoint stops too.
+        // The final checkpoint acknowledged: the result is sent, and again until it is acknowledged.
+        try coordinator.send(self.ack(try #require(checkpoints.last { $0.epoch == 3 }).sequence))
+        let results = try coordinator.collect(for: .milliseconds(600)).filter { $0.kind == "TrialResult" }
+        #expect(results.count >= 2)
+        #expect(Set(results.map(\.envelope.sequence)).count == 1, "copies keep the first one's sequence number")
+
+        // The result acknowledged: it stops. The run cancelled: nothing of it is sent again.
         try coordinator.send(self.ack(try #require(results.first).envelope.sequence))
         var cancel = Mixrec_Cluster_V1_CancelTrial()
         cancel.trialID = assignment.trialID
