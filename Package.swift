@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "RecData", dependencies: ["Randomness"]),
         .target(
             name: "Search",
-            dependencies: ["COpenBLAS", "Randomness", .product(name: "Yams", package: "Yams")],
+            dependencies: ["COpenBLAS", "Randomness", "ConfigKit"],
             swiftSettings: numericSettings
         ),
         .target(
