@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "Tensor", "RecData", "ConfigKit", "HTTPServing",
+                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "Tensor", "ConfigKit", "HTTPServing",
                 "Randomness", "StudyStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -311,13 +311,11 @@ public final class MixRecTrainer {
     /// `report` summed over the data-parallel group.
     func summedOverGroup(_ report: RankingReport) throws -> RankingReport {
         guard let reducer = self.reducer, self.role.worldSize > 1 else { return report }
-        var counts = report.summableCounts.map { Int64($0) }
-        do { try reducer.allReduceSum(&counts) } catch { throw TrainingError.reduction("\(error)") }
-        guard
-            let merged = RankingReport(
-                sources: report.sources, protocols: report.protocols, groups: report.groups,
-                summableCounts: counts.map { Int($0) })
-        else { throw TrainingError.reduction("inconsistent metric counts from the group") }
+        let merged: RankingReport?
+        do { merged = try report.summed { try reducer.allReduceSum(&$0) } } catch {
+            throw TrainingError.reduction("\(error)")
+        }
+        guard let merged else { throw TrainingError.reduction("inconsistent metric counts from the group") }
         return merged
     }
 
