@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "RecData", dependencies: ["Randomness"]),
         .target(
             name: "Search",
-            dependencies: ["COpenBLAS", "Randomness", .product(name: "Yams", package: "Yams")],
+            dependencies: ["COpenBLAS", "Randomness", "ConfigKit"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "Tensor", "RecData", "ConfigKit", "HTTPServing",
+                "ClusterCore", "ClusterProto", "ZeroMQ", "Search", "Tensor", "ConfigKit", "HTTPServing",
                 "Randomness", "StudyStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

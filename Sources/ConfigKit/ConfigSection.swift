@@ -198,11 +198,25 @@ public final class ConfigSection {
     /// this one, that no accessor asked for.
     public func finish() throws {
         for (key, _) in self.pairs where !self.readKeys.contains(key) {
-            let suggestion = self.readKeys.min { editDistance($0, key) < editDistance($1, key) }
-                .flatMap { editDistance($0, key) <= max(2, key.count / 3) ? self.keyPath($0) : nil }
-            throw ConfigError.unknownKey(key: self.keyPath(key), suggestion: suggestion)
+            throw ConfigError.unknownKey(
+                key: self.keyPath(key), suggestion: self.suggestion(for: key, among: self.readKeys))
         }
         for child in self.children { try child.finish() }
+    }
+
+    /// Throws ``ConfigError/unknownKey(key:suggestion:)`` for the first key not in `allowed`, before any is read:
+    /// for a mapping whose keys depend on one of its values (a parameter's `type`), so that a misspelt key is
+    /// reported as such, not as the key it stands for being missing.
+    public func expectOnly(_ allowed: Set<String>) throws {
+        for (key, _) in self.pairs where !allowed.contains(key) {
+            throw ConfigError.unknownKey(key: self.keyPath(key), suggestion: self.suggestion(for: key, among: allowed))
+        }
+    }
+
+    /// The path of the key of `known` closest to `key`, if close enough to be a typo of it.
+    private func suggestion(for key: String, among known: Set<String>) -> String? {
+        known.min { editDistance($0, key) < editDistance($1, key) }
+            .flatMap { editDistance($0, key) <= max(2, key.count / 3) ? self.keyPath($0) : nil }
     }
 
     private static func rangeDescription(_ noun: String, min: Int, max: Int) -> String {

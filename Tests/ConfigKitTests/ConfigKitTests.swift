@@ -40,6 +40,14 @@ import Testing
         }
     }
 
+    @Test func expectOnlyRejectsAKeyOutsideTheAllowedSetBeforeAnyIsRead() throws {
+        let parameter = try #require(try ConfigDocument(yaml: "p: [{low: 0, hihg: 1}]\n").root.sections("p")?.first)
+        try parameter.expectOnly(["low", "high", "hihg"])
+        #expect(throws: ConfigError.unknownKey(key: "p[0].hihg", suggestion: "p[0].high")) {
+            try parameter.expectOnly(["low", "high"])
+        }
+    }
+
     @Test func rejectsWrongKindsAndChoices() throws {
         enum Mode: String, CaseIterable { case all, summaries }
         let root = try ConfigDocument(yaml: "mode: some\nlist: {a: 1}\n").root

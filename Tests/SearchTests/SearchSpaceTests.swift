@@ -84,6 +84,29 @@ import Testing
             "\(error)".contains(culprit)
         }
     }
+
+    /// A file's reading errors name the file, the parameter, the key's path, the value and what was expected.
+    @Test func readingErrorsNameTheFileTheKeyAndTheExpectation() {
+        let cases = [
+            (
+                "parameters: [{name: n, type: int, low: 0.5, high: 3}]",
+                "space.yaml, parameter 'n': config key 'parameters[0].low': '0.5' is not allowed; expected an integer"
+            ),
+            (
+                "parameters: [{name: a, type: float, low: 0, hihg: 1}]",
+                "space.yaml, parameter 'a': config key 'parameters[0].hihg' is not known (did you mean "
+                    + "'parameters[0].high'?); see configs/README.md"
+            ),
+            (
+                "direction: up",
+                "space.yaml: config key 'direction': 'up' is not allowed; expected one of minimize, maximize"
+            ),
+        ]
+        for (yaml, message) in cases {
+            let error = #expect(throws: SearchError.self) { try SearchConfig(yaml: yaml, source: "space.yaml") }
+            #expect(error?.description == message)
+        }
+    }
 }
 
 @Suite struct ConfigurationTests {

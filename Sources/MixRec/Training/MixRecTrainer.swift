@@ -311,13 +311,11 @@ public final class MixRecTrainer {
     /// `report` summed over the data-parallel group.
     func summedOverGroup(_ report: RankingReport) throws -> RankingReport {
         guard let reducer = self.reducer, self.role.worldSize > 1 else { return report }
-        var counts = report.summableCounts.map { Int64($0) }
-        do { try reducer.allReduceSum(&counts) } catch { throw TrainingError.reduction("\(error)") }
-        guard
-            let merged = RankingReport(
-                sources: report.sources, protocols: report.protocols, groups: report.groups,
-                summableCounts: counts.map { Int($0) })
-        else { throw TrainingError.reduction("inconsistent metric counts from the group") }
+        let merged: RankingReport?
+        do { merged = try report.summed { try reducer.allReduceSum(&$0) } } catch {
+            throw TrainingError.reduction("\(error)")
+        }
+        guard let merged else { throw TrainingError.reduction("inconsistent metric counts from the group") }
         return merged
     }
 
@@ -358,9 +356,7 @@ public final class MixRecTrainer {
             let chunkValue = Double(loss.total.item)
             guard chunkValue.isFinite else { throw TrainingError.diverged(epoch: epoch, step: self.progress.step) }
             loss.total.backward()
-            var flat = [Float]()
-            flat.reserveCapacity(exact.sizes.reduce(0, +))
-            for parameter in trained { flat += parameter.materializedGradient().scalars }
+            let flat = trained.flatGradients()
             self.optimizer.zeroGradients()
             guard exact.add(chunk: chunk, gradient: flat) else {
                 throw TrainingError.diverged(epoch: epoch, step: self.progress.step)
@@ -374,7 +370,7 @@ public final class MixRecTrainer {
         let shifts = exact.shifts(summedSlots: slots)
         var sums = exact.fixedPointSum(shifts: shifts)
         try self.allReduce(&sums)
-        Self.setGradients(of: trained, to: exact.values(of: sums, shifts: shifts))
+        trained.setGradients(exact.values(of: sums, shifts: shifts))
         return (value, parts, batchUsers)
     }
 
@@ -391,22 +387,8 @@ public final class MixRecTrainer {
         let trained = self.parameters.filter(\.requiresGrad)
         for parameter in trained { parameter.materializedGradient() }
         guard let reducer = self.reducer, self.role.worldSize > 1 else { return }
-        var flat = [Float]()
-        flat.reserveCapacity(trained.reduce(0) { $0 + $1.count })
-        for parameter in trained { flat += parameter.materializedGradient().scalars }
-        do { try reducer.allReduceSum(&flat) } catch { throw TrainingError.reduction("\(error)") }
-        Self.setGradients(of: trained, to: flat)
-    }
-
-    /// Copies the flat gradient `flat` (every parameter's, concatenated in order) into `parameters`' gradients.
-    private static func setGradients(of parameters: [Tensor], to flat: [Float]) {
-        var offset = 0
-        for parameter in parameters {
-            let grad = parameter.materializedGradient()
-            grad.withUnsafeMutableBufferPointer { target in
-                for index in target.indices { target[index] = flat[offset + index] }
-            }
-            offset += grad.count
+        do { try trained.sumGradients { try reducer.allReduceSum(&$0) } } catch {
+            throw TrainingError.reduction("\(error)")
         }
     }
 }

@@ -57,4 +57,18 @@ public struct RankingReport: Sendable, Equatable {
             self.cells[index] = cell
         }
     }
+
+    /// The report of a whole data-parallel group from this rank's: the ``summableCounts`` as `Int64`, which `sum`
+    /// adds element-wise over the group (exactly, as integers, whatever wire the gradients use), read back. Every
+    /// rank gets the metrics of one process that ranked all the ranks' cases. Nil when the sums do not fit (ranks
+    /// with different dimensions).
+    public func summed<Failure: Error>(_ sum: (inout [Int64]) throws(Failure) -> Void) throws(Failure)
+        -> RankingReport?
+    {
+        var counts = self.summableCounts.map { Int64($0) }
+        try sum(&counts)
+        return RankingReport(
+            sources: self.sources, protocols: self.protocols, groups: self.groups,
+            summableCounts: counts.map { Int($0) })
+    }
 }

@@ -1,46 +1,14 @@
+import ConfigKit
 import Foundation
-import Yams
 
 // MARK: - Loading
 
 extension SearchConfig {
-    /// Reads and validates a search file (format in `configs/README.md`).
-    /// - Throws: `SearchError` naming the parameter or setting at fault.
-    public init(yaml text: String) throws(SearchError) {
-        let root: Any?
-        do {
-            root = try Yams.load(yaml: text)
-        } catch {
-            throw .malformedYAML("\(error)")
-        }
-        try self.init(parsed: root)
-    }
-
-    /// Reads and validates a search file that is already parsed into the values a YAML parser gives: `[String: Any]`
-    /// mappings, `[Any]` lists and `String`, `Int`, `Double` or `Bool` scalars.
-    /// - Throws: `SearchError` naming the parameter or setting at fault.
-    public init(parsed root: Any?) throws(SearchError) {
-        let document = try YAMLFields(root, context: "search file")
-        try document.rejectUnknown(["direction", "optimizer", "pruner", "parameters"])
-        let direction = try document.string("direction", default: Direction.maximize.rawValue)
-        guard let parsedDirection = Direction(rawValue: direction) else {
-            throw .invalidField(field: "direction", context: "search file", reason: "must be minimize or maximize")
-        }
-        guard let list = document.raw["parameters"] as? [Any] else {
-            if document.raw["parameters"] == nil { throw .missingField(field: "parameters", context: "search file") }
-            throw .invalidField(field: "parameters", context: "search file", reason: "must be a list")
-        }
-        var parameters: [Parameter] = []
-        for (index, entry) in list.enumerated() {
-            parameters.append(try Self.parseParameter(entry, index: index))
-        }
-        let optimizer = try Self.parseOptimizer(document.raw["optimizer"])
-        let pruner = try Self.parsePruner(document.raw["pruner"])
-        try optimizer.validate()
-        try pruner.validate()
-        self.init(
-            space: try SearchSpace(parameters: parameters), direction: parsedDirection, optimizer: optimizer,
-            pruner: pruner)
+    /// Reads and validates a search file (format in `configs/README.md`); `source` names it in errors.
+    /// - Throws: `SearchError` naming the file, and the key or parameter at fault.
+    public init(yaml text: String, source: String = "search file") throws(SearchError) {
+        let document = try Self.reading(source) { try ConfigDocument(yaml: text, source: source) }
+        try self.init(document: document)
     }
 
     /// Reads and validates the search file at `path`.
@@ -52,52 +20,94 @@ extension SearchConfig {
         } catch {
             throw .invalidField(field: "path", context: path, reason: "cannot be read: \(error.localizedDescription)")
         }
-        try self.init(yaml: text)
+        try self.init(yaml: text, source: path)
+    }
+
+    /// Reads and validates a search file already read as a config document (e.g. the one a study stores as
+    /// canonical lines): every scalar is its text, as written, so a choice `on` or `1.50` stays a name.
+    /// - Throws: `SearchError` naming the document's source, and the key or parameter at fault.
+    public init(document: ConfigDocument) throws(SearchError) {
+        let source = document.source
+        let root = document.root
+        let direction = try Self.reading(source) {
+            try root.expectOnly(["direction", "optimizer", "pruner", "parameters"])
+            return try root.string(
+                "direction", default: Direction.maximize.rawValue,
+                allowed: [Direction.minimize.rawValue, Direction.maximize.rawValue])
+        }
+        let entries = try Self.reading(source) { () throws -> [ConfigSection] in
+            guard let entries = try root.sections("parameters") else {
+                throw ConfigError.missingKey(key: "parameters", meaning: "a list of parameters (name, type, …)")
+            }
+            return entries
+        }
+        var parameters: [Parameter] = []
+        for entry in entries {
+            parameters.append(try Self.parseParameter(entry, source: source))
+        }
+        let optimizer = try Self.reading(source) { try Self.parseOptimizer(root.section("optimizer")) }
+        let pruner = try Self.reading(source) { () throws -> PrunerSettings in
+            guard root.contains("pruner") else { return .none }
+            return try Self.parsePruner(root.section("pruner"), source: source)
+        }
+        try Self.reading(source) { try root.finish() }
+        try optimizer.validate()
+        try pruner.validate()
+        self.init(
+            space: try SearchSpace(parameters: parameters), direction: Direction(rawValue: direction) ?? .maximize,
+            optimizer: optimizer, pruner: pruner)
     }
 
     // MARK: - Sections
 
-    private static func parseParameter(_ entry: Any, index: Int) throws(SearchError) -> Parameter {
-        let fields = try YAMLFields(entry, context: "parameter #\(index + 1)")
-        let name = try fields.requiredString("name")
-        let named = fields.renamed("parameter '\(name)'")
-        let type = try named.requiredString("type")
-        let domain: ParameterDomain
-        switch type {
-        case "float":
-            try named.rejectUnknown(["name", "type", "low", "high", "log", "when"])
-            domain = .float(
-                low: try named.requiredDouble("low"), high: try named.requiredDouble("high"),
-                log: try named.bool("log", default: false))
-        case "int":
-            try named.rejectUnknown(["name", "type", "low", "high", "log", "when"])
-            domain = .int(
-                low: try named.requiredInt("low"), high: try named.requiredInt("high"),
-                log: try named.bool("log", default: false))
-        case "categorical":
-            try named.rejectUnknown(["name", "type", "choices", "when"])
-            domain = .categorical(try named.requiredStrings("choices"))
-        default:
-            throw .invalidField(field: "type", context: named.context, reason: "must be float, int or categorical")
+    private static func parseParameter(_ fields: ConfigSection, source: String) throws(SearchError) -> Parameter {
+        let name = try Self.reading(source) { try fields.string("name") }
+        return try Self.reading(source, parameter: name) {
+            let type = try fields.string("type", allowed: ["float", "int", "categorical"])
+            let domain: ParameterDomain
+            switch type {
+            case "float", "int":
+                try fields.expectOnly(["name", "type", "low", "high", "log", "when"])
+            default:
+                try fields.expectOnly(["name", "type", "choices", "when"])
+            }
+            switch type {
+            case "float":
+                domain = .float(
+                    low: try fields.double("low"), high: try fields.double("high"),
+                    log: try fields.bool("log", default: false))
+            case "int":
+                domain = .int(
+                    low: try fields.int("low"), high: try fields.int("high"),
+                    log: try fields.bool("log", default: false))
+            default:
+                domain = .categorical(try Self.requiredStrings("choices", in: fields))
+            }
+            var condition: Condition?
+            if fields.contains("when") {
+                let clause = try fields.section("when")
+                try clause.expectOnly(["parameter", "in"])
+                condition = Condition(
+                    parent: try clause.string("parameter"), values: try Self.requiredStrings("in", in: clause))
+            }
+            return Parameter(name: name, domain: domain, condition: condition)
         }
-        var condition: Condition?
-        if let when = named.raw["when"] {
-            let clause = try YAMLFields(when, context: "parameter '\(name)', when")
-            try clause.rejectUnknown(["parameter", "in"])
-            condition = Condition(
-                parent: try clause.requiredString("parameter"), values: try clause.requiredStrings("in"))
-        }
-        return Parameter(name: name, domain: domain, condition: condition)
     }
 
-    private static func parseOptimizer(_ raw: Any?) throws(SearchError) -> OptimizerSettings {
+    /// The list of names under `key`, which must be given (a single name counts as a list of one).
+    private static func requiredStrings(_ key: String, in fields: ConfigSection) throws -> [String] {
+        guard fields.contains(key) else {
+            throw ConfigError.missingKey(key: fields.keyPath(key), meaning: "a list of names")
+        }
+        return try fields.strings(key, default: [])
+    }
+
+    private static func parseOptimizer(_ fields: ConfigSection) throws -> OptimizerSettings {
         var settings = OptimizerSettings()
-        guard let raw else { return settings }
-        let fields = try YAMLFields(raw, context: "optimizer")
-        try fields.rejectUnknown([
+        try fields.expectOnly([
             "initial_trials", "candidates", "local_starts", "local_steps", "restarts", "fit_iterations",
         ])
-        if fields.raw["initial_trials"] != nil { settings.initialTrials = try fields.requiredInt("initial_trials") }
+        if fields.contains("initial_trials") { settings.initialTrials = try fields.int("initial_trials") }
         settings.candidates = try fields.int("candidates", default: settings.candidates)
         settings.localStarts = try fields.int("local_starts", default: settings.localStarts)
         settings.localSteps = try fields.int("local_steps", default: settings.localSteps)
@@ -106,159 +116,74 @@ extension SearchConfig {
         return settings
     }
 
-    private static func parsePruner(_ raw: Any?) throws(SearchError) -> PrunerSettings {
-        guard let raw else { return .none }
-        let fields = try YAMLFields(raw, context: "pruner")
-        let kind = try fields.requiredString("kind")
+    /// The pruner of `kind`, which allows only its own keys.
+    private static func parsePruner(_ fields: ConfigSection, source: String) throws -> PrunerSettings {
+        let kind = try fields.string("kind", allowed: ["none", "median", "asha"])
+        switch kind {
+        case "none": try fields.expectOnly(["kind"])
+        case "median": try fields.expectOnly(["kind", "warmup_trials", "warmup_steps", "min_trials_at_step"])
+        default:
+            try fields.expectOnly([
+                "kind", "warmup_trials", "warmup_steps", "min_resource", "reduction_factor", "fidelity", "min_fraction",
+            ])
+        }
+        guard kind != "none" else { return .none }
         let defaults = PrunerWarmup()
         let warmup = PrunerWarmup(
             trials: try fields.int("warmup_trials", default: defaults.trials),
             steps: try fields.int("warmup_steps", default: defaults.steps))
-        switch kind {
-        case "none":
-            try fields.rejectUnknown(["kind"])
-            return .none
-        case "median":
-            try fields.rejectUnknown(["kind", "warmup_trials", "warmup_steps", "min_trials_at_step"])
+        guard kind == "asha" else {
             return .median(
                 MedianStoppingRule(warmup: warmup, minTrialsAtStep: try fields.int("min_trials_at_step", default: 1)))
-        case "asha":
-            try fields.rejectUnknown([
-                "kind", "warmup_trials", "warmup_steps", "min_resource", "reduction_factor", "fidelity", "min_fraction",
-            ])
-            let reductionFactor = try fields.int("reduction_factor", default: 3)
-            return .successiveHalving(
-                SuccessiveHalving(
-                    warmup: warmup, minResource: try fields.int("min_resource", default: 1),
-                    reductionFactor: reductionFactor,
-                    fidelity: try Self.parseFidelity(fields, reductionFactor: reductionFactor)))
-        default:
-            throw .invalidField(field: "kind", context: "pruner", reason: "must be none, median or asha")
         }
+        let reductionFactor = try fields.int("reduction_factor", default: 3)
+        let fidelity = try Self.parseFidelity(fields, reductionFactor: reductionFactor, source: source)
+        return .successiveHalving(
+            SuccessiveHalving(
+                warmup: warmup, minResource: fidelity == .epochs ? try fields.int("min_resource", default: 1) : 1,
+                reductionFactor: reductionFactor, fidelity: fidelity))
     }
 
     /// ASHA's `fidelity` (`epochs` or `steps`) with `min_fraction`, which only `steps` reads; `min_resource` places
     /// epoch rungs, so it is refused beside `steps`.
-    private static func parseFidelity(_ fields: YAMLFields, reductionFactor: Int) throws(SearchError) -> PrunerFidelity
+    private static func parseFidelity(_ fields: ConfigSection, reductionFactor: Int, source: String) throws
+        -> PrunerFidelity
     {
-        switch try fields.string("fidelity", default: "epochs") {
+        switch try fields.string("fidelity", default: "epochs", allowed: ["epochs", "steps"]) {
         case "epochs":
-            guard fields.raw["min_fraction"] == nil else {
-                throw .invalidField(
-                    field: "min_fraction", context: "pruner",
+            guard !fields.contains("min_fraction") else {
+                throw SearchError.invalidField(
+                    field: fields.keyPath("min_fraction"), context: source,
                     reason: "needs fidelity: steps (epoch rungs use min_resource)")
             }
             return .epochs
-        case "steps":
-            guard fields.raw["min_resource"] == nil else {
-                throw .invalidField(
-                    field: "min_resource", context: "pruner",
+        default:
+            guard !fields.contains("min_resource") else {
+                throw SearchError.invalidField(
+                    field: fields.keyPath("min_resource"), context: source,
                     reason: "places epoch rungs; with fidelity: steps the first rung is min_fraction")
             }
-            guard fields.raw["min_fraction"] != nil else {
-                return .steps(minFraction: PrunerFidelity.defaultMinFraction(reductionFactor: reductionFactor))
-            }
-            return .steps(minFraction: try fields.requiredDouble("min_fraction"))
-        default:
-            throw .invalidField(field: "fidelity", context: "pruner", reason: "must be epochs or steps")
-        }
-    }
-}
-
-// MARK: - Typed access to a YAML mapping
-
-/// A YAML mapping with typed accessors whose errors name the field and the context.
-private struct YAMLFields {
-    let raw: [String: Any]
-    let context: String
-
-    init(_ node: Any?, context: String) throws(SearchError) {
-        guard let mapping = node as? [String: Any] else {
-            throw .invalidField(field: "(self)", context: context, reason: "must be a mapping")
-        }
-        self.raw = mapping
-        self.context = context
-    }
-
-    private init(raw: [String: Any], context: String) {
-        self.raw = raw
-        self.context = context
-    }
-
-    func renamed(_ context: String) -> YAMLFields { YAMLFields(raw: self.raw, context: context) }
-
-    func rejectUnknown(_ allowed: Set<String>) throws(SearchError) {
-        for key in self.raw.keys.sorted() where !allowed.contains(key) {
-            throw .invalidField(
-                field: key, context: self.context,
-                reason: "is not recognised (expected one of \(allowed.sorted().joined(separator: ", ")))")
+            return .steps(
+                minFraction: try fields.double(
+                    "min_fraction", default: PrunerFidelity.defaultMinFraction(reductionFactor: reductionFactor)))
         }
     }
 
-    func requiredString(_ key: String) throws(SearchError) -> String {
-        guard let value = self.raw[key] else { throw .missingField(field: key, context: self.context) }
-        guard let string = Self.scalarString(value) else {
-            throw .invalidField(field: key, context: self.context, reason: "must be a string")
-        }
-        return string
-    }
+    // MARK: - Errors
 
-    func string(_ key: String, default fallback: String) throws(SearchError) -> String {
-        self.raw[key] == nil ? fallback : try self.requiredString(key)
-    }
-
-    func requiredStrings(_ key: String) throws(SearchError) -> [String] {
-        guard let value = self.raw[key] else { throw .missingField(field: key, context: self.context) }
-        guard let list = value as? [Any] else {
-            throw .invalidField(field: key, context: self.context, reason: "must be a list")
-        }
-        var strings: [String] = []
-        for item in list {
-            guard let string = Self.scalarString(item) else {
-                throw .invalidField(field: key, context: self.context, reason: "must list scalars")
-            }
-            strings.append(string)
-        }
-        return strings
-    }
-
-    func requiredDouble(_ key: String) throws(SearchError) -> Double {
-        guard let value = self.raw[key] else { throw .missingField(field: key, context: self.context) }
-        switch value {
-        case let number as Int: return Double(number)
-        case let number as Double: return number
-        case let text as String:
-            if let number = Double(text) { return number }
-        default: break
-        }
-        throw .invalidField(field: key, context: self.context, reason: "must be a number")
-    }
-
-    func requiredInt(_ key: String) throws(SearchError) -> Int {
-        guard let value = self.raw[key] else { throw .missingField(field: key, context: self.context) }
-        if let number = value as? Int { return number }
-        throw .invalidField(field: key, context: self.context, reason: "must be an integer")
-    }
-
-    func int(_ key: String, default fallback: Int) throws(SearchError) -> Int {
-        self.raw[key] == nil ? fallback : try self.requiredInt(key)
-    }
-
-    func bool(_ key: String, default fallback: Bool) throws(SearchError) -> Bool {
-        guard let value = self.raw[key] else { return fallback }
-        guard let flag = value as? Bool else {
-            throw .invalidField(field: key, context: self.context, reason: "must be true or false")
-        }
-        return flag
-    }
-
-    /// Strings, and numbers or booleans written where a name was expected (YAML reads `choices: [4, 8]` as ints).
-    private static func scalarString(_ value: Any) -> String? {
-        switch value {
-        case let string as String: return string
-        case let number as Int: return String(number)
-        case let flag as Bool: return String(flag)
-        default: return nil
+    /// `body`'s result, with a `ConfigError` it throws turned into `SearchError.config` naming `source` and the
+    /// `parameter` being read.
+    private static func reading<Value>(
+        _ source: String, parameter: String? = nil, _ body: () throws -> Value
+    ) throws(SearchError) -> Value {
+        do {
+            return try body()
+        } catch let error as SearchError {
+            throw error
+        } catch let error as ConfigError {
+            throw .config(source: source, parameter: parameter, error)
+        } catch {
+            throw .invalidField(field: "(file)", context: source, reason: "\(error)")
         }
     }
 }

@@ -1,11 +1,13 @@
+import ConfigKit
+
 /// Everything that can be wrong with a search space, a configuration or a pruner setting.
 ///
 /// Every case names the parameter (or field) at fault so that a user can fix the YAML file.
 public enum SearchError: Error, Equatable, Sendable {
-    /// The YAML text could not be parsed at all.
-    case malformedYAML(String)
-    /// A required field is absent; `context` names the parameter or section.
-    case missingField(field: String, context: String)
+    /// A search file (`source`) does not read: not YAML, or a key missing, unknown or holding a value it cannot take.
+    /// ConfigKit's error names the key by its dotted path (`parameters[2].low`), the value and what was expected;
+    /// `parameter` names the parameter entry it is in, if any.
+    case config(source: String, parameter: String?, ConfigError)
     /// A field has the wrong type or an unusable value.
     case invalidField(field: String, context: String, reason: String)
     /// Two parameters share a name.
@@ -27,10 +29,9 @@ public enum SearchError: Error, Equatable, Sendable {
 extension SearchError: CustomStringConvertible {
     public var description: String {
         switch self {
-        case .malformedYAML(let message):
-            return "the search file is not valid YAML: \(message)"
-        case .missingField(let field, let context):
-            return "\(context): missing field '\(field)'"
+        case .config(let source, let parameter, let error):
+            if case .syntax = error { return "\(error)" }  // it names the source itself
+            return "\(source)\(parameter.map { ", parameter '\($0)'" } ?? ""): \(error)"
         case .invalidField(let field, let context, let reason):
             return "\(context): field '\(field)' \(reason)"
         case .duplicateParameter(let name):

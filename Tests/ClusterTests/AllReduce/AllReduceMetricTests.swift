@@ -5,26 +5,38 @@ import Testing
 
 @Suite("Exact metric combination")
 struct AllReduceMetricTests {
-    /// Rank r's evaluation cases: target ranks spread over and beyond the largest cutoff.
-    static func local(rank: Int) -> RankingMetrics {
-        var metrics = RankingMetrics()
+    /// Rank r's evaluation cases: target ranks spread over and beyond the largest cutoff, in two groups.
+    static func local(rank: Int) -> RankingReport {
+        var report = RankingReport(sources: ["model"], protocols: [true], groups: ["all", "odd"])
         for user in 0..<(17 + 5 * rank) {
-            metrics.add(rank: (user * 7 + rank * 3) % 31)
+            report.add(
+                rank: (user * 7 + rank * 3) % 31, source: 0, protocolIndex: 0, groups: user % 2 == 1 ? [0, 1] : [0])
         }
-        return metrics
+        return report
     }
 
-    @Test("combined metrics equal one process merging every rank's cases", arguments: [2, 3])
+    @Test("a report summed over the ring equals one process merging every rank's cases", arguments: [2, 3])
     func combined(worldSize: Int) throws {
         let results = try RingHarness.run(worldSize: worldSize) { rank, group in
-            try group.combined(Self.local(rank: rank))
+            try Self.local(rank: rank).summed { (counts: inout [Int64]) throws(AllReduceError) in
+                try group.sum(&counts)
+            }
         }
-        var whole = RankingMetrics()
-        for rank in 0..<worldSize { whole.merge(Self.local(rank: rank)) }
+        var whole = [RankingMetrics](repeating: RankingMetrics(), count: 2)
+        for rank in 0..<worldSize {
+            for (index, name) in ["all", "odd"].enumerated() {
+                let metrics = try #require(
+                    Self.local(rank: rank).metrics(source: "model", excludeHistory: true, group: name))
+                whole[index].merge(metrics)
+            }
+        }
         for result in results {
-            let combined = try result.get()
-            #expect(combined == whole)
-            #expect(combined.values == whole.values)
+            let combined = try #require(try result.get())
+            for (index, name) in ["all", "odd"].enumerated() {
+                let metrics = combined.metrics(source: "model", excludeHistory: true, group: name)
+                #expect(metrics == whole[index])
+                #expect(metrics?.values == whole[index].values)
+            }
         }
     }
 }
