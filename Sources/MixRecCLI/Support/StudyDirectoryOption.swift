@@ -12,7 +12,11 @@ struct StudyDirectoryOption: ParsableArguments {
     /// Opens the study read-only (safe next to a running coordinator).
     func openReadOnly() throws -> StudyStore {
         guard FileManager.default.fileExists(atPath: self.url.appendingPathComponent(StudyStore.databaseFileName).path)
-        else { throw ValidationError("no study in \(self.studyDir) (no \(StudyStore.databaseFileName)).") }
+        else {
+            throw ValidationError(
+                "no study in \(self.studyDir) (no \(StudyStore.databaseFileName)): the coordinator creates it when it "
+                    + "starts (`mixrec coordinator --study-dir \(self.studyDir) …`).")
+        }
         return try StudyStore.openReadOnly(directory: self.url)
     }
 
