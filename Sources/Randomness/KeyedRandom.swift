@@ -16,23 +16,15 @@ public struct KeyedRandom: Sendable, Equatable {
 
     /// The 64 random bits of `key`.
     public func bits(_ key: [UInt64]) -> UInt64 {
-        var state = Self.mix(self.seed ^ 0x6A09_E667_F3BC_C908)
+        var state = SplitMix64.mix(self.seed ^ 0x6A09_E667_F3BC_C908)
         for part in key {
-            state = Self.mix((state &+ 0x9E37_79B9_7F4A_7C15) ^ Self.mix(part &+ 0xBB67_AE85_84CA_A73B))
+            state = SplitMix64.mix((state &+ 0x9E37_79B9_7F4A_7C15) ^ SplitMix64.mix(part &+ 0xBB67_AE85_84CA_A73B))
         }
-        return Self.mix(state ^ UInt64(key.count))
+        return SplitMix64.mix(state ^ UInt64(key.count))
     }
 
     /// The 64 random bits of `key`.
     public func bits(_ key: UInt64...) -> UInt64 {
         self.bits(key)
-    }
-
-    /// SplitMix64's output function (Stafford's variant 13).
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -137,10 +137,7 @@ public final class MixRecTrainer {
             let epochBatches = batches.batches(epoch: epoch)
             for (index, users) in epochBatches.enumerated() {
                 if isCancelled() { throw TrainingError.cancelled }
-                let (value, parts, batchUsers) =
-                    config.training.batchChunks > 0
-                    ? try self.chunkedGradients(users, epoch: epoch)
-                    : try self.shardGradients(users, epoch: epoch)
+                let (value, parts, batchUsers) = try self.gradients(users, epoch: epoch)
                 if config.training.clipNorm > 0 {
                     clipGradientNorm(self.parameters, maxNorm: Float(config.training.clipNorm))
                 }
@@ -255,11 +252,7 @@ public final class MixRecTrainer {
         let config = self.model.config
         let batches = UserBatches(
             users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
-        let users = batches.batches(epoch: epoch).first ?? []
-        let step =
-            config.training.batchChunks > 0
-            ? try self.chunkedGradients(users, epoch: epoch) : try self.shardGradients(users, epoch: epoch)
-        return step.0
+        return try self.gradients(batches.batches(epoch: epoch).first ?? [], epoch: epoch).loss
     }
 
     /// This rank's part of the global batch of `users` (or the part `shard` names: a chunk).
@@ -320,6 +313,13 @@ public final class MixRecTrainer {
     }
 
     // MARK: - Data parallelism
+
+    /// The gradient of the global batch `users`, by chunks with `train.batch_chunks`, else as this rank's share:
+    /// this rank's loss, its parts and its users.
+    private func gradients(_ users: [Int32], epoch: Int) throws -> (loss: Double, parts: [String: Double], users: Int) {
+        self.model.config.training.batchChunks > 0
+            ? try self.chunkedGradients(users, epoch: epoch) : try self.shardGradients(users, epoch: epoch)
+    }
 
     /// The gradient of the global batch `users` with this rank's share as one unit (`train.batch_chunks: 0`), summed
     /// over the group in Float: this rank's loss, its parts and its users.
