@@ -98,6 +98,12 @@ struct ScoreBlendBench: ParsableCommand {
         let neighbourCounts = try CommaSeparated.values(
             self.coldNeighbours, option: "--cold-neighbours", expects: "non-negative integers"
         ) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+        let allowances =
+            self.calibrationAllowances.isEmpty
+            ? nil
+            : try CommaSeparated.values(
+                self.calibrationAllowances, option: "--calibration-allowances", expects: "numbers from 0 to 0.5"
+            ) { Double($0).flatMap { (0...0.5).contains($0) ? $0 : nil } }
         let unseenTerms = coldWeights.flatMap { weight in
             coldOffsets.map { ScoreCalibration(lastItemText: 0, unseenText: weight, unseenOffset: $0) }
         }
@@ -112,10 +118,7 @@ struct ScoreBlendBench: ParsableCommand {
             parameter.copyValues(from: Tensor.zeros(parameter.shape))
             print("\(name) set to zero")
         }
-        if !self.calibrationAllowances.isEmpty {
-            let allowances = try CommaSeparated.values(
-                self.calibrationAllowances, option: "--calibration-allowances", expects: "numbers from 0 to 0.5"
-            ) { Double($0).flatMap { (0...0.5).contains($0) ? $0 : nil } }
+        if let allowances {
             return try self.fitCalibrations(run, allowances: allowances)
         }
         if self.coldMatch == .term && !run.config.model.textMatch {
