@@ -62,6 +62,14 @@ struct ScoreBlendBench: ParsableCommand {
                 + "scores of its K text-nearest trained items before the unseen-item term (0 = its own score)."))
     var coldNeighbours = "0"
 
+    @Option(
+        help: ArgumentHelp(
+            "Instead of the blends, re-run `eval.calibrate`'s fit on a cold-item run for each of these "
+                + "`eval.unseen_warm_allowance` values, comma-separated (0 = the best over all cases): every candidate "
+                + "ranked once on validation and once on test, chosen on validation, its test warm and cold figures "
+                + "beside it."))
+    var calibrationAllowances = ""
+
     @Option(help: "Evaluation cases per stage (0 = all): a quicker, noisier estimate.")
     var cases = 0
 
@@ -90,6 +98,12 @@ struct ScoreBlendBench: ParsableCommand {
         let neighbourCounts = try CommaSeparated.values(
             self.coldNeighbours, option: "--cold-neighbours", expects: "non-negative integers"
         ) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+        let allowances =
+            self.calibrationAllowances.isEmpty
+            ? nil
+            : try CommaSeparated.values(
+                self.calibrationAllowances, option: "--calibration-allowances", expects: "numbers from 0 to 0.5"
+            ) { Double($0).flatMap { (0...0.5).contains($0) ? $0 : nil } }
         let unseenTerms = coldWeights.flatMap { weight in
             coldOffsets.map { ScoreCalibration(lastItemText: 0, unseenText: weight, unseenOffset: $0) }
         }
@@ -103,6 +117,9 @@ struct ScoreBlendBench: ParsableCommand {
             }
             parameter.copyValues(from: Tensor.zeros(parameter.shape))
             print("\(name) set to zero")
+        }
+        if let allowances {
+            return try self.fitCalibrations(run, allowances: allowances)
         }
         if self.coldMatch == .term && !run.config.model.textMatch {
             throw ValidationError("--cold-match term: the run has no text-match term (model.text_match is off)")

@@ -69,6 +69,17 @@ import Testing
         }
     }
 
+    @Test func theUnseenWarmAllowanceIsOffUnlessSetWithTheCalibration() throws {
+        #expect(try self.config("").evaluation.unseenWarmAllowance == 0)
+        #expect(try self.config("eval: {calibrate: true}").evaluation.unseenWarmAllowance == 0)
+        let config = try self.config("eval: {calibrate: true, unseen_warm_allowance: 0.05}")
+        #expect(config.evaluation.unseenWarmAllowance == 0.05)
+        // 0 is today's rule and needs no calibration.
+        #expect(try self.config("eval: {unseen_warm_allowance: 0}").evaluation.unseenWarmAllowance == 0)
+        let widest = try self.config("eval: {calibrate: true, unseen_warm_allowance: 0.5}")
+        #expect(widest.evaluation.unseenWarmAllowance == 0.5)
+    }
+
     @Test func errorsNameTheKey() {
         let cases: [(String, String)] = [
             ("data: {format: ml-100k}", "data.path"),
@@ -82,6 +93,10 @@ import Testing
             ("model: {collaborative: {id_dropout: 0.2}}", "model.collaborative.id_dropout"),
             ("model: {collaborative: {item_text: true, id_dropout: 1}}", "model.collaborative.id_dropout"),
             ("model: {seq_view: everything}", "model.seq_view"),
+            ("eval: {calibrate: true, unseen_warm_allowance: 0.6}", "eval.unseen_warm_allowance"),
+            ("eval: {calibrate: true, unseen_warm_allowance: -0.1}", "eval.unseen_warm_allowance"),
+            ("eval: {calibrate: true, unseen_warm_allowance: some}", "eval.unseen_warm_allowance"),
+            ("eval: {unseen_warm_allowance: 0.05}", "eval.unseen_warm_allowance"),
             ("trian: {epochs: 3}", "trian"),
         ]
         for (yaml, key) in cases {

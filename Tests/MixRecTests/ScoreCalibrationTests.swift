@@ -140,6 +140,73 @@ struct ScoreCalibrationTests {
         }
     }
 
+    /// `eval.unseen_warm_allowance`: among the candidates that keep warm cases within the allowance of the best
+    /// all-cases candidate's, the best on cold cases; without cold cases, or at 0, the best over all cases.
+    @Test func aWarmAllowanceTradesWarmCasesForColdOnesWithinItsBound() {
+        typealias Validation = ScoreCalibration.Validation
+        let values = [
+            Validation(all: 0.0700, warm: 0.0740, cold: 0.002),  // no change
+            Validation(all: 0.0712, warm: 0.0745, cold: 0.018),  // the best over all cases
+            Validation(all: 0.0705, warm: 0.0715, cold: 0.030),  // −4.0 % warm
+            Validation(all: 0.0704, warm: 0.0712, cold: 0.030),  // −4.4 % warm, the same cold: a later tie
+            Validation(all: 0.0690, warm: 0.0700, cold: 0.060),  // −6.0 % warm
+        ]
+        #expect(ScoreCalibration.choose(values, warmAllowance: 0) == (1, .allCases))
+        #expect(ScoreCalibration.choose(values, warmAllowance: 0.05) == (2, .warmAllowance))
+        #expect(ScoreCalibration.choose(values, warmAllowance: 0.1) == (4, .warmAllowance))
+        // An allowance no other candidate fits in keeps the all-cases choice (the rule still says which one ran).
+        #expect(ScoreCalibration.choose(values, warmAllowance: 0.001) == (1, .warmAllowance))
+        // A cold tie goes to the earlier, simpler candidate, also before the all-cases choice.
+        var tied = values
+        tied[0] = Validation(all: 0.0600, warm: 0.0745, cold: 0.030)
+        #expect(ScoreCalibration.choose(tied, warmAllowance: 0.05) == (0, .warmAllowance))
+        // Without cold cases there is nothing to trade for: the allowance changes nothing.
+        let warmOnly = values.map { Validation(all: $0.all, warm: $0.warm, cold: nil) }
+        for allowance in [0, 0.05, 0.1, 0.5] {
+            #expect(ScoreCalibration.choose(warmOnly, warmAllowance: allowance) == (1, .allCases))
+        }
+    }
+
+    /// The fit applies the rule to each candidate's validation NDCG@10 on warm and on cold cases, and reports what it
+    /// traded; a run without cold items fits as it would without the allowance.
+    @Test func theFitHonoursTheWarmAllowanceOnColdRunsOnly() throws {
+        let allowance = 0.5
+        let trainer = try TinyMixRec.trainer([
+            "eval.cold_items=0.2", "eval.calibrate=true", "eval.unseen_warm_allowance=\(allowance)",
+        ])
+        TinyMixRec.perturb(trainer.model, seed: 4)
+        let fit = try trainer.fitCalibration(progress: nil)
+        let candidates = ScoreCalibration.candidates(hasUnseenItems: true)
+        let values = try candidates.map { candidate in
+            trainer.model.calibration = candidate
+            let report = try trainer.evaluate(.validation, excludeHistory: [true])
+            let warm = try #require(report.metrics(source: "joint", excludeHistory: true, group: "warm"))
+            let cold = try #require(report.metrics(source: "joint", excludeHistory: true, group: "cold"))
+            var all = warm
+            all.merge(cold)
+            return ScoreCalibration.Validation(all: all.ndcg(at: 10), warm: warm.ndcg(at: 10), cold: cold.ndcg(at: 10))
+        }
+        let (chosen, rule) = ScoreCalibration.choose(values, warmAllowance: allowance)
+        let allCases = ScoreCalibration.choose(values, warmAllowance: 0).index
+        #expect(rule == .warmAllowance && fit.rule == .warmAllowance && fit.warmAllowance == allowance)
+        #expect(fit.calibration == candidates[chosen] && fit.allCases == candidates[allCases])
+        #expect(chosen != allCases, "the fixture's all-cases choice is not the best on cold cases")
+        let after = try #require(fit.validGroups?[CalibrationFit.afterKey])
+        let best = try #require(fit.validGroups?[CalibrationFit.allCasesKey])
+        #expect(abs(after.warm - values[chosen].warm) < 1e-9 && abs(best.warm - values[allCases].warm) < 1e-9)
+        #expect((after.cold ?? 0) > (best.cold ?? 0), "cold cases gain")
+        #expect(after.warm >= (1 - allowance) * best.warm)
+        #expect(abs(fit.validAfter - values[chosen].all) < 1e-9)
+
+        // Without cold items the same allowance keeps the all-cases choice.
+        let plain = try TinyMixRec.trainer(["eval.calibrate=true"])
+        let bounded = try TinyMixRec.trainer(["eval.calibrate=true", "eval.unseen_warm_allowance=\(allowance)"])
+        for trainer in [plain, bounded] { TinyMixRec.perturb(trainer.model, seed: 4) }
+        let plainFit = try plain.fitCalibration(progress: nil)
+        let boundedFit = try bounded.fitCalibration(progress: nil)
+        #expect(boundedFit == plainFit && boundedFit.rule == .allCases && boundedFit.warmAllowance == nil)
+    }
+
     /// A calibration that moves the scores shows in the ranking and in the `uncalibrated` source beside it.
     @Test func aCalibratedModelReportsItsScoresWithoutTheCalibrationToo() throws {
         let trainer = try TinyMixRec.trainer(["eval.cold_items=0.2"])

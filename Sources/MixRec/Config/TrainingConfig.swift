@@ -137,6 +137,9 @@ public struct EvaluationConfig: Sendable, Equatable {
     public var headItems = 0.2
     /// Fit ``ScoreCalibration``'s text terms on validation after training (`calibrate`).
     public var calibrate = false
+    /// The fraction of the best calibration's warm-case validation NDCG@10 the fit may give up for cold cases
+    /// (`unseen_warm_allowance`; 0: the best over all cases, no trade): ``ScoreCalibration/choose(_:warmAllowance:)``.
+    public var unseenWarmAllowance = 0.0
 
     public init() {}
 
@@ -147,5 +150,12 @@ public struct EvaluationConfig: Sendable, Equatable {
         self.coldItems = try section.double("cold_items", default: self.coldItems, min: 0, max: 0.5)
         self.headItems = try section.double("head_items", default: self.headItems, min: 0.01, max: 0.99)
         self.calibrate = try section.bool("calibrate", default: self.calibrate)
+        self.unseenWarmAllowance = try section.double(
+            "unseen_warm_allowance", default: self.unseenWarmAllowance, min: 0, max: 0.5)
+        if self.unseenWarmAllowance > 0 && !self.calibrate {
+            throw ConfigError.invalidValue(
+                key: section.keyPath("unseen_warm_allowance"), value: "\(self.unseenWarmAllowance)",
+                allowed: "0 unless calibrate is true (it bounds what the calibration's fit may trade)")
+        }
     }
 }

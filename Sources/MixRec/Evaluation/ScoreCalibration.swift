@@ -76,7 +76,7 @@ public struct ScoreCalibration: Sendable, Codable, Equatable, CustomStringConver
 
     /// The candidates the fit ranks validation with, the simplest first (ties go to the earlier one).
     /// - Parameter hasUnseenItems: false leaves out the unseen-item terms (nothing to score with them).
-    static func candidates(hasUnseenItems: Bool) -> [ScoreCalibration] {
+    public static func candidates(hasUnseenItems: Bool) -> [ScoreCalibration] {
         let unseen = hasUnseenItems ? Self.unseenGrid : [(false, 0, 0)]
         return unseen.flatMap { neighbours, text, offset in
             Self.lastItemTextGrid.map {
@@ -97,7 +97,7 @@ public struct ScoreCalibration: Sendable, Codable, Equatable, CustomStringConver
 
     /// ``apply(to:lastItemText:unseen:)`` of each of `calibrations` to the same scores, sharing the work candidates
     /// have in common: each `α`'s shifted scores, and their neighbour replacement, are computed once.
-    static func apply(
+    public static func apply(
         _ calibrations: [ScoreCalibration], to scores: Tensor, lastItemText: Tensor, unseen: UnseenItems?
     ) -> [Tensor] {
         var shifted: [Float: Tensor] = [:]
@@ -118,6 +118,49 @@ public struct ScoreCalibration: Sendable, Codable, Equatable, CustomStringConver
             }
             return result
         }
+    }
+
+    /// A candidate's validation NDCG@10 in the fit: over all cases, over warm cases (targets training holds) and
+    /// over cold cases (`eval.cold_items`' targets; nil without them).
+    public struct Validation: Sendable, Equatable {
+        public var all: Double
+        public var warm: Double
+        public var cold: Double?
+
+        public init(all: Double, warm: Double, cold: Double?) {
+            self.all = all
+            self.warm = warm
+            self.cold = cold
+        }
+    }
+
+    /// How the fit chose its calibration.
+    public enum Rule: String, Sendable, Codable, Equatable {
+        /// The best validation NDCG@10 over all cases (`eval.unseen_warm_allowance: 0`, or no cold cases).
+        case allCases = "all_cases"
+        /// The best cold-case NDCG@10 among the candidates whose warm cases keep 1 − a of the all-cases choice's.
+        case warmAllowance = "warm_allowance"
+    }
+
+    /// The index of the candidate the fit keeps, and by which rule, from each candidate's validation NDCG@10 (in the
+    /// order of ``candidates(hasUnseenItems:)``, the simplest first). The first choice is the best over all cases.
+    /// With `warmAllowance` a > 0 and cold cases, the fit then takes, among the candidates whose warm NDCG@10 is at
+    /// least (1 − a) × that first choice's, the one with the best cold NDCG@10: the all-cases objective weighs cold
+    /// cases by their share of validation (5 % at `cold_items: 0.1`), and a product that has to rank new items may
+    /// want to pay a bounded warm cost for them. Ties go to the earlier candidate under both rules.
+    public static func choose(_ values: [Validation], warmAllowance: Double) -> (index: Int, rule: Rule) {
+        guard !values.isEmpty else { return (0, .allCases) }
+        var best = 0
+        for index in values.indices where values[index].all > values[best].all { best = index }
+        guard warmAllowance > 0, values.allSatisfy({ $0.cold != nil }) else { return (best, .allCases) }
+        let floor = (1 - warmAllowance) * values[best].warm
+        var chosen = best
+        for index in values.indices where values[index].warm >= floor {
+            let cold = values[index].cold ?? 0
+            let chosenCold = values[chosen].cold ?? 0
+            if cold > chosenCold || (cold == chosenCold && index < chosen) { chosen = index }
+        }
+        return (chosen, .warmAllowance)
     }
 
     public var description: String {

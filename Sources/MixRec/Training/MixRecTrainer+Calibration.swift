@@ -14,18 +14,42 @@ public struct CalibrationFit: Sendable, Codable, Equatable {
     /// The same fit for the collaborative model's scores alone: the baseline given the same text terms (nil
     /// without a collaborative part in the ranking).
     public var collaborative: ScoreCalibration?
+    /// Which rule chose ``calibration`` (nil in files of older code, which always took the best over all cases).
+    public var rule: ScoreCalibration.Rule?
+    /// `eval.unseen_warm_allowance` when ``rule`` is ``ScoreCalibration/Rule/warmAllowance``.
+    public var warmAllowance: Double?
+    /// The candidate the best-over-all-cases rule would have kept, when another rule chose.
+    public var allCases: ScoreCalibration?
+    /// Validation NDCG@10 on warm and cold cases: without calibration (``beforeKey``), with the best over all cases
+    /// (``allCasesKey``) and with ``calibration`` (``afterKey``).
+    public var validGroups: [String: Groups]?
+
+    /// Validation NDCG@10 of one calibration on warm cases and on cold cases (nil without `eval.cold_items`).
+    public struct Groups: Sendable, Codable, Equatable {
+        public var warm: Double
+        public var cold: Double?
+    }
+
+    public static let beforeKey = "before"
+    public static let allCasesKey = "all_cases"
+    public static let afterKey = "after"
 
     enum CodingKeys: String, CodingKey {
-        case calibration, candidates, collaborative
+        case calibration, candidates, collaborative, rule
         case validBefore = "valid_before"
         case validAfter = "valid_after"
+        case warmAllowance = "warm_allowance"
+        case allCases = "all_cases"
+        case validGroups = "valid_groups"
     }
 }
 
 extension MixRecTrainer {
     /// Fits the model's ``MixRecModel/calibration`` on validation (`eval.calibrate`): ranks every validation case of
     /// the group under each candidate of ``ScoreCalibration/candidates(hasUnseenItems:)`` and keeps the one with the
-    /// best NDCG@10 over all cases, the simplest on ties. The model's own scores are computed once per batch. The
+    /// best NDCG@10 over all cases, the simplest on ties, or with `eval.unseen_warm_allowance` and cold cases the best
+    /// on cold cases within the warm allowance (``ScoreCalibration/choose(_:warmAllowance:)``). The model's own
+    /// scores are computed once per batch. The
     /// collaborative scores alone get the same fit (``MixRecModel/collaborativeCalibration``), so the run reports
     /// the ID model with the same text terms beside the joint model.
     /// - Parameter progress: called with the cases done after every batch of this rank's share.
@@ -57,33 +81,45 @@ extension MixRecTrainer {
             }
         }
         let report = try self.summedOverGroup(local)
-        /// Validation NDCG@10 over warm and cold cases of each candidate on `base`.
-        func values(_ base: String) -> [Double] {
+        /// Validation NDCG@10 over all, warm and cold cases of each candidate on `base`.
+        func values(_ base: String) -> [ScoreCalibration.Validation] {
             candidates.map { candidate in
-                var all = RankingMetrics()
-                for group in [CaseGroups.names[0], CaseGroups.names[CaseGroups.names.count - 1]] {
-                    let source = "\(base): \(candidate)"
-                    if let metrics = report.metrics(source: source, excludeHistory: exclude, group: group) {
-                        all.merge(metrics)
+                let source = "\(base): \(candidate)"
+                func group(_ name: String) -> RankingMetrics? {
+                    report.metrics(source: source, excludeHistory: exclude, group: name).flatMap {
+                        $0.count > 0 ? $0 : nil
                     }
                 }
-                return all.ndcg(at: 10)
+                let warm = group(CaseGroups.names[0])
+                let cold = group(CaseGroups.names[CaseGroups.names.count - 1])
+                var all = RankingMetrics()
+                for metrics in [warm, cold] { metrics.map { all.merge($0) } }
+                return ScoreCalibration.Validation(
+                    all: all.ndcg(at: 10), warm: warm?.ndcg(at: 10) ?? 0, cold: cold?.ndcg(at: 10))
             }
         }
-        func best(_ values: [Double]) -> Int {
-            var best = 0
-            for index in values.indices where values[index] > values[best] { best = index }
-            return best
-        }
+        let allowance = model.config.evaluation.unseenWarmAllowance
         let joint = values("joint")
-        let chosen = best(joint)
+        let (chosen, rule) = ScoreCalibration.choose(joint, warmAllowance: allowance)
+        let allCases = ScoreCalibration.choose(joint, warmAllowance: 0).index
         model.calibration = candidates[chosen]
-        model.collaborativeCalibration = hasCollaborative ? candidates[best(values("collaborative"))] : nil
+        model.collaborativeCalibration =
+            hasCollaborative
+            ? candidates[ScoreCalibration.choose(values("collaborative"), warmAllowance: allowance).index] : nil
+        func groups(_ index: Int) -> CalibrationFit.Groups {
+            CalibrationFit.Groups(warm: joint[index].warm, cold: joint[index].cold)
+        }
         return CalibrationFit(
-            calibration: candidates[chosen], validBefore: joint[0], validAfter: joint[chosen],
-            candidates: candidates.count, collaborative: model.collaborativeCalibration)
+            calibration: candidates[chosen], validBefore: joint[0].all, validAfter: joint[chosen].all,
+            candidates: candidates.count, collaborative: model.collaborativeCalibration, rule: rule,
+            warmAllowance: rule == .warmAllowance ? allowance : nil,
+            allCases: rule == .warmAllowance ? candidates[allCases] : nil,
+            validGroups: [
+                CalibrationFit.beforeKey: groups(0), CalibrationFit.allCasesKey: groups(allCases),
+                CalibrationFit.afterKey: groups(chosen),
+            ])
     }
 
     /// Cases per batch of the fit: every candidate's `[B, I]` scores are held at once.
-    static var calibrationBatch: Int { 32 }
+    public static var calibrationBatch: Int { 32 }
 }

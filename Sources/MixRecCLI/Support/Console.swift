@@ -50,6 +50,7 @@ enum MetricsTable {
             lines.append(
                 "calibration (fitted on validation, in the test rows): \(fit.calibration); validation NDCG@10 "
                     + String(format: "%.4f → %.4f over %d candidates", fit.validBefore, fit.validAfter, fit.candidates))
+            lines.append("calibration rule: " + Self.describe(fit))
         }
         if let collaborative = metrics.calibration?.collaborative {
             lines.append("the collaborative scores' own calibration (a baseline): \(collaborative)")
@@ -57,6 +58,23 @@ enum MetricsTable {
         lines.append(
             "epochs \(metrics.epochs) (best \(metrics.bestEpoch)), \(String(format: "%.0f", metrics.seconds)) s")
         return lines.joined(separator: "\n")
+    }
+
+    /// Which rule chose the calibration, with the validation NDCG@10 of warm and cold cases it traded.
+    static func describe(_ fit: CalibrationFit) -> String {
+        func groups(_ key: String) -> String {
+            guard let values = fit.validGroups?[key] else { return "" }
+            return String(format: " (validation warm %.4f", values.warm)
+                + (values.cold.map { String(format: ", cold %.4f)", $0) } ?? ")")
+        }
+        switch fit.rule {
+        case .warmAllowance:
+            let allCases = fit.allCases.map { "\($0)" } ?? "?"
+            return String(format: "the best cold cases within %.3g of the warm cases' NDCG@10", fit.warmAllowance ?? 0)
+                + " (eval.unseen_warm_allowance)" + groups(CalibrationFit.afterKey)
+                + "; the best over all cases: \(allCases)" + groups(CalibrationFit.allCasesKey)
+        case .allCases, nil: return "the best over all cases" + groups(CalibrationFit.afterKey)
+        }
     }
 
     private static func pad(_ text: String) -> String {

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MixRec
+import RecData
+import Tensor
+
+/// `mixrec-bench blend --calibration-allowances A,…`: `eval.calibrate`'s fit re-run on a finished cold-item run under
+/// several `eval.unseen_warm_allowance` values at the cost of one validation and one test pass.
+///
+/// Every candidate of ``ScoreCalibration/candidates(hasUnseenItems:)`` is ranked on validation and on test, warm
+/// and cold cases apart, from the run's uncalibrated joint scores, batched as the fit batches them. Each allowance
+/// then chooses with ``ScoreCalibration/choose(_:warmAllowance:)`` on validation alone, as `mixrec train` and
+/// `mixrec evaluate --set eval.calibrate=true` would, and the choice's test figures are printed beside it; the whole
+/// table follows (the test columns of rows the rule did not choose are a frontier read off test, not a claim).
+extension ScoreBlendBench {
+    func fitCalibrations(_ run: TrainedRun, allowances: [Double]) throws {
+        guard let coldItems = run.data.split.coldItems, let unseen = run.model.unseenItems else {
+            throw ValidationError("--calibration-allowances: the run has no cold items (eval.cold_items is 0)")
+        }
+        let model = run.model
+        let candidates = ScoreCalibration.candidates(hasUnseenItems: true)
+        let scorer = model.historyScorer()
+        let maximumLength = run.config.collaborativeHistory
+        let excludeHistory = run.config.evaluation.excludeHistory
+        let batchSize = min(run.config.evaluation.batchUsers, MixRecTrainer.calibrationBatch)
+        var table: [String: [ScoreCalibration.Validation]] = [:]
+        for stage in [EvaluationStage.validation, .test] {
+            var cases = run.data.split.evaluationCases(users: 0..<Int32(run.data.split.userCount), stage: stage)
+            if self.cases > 0 { cases = Array(cases.prefix(self.cases)) }
+            let started = Date()
+            var ranker = TargetRanker(itemCount: run.data.itemCount, excludeHistory: excludeHistory)
+            var warm = candidates.map { _ in RankingMetrics() }
+            var cold = warm
+            for start in stride(from: 0, to: cases.count, by: batchSize) {
+                let batch = Array(cases[start..<min(start + batchSize, cases.count)])
+                let inputs = batch.map { $0.input(maxLength: maximumLength).map { Int($0) } }
+                let parts = scorer(inputs)
+                let scored = ScoreCalibration.apply(
+                    candidates, to: parts.uncalibrated, lastItemText: model.lastItemTextScores(inputs),
+                    unseen: unseen)
+                let coldRows = batch.indices.filter { coldItems.contains(batch[$0].target) }
+                let warmRows = batch.indices.filter { !coldItems.contains(batch[$0].target) }
+                for (index, scores) in scored.enumerated() {
+                    for (rows, isCold) in [(warmRows, false), (coldRows, true)] where !rows.isEmpty {
+                        let kept = scores.gather(rows: rows)
+                        kept.withUnsafeBufferPointer {
+                            if isCold {
+                                ranker.accumulate(scores: $0, cases: rows.map { batch[$0] }, into: &cold[index])
+                            } else {
+                                ranker.accumulate(scores: $0, cases: rows.map { batch[$0] }, into: &warm[index])
+                            }
+                        }
+                    }
+                }
+            }
+            print(String(format: "%@: %d cases in %.0f s", "\(stage)", cases.count, -started.timeIntervalSinceNow))
+            table["\(stage)"] = zip(warm, cold).map { warm, cold in
+                var all = warm
+                all.merge(cold)
+                return ScoreCalibration.Validation(
+                    all: all.ndcg(at: 10), warm: warm.ndcg(at: 10), cold: cold.count > 0 ? cold.ndcg(at: 10) : nil)
+            }
+        }
+        let validation = table["\(EvaluationStage.validation)"] ?? []
+        let test = table["\(EvaluationStage.test)"] ?? []
+        func figures(_ value: ScoreCalibration.Validation) -> String {
+            String(format: "%.4f | %.4f | %.4f", value.all, value.warm, value.cold ?? 0)
+        }
+        print("allowance | rule | calibration chosen on validation | valid all | warm | cold | test all | warm | cold")
+        for allowance in allowances {
+            let (index, rule) = ScoreCalibration.choose(validation, warmAllowance: allowance)
+            print(
+                "\(allowance) | \(rule.rawValue) | \(candidates[index]) | \(figures(validation[index])) | "
+                    + figures(test[index]))
+        }
+        print("candidate | valid all | warm | cold | test all | warm | cold")
+        for (index, candidate) in candidates.enumerated() {
+            print("\(candidate) | \(figures(validation[index])) | \(figures(test[index]))")
+        }
+    }
+}
