@@ -84,6 +84,13 @@ enum ClusterRanks {
         return user + system
     }
 
+    /// Minor page faults of this process so far (first touches of freshly mapped memory).
+    static func processMinorFaults() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_minflt
+    }
+
     /// The 1-minute load average (how busy the machine was during a run).
     static func loadAverage() -> Double {
         var load = [Double](repeating: 0, count: 1)

@@ -86,27 +86,39 @@ struct MixRecStepBench: ParsableCommand {
         }
     }
 
-    /// Times ``MixRecTrainer/stepGradients(epoch:)`` (forward, backward and the exact chunk sum when chunked).
+    /// Times ``MixRecTrainer/stepGradients(epoch:batch:)`` (forward, backward and the exact chunk sum when chunked).
+    /// Steps through epoch 0's batches in order, as training does (their shapes differ, so buffer reuse is tested
+    /// as in a run), one untimed warm-up batch first; reports medians, the buffers the pool had to allocate and the
+    /// page faults (first touches of fresh memory) per step.
     private func timeTrainerStep(_ trainer: MixRecTrainer, chunks: Int) throws {
         var walls: [Double] = []
         var cpu: [Double] = []
-        var loss = 0.0
+        var losses: [Double] = []
+        var fresh = 0
+        var faults = 0
         for run in 0...self.repeats {
+            let pool = BufferPool.shared.statistics.freshAllocations
+            let faults0 = ClusterRanks.processMinorFaults()
             let cpu0 = ClusterRanks.processCPUSeconds()
             let t0 = Date()
-            loss = try trainer.stepGradients()
+            let loss = try trainer.stepGradients(batch: run)
             let wall = Date().timeIntervalSince(t0) * 1000
             trainer.zeroGradients()
             if run > 0 {
                 walls.append(wall)
                 cpu.append((ClusterRanks.processCPUSeconds() - cpu0) * 1000)
+                losses.append(loss)
+                fresh += BufferPool.shared.statistics.freshAllocations - pool
+                faults += ClusterRanks.processMinorFaults() - faults0
             }
         }
         print(
             String(
                 format:
-                    "trainer step gradients, batch_chunks %d: step ms %.1f (median of %d), step CPU ms %.1f, loss %.5f",
-                chunks, Self.median(walls), walls.count, Self.median(cpu), loss))
+                    "trainer step gradients, batch_chunks %d: step ms %.1f (median of batches 1-%d), step CPU ms %.1f, "
+                    + "per step: %.1f fresh buffers, %.0f page faults; mean loss %.5f",
+                chunks, Self.median(walls), walls.count, Self.median(cpu), Double(fresh) / Double(max(walls.count, 1)),
+                Double(faults) / Double(max(walls.count, 1)), losses.reduce(0, +) / Double(max(losses.count, 1))))
     }
 
     private static func median(_ values: [Double]) -> Double {

@@ -84,27 +84,62 @@ extension Tensor {
             let gradient = context.outputGradientPointer
             let aGradient = context.gradient(ofInput: 0)?.baseAddress
             let bGradient = context.gradient(ofInput: 1)?.baseAddress
+            let multiplies = arithmetic == .multiply
             plan.forEachRun { outputOffset, aOffset, bOffset in
                 let g = gradient + outputOffset
                 if let aGradient {
-                    let target = aGradient + aOffset
-                    for index in 0..<length {
-                        let factor = arithmetic == .multiply ? bValues[bOffset + index * bStride] : 1
-                        target[index * aStride] += g[index] * factor
-                    }
+                    Self.accumulateRun(
+                        g, count: length, into: aGradient + aOffset, stride: aStride,
+                        times: multiplies ? (UnsafePointer(bValues + bOffset), bStride) : nil, sign: 1)
                 }
                 if let bGradient {
-                    let target = bGradient + bOffset
-                    for index in 0..<length {
-                        let factor: Float =
-                            switch arithmetic {
-                            case .add: 1
-                            case .subtract: -1
-                            case .multiply: aValues[aOffset + index * aStride]
-                            }
-                        target[index * bStride] += g[index] * factor
-                    }
+                    Self.accumulateRun(
+                        g, count: length, into: bGradient + bOffset, stride: bStride,
+                        times: multiplies ? (UnsafePointer(aValues + aOffset), aStride) : nil,
+                        sign: arithmetic == .subtract ? -1 : 1)
                 }
+            }
+        }
+    }
+
+    /// Adds one run of a binary op's gradient into an operand's: `target[i·stride] += sign · g[i] · f[i·fStride]`
+    /// for `i < count` (`f` = 1 without `factor`). A stride of 0 (a broadcast operand) sums the run into one element.
+    /// The common layouts get branch-free loops of their own (they vectorise); every layout adds in the same order and
+    /// rounding as one element at a time.
+    @inline(__always)
+    private static func accumulateRun(
+        _ g: UnsafePointer<Float>, count: Int, into target: UnsafeMutablePointer<Float>, stride: Int,
+        times factor: (values: UnsafePointer<Float>, stride: Int)?, sign: Float
+    ) {
+        switch (stride, factor) {
+        case (1, nil):
+            if sign == 1 {
+                for index in 0..<count { target[index] += g[index] }
+            } else {
+                for index in 0..<count { target[index] -= g[index] }
+            }
+        case (1, let (f, 1)?):
+            for index in 0..<count { target[index] += g[index] * f[index] }
+        case (1, let (values, 0)?):
+            let f = values[0] * sign
+            for index in 0..<count { target[index] += g[index] * f }
+        case (0, nil):
+            // Summed in a register, in the same order as element by element.
+            var sum = target[0]
+            if sign == 1 {
+                for index in 0..<count { sum += g[index] }
+            } else {
+                for index in 0..<count { sum -= g[index] }
+            }
+            target[0] = sum
+        case (0, let (f, 1)?):
+            var sum = target[0]
+            for index in 0..<count { sum += g[index] * f[index] }
+            target[0] = sum
+        default:
+            for index in 0..<count {
+                let f = factor.map { $0.values[index * $0.stride] } ?? 1
+                target[index * stride] += sign * g[index] * f
             }
         }
     }

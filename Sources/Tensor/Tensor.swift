@@ -1,3 +1,5 @@
+import Foundation
+
 // MARK: - Tensor
 
 /// A dense, contiguous, row-major Float32 tensor and a node of a dynamic reverse-mode autodiff graph.
@@ -59,7 +61,12 @@ public final class Tensor {
     /// A tensor with every element equal to `value`.
     public convenience init(repeating value: Float, shape: [Int], requiresGrad: Bool = false) {
         self.init(shape: shape, storage: TensorStorage(count: shape.reduce(1, *)), requiresGrad: requiresGrad)
-        self.storage.pointer.update(repeating: value, count: self.count)
+        if value == 0 && value.sign == .plus {
+            // Gradient buffers start as zeros: libc's memset fills them several times faster than an element loop.
+            _ = memset(self.storage.pointer, 0, self.count * MemoryLayout<Float>.stride)
+        } else {
+            self.storage.pointer.update(repeating: value, count: self.count)
+        }
     }
 
     /// A scalar (shape `[]`).

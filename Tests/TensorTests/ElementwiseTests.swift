@@ -31,6 +31,44 @@ import Testing
         checkGradients([a, b]) { $0[0] * $0[1] }
     }
 
+    @Test(arguments: [[3, 1], [1, 4], [4], [1, 3, 4]])
+    func broadcastGradientsOfTheFirstOperand(aShape: [Int]) {
+        let a = randomTensor(aShape, seed: 4)
+        let b = randomTensor([2, 3, 4], seed: 5)
+        checkGradients([a, b]) { $0[0] + $0[1] }
+        a.zeroGrad()
+        b.zeroGrad()
+        checkGradients([a, b]) { $0[0] - $0[1] }
+        a.zeroGrad()
+        b.zeroGrad()
+        checkGradients([a, b]) { $0[0] * $0[1] }
+    }
+
+    /// A broadcast operand's gradient is a sum: it must come out bit for bit as adding one element at a time, in
+    /// order (the vectorised loops may not reorder it).
+    @Test func aBroadcastGradientAddsInElementOrder() {
+        let matrix = randomTensor([3, 50], seed: 7)
+        let upstream = randomTensor([3, 50], seed: 8)
+        for op in ["multiply", "subtract"] {
+            let column = randomTensor([3, 1], seed: 6)
+            // Twice: the second pass adds onto the first's gradient, as a tensor used twice in one graph does.
+            for _ in 0..<2 {
+                let result = op == "multiply" ? column * matrix : matrix - column
+                result.backward(gradient: upstream)
+            }
+            var expected = [Float](repeating: 0, count: 3)
+            for _ in 0..<2 {
+                for row in 0..<3 {
+                    for index in 0..<50 {
+                        let g = upstream.scalars[row * 50 + index]
+                        expected[row] += op == "multiply" ? g * matrix.scalars[row * 50 + index] : -g
+                    }
+                }
+            }
+            #expect(column.grad?.scalars == expected, "\(op)")
+        }
+    }
+
     @Test func scaleGradient() {
         checkGradients([randomTensor([3, 2], seed: 3)]) { $0[0].scaled(by: -2.5) }
     }

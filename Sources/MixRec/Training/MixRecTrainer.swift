@@ -245,14 +245,15 @@ public final class MixRecTrainer {
         return (loss.total, loss.parts)
     }
 
-    /// Computes the gradients of the first global batch of `epoch` as a training step does (`train.batch_chunks` or
-    /// this rank's share, summed over the group) and returns this rank's loss: for benchmarks of the whole step's
-    /// gradient work; nothing is updated (``zeroGradients()`` drops them).
-    public func stepGradients(epoch: Int = 0) throws -> Double {
+    /// Computes the gradients of global batch `batch` of `epoch` (wrapping around) as a training step does
+    /// (`train.batch_chunks` or this rank's share, summed over the group) and returns this rank's loss: for
+    /// benchmarks of the whole step's gradient work; nothing is updated (``zeroGradients()`` drops them).
+    public func stepGradients(epoch: Int = 0, batch: Int = 0) throws -> Double {
         let config = self.model.config
         let batches = UserBatches(
-            users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed)
-        return try self.gradients(batches.batches(epoch: epoch).first ?? [], epoch: epoch).loss
+            users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed
+        ).batches(epoch: epoch)
+        return try self.gradients(batches.isEmpty ? [] : batches[batch % batches.count], epoch: epoch).loss
     }
 
     /// This rank's part of the global batch of `users` (or the part `shard` names: a chunk).
