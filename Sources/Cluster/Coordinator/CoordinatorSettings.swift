@@ -31,8 +31,9 @@ public struct CoordinatorSettings: Sendable {
     public var curve: CurveServerSettings?
     /// The allow-list in force when it can be reloaded while the coordinator runs (the ZAP handler's
     /// ``ZAPAuthenticator/allowList``, which a SIGHUP replaces); it then overrides `curve.allowList`. After every
-    /// replacement the coordinator refuses the messages of connections whose key is gone and ends their workers' runs
-    /// as lost. Nil: `curve.allowList` holds for the whole run.
+    /// replacement the coordinator refuses the messages of connections whose key is gone, ends their workers' runs
+    /// as lost and, if a key was withdrawn, closes every connection (the others reconnect). Nil: `curve.allowList`
+    /// holds for the whole run.
     public var liveAllowList: LiveAllowList?
     /// How often silence is checked and free groups are filled.
     public var tickInterval: Duration = .milliseconds(100)
