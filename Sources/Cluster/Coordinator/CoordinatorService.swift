@@ -21,6 +21,8 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var socket: ZMQSocket
     /// The socket's connection events: closed connections are counted and logged.
     var connectionMonitor: ZMQSocketMonitor
+    /// At most one closed-connection log line per `settings.closedConnectionLogInterval`.
+    var closedConnectionLog: LogRateLimit
     /// The endpoint the socket is bound to, its port resolved (what a replacement socket binds again).
     let servingEndpoint: String
     var core: CoordinatorCore
@@ -88,6 +90,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.deferred = DeferredMessages(
             maxMessages: settings.deferredMessageLimit, maxBytes: settings.deferredByteLimit)
         self.workerRows = WorkerRowSchedule(interval: settings.workerRowInterval)
+        self.closedConnectionLog = LogRateLimit(interval: settings.closedConnectionLogInterval)
         self.undelivered = Redelivery(settings: settings.redelivery)
         self.warmStartFiles = StudyWarmStarts(studyDirectory: store.directory) { logger.warning("\($0)") }
         self.warmStartNames = TrialWarmStartNames(settings.warmStartNaming)
@@ -223,6 +226,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             // Each step may begin an outage; the next waits for its end.
             if self.now() >= nextTick {
                 self.revokeWithdrawnKeys()
+                self.summariseClosedConnections()
                 self.perform(self.core.onTick(now: self.now()))
                 self.resendUnacknowledged()
                 if self.outage == nil { self.takeRequests() }

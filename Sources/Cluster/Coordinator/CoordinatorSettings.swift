@@ -42,6 +42,10 @@ public struct CoordinatorSettings: Sendable {
     /// The shortest time between two heartbeat-driven writes of one worker's row (last seen, busy, status); the
     /// rows are written in the telemetry batch every `counterFlushInterval`, never once per heartbeat.
     public var workerRowInterval: Duration = .seconds(1)
+    /// The shortest time between two log lines about closed connections (every one is counted in
+    /// `connections{closed}`; the lines in between are left out and the next line says how many), so a reconnect
+    /// storm cannot flood the log.
+    public var closedConnectionLogInterval: Duration = .seconds(10)
     /// How a state transition the study store refused is retried (see `CoordinatorService+Outage.swift`).
     public var storeRetry = StoreRetrySettings()
     /// The most workers' messages held back while the study store refuses writes; reports beyond it are refused.
