@@ -13,7 +13,7 @@ extension CoordinatorService {
     /// Why a message from a connection that authenticated with `key` (its ZAP `User-Id`) is refused before it is
     /// even decoded; nil when it may be handled. Without CURVE every connection may; with it, only one whose key is
     /// on the allow-list now: a connection without a key got past no ZAP handler, and one whose key was removed by a
-    /// reload keeps its socket (libzmq cannot close one peer's connection) but nothing it sends is taken.
+    /// reload is refused in the moment before the coordinator closes it (``closeEveryConnection()``).
     func connectionRefusal(key: String?) -> String? {
         guard let allowList = self.allowList else { return nil }
         guard let key else { return "the connection has no CURVE User-Id (no ZAP handler authenticated it)" }
@@ -53,13 +53,27 @@ extension CoordinatorService {
     /// After an allow-list reload: every registered worker whose key the new list no longer admits as that worker
     /// (removed, or bound to another id) is told to shut down, forgotten, and lost at once; its run ends as a lost
     /// worker's (``CoordinatorCore/revoke(_:reason:now:)``), and its later messages are refused
-    /// (``connectionRefusal(key:)``). Nothing happens while the list is unchanged.
+    /// (``connectionRefusal(key:)``). If the reload withdrew any key the open connections were admitted under, they
+    /// are all closed at the top of the serving loop's next turn (``closeEveryConnection()``), so no connection made
+    /// with a withdrawn key outlives the reload. Nothing happens while the list is unchanged.
     func revokeWithdrawnKeys() {
         guard self.settings.curve != nil, let live = self.settings.liveAllowList else { return }
         let (allowList, version) = live.snapshot
         guard version != self.allowListVersion else { return }
         self.allowListVersion = version
         self.refusedKeysLogged = []
+        if let admitted = self.admittedAllowList {
+            let withdrawn = admitted.keys.filter {
+                !allowList.keys.contains($0) || allowList.workerIDs[$0] != admitted.workerIDs[$0]
+            }
+            if !withdrawn.isEmpty {
+                self.logger.notice(
+                    "the reloaded allow-list withdraws keys: closing every worker connection, the others reconnect",
+                    metadata: ["withdrawn": "\(withdrawn.count)"])
+                self.connectionsToClose = true
+            }
+        }
+        self.admittedAllowList = allowList
         for (worker, key) in self.workerKeys.sorted(by: { $0.key < $1.key }) {
             guard let refusal = Self.refusal(of: worker, key: key, by: allowList) else { continue }
             self.logger.warning(

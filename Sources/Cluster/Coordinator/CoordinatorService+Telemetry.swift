@@ -51,13 +51,17 @@ extension CoordinatorService {
 // MARK: - Connection events
 
 extension CoordinatorService {
-    /// Counts and logs the socket's closed connections. libzmq drops a peer that sends a frame above
-    /// `ZMQ_MAXMSGSIZE` before any message reaches the coordinator and reports it only as a closed connection, like
-    /// a peer that closed it, so the log line names every cause.
+    /// Counts every closed connection of the socket and logs them, at most one line per
+    /// `settings.closedConnectionLogInterval` (``LogRateLimit``): a reconnect storm would otherwise flood the log with
+    /// a line per connection. A line says how many closed connections were left out since the previous one
+    /// (`not_logged`). libzmq drops a peer that sends a frame above `ZMQ_MAXMSGSIZE` before any message reaches the
+    /// coordinator and reports it only as a closed connection, like a peer that closed it, so the line names every
+    /// cause.
     func recordConnectionEvents() throws(ZMQError) {
         while let event = try self.connectionMonitor.next() {
             guard event.kind == .disconnected else { continue }
             self.counters.increment(CoordinatorCounters.connections, "closed")
+            guard let left = self.closedConnectionLog.admit(now: self.now()) else { continue }
             self.logger.notice(
                 Logger.Message(
                     stringLiteral: "a peer's connection closed: the peer closed it, the network failed, or libzmq "
@@ -65,7 +69,21 @@ extension CoordinatorService {
                 metadata: [
                     "endpoint": "\(event.endpoint)", "max_frame_bytes": "\(self.settings.limits.maxFrameBytes)",
                     "closed_total": "\(self.counters.value(CoordinatorCounters.connections, "closed"))",
+                    "not_logged": "\(left)",
                 ])
         }
+    }
+
+    /// Logs how many closed connections were left out of the log, once the interval since the last line has passed
+    /// (called on ticks, so the end of a storm is reported even when no connection closes after it).
+    func summariseClosedConnections() {
+        guard let left = self.closedConnectionLog.due(now: self.now()) else { return }
+        self.logger.notice(
+            "more peer connections closed than were logged",
+            metadata: [
+                "not_logged": "\(left)",
+                "closed_total": "\(self.counters.value(CoordinatorCounters.connections, "closed"))",
+                "every": "\(self.settings.closedConnectionLogInterval)",
+            ])
     }
 }

@@ -15,9 +15,16 @@ import ZeroMQ
 public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPruner> {
     let settings: CoordinatorSettings
     let store: StudyStore
-    let socket: ZMQSocket
+    let context: ZMQContext
+    /// The ROUTER socket workers connect to; replaced by a new one bound to the same endpoint when an allow-list
+    /// reload withdraws a key (`CoordinatorService+Revocation.swift`).
+    var socket: ZMQSocket
     /// The socket's connection events: closed connections are counted and logged.
-    let connectionMonitor: ZMQSocketMonitor
+    var connectionMonitor: ZMQSocketMonitor
+    /// At most one closed-connection log line per `settings.closedConnectionLogInterval`.
+    var closedConnectionLog: LogRateLimit
+    /// The endpoint the socket is bound to, its port resolved (what a replacement socket binds again).
+    let servingEndpoint: String
     var core: CoordinatorCore
     var proposer: Proposer
     let pruner: Pruner
@@ -30,6 +37,11 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     var workerKeys: [WorkerID: String] = [:]
     /// The version of `settings.liveAllowList` the registered workers' keys were last checked against.
     var allowListVersion = 0
+    /// The allow-list the open connections were admitted under (nil without CURVE): a reload that withdraws one of
+    /// its keys closes them all (`CoordinatorService+Revocation.swift`).
+    var admittedAllowList: CurveAllowList?
+    /// Set when a reload withdrew a key: the socket is replaced at the top of the next turn of the serving loop.
+    var connectionsToClose = false
     /// The refused keys already logged at warning level since the last allow-list change (later refusals of the same
     /// key are logged at debug level, so a revoked worker that keeps sending does not flood the log).
     var refusedKeysLogged: Set<String> = []
@@ -69,6 +81,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     ) throws(CoordinatorError) {
         self.settings = settings
         self.store = store
+        self.context = context
         self.proposer = proposer
         self.pruner = pruner
         self.logger = logger
@@ -77,6 +90,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         self.deferred = DeferredMessages(
             maxMessages: settings.deferredMessageLimit, maxBytes: settings.deferredByteLimit)
         self.workerRows = WorkerRowSchedule(interval: settings.workerRowInterval)
+        self.closedConnectionLog = LogRateLimit(interval: settings.closedConnectionLogInterval)
         self.undelivered = Redelivery(settings: settings.redelivery)
         self.warmStartFiles = StudyWarmStarts(studyDirectory: store.directory) { logger.warning("\($0)") }
         self.warmStartNames = TrialWarmStartNames(settings.warmStartNaming)
@@ -97,17 +111,14 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             scheduler: TrialScheduler(settings: settings.scheduler, restoring: restored))
         if settings.warmStartNaming != nil { self.core.warmStartsHeld(self.warmStartFiles.intactNames()) }
         do {
-            self.socket = try ZMQSocket(context: context, type: .router)
-            try self.socket.setRouterMandatory(true)
-            try self.socket.setMaxMessageSize(bytes: Int64(settings.limits.maxFrameBytes))
-            try self.socket.setSendTimeout(milliseconds: 1000)
-            try self.socket.apply(settings.curve)
-            try self.socket.bind(settings.bindEndpoint)
-            self.connectionMonitor = try ZMQSocketMonitor(
-                self.socket, name: "mixrec.coordinator.connections.\(UUID().uuidString)")
+            (self.socket, self.connectionMonitor) = try Self.openSocket(
+                context: context, settings: settings, endpoint: settings.bindEndpoint)
+            self.servingEndpoint = try self.socket.lastEndpoint()
         } catch {
             throw .transport(error)
         }
+        self.admittedAllowList = settings.curve.map { settings.liveAllowList?.current ?? $0.allowList }
+        self.allowListVersion = settings.liveAllowList?.version ?? 0
         logger.info(
             "coordinator serving",
             metadata: [
@@ -119,6 +130,21 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     /// The endpoint actually bound (with the port filled in when the settings said `*`).
     public func boundEndpoint() throws(ZMQError) -> String {
         try self.socket.lastEndpoint()
+    }
+
+    /// A ROUTER socket configured for workers (mandatory routing, frame bound, send timeout, CURVE), bound to
+    /// `endpoint`, and the monitor of its connections.
+    static func openSocket(
+        context: ZMQContext, settings: CoordinatorSettings, endpoint: String
+    ) throws(ZMQError) -> (ZMQSocket, ZMQSocketMonitor) {
+        let socket = try ZMQSocket(context: context, type: .router)
+        try socket.setRouterMandatory(true)
+        try socket.setMaxMessageSize(bytes: Int64(settings.limits.maxFrameBytes))
+        try socket.setSendTimeout(milliseconds: 1000)
+        try socket.apply(settings.curve)
+        try socket.bind(endpoint)
+        let monitor = try ZMQSocketMonitor(socket, name: "mixrec.coordinator.connections.\(UUID().uuidString)")
+        return (socket, monitor)
     }
 
     /// Creates the study row, or checks the stored study's configuration: identical, or changed only in ways
@@ -173,12 +199,14 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     /// Serves until `stop` is raised or (with `exitWhenFinished`) the study is finished.
     /// - Throws: `CoordinatorError.transport` if polling fails (the context was shut down, say).
     public func run(until stop: StopSignal) throws(CoordinatorError) {
-        var poller = ZMQPoller()
-        poller.add(self.socket)
-        poller.add(self.connectionMonitor.socket)
+        var poller = self.poller()
         let tick = Int(self.settings.tickInterval.wholeMilliseconds)
         var nextTick = self.now()
         while !stop.isStopped && !self.stopRequested && !(self.finished && self.settings.exitWhenFinished) {
+            if self.connectionsToClose {
+                try self.closeEveryConnection()
+                poller = self.poller()
+            }
             do {
                 // During an outage the next retry is all there is to wait for.
                 let wake = self.outage?.nextAttempt ?? nextTick
@@ -198,6 +226,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
             // Each step may begin an outage; the next waits for its end.
             if self.now() >= nextTick {
                 self.revokeWithdrawnKeys()
+                self.summariseClosedConnections()
                 self.perform(self.core.onTick(now: self.now()))
                 self.resendUnacknowledged()
                 if self.outage == nil { self.takeRequests() }
@@ -216,6 +245,14 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
         }
     }
 
+    /// Polls the socket (index 0) and its connection monitor (index 1).
+    private func poller() -> ZMQPoller {
+        var poller = ZMQPoller()
+        poller.add(self.socket)
+        poller.add(self.connectionMonitor.socket)
+        return poller
+    }
+
     /// Every trial as the scheduler holds it in memory, in id order (what the study database must agree with).
     public var trials: [Trial] {
         self.core.scheduler.trials.values.sorted { $0.id < $1.id }
@@ -227,7 +264,7 @@ public final class CoordinatorService<Proposer: TrialProposer, Pruner: TrialPrun
     }
 
     /// Handles every queued message without blocking.
-    private func receiveAvailable() throws(ZMQError) {
+    func receiveAvailable() throws(ZMQError) {
         while true {
             let message: (frames: [[UInt8]], userID: String?)
             do {

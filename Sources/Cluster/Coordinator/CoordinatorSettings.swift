@@ -31,8 +31,9 @@ public struct CoordinatorSettings: Sendable {
     public var curve: CurveServerSettings?
     /// The allow-list in force when it can be reloaded while the coordinator runs (the ZAP handler's
     /// ``ZAPAuthenticator/allowList``, which a SIGHUP replaces); it then overrides `curve.allowList`. After every
-    /// replacement the coordinator refuses the messages of connections whose key is gone and ends their workers' runs
-    /// as lost. Nil: `curve.allowList` holds for the whole run.
+    /// replacement the coordinator refuses the messages of connections whose key is gone, ends their workers' runs
+    /// as lost and, if a key was withdrawn, closes every connection (the others reconnect). Nil: `curve.allowList`
+    /// holds for the whole run.
     public var liveAllowList: LiveAllowList?
     /// How often silence is checked and free groups are filled.
     public var tickInterval: Duration = .milliseconds(100)
@@ -41,6 +42,10 @@ public struct CoordinatorSettings: Sendable {
     /// The shortest time between two heartbeat-driven writes of one worker's row (last seen, busy, status); the
     /// rows are written in the telemetry batch every `counterFlushInterval`, never once per heartbeat.
     public var workerRowInterval: Duration = .seconds(1)
+    /// The shortest time between two log lines about closed connections (every one is counted in
+    /// `connections{closed}`; the lines in between are left out and the next line says how many), so a reconnect
+    /// storm cannot flood the log.
+    public var closedConnectionLogInterval: Duration = .seconds(10)
     /// How a state transition the study store refused is retried (see `CoordinatorService+Outage.swift`).
     public var storeRetry = StoreRetrySettings()
     /// The most workers' messages held back while the study store refuses writes; reports beyond it are refused.

@@ -6,7 +6,8 @@ import Logging
 /// line, binds a key to two worker ids or lists no key at all keeps the previous list (never an empty one, which
 /// would lock everyone out, and never a partial one), and the error is logged with the reason. Keys that are gone
 /// lose their access at once: new handshakes are refused by the ZAP handler, and the coordinator refuses the
-/// messages of connections made with them and ends their workers' runs as lost.
+/// messages of connections made with them, ends their workers' runs as lost and closes those connections (see
+/// `CoordinatorService.closeEveryConnection()`).
 public struct CurveAllowListReloader: Sendable {
     /// The allow-list file or directory (see ``CurveKeyFiles/allowList(at:)``).
     public let path: String

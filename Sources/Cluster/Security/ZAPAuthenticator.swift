@@ -54,8 +54,8 @@ public final class ZAPAuthenticator: Sendable {
         if let error = failure.error.withLock({ $0 }) { throw error }
     }
 
-    /// Replaces the allow-list (new handshakes see it at once; established connections stay, and the coordinator
-    /// refuses their messages once their key is gone).
+    /// Replaces the allow-list (new handshakes see it at once; a coordinator reading the same ``LiveAllowList``
+    /// refuses the messages of established connections whose key is gone, and closes them).
     public func updateAllowList(_ allowList: CurveAllowList) {
         self.allowList.replace(with: allowList)
     }

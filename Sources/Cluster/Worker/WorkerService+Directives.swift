@@ -52,7 +52,8 @@ extension WorkerService {
         return hello
     }
 
-    /// A heartbeat with the worker's totals and, while busy, the run's position.
+    /// A heartbeat with the worker's totals and, while busy, the run's position (a run whose result is held: its
+    /// last one).
     private func heartbeat(busyWith run: RunID?) -> Mixrec_Cluster_V1_Heartbeat {
         var heartbeat = Mixrec_Cluster_V1_Heartbeat()
         heartbeat.workerID = self.settings.workerID
@@ -62,8 +63,7 @@ extension WorkerService {
         heartbeat.stepsTotal = totals.steps
         heartbeat.allreduceBytes = totals.allReduceBytes
         heartbeat.allreduceSeconds = totals.allReduceSeconds
-        if let run, let context = self.runs[run] {
-            let progress = context.progress
+        if let run, let progress = self.runs[run]?.progress ?? self.heldResults[run]?.position {
             heartbeat.activity = .busy
             heartbeat.trialID = run.trial.rawValue
             heartbeat.attempt = UInt32(run.attempt)

@@ -15,6 +15,13 @@ struct SentReport: Sendable {
     var blobs: [[UInt8]]
 }
 
+/// A result held back until its run's checkpoint upload is acknowledged, and the run's last position (which the
+/// heartbeats name meanwhile: the run is still this worker's).
+struct HeldResult: Sendable {
+    var body: WireBody
+    var position: (epoch: Int, step: Int)
+}
+
 /// Results, checkpoint and warm-start uploads and failures are sent once and kept (``Redelivery``) until the
 /// coordinator's `Ack` names their sequence number, then forgotten. Until then each is sent again after
 /// `settings.redelivery`'s back-off (1 s, doubling to at most 8 s by default) while the worker is registered, and
@@ -26,7 +33,9 @@ struct SentReport: Sendable {
 ///
 /// A result does not supersede its run's checkpoint: the coordinator exports a complete trial's newest checkpoint,
 /// and once the study's last result is in it shuts the workers down (which forgets what they still re-send) and
-/// exits. So a result waits (`heldResults`) until its run's checkpoint upload is acknowledged, or given up on.
+/// exits. So a result waits (`heldResults`) until its run's checkpoint upload is acknowledged, or given up on. The
+/// core is told (`WorkerEvent.resultHeld`, `.resultReleased`), so the heartbeats meanwhile name the run as busy: an
+/// idle one would make the coordinator end the run after `heartbeat.busy_dead_ms` and refuse the result as stale.
 extension WorkerService {
     /// Sends `run`'s result, or holds it while a checkpoint upload of the run waits for its acknowledgement.
     func sendResult(_ body: WireBody, run: RunID) {
@@ -36,13 +45,15 @@ extension WorkerService {
         }
         self.logger.debug(
             "holding a result until its run's checkpoint upload is acknowledged", metadata: ["run": "\(run)"])
-        self.heldResults[run] = body
+        self.heldResults[run] = HeldResult(body: body, position: self.runs[run]?.progress ?? (0, 0))
+        self.feed(.resultHeld(run))
     }
 
     /// Sends the result held for `run`, if any (its checkpoint upload was acknowledged or given up on).
     private func releaseResult(of run: RunID) {
-        guard let body = self.heldResults.removeValue(forKey: run) else { return }
-        self.sendReport(body, run: run)
+        guard let held = self.heldResults.removeValue(forKey: run) else { return }
+        self.feed(.resultReleased(run))
+        self.sendReport(held.body, run: run)
     }
 
     /// Sends a report of `run` and keeps it until it is acknowledged.

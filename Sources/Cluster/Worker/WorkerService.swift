@@ -26,7 +26,7 @@ public final class WorkerService<Runner: TrialRunner> {
     /// Results, checkpoint uploads and failures not yet acknowledged (see `WorkerService+Redelivery.swift`).
     var unacknowledged: Redelivery<SentReport>
     /// Results held back until their run's checkpoint upload is acknowledged (see `WorkerService+Redelivery.swift`).
-    var heldResults: [RunID: WireBody] = [:]
+    var heldResults: [RunID: HeldResult] = [:]
     /// Steps and all-reduce traffic of every run, sent with each heartbeat.
     public let counters = WorkerCounters()
     /// Called on the serving thread about every `progressInterval` while a run trains (for a progress display).
@@ -129,8 +129,9 @@ public final class WorkerService<Runner: TrialRunner> {
                     self.send(body, blobs: blobs)
                 }
             case .runEnded(let job, let end):
-                self.runs[job.run] = nil
+                // The context goes after the core's directives: a result held back keeps the run's last position.
                 self.feed(.runEnded(job, end))
+                self.runs[job.run] = nil
             }
         }
     }

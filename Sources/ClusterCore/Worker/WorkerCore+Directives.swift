@@ -44,13 +44,19 @@ public enum WorkerEvent: Equatable, Sendable {
     case shutdown
     /// A run's training thread returned.
     case runEnded(TrialJob, RunEnd)
+    /// The shell holds back the run's result (`.reportResult`) until its last checkpoint upload is acknowledged: the
+    /// run stays this worker's, and heartbeats name it as busy, until `.resultReleased`, a cancel of it or Shutdown.
+    case resultHeld(RunID)
+    /// The shell sent the result it held for the run (its checkpoint upload was acknowledged or given up on).
+    case resultReleased(RunID)
 }
 
 /// What the worker's shell must carry out, in order.
 public enum WorkerDirective: Equatable, Sendable {
     /// Send Hello (built from the worker's settings).
     case sendHello
-    /// Send a heartbeat with the worker's totals, naming the run it trains (nil: idle) with that run's position.
+    /// Send a heartbeat with the worker's totals, naming the run it trains or whose result it holds (nil: idle) with
+    /// that run's position.
     case sendHeartbeat(busyWith: RunID?)
     /// Start training `job` on a new thread.
     case startRun(TrialJob)

@@ -8,6 +8,10 @@
 /// The coordinator re-sends an assignment or cancel until it is acknowledged, so a copy may arrive twice: an
 /// assignment of a run that already trains, waits or ended recently is ignored (never a second run), and a cancel of
 /// a run it does not train changes nothing.
+/// A run whose result the shell holds back (until the run's last checkpoint upload is acknowledged, see
+/// ``WorkerEvent/resultHeld(_:)``) is still this worker's as far as the coordinator knows: the heartbeats name it as
+/// busy until the result is sent, so the coordinator does not take the worker for idle, end the run and re-queue its
+/// trial after `heartbeat.busy_dead_ms`, only to refuse the held result as stale later (the work done twice).
 /// Pure: time comes in with every event, directives go out; the shell owns the socket and the training threads.
 public struct WorkerCore: Sendable {
     public let timing: WorkerTiming
@@ -20,6 +24,9 @@ public struct WorkerCore: Sendable {
     public private(set) var running: TrialJob?
     /// An assignment that arrived while another run was still ending.
     public private(set) var pending: TrialJob?
+    /// Ended runs whose result the shell holds back, oldest first; a heartbeat names the first as busy while no run
+    /// trains.
+    public private(set) var heldResults: [RunID] = []
     public private(set) var isShuttingDown = false
     /// Shut down and no run left training: the shell stops serving. (Not latched: an assignment that slips in
     /// after Shutdown still runs first, as it always did.)
@@ -69,11 +76,19 @@ public struct WorkerCore: Sendable {
         case .cancel(let run):
             self.remember(run)
             if self.pending?.run == run { self.pending = nil }
+            self.heldResults.removeAll { $0 == run }
             return self.running?.run == run ? [.cancelRun(run)] : []
         case .shutdown:
             self.isShuttingDown = true
             self.pending = nil
+            self.heldResults = []
             return self.running.map { [.cancelRun($0.run)] } ?? []
+        case .resultHeld(let run):
+            if !self.heldResults.contains(run) { self.heldResults.append(run) }
+            return []
+        case .resultReleased(let run):
+            self.heldResults.removeAll { $0 == run }
+            return []
         case .runEnded(let job, let end):
             return self.report(job, end) + self.afterRun(job.run)
         }
@@ -121,7 +136,8 @@ public struct WorkerCore: Sendable {
 
     // MARK: - Timing
 
-    /// Hello while unregistered (not when shutting down), heartbeats once registered, progress while training.
+    /// Hello while unregistered (not when shutting down), heartbeats once registered (busy with the run that trains,
+    /// else with the oldest run whose result is held), progress while training.
     private mutating func due(now: ClusterTime) -> [WorkerDirective] {
         var directives: [WorkerDirective] = []
         if !self.isRegistered && !self.isShuttingDown && now >= self.helloDue {
@@ -130,7 +146,7 @@ public struct WorkerCore: Sendable {
         }
         if self.isRegistered && now - self.lastHeartbeat >= self.heartbeatInterval {
             self.lastHeartbeat = now
-            directives.append(.sendHeartbeat(busyWith: self.running?.run))
+            directives.append(.sendHeartbeat(busyWith: self.running?.run ?? self.heldResults.first))
         }
         if let running = self.running, now - self.lastProgress >= self.timing.progressInterval {
             self.lastProgress = now

@@ -219,6 +219,46 @@ import Testing
         #expect(core.handle(.runEnded(leader, .cancelled), now: .seconds(1)) == [])
     }
 
+    // MARK: - Held results
+
+    @Test func aHeldResultKeepsTheHeartbeatsBusyWithItsRunPastTheBusyTimeoutUntilItIsSent() {
+        let job = Self.job(1)
+        let metrics: Metrics = ["valid/ndcg@10": 0.25]
+        var core = self.training(job)
+        #expect(
+            core.handle(.runEnded(Self.started(job), .finished(metrics, epochs: 3, seconds: 2)), now: .seconds(2))
+                == [.reportResult(job.run, metrics, epochs: 3, seconds: 2)])
+        // The shell holds the result back: its run's final checkpoint upload is not acknowledged yet.
+        #expect(core.handle(.resultHeld(job.run), now: .seconds(2)) == [])
+        #expect(core.running == nil && core.heldResults == [job.run])
+        // 15 s of holding, beyond the coordinator's 10 s busy timeout: every heartbeat names the run.
+        let held = self.heartbeats(&core, from: .seconds(2), to: .seconds(17))
+        #expect(held.count == 15 && held.allSatisfy { $0.busyWith == job.run })
+        // The checkpoint is acknowledged and the result sent: idle from then on.
+        #expect(core.handle(.resultReleased(job.run), now: .seconds(17.05)) == [])
+        let idle = self.heartbeats(&core, from: .seconds(17.05), to: .seconds(19.05))
+        #expect(idle.count == 2 && idle.allSatisfy { $0.busyWith == nil })
+    }
+
+    @Test func aRunThatTrainsComesFirstAndACancelOrShutdownDropsAHeldRun() {
+        let (first, second) = (Self.job(1), Self.job(2))
+        var core = self.registered()
+        _ = core.handle(.resultHeld(first.run), now: .zero)
+        _ = core.handle(.assignment(second), now: .zero)
+        #expect(core.handle(.tick, now: .seconds(1)) == [.sendHeartbeat(busyWith: second.run)], "the training one")
+        _ = core.handle(.runEnded(Self.started(second), .cancelled), now: .seconds(1.5))
+        #expect(core.handle(.tick, now: .seconds(2)) == [.sendHeartbeat(busyWith: first.run)], "then the held one")
+        // The coordinator cancels the held run: its result will not be sent, the worker is idle.
+        #expect(core.handle(.cancel(first.run), now: .seconds(2.5)) == [])
+        #expect(core.heldResults.isEmpty)
+        #expect(core.handle(.tick, now: .seconds(3)) == [.sendHeartbeat(busyWith: nil)])
+        // Shutdown forgets held results too.
+        _ = core.handle(.resultHeld(second.run), now: .seconds(3.5))
+        #expect(core.handle(.tick, now: .seconds(4)) == [.sendHeartbeat(busyWith: second.run)])
+        #expect(core.handle(.shutdown, now: .seconds(4.5)) == [])
+        #expect(core.heldResults.isEmpty && core.isDone)
+    }
+
     // MARK: - Shutdown
 
     @Test func shutdownDropsThePendingRunCancelsTheCurrentOneAndIsDoneWhenItHasEnded() {

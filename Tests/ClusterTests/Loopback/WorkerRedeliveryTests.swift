@@ -79,6 +79,17 @@ import ZeroMQ
         // waits for the final checkpoint (the study's last result would end the study without it).
         let unacknowledged = try coordinator.collect(for: .milliseconds(1200))
         #expect(!unacknowledged.contains { $0.kind == "TrialResult" }, "held while its checkpoint is unacknowledged")
+        // Meanwhile the run is still this worker's: its heartbeats name it as busy, at its last epoch, instead of
+        // letting the coordinator take the worker for idle and re-queue the trial after heartbeat.busy_dead_ms.
+        let beats = unacknowledged.compactMap { message -> Mixrec_Cluster_V1_Heartbeat? in
+            if case .heartbeat(let heartbeat) = message.envelope.body { heartbeat } else { nil }
+        }
+        #expect(!beats.isEmpty)
+        #expect(
+            beats.allSatisfy {
+                $0.activity == .busy && $0.trialID == assignment.trialID && $0.attempt == assignment.attempt
+            }, "busy with the run whose result is held")
+        #expect(beats.last?.epoch == 3)
         let checkpoints = unacknowledged.compactMap { message -> (epoch: UInt32, sequence: UInt64)? in
             guard case .checkpoint(let upload) = message.envelope.body else { return nil }
             return (upload.blob.epoch, message.envelope.sequence)
@@ -104,6 +115,10 @@ import ZeroMQ
         #expect(settled.contains { $0.ack?.ackedSequence == cancelled }, "the worker acknowledges the cancel")
         let afterwards = try coordinator.collect(for: .milliseconds(1000))
         #expect(afterwards.filter { $0.kind == "TrialResult" || $0.kind == "CheckpointUpload" }.isEmpty)
+        #expect(
+            afterwards.allSatisfy {
+                if case .heartbeat(let heartbeat) = $0.envelope.body { heartbeat.activity == .idle } else { true }
+            }, "idle once the result is sent")
         stop.stop()
         #expect(exited.wait(timeout: .now() + 10) == .success)
     }
