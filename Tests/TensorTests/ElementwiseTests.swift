@@ -20,28 +20,21 @@ import Testing
 
     @Test(arguments: [[2, 3, 4], [4], [3, 1], [1, 4], [2, 1, 4]])
     func broadcastGradients(bShape: [Int]) {
-        let a = randomTensor([2, 3, 4], seed: 1)
-        let b = randomTensor(bShape, seed: 2)
-        checkGradients([a, b]) { $0[0] + $0[1] }
-        a.zeroGrad()
-        b.zeroGrad()
-        checkGradients([a, b]) { $0[0] - $0[1] }
-        a.zeroGrad()
-        b.zeroGrad()
-        checkGradients([a, b]) { $0[0] * $0[1] }
+        Self.checkAddSubtractMultiply(randomTensor([2, 3, 4], seed: 1), randomTensor(bShape, seed: 2))
     }
 
     @Test(arguments: [[3, 1], [1, 4], [4], [1, 3, 4]])
     func broadcastGradientsOfTheFirstOperand(aShape: [Int]) {
-        let a = randomTensor(aShape, seed: 4)
-        let b = randomTensor([2, 3, 4], seed: 5)
-        checkGradients([a, b]) { $0[0] + $0[1] }
-        a.zeroGrad()
-        b.zeroGrad()
-        checkGradients([a, b]) { $0[0] - $0[1] }
-        a.zeroGrad()
-        b.zeroGrad()
-        checkGradients([a, b]) { $0[0] * $0[1] }
+        Self.checkAddSubtractMultiply(randomTensor(aShape, seed: 4), randomTensor([2, 3, 4], seed: 5))
+    }
+
+    /// Gradient checks of `a + b`, `a - b` and `a * b`.
+    static func checkAddSubtractMultiply(_ a: Tensor, _ b: Tensor) {
+        for op in [{ (x: Tensor, y: Tensor) in x + y }, { $0 - $1 }, { $0 * $1 }] {
+            a.zeroGrad()
+            b.zeroGrad()
+            checkGradients([a, b]) { op($0[0], $0[1]) }
+        }
     }
 
     /// A broadcast operand's gradient is a sum: it must come out bit for bit as adding one element at a time, in
