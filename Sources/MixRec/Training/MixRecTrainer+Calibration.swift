@@ -49,9 +49,9 @@ extension MixRecTrainer {
     /// the group under each candidate of ``ScoreCalibration/candidates(hasUnseenItems:)`` and keeps the one with the
     /// best NDCG@10 over all cases, the simplest on ties, or with `eval.unseen_warm_allowance` and cold cases the best
     /// on cold cases within the warm allowance (``ScoreCalibration/choose(_:warmAllowance:)``). The model's own
-    /// scores are computed once per batch. The
-    /// collaborative scores alone get the same fit (``MixRecModel/collaborativeCalibration``), so the run reports
-    /// the ID model with the same text terms beside the joint model.
+    /// scores are computed once per batch. The collaborative scores alone get the same fit
+    /// (``MixRecModel/collaborativeCalibration``), so the run reports the ID model with the same text terms beside
+    /// the joint model.
     /// - Parameter progress: called with the cases done after every batch of this rank's share.
     func fitCalibration(progress: ((EvaluationProgress) -> Void)?) throws -> CalibrationFit {
         let model = self.model
