@@ -44,7 +44,10 @@ struct MixRecStepBench: ParsableCommand {
             String(format: "model ready in %.1f s (text states once per run included)", Date().timeIntervalSince(start))
         )
         print(
-            "batch: first \(config.training.batchUsers) users of epoch 0, L = \(config.data.maximumHistory), "
+            "batch: "
+                + (self.trainerStep
+                    ? "epoch 0's batches of \(config.training.batchUsers) users in turn, "
+                    : "first \(config.training.batchUsers) users of epoch 0, ") + "L = \(config.data.maximumHistory), "
                 + "T = \(config.data.itemTokens), seq_view = \(config.model.sequenceView.rawValue), "
                 + "layers \(config.backbone.layers), first adapted layer \(trainer.model.firstAdaptedLayer)")
         if self.trainerStep { return try self.timeTrainerStep(trainer, chunks: config.training.batchChunks) }

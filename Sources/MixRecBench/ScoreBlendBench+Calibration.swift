@@ -54,12 +54,7 @@ extension ScoreBlendBench {
                 }
             }
             print(String(format: "%@: %d cases in %.0f s", "\(stage)", cases.count, -started.timeIntervalSinceNow))
-            table["\(stage)"] = zip(warm, cold).map { warm, cold in
-                var all = warm
-                all.merge(cold)
-                return ScoreCalibration.Validation(
-                    all: all.ndcg(at: 10), warm: warm.ndcg(at: 10), cold: cold.count > 0 ? cold.ndcg(at: 10) : nil)
-            }
+            table["\(stage)"] = zip(warm, cold).map { ScoreCalibration.Validation(warm: $0, cold: $1) }
         }
         let validation = table["\(EvaluationStage.validation)"] ?? []
         let test = table["\(EvaluationStage.test)"] ?? []

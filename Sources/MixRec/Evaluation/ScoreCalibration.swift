@@ -1,3 +1,4 @@
+import RecData
 import Tensor
 
 /// Text terms added to a trained model's scores, with weights fitted on validation after training
@@ -131,6 +132,14 @@ public struct ScoreCalibration: Sendable, Codable, Equatable, CustomStringConver
             self.all = all
             self.warm = warm
             self.cold = cold
+        }
+
+        /// From a candidate's ranking metrics on warm and on cold cases (nil or empty: none); `all` merges the two.
+        public init(warm: RankingMetrics?, cold: RankingMetrics?) {
+            let cold = cold.flatMap { $0.count > 0 ? $0 : nil }
+            var all = warm ?? RankingMetrics()
+            if let cold { all.merge(cold) }
+            self.init(all: all.ndcg(at: 10), warm: warm?.ndcg(at: 10) ?? 0, cold: cold?.ndcg(at: 10))
         }
     }
 

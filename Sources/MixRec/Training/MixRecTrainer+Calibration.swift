@@ -85,17 +85,10 @@ extension MixRecTrainer {
         func values(_ base: String) -> [ScoreCalibration.Validation] {
             candidates.map { candidate in
                 let source = "\(base): \(candidate)"
-                func group(_ name: String) -> RankingMetrics? {
-                    report.metrics(source: source, excludeHistory: exclude, group: name).flatMap {
-                        $0.count > 0 ? $0 : nil
-                    }
-                }
-                let warm = group(CaseGroups.names[0])
-                let cold = group(CaseGroups.names[CaseGroups.names.count - 1])
-                var all = RankingMetrics()
-                for metrics in [warm, cold] { metrics.map { all.merge($0) } }
                 return ScoreCalibration.Validation(
-                    all: all.ndcg(at: 10), warm: warm?.ndcg(at: 10) ?? 0, cold: cold?.ndcg(at: 10))
+                    warm: report.metrics(source: source, excludeHistory: exclude, group: CaseGroups.names[0]),
+                    cold: report.metrics(
+                        source: source, excludeHistory: exclude, group: CaseGroups.names[CaseGroups.names.count - 1]))
             }
         }
         let allowance = model.config.evaluation.unseenWarmAllowance
