@@ -31,7 +31,8 @@ public enum WireFixtures {
             return peer
         }
         assignment.configJson = #"{"layers":4,"lr":0.001}"#
-        assignment.task = TrialTask.mixrec(baseConfig: "train:\n  epochs: 5\n", overrides: ["seed=3"]).wire
+        let task = TrialTask.config(kind: "mixrec", baseConfig: "train:\n  epochs: 5\n", overrides: ["seed=3"])
+        assignment.task = task.wire
         assignment.maxEpochs = 5
         assignment.seed = 1234
         return assignment

@@ -41,12 +41,12 @@ public struct ConfigDocument: Sendable, Equatable {
         try self.init(yaml: text, source: path)
     }
 
-    /// Applies an override `dotted.key=value`; the value is parsed as YAML (`[a, b]` is a list, `5` a number).
+    /// Applies an override `dotted.key=value`: the value is parsed as YAML (`[a, b]` is a list, `5` a number), then
+    /// set as ``set(_:to:)`` does.
     public mutating func override(_ assignment: String) throws {
         guard let equals = assignment.firstIndex(of: "=") else { throw ConfigError.badOverride(assignment) }
         let key = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
-        let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard !key.isEmpty, !path.contains(where: \.isEmpty) else { throw ConfigError.badOverride(assignment) }
+        guard Self.path(key) != nil else { throw ConfigError.badOverride(assignment) }
         let text = String(assignment[assignment.index(after: equals)...])
         let parsed: ConfigValue
         if text.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -60,10 +60,24 @@ public struct ConfigDocument: Sendable, Equatable {
             }
             parsed = try node.map { try Self.convert($0, path: key, source: "--set \(key)") } ?? .scalar("")
         }
-        guard let updated = self.value.setting(parsed, at: path[...]) else {
-            throw ConfigError.invalidValue(key: key, value: text, allowed: "a key inside a mapping")
+        try self.set(key, to: parsed)
+    }
+
+    /// Stores `value` as it is at the dotted `key`, creating the mappings on its way and replacing what was there.
+    /// - Throws: `ConfigError.badOverride(key)` for an empty key or key part, `invalidValue` when the way passes
+    ///   through a value that is not a mapping.
+    public mutating func set(_ key: String, to value: ConfigValue) throws {
+        guard let path = Self.path(key) else { throw ConfigError.badOverride(key) }
+        guard let updated = self.value.setting(value, at: path[...]) else {
+            throw ConfigError.invalidValue(key: key, value: value.flowText, allowed: "a key inside a mapping")
         }
         self.value = updated
+    }
+
+    /// The parts of a dotted key; nil when it or a part is empty.
+    private static func path(_ key: String) -> [String]? {
+        let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        return key.isEmpty || path.contains(where: \.isEmpty) ? nil : path
     }
 
     /// A strict reader for the whole document.

@@ -8,7 +8,7 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
     case unknownKey(key: String, suggestion: String?)
     /// A key that must be given is missing.
     case missingKey(key: String, meaning: String)
-    /// A `--set` override is not of the form `dotted.key=value`.
+    /// A `--set` override is not of the form `dotted.key=value` (or a key set in a document has an empty part).
     case badOverride(String)
 
     public var description: String {

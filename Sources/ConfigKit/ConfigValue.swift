@@ -29,6 +29,15 @@ public indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
+    /// The value on one line, as YAML's flow style writes it (`a`, `[a, b]`, `{k: v}`), for error messages.
+    var flowText: String {
+        switch self {
+        case .scalar(let text): return text
+        case .list(let items): return "[\(items.map(\.flowText).joined(separator: ", "))]"
+        case .mapping(let pairs): return "{\(pairs.map { "\($0.key): \($0.value.flowText)" }.joined(separator: ", "))}"
+        }
+    }
+
     /// Returns a copy with `value` stored at `path`, creating intermediate mappings as needed.
     func setting(_ value: ConfigValue, at path: ArraySlice<String>) -> ConfigValue? {
         guard let key = path.first else { return value }

@@ -4,8 +4,9 @@ import MixRec
 import Search
 
 /// How a MixRec trial's training config is made: the study's training config (YAML) with the study's fixed
-/// overrides (`objective.set`), then every searched value written over the key its parameter names (`train.lr`,
-/// `model.experts.groups.top.types`, …), then the study's epochs and the trial's seed.
+/// overrides (`objective.set`), then every searched value set as it is (``ConfigValue/init(_:)``, never re-parsed)
+/// at the key its parameter names (`train.lr`, `model.experts.groups.top.types`, …), then the study's epochs and the
+/// trial's seed.
 public enum MixRecTrialConfig {
     /// Metrics reported after each epoch are the trainer's validation metrics under this prefix (`valid/ndcg@10`).
     public static let validationPrefix = "valid/"
@@ -26,10 +27,10 @@ public enum MixRecTrialConfig {
     ) throws -> MixRecConfig {
         var document = base
         for (key, value) in configuration.values.sorted(by: { $0.key < $1.key }) {
-            try document.override("\(key)=\(value)")
+            try document.set(key, to: ConfigValue(value))
         }
-        if let epochs { try document.override("train.epochs=\(epochs)") }
-        if let seed { try document.override("seed=\(seed)") }
+        if let epochs { try document.set("train.epochs", to: .scalar(String(epochs))) }
+        if let seed { try document.set("seed", to: .scalar(String(seed))) }
         return try MixRecConfig(document: document)
     }
 

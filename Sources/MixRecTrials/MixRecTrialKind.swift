@@ -28,8 +28,8 @@ public struct MixRecTrialKind: TrialKind {
             + ["train.cf_pretrain.reuse=\(study.sharesWarmStart)"]
             + (rungs.isEmpty ? [] : ["train.rungs=[\(rungs.map { "\($0)" }.joined(separator: ", "))]"])
         for assignment in overrides { try training.override(assignment) }
-        let task = TrialTask.mixrec(
-            baseConfig: try String(contentsOfFile: configPath, encoding: .utf8), overrides: overrides)
+        let task = TrialTask.config(
+            kind: Self.name, baseConfig: try String(contentsOfFile: configPath, encoding: .utf8), overrides: overrides)
         let metric = try section.string("metric", default: MixRecTrialConfig.objectiveMetric)
         guard metric.hasPrefix(MixRecTrialConfig.validationPrefix) else {
             throw ConfigError.invalidValue(
@@ -49,7 +49,7 @@ public struct MixRecTrialKind: TrialKind {
     public func warmStartNaming(
         task: TrialTask, epochs: Int, sharesWarmStart: Bool
     ) -> (@Sendable (Trial) -> String?)? {
-        guard sharesWarmStart, case .mixrec(let baseConfig, let overrides) = task else { return nil }
+        guard sharesWarmStart, case .config(Self.name, let baseConfig, let overrides) = task else { return nil }
         return { trial in
             let config = try? MixRecTrialConfig.make(
                 baseConfig: baseConfig, overrides: overrides, configuration: trial.params, epochs: epochs,

@@ -2,12 +2,12 @@ import Cluster
 import Foundation
 import MixRec
 
-/// Trains MixRec trials on a worker (`TrialTask.mixrec`): builds the trial's training config from the study's text,
-/// overrides and the trial's values, trains it as its rank of the group (gradients summed over the group's ring
-/// all-reduce), resumes from the assignment's checkpoint, reports each epoch's validation metrics (and each rung's,
-/// `train.rungs`) and uploads a checkpoint after every epoch. In a group of two or more, the ranks compare a CRC-32C
-/// of their whole training state (parameters, AdamW moments, best epoch, validation history) after every epoch; a
-/// mismatch fails the trial (not retryable).
+/// Trains MixRec trials on a worker (config tasks of kind ``MixRecTrialKind/name``): builds the trial's training
+/// config from the study's text, overrides and the trial's values, trains it as its rank of the group (gradients
+/// summed over the group's ring all-reduce), resumes from the assignment's checkpoint, reports each epoch's
+/// validation metrics (and each rung's, `train.rungs`) and uploads a checkpoint after every epoch. In a group of two
+/// or more, the ranks compare a CRC-32C of their whole training state (parameters, AdamW moments, best epoch,
+/// validation history) after every epoch; a mismatch fails the trial (not retryable).
 ///
 /// One `MixRecWorkspace` (backbones, prepared datasets, cached text states) lives as long as the runner, so a worker
 /// loads the backbone and encodes item text once for all the trials it trains.
@@ -26,7 +26,7 @@ public final class MixRecTrialRunner: TrialRunner {
     }
 
     public func run(_ job: TrialJob, context: TrialRunContext) throws -> TrialOutcome {
-        guard case .mixrec(let baseConfig, let overrides) = job.task else {
+        guard case .config(MixRecTrialKind.name, let baseConfig, let overrides) = job.task else {
             throw TrialRunError("a MixRec runner cannot train a \(job.task.kind) trial", retryable: false)
         }
         let config: MixRecConfig

@@ -17,6 +17,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return Self.mix(self.state)
     }
 
+    /// The seed of sub-stream `stream` of `seed` (one per epoch, say): the first output of a generator seeded with
+    /// `seed` mixed with the stream number, so the sub-streams of a seed are unrelated.
+    public static func seed(ofStream stream: UInt64, under seed: UInt64) -> UInt64 {
+        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        return mixer.next()
+    }
+
     /// SplitMix64's output function (Stafford's variant 13): a bijection of 64 bits with full avalanche.
     static func mix(_ value: UInt64) -> UInt64 {
         var z = value

@@ -43,8 +43,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// An independent generator for sub-stream `stream`, derived from this generator's seed state.
     public func split(_ stream: UInt64) -> RandomGenerator {
-        var mixer = RandomGenerator(seed: self.bits.state ^ (stream &* 0xD1B5_4A32_D192_ED03))
-        return RandomGenerator(seed: mixer.next())
+        RandomGenerator(seed: SplitMix64.seed(ofStream: stream, under: self.bits.state))
     }
 }
 

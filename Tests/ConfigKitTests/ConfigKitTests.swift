@@ -76,6 +76,22 @@ import Testing
         #expect(throws: ConfigError.self) { try document.override("seed.inner=1") }
     }
 
+    @Test func setStoresAValueAsItIsWithTheChecksOfAnOverride() throws {
+        var set = try ConfigDocument(yaml: self.yaml)
+        var overridden = set
+        try set.set("train.epochs", to: .scalar("5"))
+        try set.set("data.fields", to: .list([.scalar("title")]))
+        try overridden.override("train.epochs=5")
+        try overridden.override("data.fields=[title]")
+        #expect(set == overridden)
+        try set.set("data.path", to: .scalar("x: y #z"))
+        #expect(try set.root.section("data").string("path") == "x: y #z", "not read as YAML")
+        #expect(throws: ConfigError.badOverride("train..x")) { try set.set("train..x", to: .scalar("1")) }
+        #expect(throws: ConfigError.invalidValue(key: "seed.inner", value: "[1]", allowed: "a key inside a mapping")) {
+            try set.set("seed.inner", to: .list([.scalar("1")]))
+        }
+    }
+
     @Test func syntaxErrorsAndDuplicateKeysAreReported() {
         #expect(throws: ConfigError.self) { try ConfigDocument(yaml: "a: [1, 2\n") }
         #expect(throws: ConfigError.self) { try ConfigDocument(yaml: "a: 1\na: 2\n") }

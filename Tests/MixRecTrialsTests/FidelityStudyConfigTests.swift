@@ -27,7 +27,7 @@ import Testing
             "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: Self.space,
             in: directory)
         let config = try StudyConfig(contentsOf: path, kinds: MixRecStudyConfigTests.kinds)
-        guard case .mixrec(let base, let overrides) = config.task else {
+        guard case .config(MixRecTrialKind.name, let base, let overrides) = config.task else {
             Issue.record("expected a MixRec task, got \(config.task)")
             return
         }
@@ -45,7 +45,7 @@ import Testing
         let path = try self.write(
             "search: {space: space.yaml}\nobjective: {kind: mixrec, config: train.yaml}", space: epochs, in: directory)
         let config = try StudyConfig(contentsOf: path, kinds: MixRecStudyConfigTests.kinds)
-        guard case .mixrec(_, let overrides) = config.task else { return }
+        guard case .config(MixRecTrialKind.name, _, let overrides) = config.task else { return }
         #expect(!overrides.contains { $0.hasPrefix("train.rungs") })
         #expect(!config.coordinatorSettings(bindEndpoint: "tcp://127.0.0.1:6000").scheduler.prunesAtRungs)
     }

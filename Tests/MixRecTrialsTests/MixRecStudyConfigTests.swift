@@ -33,8 +33,8 @@ import Testing
             contentsOf: Self.configs.appendingPathComponent("demo-mixrec-training.yaml"), encoding: .utf8)
         #expect(
             config.task
-                == .mixrec(
-                    baseConfig: training,
+                == .config(
+                    kind: MixRecTrialKind.name, baseConfig: training,
                     overrides: [
                         "model.experts.groups.top.from=2", "model.experts.groups.top.to=3",
                         "train.cf_pretrain.reuse=true",
@@ -48,7 +48,7 @@ import Testing
     @Test(arguments: [("study-ml-100k.yaml", "ml-100k.yaml"), ("study-amazon-beauty.yaml", "amazon-beauty.yaml")])
     func theRealDataStudiesValidateAtTheirRungsOverTheirTrainingConfig(file: String, training: String) throws {
         let config = try StudyConfig(contentsOf: Self.configs.appendingPathComponent(file).path, kinds: Self.kinds)
-        guard case .mixrec(let baseConfig, let overrides) = config.task else {
+        guard case .config(MixRecTrialKind.name, let baseConfig, let overrides) = config.task else {
             Issue.record("\(file) is not a MixRec study")
             return
         }
@@ -84,14 +84,14 @@ import Testing
         let config = try StudyConfig(contentsOf: path, kinds: Self.kinds)
         #expect(
             config.task
-                == .mixrec(
-                    baseConfig: training,
+                == .config(
+                    kind: MixRecTrialKind.name, baseConfig: training,
                     overrides: ["losses.hard=0.5", "train.lr=0.002", "train.cf_pretrain.reuse=true"]))
         #expect(config.warmStartParameters.isEmpty, "the warm start reads neither train.lr nor losses.align")
         #expect(config.metric == "valid/ndcg@10")
         #expect(config.canonicalText.contains("objective.config.train.epochs = 9"), "the training config is stored")
         #expect(config.canonicalText.contains("objective.config.losses.hard = 0.5"), "with the study's settings")
-        guard case .mixrec(let base, let overrides) = config.task else { return }
+        guard case .config(MixRecTrialKind.name, let base, let overrides) = config.task else { return }
         let trial = try MixRecTrialConfig.make(
             baseConfig: base, overrides: overrides,
             configuration: Configuration(["train.lr": .double(0.004), "losses.align": .double(0.25)]), epochs: 2,
@@ -130,7 +130,7 @@ import Testing
         let config = try StudyConfig(contentsOf: path, kinds: Self.kinds)
         #expect(config.sharesWarmStart == (share ?? true))
         #expect(config.warmStartParameters.isEmpty)
-        guard case .mixrec(let base, let overrides) = config.task else {
+        guard case .config(MixRecTrialKind.name, let base, let overrides) = config.task else {
             Issue.record("not a MixRec task: \(config.task)")
             return
         }
@@ -194,7 +194,7 @@ import Testing
             objective: {kind: mixrec, config: train.yaml, set: [\(groups.joined(separator: ", "))]}
             """, space: space, in: directory)
         let config = try StudyConfig(contentsOf: path, kinds: Self.kinds)
-        guard case .mixrec(let base, let overrides) = config.task else {
+        guard case .config(MixRecTrialKind.name, let base, let overrides) = config.task else {
             Issue.record("not a MixRec task: \(config.task)")
             return
         }

@@ -41,6 +41,8 @@ struct TrainingDataTests {
         #expect(histogram.allSatisfy { $0 > 60 && $0 < 140 })
         var streams = (SeededRandom(seed: 5, stream: 0), SeededRandom(seed: 5, stream: 1))
         #expect(streams.0.next() != streams.1.next())
+        var pinned = SeededRandom(seed: 1, stream: 2)
+        #expect(pinned.next() == 0xF6FB_7824_C1FE_EE94, "pinned, as RandomGenerator(seed: 1).split(2)")
         var weighted = SeededRandom(seed: 1)
         let picks = (0..<2000).map { _ in weighted.pick(weights: [0, 3, 1]) }
         #expect(!picks.contains(0))

@@ -5,7 +5,7 @@ import Search
 /// Branin by default), trained by ``SyntheticTrialRunner`` and ``RingSyntheticTrialRunner``.
 public struct SyntheticTrialKind: TrialKind {
     /// `synthetic`.
-    public static let name = "synthetic"
+    public static let name = TrialTask.syntheticKind
 
     public var name: String { Self.name }
 

@@ -66,17 +66,18 @@ extension WorkerReport {
 }
 
 extension TrialTask {
-    /// The task a wire message names; nil for an unknown kind or function, or a MixRec task without a config.
+    /// The task a wire message names: a synthetic task with a known function, or a config task of any other non-empty
+    /// kind with a non-empty config; else nil. Whether the kind is one a worker trains is its runner's call.
     public init?(wire task: Mixrec_Cluster_V1_TrialTask) {
         switch task.kind {
-        case "synthetic":
+        case "":
+            return nil
+        case Self.syntheticKind:
             guard let function = SyntheticObjective(rawValue: task.function) else { return nil }
             self = .synthetic(function)
-        case "mixrec":
-            guard !task.baseConfig.isEmpty else { return nil }
-            self = .mixrec(baseConfig: task.baseConfig, overrides: task.overrides)
         default:
-            return nil
+            guard !task.baseConfig.isEmpty else { return nil }
+            self = .config(kind: task.kind, baseConfig: task.baseConfig, overrides: task.overrides)
         }
     }
 
@@ -86,7 +87,7 @@ extension TrialTask {
         task.kind = self.kind
         switch self {
         case .synthetic(let function): task.function = function.rawValue
-        case .mixrec(let baseConfig, let overrides):
+        case .config(_, let baseConfig, let overrides):
             task.baseConfig = baseConfig
             task.overrides = overrides
         }

@@ -16,6 +16,22 @@ extension WireValidator {
         }
     }
 
+    /// An identifier of ASCII letters, digits, `.`, `_` and `-`, not starting with `.`: a name that can also be a
+    /// file name without leaving its folder.
+    func plainName(_ value: String, _ field: String) throws(WireError) {
+        try self.identifier(value, field)
+        let isPlain =
+            !value.hasPrefix(".")
+            && value.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                        || ".-_".unicodeScalars.contains(scalar))
+            }
+        guard isPlain else {
+            throw WireError(.outOfRange, "\(field) '\(value)' has characters other than letters, digits, '.', '_', '-'")
+        }
+    }
+
     /// Free text of at most `maxTextBytes` bytes.
     func text(_ value: String, _ field: String, required: Bool) throws(WireError) {
         try self.string(value, field, maxBytes: self.limits.maxTextBytes, required: required)

@@ -90,18 +90,15 @@ extension WireValidator {
         try self.positive(attempt, "\(message).attempt")
     }
 
-    /// The task must name a known kind with what that kind needs: a known function, or a training config within
-    /// the size limit.
+    /// The task must name its kind (a plain name; whether a worker trains it is its runner's call) and carry what
+    /// that needs: a known function for a synthetic task, else a config, its text within the size limit.
     private func task(_ task: Mixrec_Cluster_V1_TrialTask) throws(WireError) {
+        try self.plainName(task.kind, "assignment.task.kind")
         guard TrialTask(wire: task) != nil else {
-            switch task.kind {
-            case "": throw WireError(.missingField, "assignment.task.kind is empty")
-            case "synthetic":
-                throw WireError(.outOfRange, "assignment.task.function '\(task.function)' is not a known function")
-            case "mixrec":
+            guard task.kind == TrialTask.syntheticKind else {
                 throw WireError(.missingField, "assignment.task.base_config is empty")
-            default: throw WireError(.outOfRange, "assignment.task.kind '\(task.kind)' is unknown")
             }
+            throw WireError(.outOfRange, "assignment.task.function '\(task.function)' is not a known function")
         }
         let bytes = task.baseConfig.utf8.count + task.overrides.reduce(0) { $0 + $1.utf8.count }
         guard bytes <= self.limits.maxConfigBytes else {

@@ -21,29 +21,15 @@ extension WireValidator {
         try self.warmStart(upload.warmStart, "warm_start.warm_start", needsBytes: true)
     }
 
-    /// A warm start's header: its name is usable as a file name (`<name>.warmstart` in the study directory), its
-    /// length within the raw-frame limit and, for an upload, at least one byte.
+    /// A warm start's header: its name is a plain name (`<name>.warmstart` in the study directory), its length
+    /// within the raw-frame limit and, for an upload, at least one byte.
     private func warmStart(
         _ blob: Mixrec_Cluster_V1_WarmStartBlob, _ field: String, needsBytes: Bool
     ) throws(WireError) {
-        try self.identifier(blob.name, "\(field).name")
-        guard Self.isFileName(blob.name) else {
-            throw WireError(
-                .outOfRange, "\(field).name '\(blob.name)' has characters other than letters, digits, '.', '_', '-'")
-        }
+        try self.plainName(blob.name, "\(field).name")
         if needsBytes { try self.positive(blob.byteLength, "\(field).byte_length") }
         guard blob.byteLength <= UInt64(self.limits.maxBlobBytes) else {
             throw WireError(.tooLarge, "\(field).byte_length \(blob.byteLength) exceeds \(self.limits.maxBlobBytes)")
         }
-    }
-
-    /// ASCII letters, digits, `.`, `_` and `-`, not starting with `.`: a name that cannot leave its folder.
-    static func isFileName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix(".")
-            && name.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII
-                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                        || ".-_".unicodeScalars.contains(scalar))
-            }
     }
 }

@@ -12,10 +12,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         self.bits = SplitMix64(seed: seed)
     }
 
-    /// A generator for one of several independent streams derived from the same seed (e.g. one per epoch).
+    /// A generator for one of several independent streams derived from the same seed (e.g. one per epoch), as
+    /// `Tensor`'s `RandomGenerator.split` derives them (``SplitMix64/seed(ofStream:under:)``).
     public init(seed: UInt64, stream: UInt64) {
-        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
-        self.bits = SplitMix64(seed: mixer.next())
+        self.bits = SplitMix64(seed: SplitMix64.seed(ofStream: stream, under: seed))
     }
 
     /// The next 64 random bits.

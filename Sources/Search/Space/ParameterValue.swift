@@ -1,3 +1,5 @@
+import ConfigKit
+
 /// The value of one parameter in a configuration: a real number, an integer or a categorical choice.
 ///
 /// Numbers compare by value, so `.int(3) == .double(3)`: JSON does not keep the difference between `3` and `3.0`,
@@ -80,5 +82,14 @@ extension ParameterValue: CustomStringConvertible {
         case .int(let value): return "\(value)"
         case .string(let value): return value
         }
+    }
+}
+
+// MARK: - Config values
+
+extension ConfigValue {
+    /// A parameter's value as a config scalar of its text, taken as it is (a categorical `"x: y"` stays one string).
+    public init(_ value: ParameterValue) {
+        self = .scalar(value.description)
     }
 }

@@ -100,6 +100,22 @@ import Testing
         #expect(busy.allSatisfy { $0.busyWith == job.run }, "the restarted coordinator learns what this worker runs")
     }
 
+    @Test func aRestartedCoordinatorsWelcomeTimesTheHeartbeatsOfTheRunningRunAndThePeerTimeoutOfTheNext() {
+        let job = Self.job(1)
+        var core = self.training(job)
+        _ = core.handle(.notRegistered, now: .seconds(0.5))
+        #expect(core.handle(.tick, now: .seconds(0.5)) == [.sendHello])
+        _ = core.handle(.welcome(heartbeatInterval: .seconds(2), busyDeadAfter: .seconds(4)), now: .seconds(0.6))
+        let busy = self.heartbeats(&core, from: .seconds(0.6), to: .seconds(5))
+        #expect(busy.map(\.at) == [.seconds(2), .seconds(4)], "every 2 s, no longer every 1 s")
+        #expect(busy.allSatisfy { $0.busyWith == job.run })
+        #expect(core.running == Self.started(job), "the run keeps the peer timeout it started with")
+        let next = Self.job(2)
+        _ = core.handle(.runEnded(Self.started(job), .cancelled), now: .seconds(5))
+        let started = Self.started(next, peerTimeout: .seconds(4))
+        #expect(core.handle(.assignment(next), now: .seconds(5)) == [.startRun(started)], "the new busy timeout")
+    }
+
     // MARK: - Heartbeats while training
 
     @Test func heartbeatsStayOnTimeWhileTrainingAndNameTheRun() {

@@ -95,10 +95,10 @@ import Testing
         let context = TrialRunContext(job: job, outbox: WorkerOutbox())
         let runner = TaskTrialRunner([SyntheticTrialKind.name: EpochsRunner()])
         #expect(try runner.run(job, context: context) == .finished(["valid/epochs": 3], epochs: 3))
-        var mixrec = job
-        mixrec.task = .mixrec(baseConfig: "", overrides: [])
+        var other = job
+        other.task = .config(kind: "quantum", baseConfig: "qubits: 4\n", overrides: [])
         #expect(
-            throws: TrialRunError("this worker cannot train mixrec trials (it trains synthetic)", retryable: false)
-        ) { try runner.run(mixrec, context: TrialRunContext(job: mixrec, outbox: WorkerOutbox())) }
+            throws: TrialRunError("this worker cannot train quantum trials (it trains synthetic)", retryable: false)
+        ) { try runner.run(other, context: TrialRunContext(job: other, outbox: WorkerOutbox())) }
     }
 }

@@ -255,16 +255,16 @@ public nonisolated struct Mixrec_Cluster_V1_TrialTask: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// "synthetic" (a test function) or "mixrec" (the MixRec model)
+  /// "synthetic" (a test function) or a worker runner's kind, e.g. "mixrec"
   public var kind: String = String()
 
   /// synthetic: branin, hartmann6 or mixed-synthetic
   public var function: String = String()
 
-  /// mixrec: the training config (YAML); each searched value overrides a key
+  /// other kinds: the config text (YAML); each searched value overrides a key
   public var baseConfig: String = String()
 
-  /// mixrec: `dotted.key=value` settings applied to base_config first
+  /// other kinds: `dotted.key=value` settings applied to base_config first
   public var overrides: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
