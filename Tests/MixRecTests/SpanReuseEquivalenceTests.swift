@@ -38,6 +38,23 @@ import Testing
         #expect(abs(a[0] - a[width]) > 1e-3)
     }
 
+    /// Evaluation asks for each window's last `[SEQ]` only; the last block's MLP then runs for those rows alone, and
+    /// they must equal the same rows of the full pass.
+    @Test(arguments: ["summaries", "all"])
+    func lastRowsEqualThoseRowsOfTheFullPass(view: String) throws {
+        let model = try self.prepared(["model.seq_view=\(view)"])
+        var generator = RandomGenerator(seed: 1)
+        let rows = model.collaborativeStates(self.windows, training: false, generator: &generator)
+            .map { model.collaborativeRows($0, windows: self.windows) }
+        let user = model.userStates(collaborativeRows: rows)
+        let items = model.encodeItems(Array(Set(self.windows.joined())).sorted(), training: false)
+        let last = self.windows.enumerated().map { $0.offset * 6 + $0.element.count - 1 }
+        let full = model.encodeSequences(self.windows, items: items, userStates: user)
+        let selected = model.encodeSequences(self.windows, items: items, userStates: user, outputRows: last)
+        #expect(selected.shape == [3, 1, 32])
+        expectClose(selected.scalars, full.reshaped([18, 32]).gather(rows: last).scalars, tolerance: 1e-5)
+    }
+
     @Test func itemStatesDoNotDependOnContext() throws {
         let model = try self.prepared([])
         var generator = RandomGenerator(seed: 1)
