@@ -13,10 +13,11 @@ enum RingHarness {
         return ((0..<worldSize).map { "ipc://\(folder)/rank\($0)" }, folder)
     }
 
-    /// Runs `body(rank, group)` for every rank at once and returns each rank's result, by rank.
+    /// Runs `body(rank, group)` for every rank at once and returns each rank's result, by rank. With `hosts`, rank
+    /// r first enters `hosts[r]` and opens its sockets in a context of its own (whose I/O threads then live there).
     static func run<Value: Sendable>(
         worldSize: Int, settings: AllReduceSettings = AllReduceSettings(), context: ZMQContext? = nil,
-        endpoints given: [String]? = nil,
+        endpoints given: [String]? = nil, hosts: [SimulatedHost]? = nil,
         adjust: @escaping @Sendable (Int, inout AllReduceSettings) -> Void = { _, _ in },
         _ body: @escaping @Sendable (Int, AllReduceGroup) throws -> Value
     ) throws -> [Result<Value, any Error>] {
@@ -32,6 +33,8 @@ enum RingHarness {
                 let result = Result<Value, any Error> {
                     var settings = settings
                     adjust(rank, &settings)
+                    if let hosts { try hosts[rank].enter() }
+                    let context = try hosts == nil ? context : ZMQContext()
                     let group = try AllReduceGroup(
                         rank: rank, endpoints: endpoints, context: context, settings: settings)
                     return try body(rank, group)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs command-line tools for the interop test.
+/// Runs command-line tools for tests (the interop test's compilers, `ip` for network namespaces).
 enum ExternalTool {
     struct Output {
         var status: Int32

@@ -1,31 +1,26 @@
-import ArgumentParser
 import Foundation
 
 /// A rank's own "host" in a simulated cluster: a Linux network namespace (made by `cluster/netns-bench`, which
-/// limits its link with `tc`) and the address the other ranks reach it at.
+/// limits its link with `tc`, or by a root-only test) and the address the other ranks reach it at.
 ///
 /// A thread that enters the namespace (`setns(2)` acts on the calling thread only) creates its ZeroMQ sockets
 /// there, and the context's I/O threads, started by the first socket, inherit it: each rank's traffic then crosses
-/// its own rate-limited link, as between hosts, while the ranks stay threads of one process.
-struct SimulatedHost: Sendable {
+/// its own link, as between hosts, while the ranks stay threads of one process. Ranks in different namespaces need
+/// a context each, first used after `enter()`.
+public struct SimulatedHost: Sendable {
     /// The name under `/run/netns` (`ip netns add NAME`).
-    var namespace: String
+    public var namespace: String
     /// The rank's IPv4 address inside it.
-    var address: String
+    public var address: String
 
-    /// Reads `NAME@ADDRESS` items separated by commas (`--netns mxb0@10.78.0.1,mxb1@10.78.0.2`).
-    /// - Throws: `ValidationError` for an item without both parts.
-    static func list(_ text: String) throws -> [SimulatedHost] {
-        try CommaSeparated.values(text, option: "--netns", expects: "NAMESPACE@ADDRESS items") { item in
-            let parts = item.split(separator: "@", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-            return SimulatedHost(namespace: parts[0], address: parts[1])
-        }
+    public init(namespace: String, address: String) {
+        self.namespace = namespace
+        self.address = address
     }
 
     /// Moves the calling thread into this host's network namespace.
     /// - Throws: `SimulatedHostError` when the namespace does not exist or the kernel refuses (not root).
-    func enter() throws(SimulatedHostError) {
+    public func enter() throws(SimulatedHostError) {
         let path = "/run/netns/\(self.namespace)"
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .cannotOpen(path: path, errno: errno) }
@@ -47,15 +42,15 @@ struct SimulatedHost: Sendable {
 }
 
 /// Why a rank could not enter its simulated host.
-enum SimulatedHostError: Error, CustomStringConvertible {
+public enum SimulatedHostError: Error, CustomStringConvertible {
     case cannotOpen(path: String, errno: Int32)
     case refused(namespace: String, errno: Int32)
     case unsupported
 
-    var description: String {
+    public var description: String {
         switch self {
         case .cannotOpen(let path, let code):
-            "cannot open \(path) (\(String(cString: strerror(code)))): make the namespaces with cluster/netns-bench"
+            "cannot open \(path) (\(String(cString: strerror(code)))): make the namespace first (ip netns add)"
         case .refused(let namespace, let code):
             "setns into \(namespace) failed (\(String(cString: strerror(code)))): it needs root"
         case .unsupported:
