@@ -16,16 +16,21 @@ import Testing
         return model
     }
 
+    /// The user-side injection and the item tower's encoding of the windows' items, as a pass of the span path reads
+    /// them.
+    func sequenceInputs(_ model: MixRecModel, generator: inout RandomGenerator) -> (Tensor?, ItemEncoding) {
+        let rows = model.collaborativeStates(self.windows, training: false, generator: &generator)
+            .map { model.collaborativeRows($0, windows: self.windows) }
+        let items = Array(Set(self.windows.joined())).sorted()
+        return (model.userStates(collaborativeRows: rows), model.encodeItems(items, training: false))
+    }
+
     @Test(arguments: ["summaries", "all"])
     func sequenceStatesEqualTheDenseMaskedPass(view: String) throws {
         let model = try self.prepared(["model.seq_view=\(view)"])
         var generator = RandomGenerator(seed: 1)
-        let rows = model.collaborativeStates(self.windows, training: false, generator: &generator)
-            .map { model.collaborativeRows($0, windows: self.windows) }
-        let user = model.userStates(collaborativeRows: rows)
-        let items = Array(Set(self.windows.joined())).sorted()
-        let reuse = model.encodeSequences(
-            self.windows, items: model.encodeItems(items, training: false), userStates: user)
+        let (user, items) = self.sequenceInputs(model, generator: &generator)
+        let reuse = model.encodeSequences(self.windows, items: items, userStates: user)
         let dense = model.denseSequences(self.windows, userStates: user, training: false, generator: &generator)
         let valid = self.windows.enumerated().flatMap { user, window in
             (0..<window.count).map { user * 6 + $0 }
@@ -44,10 +49,7 @@ import Testing
     func lastRowsEqualThoseRowsOfTheFullPass(view: String) throws {
         let model = try self.prepared(["model.seq_view=\(view)"])
         var generator = RandomGenerator(seed: 1)
-        let rows = model.collaborativeStates(self.windows, training: false, generator: &generator)
-            .map { model.collaborativeRows($0, windows: self.windows) }
-        let user = model.userStates(collaborativeRows: rows)
-        let items = model.encodeItems(Array(Set(self.windows.joined())).sorted(), training: false)
+        let (user, items) = self.sequenceInputs(model, generator: &generator)
         let last = self.windows.enumerated().map { $0.offset * 6 + $0.element.count - 1 }
         let full = model.encodeSequences(self.windows, items: items, userStates: user)
         let selected = model.encodeSequences(self.windows, items: items, userStates: user, outputRows: last)
