@@ -69,6 +69,23 @@ import Testing
         zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
     }
 
+    /// With `outputRows` the last block's MLP runs for those rows only: the same states as the full pass's rows.
+    @Test(arguments: [false, true])
+    func outputRowsEqualThoseRowsOfTheFullPass(withAdapters: Bool) throws {
+        let model = try TinyLlama.model()
+        let width = model.configuration.width
+        let hook = withAdapters ? TestAdapters(configuration: model.configuration, seed: 5).hook : nil
+        let inputs = self.inputs(width: width)
+        let states = model.spanStates(inputs.spans, hook: hook)
+        let full = model.forward(global: inputs.global, sequences: self.sequences, states: states, hook: hook)
+            .reshaped([8, width])
+        let rows = [2, 7, 5]
+        let selected = model.forward(
+            global: inputs.global, sequences: self.sequences, states: states, hook: hook, outputRows: rows)
+        #expect(selected.shape == [3, 1, width])
+        #expect(self.maximumDifference(selected.scalars, full.gather(rows: rows).scalars) < 1e-5)
+    }
+
     @Test(arguments: [false, true])
     func reuseEqualsDenseMaskedPass(withAdapters: Bool) throws {
         let model = try TinyLlama.model()

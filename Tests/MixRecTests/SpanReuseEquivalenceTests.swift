@@ -16,16 +16,21 @@ import Testing
         return model
     }
 
+    /// The user-side injection and the item tower's encoding of the windows' items, as a pass of the span path reads
+    /// them.
+    func sequenceInputs(_ model: MixRecModel, generator: inout RandomGenerator) -> (Tensor?, ItemEncoding) {
+        let rows = model.collaborativeStates(self.windows, training: false, generator: &generator)
+            .map { model.collaborativeRows($0, windows: self.windows) }
+        let items = Array(Set(self.windows.joined())).sorted()
+        return (model.userStates(collaborativeRows: rows), model.encodeItems(items, training: false))
+    }
+
     @Test(arguments: ["summaries", "all"])
     func sequenceStatesEqualTheDenseMaskedPass(view: String) throws {
         let model = try self.prepared(["model.seq_view=\(view)"])
         var generator = RandomGenerator(seed: 1)
-        let rows = model.collaborativeStates(self.windows, training: false, generator: &generator)
-            .map { model.collaborativeRows($0, windows: self.windows) }
-        let user = model.userStates(collaborativeRows: rows)
-        let items = Array(Set(self.windows.joined())).sorted()
-        let reuse = model.encodeSequences(
-            self.windows, items: model.encodeItems(items, training: false), userStates: user)
+        let (user, items) = self.sequenceInputs(model, generator: &generator)
+        let reuse = model.encodeSequences(self.windows, items: items, userStates: user)
         let dense = model.denseSequences(self.windows, userStates: user, training: false, generator: &generator)
         let valid = self.windows.enumerated().flatMap { user, window in
             (0..<window.count).map { user * 6 + $0 }
@@ -36,6 +41,20 @@ import Testing
         expectClose(a, b, tolerance: 1e-4)
         // The states differ between positions, so equality is not trivial.
         #expect(abs(a[0] - a[width]) > 1e-3)
+    }
+
+    /// Evaluation asks for each window's last `[SEQ]` only; the last block's MLP then runs for those rows alone, and
+    /// they must equal the same rows of the full pass.
+    @Test(arguments: ["summaries", "all"])
+    func lastRowsEqualThoseRowsOfTheFullPass(view: String) throws {
+        let model = try self.prepared(["model.seq_view=\(view)"])
+        var generator = RandomGenerator(seed: 1)
+        let (user, items) = self.sequenceInputs(model, generator: &generator)
+        let last = self.windows.enumerated().map { $0.offset * 6 + $0.element.count - 1 }
+        let full = model.encodeSequences(self.windows, items: items, userStates: user)
+        let selected = model.encodeSequences(self.windows, items: items, userStates: user, outputRows: last)
+        #expect(selected.shape == [3, 1, 32])
+        expectClose(selected.scalars, full.reshaped([18, 32]).gather(rows: last).scalars, tolerance: 1e-5)
     }
 
     @Test func itemStatesDoNotDependOnContext() throws {

@@ -58,20 +58,28 @@ public final class LlamaModel {
     }
 
     /// Runs every block and the final norm with `context` providing attention.
+    /// - Parameter outputRows: when set, the last block's feed-forward half runs only for these rows of the
+    ///   flattened `[B·L]` positions (the others would be computed and dropped), and the result is `[n, 1, D]`.
     func run<Context: AttentionContext>(
-        _ input: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?
+        _ input: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?, outputRows: [Int]? = nil
     ) -> Tensor {
         precondition(input.rank == 3 && input.shape[2] == self.configuration.width, "forward: input \(input.shape)")
         var hidden = input
-        for layer in 0..<self.configuration.blockCount {
-            hidden = self.block(layer, hidden, positions: positions, context: &context, hook: hook)
+        let last = self.configuration.blockCount - 1
+        for layer in 0...last {
+            hidden = self.block(
+                layer, hidden, positions: positions, context: &context, hook: hook,
+                outputRows: layer == last ? outputRows : nil)
         }
         return Tensor.rmsNorm(hidden, weight: self.weights.outputNorm, epsilon: self.configuration.rmsEpsilon)
     }
 
-    /// One Llama block: pre-norm attention and SwiGLU MLP, each added to the residual stream, with hooks.
+    /// One Llama block: pre-norm attention and SwiGLU MLP, each added to the residual stream, with hooks. With
+    /// `outputRows` the MLP (its hook included) runs only for those flattened rows, `[n, 1, D]` out: every row's
+    /// keys and values are still needed by the attention, but the MLP, the block's largest part, is row by row.
     func block<Context: AttentionContext>(
-        _ layer: Int, _ x: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?
+        _ layer: Int, _ x: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?,
+        outputRows: [Int]? = nil
     ) -> Tensor {
         let w = self.weights.blocks[layer]
         let c = self.configuration
@@ -85,7 +93,12 @@ public final class LlamaModel {
         let attended = context.attend(
             layer: layer, query: self.rotate(query, positions: positions),
             key: self.rotate(key, positions: positions), value: value)
-        let h = x + hooked(.attentionOutput, x, Tensor.linear(attended, weight: w.output))
+        let attendedOut = x + hooked(.attentionOutput, x, Tensor.linear(attended, weight: w.output))
+        let h =
+            outputRows.map {
+                attendedOut.reshaped([attendedOut.count / c.width, c.width]).gather(rows: $0)
+                    .reshaped([$0.count, 1, c.width])
+            } ?? attendedOut
         let normed2 = Tensor.rmsNorm(h, weight: w.feedForwardNorm, epsilon: c.rmsEpsilon)
         // The gated activations are never stored: the down projection is fused with the gating.
         let mlp = Tensor.swigluLinear(

@@ -41,20 +41,26 @@ extension LlamaModel {
     ///   - sequences: `B` sequences.
     ///   - states: from ``spanStates(_:hook:)``.
     ///   - hook: inserted trainable modules (called for the global positions).
-    /// - Returns: final hidden states of the global positions, `[B, G, D]`.
+    ///   - outputRows: when set, only these rows of the flattened `[B·G]` global positions are wanted (e.g. each
+    ///     sequence's last): the last block's MLP runs for them alone.
+    /// - Returns: final hidden states of the global positions, `[B, G, D]`, or `[n, 1, D]` for `outputRows`.
     public func forward(
-        global input: Tensor, sequences: [SpanSequence], states: SpanStates, hook: BackboneHook? = nil
+        global input: Tensor, sequences: [SpanSequence], states: SpanStates, hook: BackboneHook? = nil,
+        outputRows: [Int]? = nil
     ) -> Tensor {
-        self.forwardKeepingKeys(global: input, sequences: sequences, states: states, hook: hook).hidden
+        self.forwardKeepingKeys(
+            global: input, sequences: sequences, states: states, hook: hook, outputRows: outputRows
+        ).hidden
     }
 
     /// ``forward(global:sequences:states:hook:)`` that also returns the global positions' own keys and values at
     /// every layer, so they can serve as span rows of a later pass (e.g. an item's `[ALIGN]` token seen from a
     /// user's `[SEQ]` tokens).
-    /// - Returns: the final hidden states `[B, G, D]`, and per layer the keys `[B·G, KV·d]` (RoPE-rotated at each
-    ///   position's place in its sequence) and values `[B·G, KV·d]`.
+    /// - Returns: the final hidden states `[B, G, D]` (`[n, 1, D]` for `outputRows`), and per layer the keys
+    ///   `[B·G, KV·d]` (RoPE-rotated at each position's place in its sequence) and values `[B·G, KV·d]`.
     public func forwardKeepingKeys(
-        global input: Tensor, sequences: [SpanSequence], states: SpanStates, hook: BackboneHook? = nil
+        global input: Tensor, sequences: [SpanSequence], states: SpanStates, hook: BackboneHook? = nil,
+        outputRows: [Int]? = nil
     ) -> (hidden: Tensor, keys: [Tensor], values: [Tensor]) {
         precondition(input.rank == 3 && input.shape[0] == sequences.count, "forward(global:): input \(input.shape)")
         precondition(
@@ -64,7 +70,8 @@ extension LlamaModel {
         let plan = KeyAssemblyPlan(
             sequences: sequences, states: states, globalRows: input.shape[1], configuration: self.configuration)
         var context = SpanReuseAttention(plan: plan, states: states, configuration: self.configuration)
-        let hidden = self.run(input, positions: plan.globalPositions, context: &context, hook: hook)
+        let hidden = self.run(
+            input, positions: plan.globalPositions, context: &context, hook: hook, outputRows: outputRows)
         let rows = input.shape[0] * input.shape[1]
         let width = self.configuration.keyWidth
         return (

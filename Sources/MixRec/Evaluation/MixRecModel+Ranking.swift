@@ -93,13 +93,15 @@ extension MixRecModel {
         )
         .map { self.collaborativeRows($0, windows: windows) }
         let userStates = self.userStates(collaborativeRows: collaborativeRows)
-        let hidden =
-            items.map { self.encodeSequences(windows, items: $0, userStates: userStates) }
-            ?? self.denseSequences(windows, userStates: userStates, training: false, generator: &generator).sequences
-        let longest = hidden.shape[1]
+        let longest = windows.map(\.count).max() ?? 0
         let last = windows.enumerated().map { $0.offset * longest + $0.element.count - 1 }
+        // Only each window's last `[SEQ]` is ranked: the span path runs the last block's MLP for those rows alone.
+        let lastStates =
+            items.map { self.encodeSequences(windows, items: $0, userStates: userStates, outputRows: last) }
+            ?? self.denseSequences(windows, userStates: userStates, training: false, generator: &generator).sequences
+            .reshaped([windows.count * longest, width]).gather(rows: last)
         let parts = self.sequenceScoreParts(
-            hidden.reshaped([windows.count * longest, width]).gather(rows: last),
+            lastStates.reshaped([windows.count, width]),
             collaborative: collaborativeRows?.gather(rows: last),
             collaborativeItems: items.flatMap(self.adaptedCollaborativeItems),
             textContext: self.textContext(windows, rows: last))

@@ -86,8 +86,12 @@ extension MixRecModel {
     ///   - windows: each user's items, oldest first (every item encoded in `items`).
     ///   - items: the item tower's output.
     ///   - userStates: `[B·G, D]` additions to the `[SEQ]` inputs (G the longest window), or nil.
-    /// - Returns: `[B, G, D]` final `[SEQ]` states; rows past a window's length are padding.
-    func encodeSequences(_ windows: [[Int]], items: ItemEncoding, userStates: Tensor?) -> Tensor {
+    ///   - outputRows: only these rows of the `[B·G]` layout are wanted (evaluation ranks each window's last).
+    /// - Returns: `[B, G, D]` final `[SEQ]` states, rows past a window's length padding; `[n, 1, D]` for
+    ///   `outputRows`.
+    func encodeSequences(
+        _ windows: [[Int]], items: ItemEncoding, userStates: Tensor?, outputRows: [Int]? = nil
+    ) -> Tensor {
         let width = self.backbone.configuration.width
         let longest = windows.map(\.count).max() ?? 0
         var spanOfItem: [Int: Int] = [:]
@@ -115,7 +119,7 @@ extension MixRecModel {
         if let userStates { input = input + userStates }
         return self.adaptedBlocks.forward(
             global: input.reshaped([windows.count, longest, width]), sequences: sequences, states: states,
-            hook: self.experts.hook(firstLayer: self.firstAdaptedLayer))
+            hook: self.experts.hook(firstLayer: self.firstAdaptedLayer), outputRows: outputRows)
     }
 
     /// `[B·G, D]` user-side injection: the collaborative model's state after each window position, projected to
