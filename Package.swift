@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
-                "Cluster", "ClusterCoreTestKit", "ClusterProto", "ZeroMQ", "CZeroMQ", "Search", "MixRec", "RecData",
+                "Cluster", "ClusterCoreTestKit", "ClusterProto", "ZeroMQ", "Search", "MixRec", "RecData",
                 "Tensor", "ConfigKit", "TestKit", "HTTPServing", "Backbone",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]),
@@ -121,6 +121,7 @@ let package = Package(
             name: "MixRecTrialsTests",
             dependencies: ["MixRecTrials", "Cluster", "MixRec", "ConfigKit", "Search", "RecData", "Tensor", "TestKit"]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "TestKit"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
         .testTarget(
             name: "MixRecCLITests",
             dependencies: [

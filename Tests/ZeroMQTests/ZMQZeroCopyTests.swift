@@ -34,8 +34,13 @@ struct ZMQZeroCopyTests {
     @Test("payloads still queued for a peer that never comes are released when the socket closes")
     func releasedOnClose() throws {
         let context = try ZMQContext()
+        // An endpoint nobody listens on: bound to a free port, then closed.
+        let listener = try ZMQSocket(context: context, type: .pull)
+        try listener.bind("tcp://127.0.0.1:*")
+        let endpoint = try listener.lastEndpoint()
+        listener.close()
         let push = try ZMQSocket(context: context, type: .push)
-        try push.connect("tcp://127.0.0.1:\(MixRecBinary.freePort())")
+        try push.connect(endpoint)
         let releases = ZMQSendReleases()
         let payload = [UInt8](repeating: 9, count: 1 << 16)
         try payload.withUnsafeBytes { payload in
