@@ -1,5 +1,7 @@
 import RecData
 
+// What the trainer's step, epoch and evaluation callbacks receive, and what the epoch callback answers.
+
 /// Progress after one optimiser step.
 public struct StepReport: Sendable {
     /// The 0-based epoch.
