@@ -65,11 +65,11 @@ public final class LlamaModel {
     ) -> Tensor {
         precondition(input.rank == 3 && input.shape[2] == self.configuration.width, "forward: input \(input.shape)")
         var hidden = input
-        let last = self.configuration.blockCount - 1
-        for layer in 0...last {
+        let blocks = self.configuration.blockCount
+        for layer in 0..<blocks {
             hidden = self.block(
                 layer, hidden, positions: positions, context: &context, hook: hook,
-                outputRows: layer == last ? outputRows : nil)
+                outputRows: layer == blocks - 1 ? outputRows : nil)
         }
         return Tensor.rmsNorm(hidden, weight: self.weights.outputNorm, epsilon: self.configuration.rmsEpsilon)
     }
