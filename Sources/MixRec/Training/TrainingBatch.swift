@@ -10,7 +10,8 @@ struct TrainingBatch {
     /// next-item targets.
     let collaborativeHistories: [[Int]]
     let collaborativeTargets: [[Int]]
-    /// This rank's share of the global batch's distinct items, for the alignment and hard-sample tasks.
+    /// This rank's share of the global batch's distinct items, for the alignment and hard-sample tasks: items its
+    /// own windows hold (``alignmentShare(of:shard:)``).
     let alignItems: [Int]
     /// `[SEQ]` positions in the global batch.
     let globalPositions: Int
@@ -52,7 +53,36 @@ struct TrainingBatch {
         self.excludedItems = excludeHistory ? split.excludedItems(mine) : nil
         self.unavailableItems = split.unavailableItems
         (self.split, self.collaborativeWindows, self.excludeHistory) = (split, Array(mineLong), excludeHistory)
-        self.alignItems = Array(shard.part(of: distinct))
+        self.alignItems = Self.alignmentShare(of: windows.map { Array($0.inputs) }, shard: shard)
+    }
+
+    /// The distinct items of the global batch's `windows` that `shard` aligns. Every item goes to exactly one part
+    /// whose windows hold it, so a rank aligns only items it encodes for its sequences anyway; an item several
+    /// parts hold goes to the one of them with the fewest items so far (in item order, after the items only one
+    /// part holds), which keeps the parts' alignment work even. Every rank computes the same assignment.
+    static func alignmentShare(of windows: [[Int32]], shard: DataParallelShard) -> [Int] {
+        let parts = (0..<shard.worldSize).map { rank in
+            Set(DataParallelShard(rank: rank, worldSize: shard.worldSize).part(of: windows).joined().map(Int.init))
+        }
+        let distinct = parts.reduce(into: Set<Int>()) { $0.formUnion($1) }.sorted()
+        var counts = [Int](repeating: 0, count: parts.count)
+        var holders: [(item: Int, parts: [Int])] = []
+        var share: [Int] = []
+        for item in distinct {
+            let holding = parts.indices.filter { parts[$0].contains(item) }
+            if holding.count == 1 {
+                counts[holding[0]] += 1
+                if holding[0] == shard.rank { share.append(item) }
+            } else {
+                holders.append((item, holding))
+            }
+        }
+        for (item, holding) in holders {
+            let owner = holding.min { (counts[$0], $0) < (counts[$1], $1) } ?? holding[0]
+            counts[owner] += 1
+            if owner == shard.rank { share.append(item) }
+        }
+        return share.sorted()
     }
 
     /// `excludedItems` for `collaborativeTargets`; built on use, since a frozen collaborative model has no loss.
@@ -60,9 +90,9 @@ struct TrainingBatch {
         self.excludeHistory ? self.split.excludedItems(self.collaborativeWindows) : nil
     }
 
-    /// Every item this rank must encode: its windows' items and its alignment share.
+    /// Every item this rank must encode: its windows' items (its alignment share is among them).
     var encodedItems: [Int] {
-        Array(Set(self.windows.joined()).union(self.alignItems)).sorted()
+        Array(Set(self.windows.joined())).sorted()
     }
 }
 
