@@ -53,11 +53,13 @@ extension MixRecModel {
             keys: [self.text.table.keys], values: [self.text.table.values],
             rows: items.map { self.text.table.rows(span: $0, source: 0) })
         let sequences = items.indices.map { SpanSequence([.global(count: 1), .span($0), .global(count: 1)]) }
+        // Nothing reads a `[CF]` token's final state (only its keys and values), so the last block's MLP runs for
+        // the `[ALIGN]` rows alone.
         let pass = self.adaptedBlocks.forwardKeepingKeys(
             global: input, sequences: sequences, states: states,
-            hook: self.experts.hook(firstLayer: self.firstAdaptedLayer))
-        let alignRows = pass.hidden.reshaped([2 * count, width]).gather(rows: (0..<count).map { 2 * $0 + 1 })
-        return ItemEncoding(items: items, align: alignRows, keys: pass.keys, values: pass.values)
+            hook: self.experts.hook(firstLayer: self.firstAdaptedLayer), outputRows: (0..<count).map { 2 * $0 + 1 })
+        return ItemEncoding(
+            items: items, align: pass.hidden.reshaped([count, width]), keys: pass.keys, values: pass.values)
     }
 
     /// Convenience without dropout.
