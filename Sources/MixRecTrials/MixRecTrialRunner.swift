@@ -66,6 +66,11 @@ public final class MixRecTrialRunner: TrialRunner {
                     context.noteStep(report.batch)
                 },
                 onEpoch: { summary in
+                    if let steps = summary.steps {
+                        self.log(
+                            "trial \(job.trial) rank \(job.rank)/\(job.worldSize) epoch \(summary.epoch): median "
+                                + steps.summary)
+                    }
                     let metrics = Self.prefixed(summary.validation, MixRecTrialConfig.validationPrefix)
                     context.reportEpoch(summary.epoch, metrics: metrics, seconds: summary.seconds)
                     let state = trainer.checkpoint()

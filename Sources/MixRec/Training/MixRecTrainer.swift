@@ -134,23 +134,29 @@ public final class MixRecTrainer {
             self.model.refreshAdaptedText()
             var sums: [String: Double] = [:]
             var total = 0.0
+            var stepSeconds: [StepSeconds] = []
             let epochBatches = batches.batches(epoch: epoch)
             for (index, users) in epochBatches.enumerated() {
                 if isCancelled() { throw TrainingError.cancelled }
-                let (value, parts, batchUsers) = try self.gradients(users, epoch: epoch)
+                var clock = PhaseClock()
+                var seconds = StepSeconds()
+                let (value, parts, batchUsers) = try self.gradients(
+                    users, epoch: epoch, clock: &clock, seconds: &seconds)
                 if config.training.clipNorm > 0 {
                     clipGradientNorm(self.parameters, maxNorm: Float(config.training.clipNorm))
                 }
                 self.optimizer.configuration.learningRate = Float(schedule.rate(atStep: self.progress.step))
                 self.optimizer.update()
                 self.optimizer.zeroGradients()
+                seconds.update = clock.lap()
+                stepSeconds.append(seconds)
                 self.progress.step += 1
                 total += value
                 for (name, part) in parts { sums[name, default: 0] += part }
                 onStep?(
                     StepReport(
                         epoch: epoch, batch: index + 1, batchCount: epochBatches.count, step: self.progress.step,
-                        losses: parts, users: batchUsers))
+                        losses: parts, users: batchUsers, seconds: seconds))
                 if index < epochBatches.count - 1 {
                     try self.reportRungs(
                         rungs.rungs(atStep: self.progress.step), epoch: epoch, started: epochStart, validation: nil,
@@ -169,7 +175,8 @@ public final class MixRecTrainer {
             let steps = Double(max(epochBatches.count, 1))
             let summary = EpochSummary(
                 epoch: epoch + 1, validation: metrics, loss: total / steps,
-                losses: sums.mapValues { $0 / steps }, seconds: Date().timeIntervalSince(epochStart))
+                losses: sums.mapValues { $0 / steps }, seconds: Date().timeIntervalSince(epochStart),
+                steps: StepSeconds.medians(of: stepSeconds))
             stopped =
                 try onEpoch(summary) == .stop || self.progress.badEpochs >= config.training.patience
         }
@@ -253,7 +260,10 @@ public final class MixRecTrainer {
         let batches = UserBatches(
             users: self.data.split.trainableUsers, batchSize: config.training.batchUsers, seed: config.seed
         ).batches(epoch: epoch)
-        return try self.gradients(batches.isEmpty ? [] : batches[batch % batches.count], epoch: epoch).loss
+        var (clock, seconds) = (PhaseClock(), StepSeconds())
+        return try self.gradients(
+            batches.isEmpty ? [] : batches[batch % batches.count], epoch: epoch, clock: &clock, seconds: &seconds
+        ).loss
     }
 
     /// This rank's part of the global batch of `users` (or the part `shard` names: a chunk).
@@ -316,24 +326,38 @@ public final class MixRecTrainer {
     // MARK: - Data parallelism
 
     /// The gradient of the global batch `users`, by chunks with `train.batch_chunks`, else as this rank's share:
-    /// this rank's loss, its parts and its users.
-    private func gradients(_ users: [Int32], epoch: Int) throws -> (loss: Double, parts: [String: Double], users: Int) {
+    /// this rank's loss, its parts and its users. The forward, backward and reduce parts of `seconds` are timed
+    /// with `clock`.
+    private func gradients(
+        _ users: [Int32], epoch: Int, clock: inout PhaseClock, seconds: inout StepSeconds
+    ) throws -> (loss: Double, parts: [String: Double], users: Int) {
         self.model.config.training.batchChunks > 0
-            ? try self.chunkedGradients(users, epoch: epoch) : try self.shardGradients(users, epoch: epoch)
+            ? try self.chunkedGradients(users, epoch: epoch, clock: &clock, seconds: &seconds)
+            : try self.shardGradients(users, epoch: epoch, clock: &clock, seconds: &seconds)
     }
 
     /// The gradient of the global batch `users` with this rank's share as one unit (`train.batch_chunks: 0`), summed
     /// over the group in Float: this rank's loss, its parts and its users.
-    private func shardGradients(_ users: [Int32], epoch: Int) throws -> (Double, [String: Double], Int) {
+    private func shardGradients(
+        _ users: [Int32], epoch: Int, clock: inout PhaseClock, seconds: inout StepSeconds
+    ) throws -> (Double, [String: Double], Int) {
         let batch = self.trainingBatch(users)
         var generator = RandomGenerator(seed: self.model.config.seed)
             .split(UInt64(self.progress.step) << 8 | UInt64(self.role.rank))
         let loss = self.model.loss(
             batch, hardNegatives: self.data.hardNegatives, batchParts: self.role.worldSize, generator: &generator)
         let value = Double(loss.total.item)
+        seconds.forward = clock.lap()
         guard value.isFinite else { throw TrainingError.diverged(epoch: epoch, step: self.progress.step) }
         loss.total.backward()
-        try self.synchronizeGradients()
+        let trained = self.materializedGradients()
+        seconds.backward = clock.lap()
+        if let reducer = self.reducer, self.role.worldSize > 1 {
+            do { try trained.sumGradients { try reducer.allReduceSum(&$0) } } catch {
+                throw TrainingError.reduction("\(error)")
+            }
+            seconds.reduce = clock.lap()
+        }
         return (value, loss.parts, batch.windows.count)
     }
 
@@ -341,7 +365,9 @@ public final class MixRecTrainer {
     /// forward and backward on each of its whole chunks alone, with dropout keyed by (seed, epoch, step, chunk), and
     /// the chunks' gradients are summed exactly over the group (``ChunkGradientSum``), so every group size gives the
     /// same bits. Returns this rank's loss (the sum over its chunks), its parts and its users.
-    private func chunkedGradients(_ users: [Int32], epoch: Int) throws -> (Double, [String: Double], Int) {
+    private func chunkedGradients(
+        _ users: [Int32], epoch: Int, clock: inout PhaseClock, seconds: inout StepSeconds
+    ) throws -> (Double, [String: Double], Int) {
         let config = self.model.config
         // A batch smaller than the chunk count has one chunk per user; a rank left without a chunk adds zeros.
         let chunkCount = min(config.training.batchChunks, max(users.count, 1))
@@ -355,6 +381,7 @@ public final class MixRecTrainer {
             let loss = self.model.loss(
                 batch, hardNegatives: self.data.hardNegatives, batchParts: chunkCount, generator: &generator)
             let chunkValue = Double(loss.total.item)
+            seconds.forward += clock.lap()
             guard chunkValue.isFinite else { throw TrainingError.diverged(epoch: epoch, step: self.progress.step) }
             loss.total.backward()
             let flat = trained.flatGradients()
@@ -362,6 +389,7 @@ public final class MixRecTrainer {
             guard exact.add(chunk: chunk, gradient: flat) else {
                 throw TrainingError.diverged(epoch: epoch, step: self.progress.step)
             }
+            seconds.backward += clock.lap()
             value += chunkValue
             for (name, part) in loss.parts { parts[name, default: 0] += part }
             batchUsers += batch.windows.count
@@ -372,6 +400,7 @@ public final class MixRecTrainer {
         var sums = exact.fixedPointSum(shifts: shifts)
         try self.allReduce(&sums)
         trained.setGradients(exact.values(of: sums, shifts: shifts))
+        seconds.reduce = clock.lap()
         return (value, parts, batchUsers)
     }
 
@@ -381,16 +410,13 @@ public final class MixRecTrainer {
         do { try reducer.allReduceSum(&values) } catch { throw TrainingError.reduction("\(error)") }
     }
 
-    /// Sums every parameter's gradient over the group (a parameter no token reached counts as zero, so unused
-    /// experts cannot desynchronise replicas).
-    private func synchronizeGradients() throws {
-        // Every rank trains the same parameters (all but a frozen collaborative model), in the same order.
+    /// The trained parameters (all but a frozen collaborative model; the same on every rank, in the same order),
+    /// each with a gradient: a parameter no token reached gets zeros, so unused experts cannot desynchronise
+    /// replicas when the group sums them.
+    private func materializedGradients() -> [Tensor] {
         let trained = self.parameters.filter(\.requiresGrad)
         for parameter in trained { parameter.materializedGradient() }
-        guard let reducer = self.reducer, self.role.worldSize > 1 else { return }
-        do { try trained.sumGradients { try reducer.allReduceSum(&$0) } } catch {
-            throw TrainingError.reduction("\(error)")
-        }
+        return trained
     }
 }
 

@@ -15,6 +15,8 @@ public struct StepReport: Sendable {
     public var losses: [String: Double]
     /// Users of this process in the step.
     public var users: Int
+    /// Where the step's time went on this process.
+    public var seconds: StepSeconds
 }
 
 /// How far an evaluation pass over validation or test users has come (this process's share of the users).
@@ -38,6 +40,8 @@ public struct EpochSummary: Sendable, Codable, Equatable {
     public var losses: [String: Double]
     /// Wall-clock seconds of the epoch, validation included.
     public var seconds: Double
+    /// The median of each part of the epoch's steps on this process (nil in histories written before it existed).
+    public var steps: StepSeconds?
 }
 
 /// Whether training goes on after an epoch.

@@ -114,7 +114,8 @@ struct TrainCommand: ParsableCommand {
 
     private static func describe(_ summary: EpochSummary) -> String {
         "epoch \(summary.epoch): loss \(String(format: "%.4f", summary.loss)), valid "
-            + Self.describe(summary.validation) + String(format: " (%.1f s)", summary.seconds)
+            + Self.describe(summary.validation) + String(format: " (%.1f s", summary.seconds)
+            + (summary.steps.map { "; median \($0.summary)" } ?? "") + ")"
     }
 
     private static func describe(_ summary: CollaborativePretrainingEpoch) -> String {
