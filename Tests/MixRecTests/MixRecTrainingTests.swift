@@ -113,6 +113,29 @@ import Testing
         #expect(resumedResult.validation == wholeResult.validation)
     }
 
+    /// A trial pruned on the rung of its last epoch learns so as that epoch is reported: it must not then spend
+    /// minutes on the test passes and the calibration fit. A plain `.stop` still ends with them.
+    @Test(arguments: [false, true])
+    func aRunCancelledByItsLastEpochSkipsTheFinalEvaluation(cancelled: Bool) throws {
+        let trainer = try self.trainer(["train.epochs=2"])
+        var (isCancelled, stages) = (false, Set<EvaluationStage>())
+        let train = {
+            try trainer.train(
+                onEpoch: { _ in
+                    isCancelled = cancelled
+                    return .stop
+                },
+                isCancelled: { isCancelled }, onEvaluation: { stages.insert($0.stage) })
+        }
+        if cancelled {
+            #expect(throws: TrainingError.cancelled) { _ = try train() }
+            #expect(stages == [.validation], "only the epoch's validation pass ran")
+        } else {
+            #expect(try train().epochs == 1)
+            #expect(stages.contains(.test))
+        }
+    }
+
     @Test(arguments: [0, 0.8])
     func collaborativeWarmStartImprovesTheCollaborativeModelAndResumes(average: Double) throws {
         let overrides = [

@@ -80,10 +80,11 @@ public final class MixRecTrainer {
     /// - Parameters:
     ///   - onStep: called after every optimiser step.
     ///   - onEpoch: called after every epoch with its summary (after ``checkpoint()`` reflects it); `.stop` ends
-    ///     training there (e.g. a pruned trial).
+    ///     training there, and the final evaluation follows unless `isCancelled` says otherwise.
     ///   - onRung: called at every rung of `train.rungs` with the validation metrics there (a rung on an epoch's
     ///     last step takes the epoch's validation and comes before `onEpoch`); without it, rungs are not validated.
-    ///   - isCancelled: polled before every step; when true, training throws ``TrainingError/cancelled``.
+    ///   - isCancelled: polled before every step and before the final evaluation; when true, training throws
+    ///     ``TrainingError/cancelled``.
     ///   - onCollaborativeEpoch: called after every epoch of the collaborative warm start (`train.cf_pretrain`),
     ///     which runs before the first joint step of a fresh run.
     ///   - onEvaluation: called after every batch of users ranked in the validation pass of each epoch and in the
@@ -180,6 +181,9 @@ public final class MixRecTrainer {
             stopped =
                 try onEpoch(summary) == .stop || self.progress.badEpochs >= config.training.patience
         }
+        // A run cancelled by now (a trial pruned on its last rung, a stop signal) ends here: the test passes and the
+        // calibration fit take minutes on a large catalogue, and nobody reads their result.
+        if isCancelled() { throw TrainingError.cancelled }
         return try self.finish(seconds: Date().timeIntervalSince(started), onEvaluation: onEvaluation)
     }
 
