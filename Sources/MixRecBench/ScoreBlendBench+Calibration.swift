@@ -8,7 +8,7 @@ import Tensor
 /// several `eval.unseen_warm_allowance` values at the cost of one validation and one test pass.
 ///
 /// Every candidate of ``ScoreCalibration/candidates(hasUnseenItems:)`` is ranked on validation and on test, warm
-/// and cold cases apart, from the run's uncalibrated joint scores, batched as the fit batches them. Each allowance
+/// and cold cases apart, from the run's uncalibrated joint scores (``CalibrationRanker``, as the fit ranks them). Each allowance
 /// then chooses with ``ScoreCalibration/choose(_:warmAllowance:)`` on validation alone, as `mixrec train` and
 /// `mixrec evaluate --set eval.calibrate=true` would, and the choice's test figures are printed beside it; the whole
 /// table follows (the test columns of rows the rule did not choose are a frontier read off test, not a claim).
@@ -22,32 +22,33 @@ extension ScoreBlendBench {
         let scorer = model.historyScorer()
         let maximumLength = run.config.collaborativeHistory
         let excludeHistory = run.config.evaluation.excludeHistory
-        let batchSize = min(run.config.evaluation.batchUsers, MixRecTrainer.calibrationBatch)
+        let batchSize = run.config.evaluation.batchUsers
+        let itemCount = run.data.itemCount
         var table: [String: [ScoreCalibration.Validation]] = [:]
         for stage in [EvaluationStage.validation, .test] {
             var cases = run.data.split.evaluationCases(users: 0..<Int32(run.data.split.userCount), stage: stage)
             if self.cases > 0 { cases = Array(cases.prefix(self.cases)) }
             let started = Date()
-            var ranker = TargetRanker(itemCount: run.data.itemCount, excludeHistory: excludeHistory)
+            var ranker = CalibrationRanker(
+                candidates: candidates, itemCount: itemCount, excludeHistory: excludeHistory, unseen: unseen)
             var warm = candidates.map { _ in RankingMetrics() }
             var cold = warm
             for start in stride(from: 0, to: cases.count, by: batchSize) {
                 let batch = Array(cases[start..<min(start + batchSize, cases.count)])
                 let inputs = batch.map { $0.input(maxLength: maximumLength).map { Int($0) } }
-                let parts = scorer(inputs)
-                let scored = ScoreCalibration.apply(
-                    candidates, to: parts.uncalibrated, lastItemText: model.lastItemTextScores(inputs),
-                    unseen: unseen)
-                let coldRows = batch.indices.filter { coldItems.contains(batch[$0].target) }
-                let warmRows = batch.indices.filter { !coldItems.contains(batch[$0].target) }
-                for (index, scores) in scored.enumerated() {
-                    for (rows, isCold) in [(warmRows, false), (coldRows, true)] where !rows.isEmpty {
-                        let kept = scores.gather(rows: rows)
-                        kept.withUnsafeBufferPointer {
-                            if isCold {
-                                ranker.accumulate(scores: $0, cases: rows.map { batch[$0] }, into: &cold[index])
-                            } else {
-                                ranker.accumulate(scores: $0, cases: rows.map { batch[$0] }, into: &warm[index])
+                let scores = scorer(inputs).uncalibrated
+                let match = model.lastItemTextScores(inputs)
+                scores.withUnsafeBufferPointer { scores in
+                    match.withUnsafeBufferPointer { match in
+                        for (offset, evaluationCase) in batch.enumerated() {
+                            let rows = (offset * itemCount)..<((offset + 1) * itemCount)
+                            let ranks = ranker.ranks(
+                                row: UnsafeBufferPointer(rebasing: scores[rows]),
+                                lastItemText: UnsafeBufferPointer(rebasing: match[rows]),
+                                target: evaluationCase.target, history: evaluationCase.history)
+                            let isCold = coldItems.contains(evaluationCase.target)
+                            for (candidate, rank) in ranks.enumerated() {
+                                if isCold { cold[candidate].add(rank: rank) } else { warm[candidate].add(rank: rank) }
                             }
                         }
                     }

@@ -32,27 +32,42 @@ func rankCases(
     batchSize: Int, progress: ((Int) -> Void)? = nil, scores: ([EvaluationCase]) -> [Tensor]
 ) -> RankingReport {
     var rankers = excludeHistory.map { TargetRanker(itemCount: itemCount, excludeHistory: $0) }
+    return rankCaseBatches(
+        cases, sources: sources, excludeHistory: excludeHistory, groups: groups, batchSize: batchSize,
+        progress: progress
+    ) { batch, add in
+        let rows = scores(batch)
+        precondition(rows.count == sources.count, "one score matrix per source")
+        for (source, matrix) in rows.enumerated() {
+            matrix.withUnsafeBufferPointer { buffer in
+                precondition(buffer.count == batch.count * itemCount, "scores must be [cases × itemCount]")
+                for (offset, evaluationCase) in batch.enumerated() {
+                    let row = UnsafeBufferPointer(rebasing: buffer[(offset * itemCount)..<((offset + 1) * itemCount)])
+                    for protocolIndex in rankers.indices {
+                        let rank = rankers[protocolIndex].rank(
+                            row: row, target: evaluationCase.target, history: evaluationCase.history)
+                        add(offset, source, protocolIndex, rank)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The report of `cases` ranked `batchSize` at a time without gradients: `rank` gets each batch and reports every
+/// rank it computes as (case offset in the batch, source index, protocol index, rank).
+func rankCaseBatches(
+    _ cases: [EvaluationCase], sources: [String], excludeHistory: [Bool], groups: CaseGroups, batchSize: Int,
+    progress: ((Int) -> Void)?,
+    rank: ([EvaluationCase], _ add: (_ offset: Int, _ source: Int, _ protocolIndex: Int, _ rank: Int) -> Void) -> Void
+) -> RankingReport {
     var report = RankingReport(sources: sources, protocols: excludeHistory, groups: CaseGroups.names)
     let caseGroups = cases.map(groups.groups(of:))
     withoutGradients {
         for start in stride(from: 0, to: cases.count, by: batchSize) {
             let end = min(cases.count, start + batchSize)
-            let rows = scores(Array(cases[start..<end]))
-            precondition(rows.count == sources.count, "one score matrix per source")
-            for (source, matrix) in rows.enumerated() {
-                matrix.withUnsafeBufferPointer { buffer in
-                    precondition(buffer.count == (end - start) * itemCount, "scores must be [cases × itemCount]")
-                    for index in start..<end {
-                        let offset = (index - start) * itemCount
-                        let row = UnsafeBufferPointer(rebasing: buffer[offset..<(offset + itemCount)])
-                        for protocolIndex in rankers.indices {
-                            let rank = rankers[protocolIndex].rank(
-                                row: row, target: cases[index].target, history: cases[index].history)
-                            report.add(
-                                rank: rank, source: source, protocolIndex: protocolIndex, groups: caseGroups[index])
-                        }
-                    }
-                }
+            rank(Array(cases[start..<end])) { offset, source, protocolIndex, rank in
+                report.add(rank: rank, source: source, protocolIndex: protocolIndex, groups: caseGroups[start + offset])
             }
             progress?(end)
         }

@@ -55,12 +55,20 @@ public struct TextNeighbourScores {
     public func apply(to scores: Tensor) -> Tensor {
         let items = scores.shape[1]
         var result = scores.scalars
-        for row in 0..<scores.shape[0] {
-            let base = row * items
-            for (item, neighbours) in zip(self.unseenItems, self.neighbours) {
-                result[base + item] = neighbours.reduce(0) { $0 + $1.weight * result[base + $1.item] }
+        result.withUnsafeMutableBufferPointer { buffer in
+            for row in 0..<scores.shape[0] {
+                let scores = UnsafeBufferPointer(rebasing: buffer[(row * items)..<((row + 1) * items)])
+                for (index, item) in self.unseenItems.enumerated() {
+                    buffer[row * items + item] = self.score(ofUnseen: index, in: scores)
+                }
             }
         }
         return Tensor(result, shape: scores.shape)
+    }
+
+    /// The weighted score of the `index`-th unseen item from its neighbours' in the score row `row` (they are
+    /// trained items, so no replaced score is read).
+    func score(ofUnseen index: Int, in row: UnsafeBufferPointer<Float>) -> Float {
+        self.neighbours[index].reduce(0) { $0 + $1.weight * row[$1.item] }
     }
 }

@@ -49,9 +49,9 @@ extension MixRecTrainer {
     /// the group under each candidate of ``ScoreCalibration/candidates(hasUnseenItems:)`` and keeps the one with the
     /// best NDCG@10 over all cases, the simplest on ties, or with `eval.unseen_warm_allowance` and cold cases the best
     /// on cold cases within the warm allowance (``ScoreCalibration/choose(_:warmAllowance:)``). The model's own
-    /// scores are computed once per batch. The collaborative scores alone get the same fit
-    /// (``MixRecModel/collaborativeCalibration``), so the run reports the ID model with the same text terms beside
-    /// the joint model.
+    /// scores are computed once per batch and every candidate ranked from them (``CalibrationRanker``). The
+    /// collaborative scores alone get the same fit (``MixRecModel/collaborativeCalibration``), so the run reports the
+    /// ID model with the same text terms beside the joint model.
     /// - Parameter progress: called with the cases done after every batch of this rank's share.
     func fitCalibration(progress: ((EvaluationProgress) -> Void)?) throws -> CalibrationFit {
         let model = self.model
@@ -64,20 +64,34 @@ extension MixRecTrainer {
         let cases = self.data.split.evaluationCases(
             users: self.role.shard.users(of: self.data.split.userCount), stage: .validation)
         let scorer = model.historyScorer(encodesItems: !cases.isEmpty)
-        let local = rankCases(
-            cases, itemCount: model.itemCount,
-            sources: bases.flatMap { base in candidates.map { "\(base): \($0)" } }, excludeHistory: [exclude],
-            groups: self.groups, batchSize: min(model.config.evaluation.batchUsers, Self.calibrationBatch),
+        let itemCount = model.itemCount
+        var ranker = CalibrationRanker(
+            candidates: candidates, itemCount: itemCount, excludeHistory: exclude, unseen: model.unseenItems)
+        let local = rankCaseBatches(
+            cases, sources: bases.flatMap { base in candidates.map { "\(base): \($0)" } }, excludeHistory: [exclude],
+            groups: self.groups, batchSize: model.config.evaluation.batchUsers,
             progress: progress.map { report in
                 { report(EvaluationProgress(stage: .validation, done: $0, total: cases.count)) }
             }
-        ) { batch in
+        ) { batch, add in
             let histories = batch.map { $0.input(maxLength: model.config.collaborativeHistory).map { Int($0) } }
             let parts = scorer(histories)
-            let lastItemText = model.lastItemTextScores(histories)
             let scores = [parts.uncalibrated] + (hasCollaborative ? [parts.collaborative ?? parts.joint] : [])
-            return scores.flatMap { base in
-                ScoreCalibration.apply(candidates, to: base, lastItemText: lastItemText, unseen: model.unseenItems)
+            model.lastItemTextScores(histories).withUnsafeBufferPointer { match in
+                for (base, matrix) in scores.enumerated() {
+                    matrix.withUnsafeBufferPointer { buffer in
+                        for (offset, evaluationCase) in batch.enumerated() {
+                            let rows = (offset * itemCount)..<((offset + 1) * itemCount)
+                            let ranks = ranker.ranks(
+                                row: UnsafeBufferPointer(rebasing: buffer[rows]),
+                                lastItemText: UnsafeBufferPointer(rebasing: match[rows]), target: evaluationCase.target,
+                                history: evaluationCase.history)
+                            for (candidate, rank) in ranks.enumerated() {
+                                add(offset, base * candidates.count + candidate, 0, rank)
+                            }
+                        }
+                    }
+                }
             }
         }
         let report = try self.summedOverGroup(local)
@@ -112,7 +126,4 @@ extension MixRecTrainer {
                 CalibrationFit.afterKey: groups(chosen),
             ])
     }
-
-    /// Cases per batch of the fit: every candidate's `[B, I]` scores are held at once.
-    public static var calibrationBatch: Int { 32 }
 }
