@@ -69,7 +69,7 @@ public struct CalibrationRanker {
         for (weight, candidates) in self.candidatesByWeight {
             self.shift(row, by: weight, lastItemText: lastItemText)
             if candidates.contains(where: { self.candidates[$0].unseenNeighbours }) { self.scoreNeighbours() }
-            let trained = self.unseenIndex[Int(target)] < 0 ? self.trainedCounts(above: self.moved[Int(target)]) : nil
+            let trained = self.unseenIndex[Int(target)] < 0 ? self.trainedCounts(atLeast: self.moved[Int(target)]) : nil
             for candidate in candidates {
                 self.scoreUnseen(self.candidates[candidate], lastItemText: lastItemText)
                 self.ranks[candidate] = self.rank(target: Int(target), trained: trained)
@@ -129,7 +129,7 @@ public struct CalibrationRanker {
     }
 
     /// The trained items scoring at least `score`, over all of them and over the excluded history.
-    private func trainedCounts(above score: Float) -> (all: Int, history: Int) {
+    private func trainedCounts(atLeast score: Float) -> (all: Int, history: Int) {
         var all = 0
         for value in self.moved where value >= score { all += 1 }
         for item in self.neighbours?.unseenItems ?? [] where self.moved[item] >= score { all -= 1 }
@@ -143,7 +143,7 @@ public struct CalibrationRanker {
         let targetIndex = self.unseenIndex[target]
         let score = targetIndex < 0 ? self.moved[target] : self.unseenScores[targetIndex]
         guard !score.isNaN else { return self.itemCount - 1 }
-        let counts = trained ?? self.trainedCounts(above: score)
+        let counts = trained ?? self.trainedCounts(atLeast: score)
         let unseen = self.unseenScores.count(where: { $0 >= score })
         let unseenHistory = self.excluded.count(where: { item in
             let index = self.unseenIndex[item]
