@@ -23,34 +23,24 @@ extension ScoreBlendBench {
         let maximumLength = run.config.collaborativeHistory
         let excludeHistory = run.config.evaluation.excludeHistory
         let batchSize = run.config.evaluation.batchUsers
-        let itemCount = run.data.itemCount
         var table: [String: [ScoreCalibration.Validation]] = [:]
         for stage in [EvaluationStage.validation, .test] {
             var cases = run.data.split.evaluationCases(users: 0..<Int32(run.data.split.userCount), stage: stage)
             if self.cases > 0 { cases = Array(cases.prefix(self.cases)) }
             let started = Date()
             var ranker = CalibrationRanker(
-                candidates: candidates, itemCount: itemCount, excludeHistory: excludeHistory, unseen: unseen)
+                candidates: candidates, itemCount: run.data.itemCount, excludeHistory: excludeHistory, unseen: unseen)
             var warm = candidates.map { _ in RankingMetrics() }
             var cold = warm
             for start in stride(from: 0, to: cases.count, by: batchSize) {
                 let batch = Array(cases[start..<min(start + batchSize, cases.count)])
                 let inputs = batch.map { $0.input(maxLength: maximumLength).map { Int($0) } }
-                let scores = scorer(inputs).uncalibrated
-                let match = model.lastItemTextScores(inputs)
-                scores.withUnsafeBufferPointer { scores in
-                    match.withUnsafeBufferPointer { match in
-                        for (offset, evaluationCase) in batch.enumerated() {
-                            let rows = (offset * itemCount)..<((offset + 1) * itemCount)
-                            let ranks = ranker.ranks(
-                                row: UnsafeBufferPointer(rebasing: scores[rows]),
-                                lastItemText: UnsafeBufferPointer(rebasing: match[rows]),
-                                target: evaluationCase.target, history: evaluationCase.history)
-                            let isCold = coldItems.contains(evaluationCase.target)
-                            for (candidate, rank) in ranks.enumerated() {
-                                if isCold { cold[candidate].add(rank: rank) } else { warm[candidate].add(rank: rank) }
-                            }
-                        }
+                ranker.rank(
+                    batch, scores: scorer(inputs).uncalibrated, lastItemText: model.lastItemTextScores(inputs)
+                ) { offset, ranks in
+                    let isCold = coldItems.contains(batch[offset].target)
+                    for (candidate, rank) in ranks.enumerated() {
+                        if isCold { cold[candidate].add(rank: rank) } else { warm[candidate].add(rank: rank) }
                     }
                 }
             }

@@ -166,8 +166,6 @@ final class RingGradientReducer: GradientReducer {
     }
 
     private func note(bytes: Int, since started: ContinuousClock.Instant) {
-        let elapsed = (ContinuousClock.now - started).components
-        self.context.noteAllReduce(
-            bytes: bytes, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+        self.context.noteAllReduce(bytes: bytes, seconds: (ContinuousClock.now - started).seconds)
     }
 }

@@ -113,7 +113,7 @@ import Testing
         #expect(resumedResult.validation == wholeResult.validation)
     }
 
-    /// A trial pruned on the rung of its last epoch learns so as that epoch is reported: it must not then spend
+    /// A trial pruned on the rung of its last epoch learns so when that epoch is reported: it must not then spend
     /// minutes on the test passes and the calibration fit. A plain `.stop` still ends with them.
     @Test(arguments: [false, true])
     func aRunCancelledByItsLastEpochSkipsTheFinalEvaluation(cancelled: Bool) throws {

@@ -57,10 +57,9 @@ public struct RingSyntheticTrialRunner: TrialRunner {
                 let trained = (epoch - 1) * self.stepsPerEpoch + step + 1
                 if trained % self.verifyEvery == 0 { try gradients.verifyReplicas(step: trained) }
             }
-            let elapsed = (ContinuousClock.now - started).components
             context.reportEpoch(
                 epoch, metrics: Self.metrics(of: parameter, score: score, epoch: epoch),
-                seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+                seconds: (ContinuousClock.now - started).seconds)
             context.uploadCheckpoint(epoch: epoch, parameters: Self.bytes(of: parameter))
         }
         var metrics = Self.metrics(of: parameter, score: score, epoch: job.maxEpochs)

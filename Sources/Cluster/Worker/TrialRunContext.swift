@@ -67,11 +67,10 @@ public final class TrialRunContext: Sendable {
     /// The run's progress for a display, `now` being the time it is shown.
     func snapshot(now: ContinuousClock.Instant = .now) -> WorkerProgress {
         let position = self.position.withLock { $0 }
-        let elapsed = (now - self.started).components
         return WorkerProgress(
             trial: self.job.trial, attempt: self.job.attempt, epoch: position.epoch, maxEpochs: self.job.maxEpochs,
             firstEpoch: self.job.resume?.epoch ?? 0, step: position.step, stepsPerEpoch: position.stepsPerEpoch,
-            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18, metrics: position.metrics)
+            seconds: (now - self.started).seconds, metrics: position.metrics)
     }
 
     /// Notes the optimizer step within the current epoch (cheap; call it once per step): heartbeats carry it, and

@@ -85,9 +85,7 @@ extension WorkerService {
             do {
                 let outcome = try runner.run(job, context: context)
                 if case .finished(let metrics, let epochs) = outcome, !context.isCancelled {
-                    let elapsed = (ContinuousClock.now - started).components
-                    let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-                    end = .finished(metrics, epochs: epochs, seconds: seconds)
+                    end = .finished(metrics, epochs: epochs, seconds: (ContinuousClock.now - started).seconds)
                 } else {
                     end = .cancelled
                 }

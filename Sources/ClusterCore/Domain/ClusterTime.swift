@@ -30,6 +30,12 @@ public struct ClusterTime: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 extension Duration {
+    /// The duration in seconds.
+    public var seconds: Double {
+        let (seconds, attoseconds) = self.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+
     /// The duration in whole milliseconds, rounded toward zero.
     public var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = self.components

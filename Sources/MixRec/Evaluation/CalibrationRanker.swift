@@ -1,3 +1,6 @@
+import RecData
+import Tensor
+
 /// Ranks a case's target under every candidate of a calibration fit at once: the ranks ``TargetRanker`` gives on the
 /// rows ``ScoreCalibration/apply(_:to:lastItemText:unseen:)`` makes, without making them.
 ///
@@ -76,6 +79,28 @@ public struct CalibrationRanker {
             }
         }
         return self.ranks
+    }
+
+    /// Ranks each of `cases` from its row of `scores` and of `lastItemText` (both `[cases.count, itemCount]`) and
+    /// hands `body` the case's offset in `cases` and its ranks (``ranks(row:lastItemText:target:history:)``).
+    public mutating func rank(
+        _ cases: [EvaluationCase], scores: Tensor, lastItemText: Tensor, _ body: (_ offset: Int, _ ranks: [Int]) -> Void
+    ) {
+        let itemCount = self.itemCount
+        precondition(scores.count == cases.count * itemCount && lastItemText.count == scores.count, "[cases, items]")
+        scores.withUnsafeBufferPointer { scores in
+            lastItemText.withUnsafeBufferPointer { match in
+                for (offset, evaluationCase) in cases.enumerated() {
+                    let rows = (offset * itemCount)..<((offset + 1) * itemCount)
+                    body(
+                        offset,
+                        self.ranks(
+                            row: UnsafeBufferPointer(rebasing: scores[rows]),
+                            lastItemText: UnsafeBufferPointer(rebasing: match[rows]), target: evaluationCase.target,
+                            history: evaluationCase.history))
+                }
+            }
+        }
     }
 
     /// The history items that leave the ranking: distinct, never the target (none without `excludeHistory`).

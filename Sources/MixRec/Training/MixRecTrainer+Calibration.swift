@@ -64,9 +64,8 @@ extension MixRecTrainer {
         let cases = self.data.split.evaluationCases(
             users: self.role.shard.users(of: self.data.split.userCount), stage: .validation)
         let scorer = model.historyScorer(encodesItems: !cases.isEmpty)
-        let itemCount = model.itemCount
         var ranker = CalibrationRanker(
-            candidates: candidates, itemCount: itemCount, excludeHistory: exclude, unseen: model.unseenItems)
+            candidates: candidates, itemCount: model.itemCount, excludeHistory: exclude, unseen: model.unseenItems)
         let local = rankCaseBatches(
             cases, sources: bases.flatMap { base in candidates.map { "\(base): \($0)" } }, excludeHistory: [exclude],
             groups: self.groups, batchSize: model.config.evaluation.batchUsers,
@@ -77,19 +76,11 @@ extension MixRecTrainer {
             let histories = batch.map { $0.input(maxLength: model.config.collaborativeHistory).map { Int($0) } }
             let parts = scorer(histories)
             let scores = [parts.uncalibrated] + (hasCollaborative ? [parts.collaborative ?? parts.joint] : [])
-            model.lastItemTextScores(histories).withUnsafeBufferPointer { match in
-                for (base, matrix) in scores.enumerated() {
-                    matrix.withUnsafeBufferPointer { buffer in
-                        for (offset, evaluationCase) in batch.enumerated() {
-                            let rows = (offset * itemCount)..<((offset + 1) * itemCount)
-                            let ranks = ranker.ranks(
-                                row: UnsafeBufferPointer(rebasing: buffer[rows]),
-                                lastItemText: UnsafeBufferPointer(rebasing: match[rows]), target: evaluationCase.target,
-                                history: evaluationCase.history)
-                            for (candidate, rank) in ranks.enumerated() {
-                                add(offset, base * candidates.count + candidate, 0, rank)
-                            }
-                        }
+            let match = model.lastItemTextScores(histories)
+            for (base, matrix) in scores.enumerated() {
+                ranker.rank(batch, scores: matrix, lastItemText: match) { offset, ranks in
+                    for (candidate, rank) in ranks.enumerated() {
+                        add(offset, base * candidates.count + candidate, 0, rank)
                     }
                 }
             }
