@@ -50,18 +50,10 @@ import Testing
         let (model, data) = try self.model(Self.overrides + ["model.collaborative.max_history=9"])
         TinyMixRec.perturb(model, seed: 8, scale: 0.1)
         model.refreshAdaptedText()
-        let batch = TrainingBatch(
-            users: Array(data.split.trainableUsers.prefix(3)), split: data.split, maximumHistory: 6,
-            collaborativeHistory: 9, hardNegatives: data.hardNegatives, negativeCount: 3,
-            shard: DataParallelShard(rank: 0, worldSize: 1))
         let names = ["collaborative.text_projection", "tokens.align", "tokens.cf", "cf_item.output.weight"]
         let expertNames = model.parameters.entries.map(\.name).filter { $0.hasPrefix("experts.layer1.") }
-        let picked = (names + expertNames.prefix(4)).compactMap { model.parameters.byName[$0] }
-        #expect(picked.count == 8)
-        checkGradients(picked, elements: 5, step: 1e-2, absoluteTolerance: 5e-3, relativeTolerance: 5e-2) { _ in
-            var generator = RandomGenerator(seed: 2)
-            return model.loss(batch, hardNegatives: data.hardNegatives, batchParts: 1, generator: &generator).total
-        }
+        TinyMixRec.checkLossGradients(
+            model, data: data, names: names + expertNames.prefix(4), collaborativeHistory: 9)
     }
 
     @Test func needsTheCollaborativeTextScoresAndContextMasking() {

@@ -21,19 +21,10 @@ import Testing
         let trainer = try self.trainer(["losses.balance=0", "model.collaborative.max_history=9"])
         let model = trainer.model
         TinyMixRec.perturb(model, seed: 9, scale: 0.1)
-        let batch = TrainingBatch(
-            users: Array(trainer.data.split.trainableUsers.prefix(3)), split: trainer.data.split, maximumHistory: 6,
-            collaborativeHistory: 9, hardNegatives: trainer.data.hardNegatives, negativeCount: 3,
-            shard: DataParallelShard(rank: 0, worldSize: 1)
-        )
         let names = ["tokens.seq", "tokens.cf", "cf_user.weight", "item_projection", "score_scale"]
         let expertNames = model.parameters.entries.map(\.name).filter { $0.hasPrefix("experts.layer2.") }
-        let picked = (names + expertNames.prefix(6)).compactMap { model.parameters.byName[$0] }
-        checkGradients(picked, elements: 6, step: 1e-2, absoluteTolerance: 5e-3, relativeTolerance: 5e-2) { _ in
-            var generator = RandomGenerator(seed: 2)
-            return model.loss(batch, hardNegatives: trainer.data.hardNegatives, batchParts: 1, generator: &generator)
-                .total
-        }
+        TinyMixRec.checkLossGradients(
+            model, data: trainer.data, names: names + expertNames.prefix(6), collaborativeHistory: 9, elements: 6)
     }
 
     /// With `train.exclude_history` each position's softmax leaves its earlier items out, in the link loss and in

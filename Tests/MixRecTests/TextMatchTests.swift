@@ -20,7 +20,8 @@ import Testing
         #expect(means.shape == [6, 2])
         // Window 0: item 1, then mean of 1 and 2, then of 1, 2 and 0; window 1: item 3, then padding.
         expectClose(means.scalars, [0, 2, 2, 3, 5.0 / 3, 2, 3, 1, 0, 0, 0, 0], tolerance: 1e-6)
-        let context = TextContext(windows: [[1, 2, 0], [3]], rows: [2, 3, 1], textVectors: table)
+        let context = TextContext(
+            windows: [[1, 2, 0], [3]], rows: [2, 3, 1], textVectors: table, items: TextMatchItems(table: table))
         #expect(context.lasts.scalars == [1, 0, 3, 1, 4, 4])
         expectClose(context.means.scalars, [5.0 / 3, 2, 3, 1, 2, 3], tolerance: 1e-6)
     }
@@ -68,21 +69,12 @@ import Testing
     @Test func lossGradientsThroughTheTermMatchFiniteDifferences() throws {
         let (model, data) = try self.model()
         TinyMixRec.perturb(model, seed: 12, scale: 0.1)
-        let batch = TrainingBatch(
-            users: Array(data.split.trainableUsers.prefix(3)), split: data.split, maximumHistory: 6,
-            collaborativeHistory: 6, hardNegatives: data.hardNegatives, negativeCount: 3,
-            shard: DataParallelShard(rank: 0, worldSize: 1))
         // The `[SEQ]` token and the user injection reach the term through the `[SEQ]` state (expert weights are
         // left out: a finite step can flip an expert's top-k routing).
         let names =
             ["query_map", "last_weight", "mean_weight", "gate"].map { "text_match.\($0)" } + [
                 "tokens.seq", "cf_user.weight",
             ]
-        let picked = names.compactMap { model.parameters.byName[$0] }
-        #expect(picked.count == 6)
-        checkGradients(picked, elements: 5, step: 1e-2, absoluteTolerance: 5e-3, relativeTolerance: 5e-2) { _ in
-            var generator = RandomGenerator(seed: 2)
-            return model.loss(batch, hardNegatives: data.hardNegatives, batchParts: 1, generator: &generator).total
-        }
+        TinyMixRec.checkLossGradients(model, data: data, names: names)
     }
 }

@@ -50,6 +50,15 @@ public struct MixRecConfig: Sendable, Equatable {
                     + "model.context_masking are true and model.text_vector is align (it changes the collaborative "
                     + "scores that rank, starting from the frozen [ALIGN] vectors)")
         }
+        if self.model.textMatchItems == .adapted
+            && !(self.model.textMatch && self.model.contextMasking && self.model.itemProjectionInit == .align)
+        {
+            throw ConfigError.invalidValue(
+                key: "model.text_match_items", value: "adapted",
+                allowed: "frozen unless model.text_match and model.context_masking are true and "
+                    + "model.item_projection_init is align (the change is measured from the [ALIGN] vectors W "
+                    + "starts from, and the item tower encodes it)")
+        }
     }
 
     /// The most recent items the collaborative model reads: `model.collaborative.max_history`, else

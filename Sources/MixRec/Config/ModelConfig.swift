@@ -17,6 +17,15 @@ public enum TextVector: String, CaseIterable, Sendable {
     case align
 }
 
+/// The items' vectors the text-match term reads (`model.text_match_items`).
+public enum TextMatchItemSource: String, CaseIterable, Sendable {
+    /// Their frozen text vectors (`model.text_vector`).
+    case frozen
+    /// Their frozen text vectors moved by what the experts have changed in their `[ALIGN]` vectors since
+    /// initialisation: the experts then change the similarities the term ranks by.
+    case adapted
+}
+
 /// Where the item projection W starts (`model.item_projection_init`).
 public enum ItemProjectionInit: String, CaseIterable, Sendable {
     /// Each item's initial `[ALIGN]` state: the alignment task starts solved.
@@ -128,6 +137,8 @@ public struct ModelConfig: Sendable, Equatable {
     /// Add the text-match term to the scores: each candidate's frozen text vector against the window's mean text
     /// vector plus a learnt map of the `[SEQ]` state, under a learnt gate that starts at 0.
     public var textMatch = false
+    /// The items' vectors the text-match term reads.
+    public var textMatchItems = TextMatchItemSource.frozen
 
     /// Reads `model.*`; `layerCount` is the backbone depth in use, which expert groups must fit in.
     public init(from section: ConfigSection, layerCount: Int) throws {
@@ -138,6 +149,7 @@ public struct ModelConfig: Sendable, Equatable {
         self.textVector = try section.choice("text_vector", default: self.textVector)
         self.itemProjectionInit = try section.choice("item_projection_init", default: self.itemProjectionInit)
         self.textMatch = try section.bool("text_match", default: self.textMatch)
+        self.textMatchItems = try section.choice("text_match_items", default: self.textMatchItems)
         let experts = try section.section("experts")
         if experts.keys.isEmpty {
             self.experts = try Self.defaultExperts(layerCount: layerCount)

@@ -104,7 +104,7 @@ extension MixRecModel {
             lastStates.reshaped([windows.count, width]),
             collaborative: collaborativeRows?.gather(rows: last),
             collaborativeItems: items.flatMap(self.adaptedCollaborativeItems),
-            textContext: self.textContext(windows, rows: last))
+            textContext: self.textContext(windows, rows: last, items: items))
         // The text match costs a `[B, D] × [D, I]` product: only a calibrated model computes it.
         let calibrated = !self.calibration.isNone || self.collaborativeCalibration != nil
         guard calibrated else { return parts }

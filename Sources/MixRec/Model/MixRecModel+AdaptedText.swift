@@ -28,10 +28,28 @@ extension MixRecModel {
     }
 
     /// Encodes every item with the experts as they are and keeps their adapted text vectors: the values of the
-    /// items a training step does not encode (a no-op unless `adapted_text` is on).
+    /// items a training step does not encode (a no-op unless `adapted_text` or `text_match_items: adapted` is on).
     public func refreshAdaptedText() {
-        guard self.config.model.collaborative.adaptedText else { return }
+        let textMatchAdapts = self.textMatch != nil && self.config.model.textMatchItems == .adapted
+        guard self.config.model.collaborative.adaptedText || textMatchAdapts else { return }
         self.adaptedTextCache = withoutGradients { self.textVectors(align: self.encodeAllItems().align) }
         self.experts.reset()
+        if textMatchAdapts {
+            self.textMatchTable = self.itemTextVectors + self.adaptedTextCache - self.adaptedTextOrigin
+        }
+    }
+
+    /// The text-match term's item vectors: the frozen text vectors, or with `model.text_match_items: adapted` the
+    /// frozen text vectors plus what the experts changed in each item's adapted text vector since initialisation,
+    /// `t_i + v(ã_i) − v(ã⁰_i)`. `encoding`'s items take their fresh (differentiable) change; the others their
+    /// change when last refreshed. At initialisation the change is zero, so the term starts as the frozen one.
+    func textMatchItems(_ encoding: ItemEncoding?) -> TextMatchItems {
+        guard self.config.model.textMatchItems == .adapted, let encoding else {
+            return TextMatchItems(table: self.textMatchTable)
+        }
+        return TextMatchItems(
+            table: self.textMatchTable,
+            change: self.textVectors(align: encoding.align) - self.adaptedTextCache.gather(rows: encoding.items),
+            changed: encoding.items)
     }
 }

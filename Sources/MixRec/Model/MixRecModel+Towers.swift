@@ -182,7 +182,7 @@ extension MixRecModel {
     ///   - collaborative: the collaborative states of the same positions, or nil without the model.
     ///   - collaborativeItems: `[I, c]` item vectors that score the collaborative states instead of the pass's
     ///     own (``adaptedCollaborativeItems(_:)``).
-    ///   - textContext: the rows' windows as text (``textContext(_:rows:)``); needed with `model.text_match`.
+    ///   - textContext: the rows' windows as text (``textContext(_:rows:items:)``); needed with `model.text_match`.
     /// - Returns: `[R, I]`.
     func sequenceScores(
         _ hidden: Tensor, collaborative: CollaborativeRows?, collaborativeItems: Tensor? = nil,
@@ -202,7 +202,7 @@ extension MixRecModel {
         let llm = self.scores(directions: directions)
         let text = self.textMatch.map { textMatch in
             guard let textContext else { preconditionFailure("model.text_match scores need the windows' text") }
-            return textMatch.scores(textContext, states: directions, textVectors: self.itemTextVectors)
+            return textMatch.scores(textContext, states: directions)
         }
         var collaborativeScores: Tensor?
         var joint = llm
@@ -220,9 +220,12 @@ extension MixRecModel {
     }
 
     /// The text of `windows` at `rows` of the `[W·G]` layout of ``encodeSequences(_:items:userStates:)``, for the
-    /// text-match term; nil without `model.text_match`.
-    func textContext(_ windows: [[Int]], rows: [Int]) -> TextContext? {
-        self.textMatch == nil ? nil : TextContext(windows: windows, rows: rows, textVectors: self.itemTextVectors)
+    /// text-match term, its item vectors ``textMatchItems(_:)`` of `items` (the windows' items encoded, or nil);
+    /// nil without `model.text_match`.
+    func textContext(_ windows: [[Int]], rows: [Int], items: ItemEncoding?) -> TextContext? {
+        guard self.textMatch != nil else { return nil }
+        return TextContext(
+            windows: windows, rows: rows, textVectors: self.itemTextVectors, items: self.textMatchItems(items))
     }
 }
 

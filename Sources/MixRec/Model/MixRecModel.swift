@@ -56,6 +56,11 @@ public final class MixRecModel {
     /// `[I, D]`, constant: every item's adapted text vector when last refreshed (`adapted_text`; starts as its
     /// initial `[ALIGN]` vector, W's initialisation, which it equals while every expert is the identity).
     var adaptedTextCache: Tensor
+    /// `[I, D]`, constant: every item's adapted text vector at initialisation, from which
+    /// `model.text_match_items: adapted` measures what the experts changed.
+    private(set) var adaptedTextOrigin: Tensor
+    /// `[I, D]`, constant: the text-match term's item vectors when ``adaptedTextCache`` was last refreshed.
+    var textMatchTable: Tensor
     /// The text terms added to ranking scores after training (``ScoreCalibration``; none until fitted or loaded).
     public var calibration = ScoreCalibration.none
     /// The same text terms fitted for the collaborative scores alone, for the `calibrated_collaborative` baseline
@@ -135,6 +140,7 @@ public final class MixRecModel {
         self.unitGain = Tensor.ones([width])
         self.scoreCentre = Tensor.zeros([width])
         self.adaptedTextCache = Tensor.zeros([self.itemCount, width])
+        (self.adaptedTextOrigin, self.textMatchTable) = (self.adaptedTextCache, self.adaptedTextCache)
         self.scoreScale.requiresGrad = true
         registry.register("item_projection", self.itemProjection)
         registry.register("item_bias", self.itemBias)
@@ -157,10 +163,12 @@ public final class MixRecModel {
         self.parameters = registry
         self.initialiseItemProjection()
         self.adaptedTextCache = self.itemProjection.detached()
+        self.adaptedTextOrigin = self.adaptedTextCache
         switch config.model.textVector {
         case .tokenMean: self.itemTextVectors = text.table.meanStates.centredUnitRows()
         case .align: self.itemTextVectors = self.adaptedTextCache
         }
+        self.textMatchTable = self.itemTextVectors
         if config.model.collaborative.itemText { self.collaborative?.useTextFeatures(self.itemTextVectors) }
     }
 

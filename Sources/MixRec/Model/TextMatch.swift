@@ -1,14 +1,15 @@
 import Tensor
 
-/// The text-match term of the scores (`model.text_match`): how well each candidate's frozen text vector matches
-/// what the user has just been reading, `s(i) = g · ⟨q, t_i⟩`.
+/// The text-match term of the scores (`model.text_match`): how well each candidate's text vector matches what the
+/// user has just been reading, `s(i) = g · ⟨q, t_i⟩`.
 ///
 /// The query `q = a · t_last + b · m + ĥ·A` mixes the text vector of the window's item at the position (`t_last`)
-/// and the mean text vector of the window up to it (`m`), the queries of the text nearest-neighbour rankers, with
-/// a learnt map of the expert-adapted `[SEQ]` state (`ĥ`, unit length): the LLM reads the items' text on the ranking
-/// path, and what the experts make of the sequence moves the query. `a` starts at 1, `b` and `A` at 0 and the gate
-/// `g` at 0, so joint training starts from the ranking without the term. Items are scored by their text alone, so
-/// an item no training sequence holds is scored like any other.
+/// and the mean frozen text vector of the window up to it (`m`), the queries of the text nearest-neighbour rankers,
+/// with a learnt map of the expert-adapted `[SEQ]` state (`ĥ`, unit length): the LLM reads the items' text on the
+/// ranking path, and what the experts make of the sequence moves the query. `a` starts at 1, `b` and `A` at 0 and the
+/// gate `g` at 0, so joint training starts from the ranking without the term. Items are scored by their text alone,
+/// so an item no training sequence holds is scored like any other. The item vectors `t` are ``TextMatchItems``: the
+/// frozen text vectors, or (`model.text_match_items: adapted`) those moved by the experts.
 struct TextMatch {
     /// `[D, D]`, starting at 0: the map of the normalised `[SEQ]` state into the query.
     let queryMap: Tensor
@@ -36,13 +37,12 @@ struct TextMatch {
 
     /// `[R, I]` match scores `⟨q, t_i⟩` (ungated).
     /// - Parameters:
-    ///   - context: the rows' windows as text (constant).
+    ///   - context: the rows' windows as text.
     ///   - states: `[R, D]` the rows' normalised `[SEQ]` states.
-    ///   - textVectors: `[I, D]` the items' frozen unit-length text vectors.
-    func scores(_ context: TextContext, states: Tensor, textVectors: Tensor) -> Tensor {
+    func scores(_ context: TextContext, states: Tensor) -> Tensor {
         let query =
             context.lasts * self.lastWeight + context.means * self.meanWeight + Tensor.matmul(states, self.queryMap)
-        return Tensor.matmul(query, textVectors, transposeB: true)
+        return context.items.scores(query)
     }
 
     /// `scores` weighted by the gate.
@@ -59,19 +59,64 @@ struct TextMatch {
     }
 }
 
-/// Score rows' windows as frozen text vectors, the constant part of ``TextMatch``'s query.
+/// Score rows' windows as text, the part of ``TextMatch``'s query that is not learnt, and the item vectors the query
+/// scores.
 struct TextContext {
-    /// `[R, D]`: the text vector of the window's item at each row's position.
+    /// `[R, D]`: the item vector of the window's item at each row's position (differentiable with adapted items).
     let lasts: Tensor
-    /// `[R, D]`: the mean text vector of the window up to each row's position.
+    /// `[R, D]`: the mean frozen text vector of the window up to each row's position (constant).
     let means: Tensor
+    /// The vectors the query scores.
+    let items: TextMatchItems
 
     /// The context of `rows` of the `[W·G]` layout of `windows` (G the longest window; row `w·G + t` is position t
-    /// of window w) over the `[I, D]` text vectors.
-    init(windows: [[Int]], rows: [Int], textVectors: Tensor) {
+    /// of window w) over the `[I, D]` frozen text vectors and the item vectors `items`.
+    init(windows: [[Int]], rows: [Int], textVectors: Tensor, items: TextMatchItems) {
         let longest = windows.map(\.count).max() ?? 0
-        self.lasts = textVectors.gather(rows: rows.map { windows[$0 / longest][$0 % longest] })
+        self.lasts = items.vectors(of: rows.map { windows[$0 / longest][$0 % longest] })
         self.means = textVectors.prefixMeans(of: windows).gather(rows: rows)
+        self.items = items
+    }
+}
+
+/// The items' vectors the text-match term reads: a constant `[I, D]` table, plus the fresh (differentiable) change of
+/// some items' rows beyond it. With `model.text_match_items: frozen` the table is the frozen text vectors and there is
+/// no change; with `adapted` a training step's encoded items change their rows, and the other rows hold their values
+/// when last refreshed (``MixRecModel/textMatchItems(_:)``).
+struct TextMatchItems {
+    /// `[I, D]`, constant.
+    let table: Tensor
+    /// `[n, D]`: the change of ``changed``'s rows beyond ``table`` (nil: none).
+    let change: Tensor?
+    /// The items whose rows ``change`` changes, in its row order.
+    let changed: [Int]
+
+    /// The frozen table alone.
+    init(table: Tensor) {
+        (self.table, self.change, self.changed) = (table, nil, [])
+    }
+
+    /// `table` with `change`'s rows added at `changed`.
+    init(table: Tensor, change: Tensor, changed: [Int]) {
+        (self.table, self.change, self.changed) = (table, change, changed)
+    }
+
+    /// `[n, D]`: the vectors of `items`.
+    func vectors(of items: [Int]) -> Tensor {
+        let rows = self.table.gather(rows: items)
+        guard let change else { return rows }
+        var slots = [Int](repeating: 0, count: self.table.shape[0])
+        for (slot, item) in self.changed.enumerated() { slots[item] = slot + 1 }
+        let width = self.table.shape[1]
+        return rows + Tensor.concat([Tensor.zeros([1, width]), change], axis: 0).gather(rows: items.map { slots[$0] })
+    }
+
+    /// `[R, I]`: `⟨q_r, t_i⟩` for every query row and item. The changed rows score as a second `[R, n]` product
+    /// added to their columns, so the backward pass never forms an `[I, D]` gradient.
+    func scores(_ query: Tensor) -> Tensor {
+        let scores = Tensor.matmul(query, self.table, transposeB: true)
+        guard let change else { return scores }
+        return scores.addingColumns(Tensor.matmul(query, change, transposeB: true), at: self.changed)
     }
 }
 

@@ -42,11 +42,13 @@ extension MixRecModel {
         let alignRows: Tensor
         var alignItems = batch.alignItems
         var collaborativeItems: Tensor?
+        var encoding: ItemEncoding?
         if (path ?? self.defaultPath) == .spanReuse {
-            let encoding = self.encodeItems(batch.encodedItems, training: true, generator: &generator)
-            collaborativeItems = self.adaptedCollaborativeItems(encoding)
-            hidden = self.encodeSequences(batch.windows, items: encoding, userStates: userStates)
-            alignRows = encoding.align.gather(rows: alignItems.map { encoding.slots[$0] ?? 0 })
+            let items = self.encodeItems(batch.encodedItems, training: true, generator: &generator)
+            encoding = items
+            collaborativeItems = self.adaptedCollaborativeItems(items)
+            hidden = self.encodeSequences(batch.windows, items: items, userStates: userStates)
+            alignRows = items.align.gather(rows: alignItems.map { items.slots[$0] ?? 0 })
         } else {
             let dense = self.denseSequences(
                 batch.windows, userStates: userStates, training: true, generator: &generator)
@@ -78,7 +80,7 @@ extension MixRecModel {
                 logits: self.sequenceScores(
                     sequenceRows, collaborative: collaborativeRows?.gather(rows: validRows),
                     collaborativeItems: collaborativeItems,
-                    textContext: self.textContext(batch.windows, rows: validRows)),
+                    textContext: self.textContext(batch.windows, rows: validRows, items: encoding)),
                 targets: targets, reduction: .sum, excluded: batch.excludedItems,
                 unavailable: batch.unavailableItems
             )

@@ -3,6 +3,7 @@ import ConfigKit
 import RecData
 import Tensor
 import TestKit
+import Testing
 
 @testable import MixRec
 
@@ -65,6 +66,28 @@ enum TinyMixRec {
             itemCount: data.itemCount, trainingSequences: data.split.trainingSequences,
             textVectors: model.itemTextVectors)
         return model
+    }
+
+    /// Checks the training loss's gradients of the parameters `names` (all of which must exist) against finite
+    /// differences, on the batch of the first three trainable users (windows of 6 items, the collaborative model
+    /// reading `collaborativeHistory`).
+    static func checkLossGradients(
+        _ model: MixRecModel, data: RecommendationData, names: [String], collaborativeHistory: Int = 6,
+        elements: Int = 5, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let batch = TrainingBatch(
+            users: Array(data.split.trainableUsers.prefix(3)), split: data.split, maximumHistory: 6,
+            collaborativeHistory: collaborativeHistory, hardNegatives: data.hardNegatives, negativeCount: 3,
+            shard: DataParallelShard(rank: 0, worldSize: 1))
+        let picked = names.compactMap { model.parameters.byName[$0] }
+        #expect(picked.count == names.count, "parameters \(names)", sourceLocation: sourceLocation)
+        checkGradients(
+            picked, elements: elements, step: 1e-2, absoluteTolerance: 5e-3, relativeTolerance: 5e-2,
+            sourceLocation: sourceLocation
+        ) { _ in
+            var generator = RandomGenerator(seed: 2)
+            return model.loss(batch, hardNegatives: data.hardNegatives, batchParts: 1, generator: &generator).total
+        }
     }
 
     /// Moves every parameter off its initial value (experts start as the identity), so that every path matters.
