@@ -186,36 +186,6 @@ extension Tensor {
         }
     }
 
-    /// This `[R, N]` matrix with column `k` of the `[R, n]` `columns` added to its column `indices[k]` (repeats
-    /// add up). The backward pass hands this matrix the output's gradient and `columns` the gathered columns.
-    public func addingColumns(_ columns: Tensor, at indices: [Int]) -> Tensor {
-        precondition(
-            self.rank == 2 && columns.rank == 2 && columns.shape == [self.shape[0], indices.count],
-            "addingColumns: \(columns.shape) at \(indices.count) columns of \(self.shape)")
-        let (rows, width) = (self.shape[0], self.shape[1])
-        for index in indices {
-            precondition(index >= 0 && index < width, "addingColumns: column \(index) outside 0..<\(width)")
-        }
-        let (input, added, count) = (self, columns, indices.count)
-        let result = Tensor.uninitialized(shape: self.shape)
-        result.pointer.update(from: input.pointer, count: input.count)
-        for row in 0..<rows {
-            let (source, target) = (added.pointer + row * count, result.pointer + row * width)
-            for (column, index) in indices.enumerated() { target[index] += source[column] }
-        }
-        return result.record("addColumns", inputs: [input, added]) { context in
-            let outputGradient = context.outputGradientPointer
-            if let gradient = context.gradient(ofInput: 0) {
-                for index in gradient.indices { gradient[index] += outputGradient[index] }
-            }
-            guard let gradient = context.gradient(ofInput: 1) else { return }
-            for row in 0..<rows {
-                let (source, target) = (outputGradient + row * width, row * count)
-                for (column, index) in indices.enumerated() { gradient[target + column] += source[index] }
-            }
-        }
-    }
-
     /// Embedding lookup: row `ids[i]` of `table` for every `i` (a gather with scatter-add backward).
     /// - Parameters:
     ///   - ids: token ids, each in `0..<vocabulary`.

@@ -17,27 +17,26 @@ import Testing
         return (TinyMixRec.model(config, data: data), data)
     }
 
-    /// A table with changed rows reads and scores as the table with the change added to those rows, and the
-    /// change's gradient flows through both.
-    @Test func changedRowsReadAndScoreAsTheChangedTable() {
+    /// Candidates score by the table alone; the changed rows read as queries with their change added, and the
+    /// change's gradient flows through them.
+    @Test func changedRowsReadAsQueriesAndCandidatesAsTheTable() {
         let table = randomTensor([5, 3], seed: 1, requiresGrad: false)
         let change = randomTensor([2, 3], seed: 2, requiresGrad: false)
         let items = TextMatchItems(table: table, change: change, changed: [3, 0])
-        let whole = table + change.placed(at: [3, 0], count: 5)
         let query = randomTensor([4, 3], seed: 3, requiresGrad: false)
-        let expected = Tensor.matmul(query, whole, transposeB: true)
+        let expected = Tensor.matmul(query, table, transposeB: true)
         expectClose(items.scores(query).scalars, expected.scalars, tolerance: 1e-6)
         let rows = [0, 2, 3, 3]
+        let whole = table + change.placed(at: [3, 0], count: 5)
         expectClose(items.vectors(of: rows).scalars, whole.gather(rows: rows).scalars, tolerance: 1e-6)
-        checkGradients([randomTensor([2, 3], seed: 4), randomTensor([4, 3], seed: 5)]) { inputs in
-            let items = TextMatchItems(table: table, change: inputs[0], changed: [3, 0])
-            return items.scores(inputs[1] + items.vectors(of: [3, 1, 0, 3]))
+        checkGradients([randomTensor([2, 3], seed: 4)]) { inputs in
+            TextMatchItems(table: table, change: inputs[0], changed: [3, 0]).vectors(of: [3, 1, 0, 3])
         }
     }
 
     /// With every expert at the identity the term reads the frozen text vectors, so the model ranks as with
-    /// `frozen`; once the experts move, the item vectors move with them, and a refresh (which moves the change into
-    /// the table) leaves the scores where they are.
+    /// `frozen`; once the experts move, the item vectors move with them (in a training step only where read as
+    /// queries), and a refresh (which moves the change into the table) leaves evaluation's scores where they are.
     @Test func identityExpertsScoreAsTheFrozenTextAndMovedOnesDoNot() throws {
         let (adapted, data) = try self.model(Self.overrides)
         let (frozen, _) = try self.model(Self.overrides.filter { !$0.hasPrefix("model.text_match_items") })
@@ -56,6 +55,16 @@ import Testing
         let moved = try #require(adapted.historyScorer()(histories).text)
         let change = zip(moved.scalars, try #require(plain.text).scalars).map { abs($0 - $1) }.max() ?? 0
         #expect(change > 1e-3, "the experts change the text-match scores")
+        // In a step, the encoded items read their fresh vectors (evaluation's) as queries, and every candidate scores
+        // alike, whichever items the step encodes.
+        let all = adapted.textMatchItems(adapted.encodeAllItems()).table
+        let (some, others) = ([0, 2, 5], [1, 5, 7])
+        let step = adapted.textMatchItems(adapted.encodeItems(some, training: false))
+        expectClose(step.vectors(of: some).scalars, all.gather(rows: some).scalars, tolerance: 1e-5)
+        let query = randomTensor([2, all.shape[1]], seed: 4, requiresGrad: false)
+        let otherStep = adapted.textMatchItems(adapted.encodeItems(others, training: false))
+        #expect(step.scores(query).scalars == otherStep.scores(query).scalars)
+        #expect(step.scores(query).scalars == Tensor.matmul(query, adapted.textMatchTable, transposeB: true).scalars)
         adapted.refreshAdaptedText()
         #expect(adapted.textMatchTable.scalars != adapted.itemTextVectors.scalars, "the table holds the change")
         expectClose(try #require(adapted.historyScorer()(histories).text).scalars, moved.scalars, tolerance: 1e-5)

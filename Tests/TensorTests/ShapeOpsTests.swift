@@ -38,17 +38,6 @@ import Testing
         checkGradients([randomTensor([4, 3], seed: 9)]) { $0[0].mean() }
     }
 
-    /// Added columns land where their indices say (repeats add up); the gradient of each added column is the
-    /// output gradient's column it landed in.
-    @Test func addingColumns() {
-        let matrix = Tensor([1, 2, 3, 4, 5, 6, 7, 8], shape: [2, 4])
-        let columns = Tensor([10, 20, 30, 40, 50, 60], shape: [2, 3])
-        expectClose(matrix.addingColumns(columns, at: [3, 0, 3]).scalars, [21, 2, 3, 44, 55, 6, 7, 108])
-        checkGradients([randomTensor([3, 5], seed: 11), randomTensor([3, 3], seed: 12)]) {
-            $0[0].addingColumns($0[1], at: [4, 1, 4])
-        }
-    }
-
     /// Repeated ids add their gradients into the same embedding row (scatter-add).
     @Test func embeddingScatterAdds() {
         let table = randomTensor([5, 3], seed: 10)

@@ -41,15 +41,20 @@ extension MixRecModel {
 
     /// The text-match term's item vectors: the frozen text vectors, or with `model.text_match_items: adapted` the
     /// frozen text vectors plus what the experts changed in each item's adapted text vector since initialisation,
-    /// `t_i + v(ã_i) − v(ã⁰_i)`. `encoding`'s items take their fresh (differentiable) change; the others their
-    /// change when last refreshed. At initialisation the change is zero, so the term starts as the frozen one.
+    /// `t_i + v(ã_i) − v(ã⁰_i)` (zero at initialisation, so the term starts as the frozen one).
+    ///
+    /// An `encoding` of every item (evaluation) gives every item its fresh vector. A training step's `encoding` holds
+    /// its windows' items: they read their fresh, differentiable vectors as queries, while every candidate is scored
+    /// by its vector when last refreshed. Were the step's own items fresh candidates and the rest stale, being in the
+    /// batch (where the targets are) would itself mark a likely target, and training would learn that instead.
     func textMatchItems(_ encoding: ItemEncoding?) -> TextMatchItems {
         guard self.config.model.textMatchItems == .adapted, let encoding else {
             return TextMatchItems(table: self.textMatchTable)
         }
-        return TextMatchItems(
-            table: self.textMatchTable,
-            change: self.textVectors(align: encoding.align) - self.adaptedTextCache.gather(rows: encoding.items),
-            changed: encoding.items)
+        let change = self.textVectors(align: encoding.align) - self.adaptedTextCache.gather(rows: encoding.items)
+        guard encoding.items.count < self.itemCount else {
+            return TextMatchItems(table: self.textMatchTable + change.placed(at: encoding.items, count: self.itemCount))
+        }
+        return TextMatchItems(table: self.textMatchTable, change: change, changed: encoding.items)
     }
 }

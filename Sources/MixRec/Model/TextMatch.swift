@@ -79,29 +79,28 @@ struct TextContext {
     }
 }
 
-/// The items' vectors the text-match term reads: a constant `[I, D]` table, plus the fresh (differentiable) change of
-/// some items' rows beyond it. With `model.text_match_items: frozen` the table is the frozen text vectors and there is
-/// no change; with `adapted` a training step's encoded items change their rows, and the other rows hold their values
-/// when last refreshed (``MixRecModel/textMatchItems(_:)``).
+/// The items' vectors the text-match term reads: a constant `[I, D]` table that every candidate is scored by, plus
+/// the fresh (differentiable) change of some items' rows beyond it, which the windows' items read as queries
+/// (``MixRecModel/textMatchItems(_:)``).
 struct TextMatchItems {
-    /// `[I, D]`, constant.
+    /// `[I, D]`, constant: the candidates' vectors.
     let table: Tensor
-    /// `[n, D]`: the change of ``changed``'s rows beyond ``table`` (nil: none).
+    /// `[n, D]`: the change of ``changed``'s rows beyond ``table`` where they are read as queries (nil: none).
     let change: Tensor?
     /// The items whose rows ``change`` changes, in its row order.
     let changed: [Int]
 
-    /// The frozen table alone.
+    /// The table alone.
     init(table: Tensor) {
         (self.table, self.change, self.changed) = (table, nil, [])
     }
 
-    /// `table` with `change`'s rows added at `changed`.
+    /// `table`, and `change`'s rows added at `changed` where they are read as queries.
     init(table: Tensor, change: Tensor, changed: [Int]) {
         (self.table, self.change, self.changed) = (table, change, changed)
     }
 
-    /// `[n, D]`: the vectors of `items`.
+    /// `[n, D]`: the vectors of `items` as queries.
     func vectors(of items: [Int]) -> Tensor {
         let rows = self.table.gather(rows: items)
         guard let change else { return rows }
@@ -111,12 +110,9 @@ struct TextMatchItems {
         return rows + Tensor.concat([Tensor.zeros([1, width]), change], axis: 0).gather(rows: items.map { slots[$0] })
     }
 
-    /// `[R, I]`: `⟨q_r, t_i⟩` for every query row and item. The changed rows score as a second `[R, n]` product
-    /// added to their columns, so the backward pass never forms an `[I, D]` gradient.
+    /// `[R, I]`: `⟨q_r, t_i⟩` for every query row and candidate.
     func scores(_ query: Tensor) -> Tensor {
-        let scores = Tensor.matmul(query, self.table, transposeB: true)
-        guard let change else { return scores }
-        return scores.addingColumns(Tensor.matmul(query, change, transposeB: true), at: self.changed)
+        Tensor.matmul(query, self.table, transposeB: true)
     }
 }
 
