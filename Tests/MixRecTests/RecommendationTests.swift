@@ -8,9 +8,17 @@ import Testing
 /// Batch recommendations (`mixrec recommend --users`): the evaluation's batched ranking agrees with the single-user
 /// path, leaves histories out, and unknown user ids are named.
 @Suite struct RecommendationTests {
-    @Test func batchTopKEqualsTheSingleUserTopKAndSkipsHistories() throws {
+    /// Also with the options whose scores read every item's expert-adapted vector, which the single-user path must
+    /// then encode as evaluation does.
+    @Test(arguments: [
+        [], ["model.text_match=true", "model.text_match_items=adapted"],
+        [
+            "model.collaborative.item_text=true", "model.collaborative.adapted_text=true", "model.text_vector=align",
+        ],
+    ])
+    func batchTopKEqualsTheSingleUserTopKAndSkipsHistories(options: [String]) throws {
         // Batches of 5 users with histories of different lengths, so padding inside a batch is exercised.
-        let config = try TinyMixRec.config(["eval.batch_users=5"])
+        let config = try TinyMixRec.config(["eval.batch_users=5"] + options)
         let data = try TinyMixRec.data(config)
         let model = TinyMixRec.model(config, data: data)
         TinyMixRec.perturb(model, seed: 41)

@@ -6,13 +6,17 @@ public typealias ScoredItem = (item: Int, score: Float)
 extension MixRecModel {
     /// The `k` best-scored items after `history` (oldest first), excluding `excluded`, best first.
     ///
-    /// Encodes only the history's items (quick for one user); ``recommend(histories:k:excluding:progress:)`` ranks
-    /// many users as evaluation does.
+    /// Encodes only the history's items (quick for one user; every item when the scores read every item's adapted
+    /// vector, ``scoresReadAdaptedItems``); ``recommend(histories:k:excluding:progress:)`` ranks many users as
+    /// evaluation does.
     public func recommend(history: [Int], k: Int, excluding excluded: Set<Int>) -> [ScoredItem] {
         let recent = Array(history.suffix(self.config.collaborativeHistory))
         let window = recent.suffix(self.config.data.maximumHistory)
         let scores = withoutGradients {
-            self.lastScores([recent], items: self.encodeItems(Array(Set(window)).sorted(), training: false)).joint
+            let items =
+                self.scoresReadAdaptedItems
+                ? self.encodeAllItems() : self.encodeItems(Array(Set(window)).sorted(), training: false)
+            return self.lastScores([recent], items: items).joint
         }
         return scores.withUnsafeBufferPointer { Self.topItems($0, k: k, excluding: excluded) }
     }

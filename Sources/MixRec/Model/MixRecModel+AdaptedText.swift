@@ -30,13 +30,18 @@ extension MixRecModel {
     /// Encodes every item with the experts as they are and keeps their adapted text vectors: the values of the
     /// items a training step does not encode (a no-op unless `adapted_text` or `text_match_items: adapted` is on).
     public func refreshAdaptedText() {
-        let textMatchAdapts = self.textMatch != nil && self.config.model.textMatchItems == .adapted
-        guard self.config.model.collaborative.adaptedText || textMatchAdapts else { return }
+        guard self.scoresReadAdaptedItems else { return }
         self.adaptedTextCache = withoutGradients { self.textVectors(align: self.encodeAllItems().align) }
         self.experts.reset()
-        if textMatchAdapts {
+        if self.config.model.textMatchItems == .adapted {
             self.textMatchTable = self.itemTextVectors + self.adaptedTextCache - self.adaptedTextOrigin
         }
+    }
+
+    /// Whether the scores read every item's expert-adapted vector (`adapted_text`, `text_match_items: adapted`): then
+    /// every item is encoded to rank, even for one user.
+    var scoresReadAdaptedItems: Bool {
+        self.config.model.collaborative.adaptedText || self.config.model.textMatchItems == .adapted
     }
 
     /// The text-match term's item vectors: the frozen text vectors, or with `model.text_match_items: adapted` the

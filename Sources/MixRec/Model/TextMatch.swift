@@ -104,10 +104,7 @@ struct TextMatchItems {
     func vectors(of items: [Int]) -> Tensor {
         let rows = self.table.gather(rows: items)
         guard let change else { return rows }
-        var slots = [Int](repeating: 0, count: self.table.shape[0])
-        for (slot, item) in self.changed.enumerated() { slots[item] = slot + 1 }
-        let width = self.table.shape[1]
-        return rows + Tensor.concat([Tensor.zeros([1, width]), change], axis: 0).gather(rows: items.map { slots[$0] })
+        return rows + change.placedRows(items, at: self.changed, count: self.table.shape[0])
     }
 
     /// `[R, I]`: `⟨q_r, t_i⟩` for every query row and candidate.
