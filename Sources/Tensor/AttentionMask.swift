@@ -145,3 +145,60 @@ extension AttentionMask {
         return UnsafePointer(mask.pointer + perBatch * queries * keys)
     }
 }
+
+// MARK: - Selected queries
+
+extension AttentionMask {
+    /// The mask of a pass that keeps only some query rows: batch entry `b`'s query row `j` is its row
+    /// `selected[b][j]` under this mask, and rows past `selected[b].count` (padding up to `queries`) see nothing.
+    /// Attention of the selected queries under it equals those rows of the attention of every query under `self`.
+    /// - Parameters:
+    ///   - selected: per batch entry, the original query rows kept, in order.
+    ///   - queries: the query rows of the new pass, at least every entry's selection.
+    ///   - keys: the key rows (the same keys as under `self`).
+    public func selectingQueries(_ selected: [[Int]], queries: Int, keys: Int) -> AttentionMask {
+        precondition(selected.allSatisfy { $0.count <= queries }, "selectingQueries: more rows than \(queries)")
+        func group(_ row: Int, at index: Int, keyRanges: [Range<Int>], causalOffset: Int?) -> KeyRangeMask.Group {
+            .init(
+                queryRows: index..<(index + 1), keyRanges: keyRanges,
+                causalOffset: causalOffset.map { row + $0 - index })
+        }
+        switch self {
+        case .none:
+            return .keyRanges(
+                KeyRangeMask(
+                    perBatch: selected.map { rows in
+                        rows.indices.map { group(rows[$0], at: $0, keyRanges: [0..<keys], causalOffset: nil) }
+                    }))
+        case .causal(let offset):
+            return .keyRanges(
+                KeyRangeMask(
+                    perBatch: selected.map { rows in
+                        rows.indices.map { group(rows[$0], at: $0, keyRanges: [0..<keys], causalOffset: offset) }
+                    }))
+        case .keyRanges(let mask):
+            return .keyRanges(
+                KeyRangeMask(
+                    perBatch: selected.enumerated().map { batch, rows in
+                        let groups = mask.groups(forBatch: batch)
+                        return rows.indices.compactMap { index in
+                            groups.first { $0.queryRows.contains(rows[index]) }.map {
+                                group(rows[index], at: index, keyRanges: $0.keyRanges, causalOffset: $0.causalOffset)
+                            }
+                        }
+                    }))
+        case .additive(let values):
+            let shared = values.rank == 2
+            let source = values.scalars
+            var result = [Float](repeating: -.infinity, count: selected.count * queries * keys)
+            for (batch, rows) in selected.enumerated() {
+                for (index, row) in rows.enumerated() {
+                    let from = ((shared ? 0 : batch) * values.shape[values.rank - 2] + row) * keys
+                    let to = (batch * queries + index) * keys
+                    result.replaceSubrange(to..<(to + keys), with: source[from..<(from + keys)])
+                }
+            }
+            return .additive(Tensor(result, shape: [selected.count, queries, keys]))
+        }
+    }
+}

@@ -86,6 +86,40 @@ import Testing
         #expect(self.maximumDifference(selected.scalars, full.gather(rows: rows).scalars) < 1e-5)
     }
 
+    /// The kept rows' gradients (into the global input, the span inputs and every adapter) equal the full pass's
+    /// gradients of the same rows: the last block's kept-row attention and its hooks' routing pass gradients alike.
+    @Test func outputRowsGradientsEqualTheFullPassGradients() throws {
+        let model = try TinyLlama.model()
+        let width = model.configuration.width
+        let adapters = TestAdapters(configuration: model.configuration, seed: 5)
+        let rows = [2, 7, 5]
+        var generator = RandomGenerator(seed: 8)
+        let projection = Tensor.randomNormal([3, width], generator: &generator)
+        func gradients(kept: Bool) -> [[Float]] {
+            let inputs = self.inputs(width: width)
+            let states = model.spanStates(inputs.spans, hook: adapters.hook)
+            let hidden =
+                kept
+                ? model.forward(
+                    global: inputs.global, sequences: self.sequences, states: states, hook: adapters.hook,
+                    outputRows: rows
+                ).reshaped([3, width])
+                : model.forward(global: inputs.global, sequences: self.sequences, states: states, hook: adapters.hook)
+                    .reshaped([8, width]).gather(rows: rows)
+            (hidden * projection).sum().backward()
+            let tensors = [inputs.global] + inputs.spans + adapters.parameters
+            defer { tensors.forEach { $0.grad = nil } }
+            return tensors.map { $0.grad?.scalars ?? [] }
+        }
+        let full = gradients(kept: false)
+        let kept = gradients(kept: true)
+        #expect(full.contains { gradient in gradient.contains { $0 != 0 } })
+        for (index, (expected, actual)) in zip(full, kept).enumerated() {
+            #expect(expected.count == actual.count, "tensor \(index): gradient missing")
+            #expect(self.maximumDifference(actual, expected) < 1e-4, "tensor \(index)")
+        }
+    }
+
     @Test(arguments: [false, true])
     func reuseEqualsDenseMaskedPass(withAdapters: Bool) throws {
         let model = try TinyLlama.model()

@@ -91,6 +91,44 @@ private func referenceAttention(
         #expect(structured.scalars[(5 * 12)..<(5 * 12 + 12)].allSatisfy { $0 == 0 })
     }
 
+    /// Keeping some query rows (two of batch 0 out of order, one of batch 1, padded): the kept queries' attention
+    /// under `selectingQueries` equals those rows of every query's attention, and the padding row sees nothing.
+    @Test func selectedQueriesEqualThoseRowsOfTheFullAttention() {
+        let ranges = self.spanMask
+        let dense = ranges.additiveMask(batch: 2, queries: 5, keys: 7)
+        let selected = [[4, 1], [2]]
+        let rows = [[Float]](
+            selected.enumerated().flatMap { batch, kept in
+                (0..<2).map { index in
+                    let row = kept.indices.contains(index) ? kept[index] : 0
+                    return Array(self.query.scalars[((batch * 5 + row) * 12)..<((batch * 5 + row) * 12 + 12)])
+                }
+            })
+        let kept = Tensor(rows.flatMap { $0 }, shape: [2, 2, 12])
+        for mask in [
+            AttentionMask.none, .causal(offset: 2), .keyRanges(ranges), .additive(dense),
+            .additive(dense.slice(axis: 0, 0..<1).reshaped([5, 7])),
+        ] {
+            let full = Tensor.attention(
+                query: self.query, key: self.key, value: self.value, heads: 4, kvHeads: 2, mask: mask
+            ).scalars
+            let output = Tensor.attention(
+                query: kept, key: self.key, value: self.value, heads: 4, kvHeads: 2,
+                mask: mask.selectingQueries(selected, queries: 2, keys: 7)
+            ).scalars
+            for (batch, keptRows) in selected.enumerated() {
+                for (index, row) in keptRows.enumerated() {
+                    let at = (batch * 2 + index) * 12
+                    expectClose(
+                        Array(output[at..<(at + 12)]),
+                        Array(full[((batch * 5 + row) * 12)..<((batch * 5 + row) * 12 + 12)]),
+                        tolerance: 1e-6)
+                }
+            }
+            #expect(output[(3 * 12)..<(4 * 12)].allSatisfy { $0 == 0 }, "the padding row of batch 1 sees nothing")
+        }
+    }
+
     /// A causal tile boundary (64 rows) is crossed, so tiled blocks must agree with the untiled reference.
     @Test func causalTilingMatchesReference() {
         let q = randomTensor([1, 70, 4], seed: 4, requiresGrad: false)

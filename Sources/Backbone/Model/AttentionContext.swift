@@ -2,10 +2,28 @@ import Tensor
 
 /// How one forward pass finds the keys and values its queries attend to, layer by layer.
 protocol AttentionContext {
-    /// Attention of the pass's queries at `layer`, given the pass's own (RoPE-rotated) keys and values.
-    /// - Parameters: query `[B, L, H·d]`, key and value `[B, L, KV·d]`.
-    /// - Returns: `[B, L, H·d]`.
-    mutating func attend(layer: Int, query: Tensor, key: Tensor, value: Tensor) -> Tensor
+    var configuration: LlamaConfiguration { get }
+
+    /// The keys and values the pass's queries attend to at `layer`, given the pass's own (RoPE-rotated) keys and
+    /// values `[B, L, KV·d]`, and the mask of the pass's `L` queries over them.
+    mutating func keysAndValues(layer: Int, key: Tensor, value: Tensor) -> (
+        keys: Tensor, values: Tensor, mask: AttentionMask
+    )
+}
+
+extension AttentionContext {
+    /// Attention of the pass's queries at `layer`: `query` `[B, L, H·d]`, or with `selection` `[B, m, H·d]`
+    /// holding only the rows it keeps of each batch entry; key and value `[B, L, KV·d]` are every row's.
+    /// - Returns: the shape of `query`.
+    mutating func attend(
+        layer: Int, query: Tensor, key: Tensor, value: Tensor, selection: QueryRows? = nil
+    ) -> Tensor {
+        let (keys, values, mask) = self.keysAndValues(layer: layer, key: key, value: value)
+        return Tensor.attention(
+            query: query, key: keys, value: values, heads: self.configuration.heads,
+            kvHeads: self.configuration.kvHeads,
+            mask: selection.map { mask.selectingQueries($0.perBatch, queries: $0.width, keys: keys.shape[1]) } ?? mask)
+    }
 }
 
 /// Attention within the pass's own tokens under a mask (dense, causal or structured).
@@ -16,11 +34,11 @@ struct MaskedAttention: AttentionContext {
     var keptKeys: [Tensor]?
     var keptValues: [Tensor]?
 
-    mutating func attend(layer: Int, query: Tensor, key: Tensor, value: Tensor) -> Tensor {
+    mutating func keysAndValues(layer: Int, key: Tensor, value: Tensor) -> (
+        keys: Tensor, values: Tensor, mask: AttentionMask
+    ) {
         self.keptKeys?.append(key)
         self.keptValues?.append(value)
-        return Tensor.attention(
-            query: query, key: key, value: value, heads: self.configuration.heads, kvHeads: self.configuration.kvHeads,
-            mask: self.mask)
+        return (key, value, self.mask)
     }
 }

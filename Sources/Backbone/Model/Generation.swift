@@ -26,15 +26,15 @@ struct CachedAttention: AttentionContext {
     let cache: KeyValueCache
     let configuration: LlamaConfiguration
 
-    mutating func attend(layer: Int, query: Tensor, key: Tensor, value: Tensor) -> Tensor {
+    mutating func keysAndValues(layer: Int, key: Tensor, value: Tensor) -> (
+        keys: Tensor, values: Tensor, mask: AttentionMask
+    ) {
         let past = self.cache.count
         let keys = self.cache.keys[layer].map { Tensor.concat([$0, key], axis: 1) } ?? key
         let values = self.cache.values[layer].map { Tensor.concat([$0, value], axis: 1) } ?? value
         self.cache.keys[layer] = keys
         self.cache.values[layer] = values
-        return Tensor.attention(
-            query: query, key: keys, value: values, heads: self.configuration.heads,
-            kvHeads: self.configuration.kvHeads, mask: .causal(offset: past))
+        return (keys, values, .causal(offset: past))
     }
 }
 

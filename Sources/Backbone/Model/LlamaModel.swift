@@ -58,8 +58,8 @@ public final class LlamaModel {
     }
 
     /// Runs every block and the final norm with `context` providing attention.
-    /// - Parameter outputRows: when set, the last block's feed-forward half runs only for these rows of the
-    ///   flattened `[B·L]` positions (the others would be computed and dropped), and the result is `[n, 1, D]`.
+    /// - Parameter outputRows: when set, the last block computes only these rows of the flattened `[B·L]` positions
+    ///   past its keys and values (the others would be computed and dropped), and the result is `[n, 1, D]`.
     func run<Context: AttentionContext>(
         _ input: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?, outputRows: [Int]? = nil
     ) -> Tensor {
@@ -75,35 +75,67 @@ public final class LlamaModel {
     }
 
     /// One Llama block: pre-norm attention and SwiGLU MLP, each added to the residual stream, with hooks. With
-    /// `outputRows` the MLP (its hook included) runs only for those flattened rows, `[n, 1, D]` out: every row's
-    /// keys and values are still needed by the attention, but the MLP, the block's largest part, is row by row.
+    /// `outputRows` only those flattened rows come out, `[n, 1, D]`: every row's keys and values are still computed
+    /// (the kept rows attend to them), but the queries, the attention, its output projection and the MLP, the
+    /// block's largest part, run row by row and only for the kept rows. Hooks at those sites then see only the
+    /// kept rows and are told which (``HookSite/rows``).
     func block<Context: AttentionContext>(
         _ layer: Int, _ x: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?,
         outputRows: [Int]? = nil
     ) -> Tensor {
         let w = self.weights.blocks[layer]
         let c = self.configuration
-        func hooked(_ point: HookPoint, _ input: Tensor, _ output: Tensor) -> Tensor {
-            hook.map { $0(HookSite(layer: layer, point: point), input, output) } ?? output
+        func hooked(_ point: HookPoint, _ input: Tensor, _ output: Tensor, rows: [Int]? = nil) -> Tensor {
+            hook.map { $0(HookSite(layer: layer, point: point, rows: rows), input, output) } ?? output
         }
         let normed = Tensor.rmsNorm(x, weight: w.attentionNorm, epsilon: c.rmsEpsilon)
-        let query = hooked(.queryProjection, normed, Tensor.linear(normed, weight: w.query))
         let key = Tensor.linear(normed, weight: w.key)
         let value = hooked(.valueProjection, normed, Tensor.linear(normed, weight: w.value))
-        let attended = context.attend(
-            layer: layer, query: self.rotate(query, positions: positions),
-            key: self.rotate(key, positions: positions), value: value)
-        let attendedOut = x + hooked(.attentionOutput, x, Tensor.linear(attended, weight: w.output))
-        let h =
-            outputRows.map {
-                attendedOut.reshaped([attendedOut.count / c.width, c.width]).gather(rows: $0)
-                    .reshaped([$0.count, 1, c.width])
-            } ?? attendedOut
+        let h: Tensor
+        if let outputRows {
+            h = self.attentionOfKeptRows(
+                outputRows, layer: layer, x: x, normed: normed, key: key, value: value, positions: positions,
+                context: &context, hooked: hooked)
+        } else {
+            let query = hooked(.queryProjection, normed, Tensor.linear(normed, weight: w.query))
+            let attended = context.attend(
+                layer: layer, query: self.rotate(query, positions: positions),
+                key: self.rotate(key, positions: positions), value: value)
+            h = x + hooked(.attentionOutput, x, Tensor.linear(attended, weight: w.output))
+        }
         let normed2 = Tensor.rmsNorm(h, weight: w.feedForwardNorm, epsilon: c.rmsEpsilon)
         // The gated activations are never stored: the down projection is fused with the gating.
         let mlp = Tensor.swigluLinear(
             gate: Tensor.linear(normed2, weight: w.gate), up: Tensor.linear(normed2, weight: w.up), weight: w.down)
         return h + hooked(.mlpOutput, h, mlp)
+    }
+
+    /// The attention half of a block for the kept `rows` only (`[n, 1, D]`, the residual added): their queries
+    /// against every row's rotated `key` and `value` under the pass's mask restricted to them, then the output
+    /// projection. `hooked` calls the block's hook with the kept rows named.
+    private func attentionOfKeptRows<Context: AttentionContext>(
+        _ rows: [Int], layer: Int, x: Tensor, normed: Tensor, key: Tensor, value: Tensor, positions: [Int],
+        context: inout Context, hooked: (HookPoint, Tensor, Tensor, [Int]?) -> Tensor
+    ) -> Tensor {
+        let c = self.configuration
+        let (batch, length) = (x.shape[0], x.shape[1])
+        let selection = QueryRows(rows, batch: batch, length: length)
+        let queryInput = normed.reshaped([batch * length, c.width]).gather(rows: selection.sources)
+        let query = hooked(
+            .queryProjection, queryInput, Tensor.linear(queryInput, weight: self.weights.blocks[layer].query),
+            selection.sources)
+        let queryPositions = selection.sources.map {
+            positions.count == batch * length ? positions[$0] : positions[$0 % length]
+        }
+        let attended = context.attend(
+            layer: layer,
+            query: self.rotate(query, positions: queryPositions).reshaped([batch, selection.width, c.queryWidth]),
+            key: self.rotate(key, positions: positions), value: value, selection: selection)
+        let kept = x.reshaped([batch * length, c.width]).gather(rows: rows)
+        let projected = Tensor.linear(
+            attended.reshaped([batch * selection.width, c.queryWidth]).gather(rows: selection.slots),
+            weight: self.weights.blocks[layer].output)
+        return (kept + hooked(.attentionOutput, kept, projected, rows)).reshaped([rows.count, 1, c.width])
     }
 
     /// RoPE at `positions` with the model's base and convention.

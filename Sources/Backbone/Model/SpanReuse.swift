@@ -42,7 +42,7 @@ extension LlamaModel {
     ///   - states: from ``spanStates(_:hook:)``.
     ///   - hook: inserted trainable modules (called for the global positions).
     ///   - outputRows: when set, only these rows of the flattened `[B·G]` global positions are wanted (e.g. each
-    ///     sequence's last): the last block's MLP runs for them alone.
+    ///     sequence's last): past its keys and values, the last block runs for them alone.
     /// - Returns: final hidden states of the global positions, `[B, G, D]`, or `[n, 1, D]` for `outputRows`.
     public func forward(
         global input: Tensor, sequences: [SpanSequence], states: SpanStates, hook: BackboneHook? = nil,
@@ -206,14 +206,15 @@ struct SpanReuseAttention: AttentionContext {
     var keptKeys: [Tensor] = []
     var keptValues: [Tensor] = []
 
-    mutating func attend(layer: Int, query: Tensor, key: Tensor, value: Tensor) -> Tensor {
+    mutating func keysAndValues(layer: Int, key: Tensor, value: Tensor) -> (
+        keys: Tensor, values: Tensor, mask: AttentionMask
+    ) {
         self.keptKeys.append(key)
         self.keptValues.append(value)
-        let keys = self.plan.assemble(spanTensors: self.states.keys.map { $0[layer] }, global: key, rotate: true)
-        let values = self.plan.assemble(
-            spanTensors: self.states.values.map { $0[layer] }, global: value, rotate: false)
-        return Tensor.attention(
-            query: query, key: keys, value: values, heads: self.configuration.heads,
-            kvHeads: self.configuration.kvHeads, mask: self.plan.mask)
+        return (
+            self.plan.assemble(spanTensors: self.states.keys.map { $0[layer] }, global: key, rotate: true),
+            self.plan.assemble(spanTensors: self.states.values.map { $0[layer] }, global: value, rotate: false),
+            self.plan.mask
+        )
     }
 }

@@ -3,9 +3,9 @@ import Tensor
 
 /// The mixtures of experts of every adapted layer, plugged into the backbone as one hook per pass.
 ///
-/// A pass calls the hook in block order: the query projection (where the attention site routes its rows),
-/// the value projection, the attention output and the MLP output (where the MLP site routes). Each routing adds
-/// its load-balancing term to ``balanceTerms``.
+/// A pass calls the hook in block order: the value and query projections (the first of them routes the attention
+/// site's rows), the attention output and the MLP output (where the MLP site routes). Each routing adds its
+/// load-balancing term to ``balanceTerms``.
 final class ExpertHooks {
     /// The mixtures by absolute layer.
     let mixtures: [Int: [ExpertSite: ExpertMixture]]
@@ -40,33 +40,24 @@ final class ExpertHooks {
     /// its blocks from 0).
     func hook(firstLayer: Int) -> BackboneHook {
         { site, input, output in
-            self.apply(layer: site.layer + firstLayer, point: site.point, input: input, output: output)
+            self.apply(
+                layer: site.layer + firstLayer, point: site.point, input: input, output: output, rows: site.rows)
         }
     }
 
-    private func apply(layer: Int, point: HookPoint, input: Tensor, output: Tensor) -> Tensor {
+    private func apply(layer: Int, point: HookPoint, input: Tensor, output: Tensor, rows: [Int]?) -> Tensor {
         guard let sites = self.mixtures[layer] else { return output }
         switch point {
-        case .queryProjection:
+        case .queryProjection, .valueProjection:
             guard let mixture = sites[.attention] else { return output }
-            let rows = self.selected(input)
-            let routing = mixture.route(rows)
-            self.balanceTerms.append(routing.balanceLoss)
-            (self.attentionInput, self.attentionRouting) = (rows, routing)
-            guard let deltas = mixture.projectionDeltas(rows, routing: routing) else { return output }
-            return output + self.expanded(deltas.query, like: output)
-        case .valueProjection:
-            guard let mixture = sites[.attention], let rows = self.attentionInput,
-                let routing = self.attentionRouting,
-                let deltas = mixture.projectionDeltas(rows, routing: routing)
-            else { return output }
-            return output + self.expanded(deltas.value, like: output)
+            let (routed, routing) = self.attentionRouting(mixture, input: input, rows: rows)
+            guard let deltas = mixture.projectionDeltas(routed, routing: routing) else { return output }
+            return output + self.expanded(point == .queryProjection ? deltas.query : deltas.value, like: output)
         case .attentionOutput:
-            guard let mixture = sites[.attention], let rows = self.attentionInput,
-                let routing = self.attentionRouting
-            else { return output }
+            guard let mixture = sites[.attention] else { return output }
+            let (routed, routing) = self.attentionRouting(mixture, input: input, rows: rows)
             defer { (self.attentionInput, self.attentionRouting) = (nil, nil) }
-            guard let delta = mixture.outputDelta(input: rows, output: self.selected(output), routing: routing) else {
+            guard let delta = mixture.outputDelta(input: routed, output: self.selected(output), routing: routing) else {
                 return output
             }
             return output + self.expanded(delta, like: output)
@@ -81,6 +72,27 @@ final class ExpertHooks {
             else { return output }
             return output + self.expanded(delta, like: output)
         }
+    }
+
+    /// The attention site's normalised input rows and their routing. The block's first attention hook (its query or
+    /// value projection, which see every row) routes them and adds the balance term; the later hooks reuse that.
+    /// A hook that sees only some rows (`rows`, the last block of a pass that keeps some rows) gets those rows of
+    /// the routed input, routed alike; the balance term stays the one over every row.
+    private func attentionRouting(_ mixture: ExpertMixture, input: Tensor, rows: [Int]?) -> (Tensor, ExpertRouting) {
+        let (routed, routing): (Tensor, ExpertRouting)
+        if let cachedInput = self.attentionInput, let cachedRouting = self.attentionRouting {
+            (routed, routing) = (cachedInput, cachedRouting)
+        } else {
+            precondition(rows == nil, "the attention site's first hook must see every row")
+            routed = self.selected(input)
+            routing = mixture.route(routed)
+            self.balanceTerms.append(routing.balanceLoss)
+            (self.attentionInput, self.attentionRouting) = (routed, routing)
+        }
+        guard let rows else { return (routed, routing) }
+        precondition(self.rowSelection == nil, "a row selection and kept rows do not combine")
+        let kept = routed.gather(rows: rows)
+        return (kept, mixture.route(kept))
     }
 
     /// `[…, width]` as `[rows, width]`, only the selected rows when a selection is set.

@@ -37,7 +37,10 @@ final class TestAdapters {
         [self.loraA, self.loraB, self.down, self.up].flatMap { $0.values }
     }
 
+    /// The adapters of `site`'s block and point; they act row by row, so a site that sees only some rows
+    /// (``HookSite/rows``) gets the same result for them.
     func hook(_ site: HookSite, _ input: Tensor, _ output: Tensor) -> Tensor {
+        let site = HookSite(layer: site.layer, point: site.point)
         if let a = self.loraA[site], let b = self.loraB[site] {
             return output + Tensor.linear(Tensor.linear(input, weight: a), weight: b)
         }
