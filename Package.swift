@@ -52,7 +52,9 @@ let package = Package(
         .target(name: "MixRecServing", dependencies: ["HTTPServing", "MixRec", "RecData"]),
         /// The cluster's pure protocol logic: wire types and validation, membership, scheduling, the coordinator's
         /// and the worker's state machines. No sockets, no database, no model: the services in `Cluster` drive it.
-        .target(name: "ClusterCore", dependencies: ["ClusterProto", "Search"]),
+        .target(name: "ClusterCore", dependencies: ["CChecksum", "ClusterProto", "Search"]),
+        /// CRC-32C with the CPU's instruction (SSE4.2), for `ClusterCore.CRC32C` where the CPU has it.
+        .target(name: "CChecksum"),
         /// Fakes and wire fixtures shared by the cluster's test targets.
         .target(name: "ClusterCoreTestKit", dependencies: ["ClusterCore", "ClusterProto", "Search"]),
         /// The study's database (GRDB) and files: trials, workers, events, checkpoints, warm starts, the inbox. Used
