@@ -21,9 +21,9 @@ public struct HookSite: Sendable, Hashable {
     public let layer: Int
     /// The point within the block.
     public let point: HookPoint
-    /// When set, `input` and `output` hold only these rows of the pass's flattened `[rows, …]` (the last block of
-    /// a pass that keeps some rows, ``LlamaModel/forward(global:sequences:states:hook:outputRows:)``), while the
-    /// block's other sites saw every row.
+    /// When set, `input` and `output` hold only these rows of the pass's flattened `[rows, …]`: the query
+    /// projection, attention output and MLP output of the last block of a pass that keeps some rows
+    /// (``LlamaModel/forward(global:sequences:states:hook:outputRows:)``), whose value projection saw every row.
     public let rows: [Int]?
 
     public init(layer: Int, point: HookPoint, rows: [Int]? = nil) {

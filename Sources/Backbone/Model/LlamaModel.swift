@@ -77,8 +77,8 @@ public final class LlamaModel {
     /// One Llama block: pre-norm attention and SwiGLU MLP, each added to the residual stream, with hooks. With
     /// `outputRows` only those flattened rows come out, `[n, 1, D]`: every row's keys and values are still computed
     /// (the kept rows attend to them), but the queries, the attention, its output projection and the MLP, the
-    /// block's largest part, run row by row and only for the kept rows. Hooks at those sites then see only the
-    /// kept rows and are told which (``HookSite/rows``).
+    /// block's largest part, run row by row and only for the kept rows. Hooks at those sites (the query projection,
+    /// the attention output and the MLP output) then see only the kept rows and are told which (``HookSite/rows``).
     func block<Context: AttentionContext>(
         _ layer: Int, _ x: Tensor, positions: [Int], context: inout Context, hook: BackboneHook?,
         outputRows: [Int]? = nil
@@ -107,7 +107,7 @@ public final class LlamaModel {
         // The gated activations are never stored: the down projection is fused with the gating.
         let mlp = Tensor.swigluLinear(
             gate: Tensor.linear(normed2, weight: w.gate), up: Tensor.linear(normed2, weight: w.up), weight: w.down)
-        return h + hooked(.mlpOutput, h, mlp)
+        return h + hooked(.mlpOutput, h, mlp, rows: outputRows)
     }
 
     /// The attention half of a block for the kept `rows` only (`[n, 1, D]`, the residual added): their queries
