@@ -164,13 +164,10 @@ extension AttentionMask {
                 causalOffset: causalOffset.map { row + $0 - index })
         }
         switch self {
-        case .none:
-            return .keyRanges(
-                KeyRangeMask(
-                    perBatch: selected.map { rows in
-                        rows.indices.map { group(rows[$0], at: $0, keyRanges: [0..<keys], causalOffset: nil) }
-                    }))
-        case .causal(let offset):
+        case .none, .causal:
+            // Every query sees every key, or keys up to its own row plus the offset.
+            var offset: Int?
+            if case .causal(let causal) = self { offset = causal }
             return .keyRanges(
                 KeyRangeMask(
                     perBatch: selected.map { rows in
