@@ -7,7 +7,7 @@ import CChecksum
 /// (eight table look-ups per 8 input bytes). Check value: `CRC32C.checksum("123456789") == 0xE3069283`.
 public enum CRC32C {
     /// Whether ``update(_:_:)`` uses the CPU's instruction.
-    public static let usesHardware = mixrec_crc32c_hardware_available() == 1
+    static let usesHardware = mixrec_crc32c_hardware_available() == 1
 
     private static let polynomial: UInt32 = 0x82F6_3B78
 
