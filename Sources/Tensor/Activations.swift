@@ -35,8 +35,8 @@ extension Tensor {
         kernel.forward(into: result.pointer)
         return result.record("swiglu", inputs: [gate, up]) { context in
             kernel.backward(
-                outputGradient: context.outputGradientPointer, gateGradient: context.gradient(ofInput: 0)?.baseAddress,
-                upGradient: context.gradient(ofInput: 1)?.baseAddress)
+                outputGradient: context.outputGradientPointer, gateGradient: context.wholeGradient(ofInput: 0),
+                upGradient: context.wholeGradient(ofInput: 1))
         }
     }
 
@@ -76,8 +76,7 @@ extension Tensor {
                     a: outputGradient, lda: outFeatures, b: gated.pointer, ldb: inFeatures,
                     beta: 1, c: weightGradient, ldc: inFeatures)
             }
-            let gateGradient = context.gradient(ofInput: 0)?.baseAddress
-            let upGradient = context.gradient(ofInput: 1)?.baseAddress
+            let (gateGradient, upGradient) = (context.wholeGradient(ofInput: 0), context.wholeGradient(ofInput: 1))
             guard gateGradient != nil || upGradient != nil else { return }
             // dGated = dY · W, then through the gating.
             let gatedGradient = Tensor.uninitialized(shape: gate.shape)
@@ -119,42 +118,27 @@ extension Tensor {
     }
 
     /// GELU, the exact form `x · Φ(x) = ½x(1 + erf(x/√2))`, element-wise (erf to within 1.5e-7, see
-    /// ``gaussianCDF(_:)``); a dedicated kernel split across the BLAS threads, as small models spend much of their
-    /// time here.
+    /// ``Activation/gaussianCDF(_:)``); vectorised and split across the BLAS threads, as small models spend much
+    /// of their time here.
     public func gelu() -> Tensor {
         let input = self
-        let count = self.count
         let result = Tensor.uninitialized(shape: self.shape)
         let (source, destination) = (UnsafePointer(input.pointer), result.pointer)
-        Parallel.forEachChunk(count, costPerItem: 24) { chunk in
-            for index in chunk {
-                destination[index] = source[index] * Self.gaussianCDF(source[index]).cdf
-            }
+        Parallel.forEachVector(count: self.count, costPerItem: 8) { offset, lanes in
+            let x = VectorMath.load(source + offset, lanes: lanes)
+            let value = x * Activation.gaussianCDF(x).cdf
+            VectorMath.store(value, destination + offset, lanes: lanes, accumulate: false)
         }
         return result.record("gelu", inputs: [input]) { context in
-            guard let gradient = context.gradient(ofInput: 0)?.baseAddress else { return }
-            let outputGradient = UnsafePointer(context.outputGradientPointer)
-            Parallel.forEachChunk(count, costPerItem: 24) { chunk in
-                for index in chunk {
-                    let x = source[index]
-                    let (cdf, density) = Self.gaussianCDF(x)
-                    gradient[index] += outputGradient[index] * (cdf + x * density)
-                }
+            guard let (gradient, accumulate) = context.wholeGradient(ofInput: 0) else { return }
+            let outputGradient = context.outputGradientPointer
+            Parallel.forEachVector(count: input.count, costPerItem: 8) { offset, lanes in
+                let x = VectorMath.load(source + offset, lanes: lanes)
+                let g = VectorMath.load(outputGradient + offset, lanes: lanes)
+                let (cdf, density) = Activation.gaussianCDF(x)
+                VectorMath.store(g * (cdf + x * density), gradient + offset, lanes: lanes, accumulate: accumulate)
             }
         }
-    }
-
-    /// The standard normal CDF Φ(x) and density φ(x), sharing one exponential: erf by Abramowitz & Stegun 7.1.26
-    /// (absolute error below 1.5e-7), several times faster than the library's `erf`.
-    @inline(__always)
-    static func gaussianCDF(_ x: Float) -> (cdf: Float, density: Float) {
-        let z = abs(x) * 0.707_106_77
-        let t = 1 / (1 + 0.327_591_1 * z)
-        let gaussian = Foundation.exp(-z * z)
-        let polynomial =
-            t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))))
-        let erf = 1 - polynomial * gaussian
-        return (0.5 * (1 + (x < 0 ? -erf : erf)), gaussian * 0.398_942_28)
     }
 
     /// An element-wise op from its scalar function and derivative `(x, y) -> dy/dx`.
@@ -196,31 +180,52 @@ struct SwiGLUKernel {
         }
     }
 
-    /// Adds the gradients of the gate and the up inputs (each optional) for the output gradient `g`.
+    /// Writes or adds (``BackwardContext/wholeGradient(ofInput:)``) the gradients of the gate and the up inputs
+    /// (each optional) for the output gradient `g`.
     func backward(
-        outputGradient: UnsafePointer<Float>, gateGradient: UnsafeMutablePointer<Float>?,
-        upGradient: UnsafeMutablePointer<Float>?
+        outputGradient: UnsafePointer<Float>, gateGradient: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?,
+        upGradient: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?
     ) {
         let (gate, up) = (self.gate, self.up)
         Parallel.forEachVector(count: self.count, costPerItem: 6) { offset, lanes in
             let x = VectorMath.load(gate + offset, lanes: lanes)
             let u = VectorMath.load(up + offset, lanes: lanes)
             let g = VectorMath.load(outputGradient + offset, lanes: lanes)
-            if let gateGradient {
+            if let (target, accumulate) = gateGradient {
                 let value = g * u * Activation.siluDerivative(x)
-                VectorMath.store(value, gateGradient + offset, lanes: lanes, accumulate: true)
+                VectorMath.store(value, target + offset, lanes: lanes, accumulate: accumulate)
             }
-            if let upGradient {
+            if let (target, accumulate) = upGradient {
                 let value = g * x * VectorMath.sigmoid(x)
-                VectorMath.store(value, upGradient + offset, lanes: lanes, accumulate: true)
+                VectorMath.store(value, target + offset, lanes: lanes, accumulate: accumulate)
             }
         }
     }
 }
 
-// MARK: - Derivatives
+// MARK: - Activation kernels
 
 enum Activation {
+    /// The standard normal CDF Φ(x) and density φ(x) per lane, sharing one exponential: erf by Abramowitz & Stegun
+    /// 7.1.26 (absolute error below 1.5e-7).
+    @inline(__always)
+    static func gaussianCDF(_ x: VectorMath.Vector) -> (cdf: VectorMath.Vector, density: VectorMath.Vector) {
+        typealias Vector = VectorMath.Vector
+        let negative = x .< 0
+        let z: Vector = x.replacing(with: -x, where: negative) * 0.707_106_77
+        let t: Vector = 1 / (z * 0.327_591_1 + 1)
+        let gaussian = VectorMath.exp(-z * z)
+        var polynomial = Vector(repeating: 1.061_405_4)
+        polynomial = polynomial * t - 1.453_152
+        polynomial = polynomial * t + 1.421_413_7
+        polynomial = polynomial * t - 0.284_496_74
+        polynomial = polynomial * t + 0.254_829_6
+        polynomial = polynomial * t
+        let erf: Vector = 1 - polynomial * gaussian
+        let cdf: Vector = (erf.replacing(with: -erf, where: negative) + 1) * 0.5
+        return (cdf, gaussian * 0.398_942_28)
+    }
+
     /// d silu(x)/dx = σ(x)·(1 + x·(1 − σ(x))).
     @inline(__always)
     static func siluDerivative(_ x: VectorMath.Vector) -> VectorMath.Vector {

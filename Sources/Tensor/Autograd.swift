@@ -35,7 +35,8 @@ final class GraphNode {
 /// What a backward closure receives: the gradient of the op's output and access to its inputs' gradients.
 ///
 /// Accumulate (never overwrite) into `gradient(ofInput:)`; it exists only for inputs that require gradients,
-/// so frozen inputs cost nothing. Gradient buffers start at zero.
+/// so frozen inputs cost nothing. Gradient buffers start at zero, except those an op takes with
+/// `wholeGradient(ofInput:)` to write every element of.
 public struct BackwardContext {
     /// The op's result.
     public let output: Tensor
@@ -60,6 +61,16 @@ public struct BackwardContext {
         let input = self.inputs[index]
         guard input.requiresGrad else { return nil }
         return UnsafeMutableBufferPointer(start: input.gradientStorage().pointer, count: input.count)
+    }
+
+    /// Input `index`'s gradient buffer for an op that writes each of its elements exactly once, and whether to
+    /// add to what it holds: not when the buffer is created for this write (uninitialised, so no zero fill is
+    /// paid), yes when earlier ops have contributed. `nil` when that input does not require gradients.
+    public func wholeGradient(ofInput index: Int) -> (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)? {
+        let input = self.inputs[index]
+        guard input.requiresGrad else { return nil }
+        let accumulate = input.grad != nil
+        return (input.gradientStorage(zeroed: false).pointer, accumulate)
     }
 
     /// The output gradient as a read-only buffer.
@@ -110,12 +121,13 @@ extension Tensor {
         return result.record(name, inputs: inputs, backward: backward)
     }
 
-    /// The gradient tensor, created zero-filled if absent.
-    func gradientStorage() -> Tensor {
+    /// The gradient tensor, created zero-filled if absent (uninitialised without `zeroed`, for a caller that
+    /// writes every element).
+    func gradientStorage(zeroed: Bool = true) -> Tensor {
         if let grad = self.grad {
             return grad
         }
-        let grad = Tensor.zeros(self.shape)
+        let grad = zeroed ? Tensor.zeros(self.shape) : Tensor.uninitialized(shape: self.shape)
         self.grad = grad
         return grad
     }

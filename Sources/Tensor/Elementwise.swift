@@ -82,21 +82,29 @@ extension Tensor {
         }
         return result.record("binary", inputs: [a, b]) { context in
             let gradient = context.outputGradientPointer
-            let aGradient = context.gradient(ofInput: 0)?.baseAddress
-            let bGradient = context.gradient(ofInput: 1)?.baseAddress
+            // An operand as large as the result gets each element of its gradient once: a buffer created for it
+            // is written, not zero-filled and added to. `a` is taken first, so when `b` is the same tensor it adds.
+            func target(_ index: Int, _ operand: Tensor, stride: Int) -> (UnsafeMutablePointer<Float>, Bool)? {
+                guard operand.count == context.output.count, stride == 1 else {
+                    return context.gradient(ofInput: index)?.baseAddress.map { ($0, true) }
+                }
+                return context.wholeGradient(ofInput: index).map { ($0.pointer, $0.accumulate) }
+            }
+            let aGradient = target(0, a, stride: aStride)
+            let bGradient = target(1, b, stride: bStride)
             let multiplies = arithmetic == .multiply
             plan.forEachRun { outputOffset, aOffset, bOffset in
                 let g = gradient + outputOffset
-                if let aGradient {
+                if let (aGradient, adds) = aGradient {
                     Self.accumulateRun(
                         g, count: length, into: aGradient + aOffset, stride: aStride,
-                        times: multiplies ? (UnsafePointer(bValues + bOffset), bStride) : nil, sign: 1)
+                        times: multiplies ? (UnsafePointer(bValues + bOffset), bStride) : nil, sign: 1, adds: adds)
                 }
-                if let bGradient {
+                if let (bGradient, adds) = bGradient {
                     Self.accumulateRun(
                         g, count: length, into: bGradient + bOffset, stride: bStride,
                         times: multiplies ? (UnsafePointer(aValues + aOffset), aStride) : nil,
-                        sign: arithmetic == .subtract ? -1 : 1)
+                        sign: arithmetic == .subtract ? -1 : 1, adds: adds)
                 }
             }
         }
@@ -105,13 +113,21 @@ extension Tensor {
     /// Adds one run of a binary op's gradient into an operand's: `target[i·stride] += sign · g[i] · f[i·fStride]`
     /// for `i < count` (`f` = 1 without `factor`). A stride of 0 (a broadcast operand) sums the run into one element.
     /// The common layouts get branch-free loops of their own (they vectorise); every layout adds in the same order and
-    /// rounding as one element at a time.
+    /// rounding as one element at a time. Without `adds` (stride 1 only) the run is written instead of added.
     @inline(__always)
     private static func accumulateRun(
         _ g: UnsafePointer<Float>, count: Int, into target: UnsafeMutablePointer<Float>, stride: Int,
-        times factor: (values: UnsafePointer<Float>, stride: Int)?, sign: Float
+        times factor: (values: UnsafePointer<Float>, stride: Int)?, sign: Float, adds: Bool
     ) {
         switch (stride, factor) {
+        case (1, _) where !adds:
+            let f = factor.map { $0.values[0] * sign } ?? sign
+            switch factor {
+            case let (values, 1)?: for index in 0..<count { target[index] = g[index] * values[index] * sign }
+            case (_, 0)?, nil: for index in 0..<count { target[index] = g[index] * f }
+            case let (values, fStride)?:
+                for index in 0..<count { target[index] = sign * g[index] * values[index * fStride] }
+            }
         case (1, nil):
             if sign == 1 {
                 for index in 0..<count { target[index] += g[index] }

@@ -19,7 +19,7 @@ extension Tensor {
         let product = MatrixProduct(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         product.forward(a.pointer, b.pointer, result.pointer, beta: 0)
         return result.record("matmul", inputs: [a, b]) { context in
-            product.backward(context, a: a.pointer, b: b.pointer, offsets: (0, 0, 0))
+            product.backward(context, a: a.pointer, b: b.pointer)
         }
     }
 
@@ -72,7 +72,7 @@ extension Tensor {
         product.forward(x.pointer, weight.pointer, result.pointer, beta: bias == nil ? 0 : 1)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return result.record("linear", inputs: inputs) { context in
-            product.backward(context, a: x.pointer, b: weight.pointer, offsets: (0, 0, 0))
+            product.backward(context, a: x.pointer, b: weight.pointer)
             if inputs.count == 3, let biasGradient = context.gradient(ofInput: 2) {
                 let gradient = context.outputGradientPointer
                 for row in 0..<rows {
@@ -107,36 +107,50 @@ struct MatrixProduct {
             a: a, lda: self.lda, b: b, ldb: self.ldb, beta: beta, c: c, ldc: self.n)
     }
 
-    /// Accumulates dA into input 0's gradient and dB into input 1's, for the product at the given element offsets
-    /// of A, B and C (batched products pass one offset triple per batch entry).
+    /// Adds dA into input 0's gradient and dB into input 1's. `offsets` place the product at element offsets of
+    /// A, B and C (batched products pass one triple per batch entry); without them it covers the whole inputs, so
+    /// a gradient buffer created for it is written with β = 0 instead of being zero-filled first.
     func backward(
-        _ context: BackwardContext, a: UnsafePointer<Float>, b: UnsafePointer<Float>, offsets: (Int, Int, Int)
+        _ context: BackwardContext, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        offsets: (Int, Int, Int)? = nil
     ) {
+        // Taken when its GEMM runs: A and B may be one tensor, whose second product must add to the first.
+        func gradient(_ index: Int, offset: Int) -> (pointer: UnsafeMutablePointer<Float>, beta: Float)? {
+            guard offsets != nil else {
+                return context.wholeGradient(ofInput: index).map { ($0.pointer, $0.accumulate ? 1 : 0) }
+            }
+            return context.gradient(ofInput: index)?.baseAddress.map { ($0 + offset, 1) }
+        }
+        let offsets = offsets ?? (0, 0, 0)
         let gradientC = context.outputGradientPointer + offsets.2
-        if let gradientA = context.gradient(ofInput: 0)?.baseAddress.map({ $0 + offsets.0 }) {
+        if let (gradientA, beta) = gradient(0, offset: offsets.0) {
             if self.transposeA {
                 // A is k×m: dA = op(B) · dCᵀ
                 BLAS.parallelGemm(
                     transposeA: self.transposeB, transposeB: true, m: self.k, n: self.m, k: self.n,
-                    a: b + offsets.1, lda: self.ldb, b: gradientC, ldb: self.n, beta: 1, c: gradientA, ldc: self.m)
+                    a: b + offsets.1, lda: self.ldb, b: gradientC, ldb: self.n, beta: beta, c: gradientA,
+                    ldc: self.m)
             } else {
                 // dA = dC · op(B)ᵀ
                 BLAS.parallelGemm(
                     transposeA: false, transposeB: !self.transposeB, m: self.m, n: self.k, k: self.n,
-                    a: gradientC, lda: self.n, b: b + offsets.1, ldb: self.ldb, beta: 1, c: gradientA, ldc: self.k)
+                    a: gradientC, lda: self.n, b: b + offsets.1, ldb: self.ldb, beta: beta, c: gradientA,
+                    ldc: self.k)
             }
         }
-        if let gradientB = context.gradient(ofInput: 1)?.baseAddress.map({ $0 + offsets.1 }) {
+        if let (gradientB, beta) = gradient(1, offset: offsets.1) {
             if self.transposeB {
                 // B is n×k: dB = dCᵀ · op(A)
                 BLAS.parallelGemm(
                     transposeA: true, transposeB: self.transposeA, m: self.n, n: self.k, k: self.m,
-                    a: gradientC, lda: self.n, b: a + offsets.0, ldb: self.lda, beta: 1, c: gradientB, ldc: self.k)
+                    a: gradientC, lda: self.n, b: a + offsets.0, ldb: self.lda, beta: beta, c: gradientB,
+                    ldc: self.k)
             } else {
                 // dB = op(A)ᵀ · dC
                 BLAS.parallelGemm(
                     transposeA: !self.transposeA, transposeB: false, m: self.k, n: self.n, k: self.m,
-                    a: a + offsets.0, lda: self.lda, b: gradientC, ldb: self.n, beta: 1, c: gradientB, ldc: self.n)
+                    a: a + offsets.0, lda: self.lda, b: gradientC, ldb: self.n, beta: beta, c: gradientB,
+                    ldc: self.n)
             }
         }
     }

@@ -41,7 +41,7 @@ extension Tensor {
                     }
                 }
             }
-            guard let inputGradient = context.gradient(ofInput: 0)?.baseAddress else { return }
+            guard let (inputGradient, accumulate) = context.wholeGradient(ofInput: 0) else { return }
             withExtendedLifetime(gainTensor) {
                 Parallel.forEachChunk(rows, costPerItem: width * 4) { chunk in
                     for row in chunk {
@@ -53,8 +53,14 @@ extension Tensor {
                             projection += g[column] * gains[column] * line[column]
                         }
                         let correction = projection * scale * scale * scale / Float(width)
-                        for column in 0..<width {
-                            target[column] += scale * g[column] * gains[column] - line[column] * correction
+                        if accumulate {
+                            for column in 0..<width {
+                                target[column] += scale * g[column] * gains[column] - line[column] * correction
+                            }
+                        } else {
+                            for column in 0..<width {
+                                target[column] = scale * g[column] * gains[column] - line[column] * correction
+                            }
                         }
                     }
                 }

@@ -110,6 +110,59 @@ import Testing
         // (outputs, gradients, seeds) comes from the pool.
         #expect(after.reuses - before.reuses >= 6)
     }
+
+    /// Ops that write each element of an input's gradient (``BackwardContext/wholeGradient(ofInput:)``) ignore what
+    /// the reused memory of a buffer created for them held, and add when the buffer already holds a contribution:
+    /// the second of two identical backward passes doubles every gradient (up to the rounding of the sums that
+    /// broadcast operands and gains take). Their backward closures do not keep their own outputs alive.
+    @Test func wholeGradientsAreWrittenWhenFreshAndAddedOtherwise() {
+        let cases: [(name: String, shapes: [[Int]], function: ([Tensor]) -> Tensor)] = [
+            ("linear", [[5, 7], [3, 7]], { Tensor.linear($0[0], weight: $0[1]) }),
+            ("matmul of a tensor with itself", [[4, 6]], { Tensor.matmul($0[0], $0[0], transposeB: true) }),
+            ("add", [[6, 5], [6, 5]], { $0[0] + $0[1] }),
+            ("a tensor times itself", [[37]], { $0[0] * $0[0] }),
+            ("subtract a broadcast row", [[4, 9], [9]], { $0[0] - $0[1] }),
+            ("multiply by a broadcast column", [[4, 9], [4, 1]], { $0[0] * $0[1] }),
+            ("rmsNorm", [[3, 33], [33]], { Tensor.rmsNorm($0[0], weight: $0[1]) }),
+            ("swiglu of a tensor with itself", [[37]], { Tensor.swiglu(gate: $0[0], up: $0[0]) }),
+            (
+                "swigluLinear", [[2, 20], [2, 20], [3, 20]],
+                { Tensor.swigluLinear(gate: $0[0], up: $0[1], weight: $0[2]) }
+            ),
+            ("gelu", [[37]], { $0[0].gelu() }),
+        ]
+        for (index, (name, shapes, function)) in cases.enumerated() {
+            let inputs = shapes.enumerated().map { randomTensor($0.element, seed: UInt64(10 * index + $0.offset)) }
+            let loss = {
+                let output = function(inputs)
+                return (output * randomTensor(output.shape, seed: 99, requiresGrad: false)).sum()
+            }
+            // Freed buffers full of NaN, of every size the inputs' gradients take: the pool hands them out again.
+            for count in shapes.map({ $0.reduce(1, *) }) {
+                let poisoned = (0..<8).map { _ in Tensor.uninitialized(shape: [count]) }
+                for tensor in poisoned { tensor.pointer.update(repeating: .nan, count: count) }
+            }
+            loss().backward()
+            let once = inputs.map { $0.grad?.scalars ?? [] }
+            loss().backward()
+            for (input, first) in zip(inputs, once) {
+                #expect(!first.isEmpty && first.allSatisfy(\.isFinite), "\(name)")
+                expectClose(input.grad?.scalars ?? [], first.map { 2 * $0 })
+            }
+            #expect(!Self.outputOutlivesItsUse(function, shapes: shapes), "\(name)")
+        }
+    }
+
+    /// Whether `function`'s output outlives its last reference when no backward pass runs (a graph branch the
+    /// loss does not reach): a backward closure that captured its own output would keep it, and its buffer, forever.
+    private static func outputOutlivesItsUse(_ function: ([Tensor]) -> Tensor, shapes: [[Int]]) -> Bool {
+        weak var output: Tensor?
+        do {
+            let result = function(shapes.enumerated().map { randomTensor($0.element, seed: UInt64($0.offset)) })
+            output = result
+        }
+        return output != nil
+    }
 }
 
 @Suite struct AutogradReleaseTests {
