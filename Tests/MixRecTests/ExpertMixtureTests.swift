@@ -40,8 +40,8 @@ import Testing
         checkGradients([input, output] + mixture.parameters.tensors, elements: 24) { tensors in
             let routing = mixture.route(tensors[0])
             var parts = [mixture.outputDelta(input: tensors[0], output: tensors[1], routing: routing)!]
-            if let deltas = mixture.projectionDeltas(tensors[0], routing: routing) {
-                parts += [deltas.query, deltas.value]
+            for projection in [ExpertMixture.Projection.query, .value] {
+                parts += mixture.projectionDelta(projection, input: tensors[0], routing: routing).map { [$0] } ?? []
             }
             parts.append(routing.balanceLoss.reshaped([1]))
             return Tensor.concat(parts.map { $0.reshaped([$0.count]) }, axis: 0)

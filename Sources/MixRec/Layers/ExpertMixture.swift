@@ -54,12 +54,19 @@ public final class ExpertMixture {
         return ExpertRouting(logits: logits, gates: Tensor.topKGate(logits, k: self.group.topK))
     }
 
-    /// The LoRA experts' additions to the queries and values (`nil` when the site has none).
-    /// - Parameter input: `[rows, width]`, the normalised block input fed to the q/v projections.
-    /// - Returns: `[rows, queryWidth]` and `[rows, valueWidth]`.
-    public func projectionDeltas(_ input: Tensor, routing: ExpertRouting) -> (query: Tensor, value: Tensor)? {
+    /// The attention projections LoRA experts adapt.
+    public enum Projection: Sendable {
+        case query, value
+    }
+
+    /// The LoRA experts' addition to the queries or the values (`nil` when the site has none).
+    /// - Parameters:
+    ///   - projection: which of the two.
+    ///   - input: `[rows, width]`, the normalised block input fed to the q/v projections.
+    /// - Returns: `[rows, queryWidth]` or `[rows, valueWidth]`.
+    public func projectionDelta(_ projection: Projection, input: Tensor, routing: ExpertRouting) -> Tensor? {
         guard self.site == .attention, let lora = self.stacks[.lora] else { return nil }
-        return lora.projectionDeltas(input, gates: routing.gates.gates)
+        return lora.projectionDelta(projection, input: input, gates: routing.gates.gates)
     }
 
     /// The sum of the gated residual experts' outputs, to add to the sublayer output.
@@ -159,15 +166,13 @@ struct ExpertStack {
         self.parameters = registry
     }
 
-    /// `Σ_e g_e · x A_e B_e` for the query and value projections (LoRA at the attention site only).
-    func projectionDeltas(_ input: Tensor, gates: Tensor) -> (query: Tensor, value: Tensor)? {
+    /// `Σ_e g_e · x A_e B_e` for the query or the value projection (LoRA at the attention site only).
+    func projectionDelta(_ projection: ExpertMixture.Projection, input: Tensor, gates: Tensor) -> Tensor? {
         guard case .projections(let queryDown, let queryUp, let valueDown, let valueUp) = self.weights else {
             return nil
         }
-        let spreadGates = Tensor.matmul(gates, self.spread)
-        let query = Tensor.linear(Tensor.linear(input, weight: queryDown) * spreadGates, weight: queryUp)
-        let value = Tensor.linear(Tensor.linear(input, weight: valueDown) * spreadGates, weight: valueUp)
-        return (query, value)
+        let (down, up) = projection == .query ? (queryDown, queryUp) : (valueDown, valueUp)
+        return Tensor.linear(Tensor.linear(input, weight: down) * Tensor.matmul(gates, self.spread), weight: up)
     }
 
     /// `Σ_e g_e · Expert_e` for stacks that add to the sublayer output; `nil` for LoRA at the attention site.

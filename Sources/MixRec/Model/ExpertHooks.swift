@@ -51,8 +51,11 @@ final class ExpertHooks {
         case .queryProjection, .valueProjection:
             guard let mixture = sites[.attention] else { return output }
             let (routed, routing) = self.attentionRouting(mixture, input: input, rows: rows)
-            guard let deltas = mixture.projectionDeltas(routed, routing: routing) else { return output }
-            return output + self.expanded(point == .queryProjection ? deltas.query : deltas.value, like: output)
+            let projection: ExpertMixture.Projection = point == .queryProjection ? .query : .value
+            guard let delta = mixture.projectionDelta(projection, input: routed, routing: routing) else {
+                return output
+            }
+            return output + self.expanded(delta, like: output)
         case .attentionOutput:
             guard let mixture = sites[.attention] else { return output }
             let (routed, routing) = self.attentionRouting(mixture, input: input, rows: rows)
