@@ -94,8 +94,10 @@ extension Tensor {
     /// Compute the forward values into a fresh tensor (e.g. `Tensor.uninitialized(shape:)`), then call
     /// `result.record("name", inputs: [a, b]) { context in ... }`. The closure runs during `backward()` with the
     /// output gradient; for each input `i` with `context.gradient(ofInput: i) != nil` it must *add*
-    /// dLoss/dInput_i into that buffer. It may capture inputs and saved intermediates, but it must not capture the
-    /// result itself (use `context.output`), or the graph leaks.
+    /// dLoss/dInput_i into that buffer (an op that writes every element once may take
+    /// `context.wholeGradient(ofInput: i)` instead, and write or add as it says). It may capture inputs and saved
+    /// intermediates, but it must not capture the result itself (use `context.output`), or the graph leaks: a
+    /// branch no backward pass reaches would never be freed.
     ///
     /// When gradients are disabled or no input requires them, nothing is recorded and the closure is dropped.
     /// - Returns: `self`, for chaining.
