@@ -64,19 +64,12 @@ public final class AdamW {
             let decay = 1 - rate * c.weightDecay
             let (p, g) = (parameter.pointer, UnsafePointer(grad.pointer))
             let (m, v) = (self.firstMoments[index].pointer, self.secondMoments[index].pointer)
-            // 16 lanes at a time, each lane the same operations in the same order as one element alone.
-            VectorMath.forEachVector(count: parameter.count) { offset, lanes in
-                let gradient = VectorMath.load(g + offset, lanes: lanes)
-                let first =
-                    VectorMath.load(UnsafePointer(m + offset), lanes: lanes) * c.beta1 + gradient * (1 - c.beta1)
-                let second =
-                    VectorMath.load(UnsafePointer(v + offset), lanes: lanes) * c.beta2 + gradient
-                    * (1 - c.beta2) * gradient
-                let step = first / correction1 * rate / ((second / correction2).squareRoot() + c.epsilon)
-                let updated = VectorMath.load(UnsafePointer(p + offset), lanes: lanes) * decay - step
-                VectorMath.store(first, m + offset, lanes: lanes, accumulate: false)
-                VectorMath.store(second, v + offset, lanes: lanes, accumulate: false)
-                VectorMath.store(updated, p + offset, lanes: lanes, accumulate: false)
+            for element in 0..<parameter.count {
+                m[element] = c.beta1 * m[element] + (1 - c.beta1) * g[element]
+                v[element] = c.beta2 * v[element] + (1 - c.beta2) * g[element] * g[element]
+                let mHat = m[element] / correction1
+                let vHat = v[element] / correction2
+                p[element] = p[element] * decay - rate * mHat / (vHat.squareRoot() + c.epsilon)
             }
         }
     }

@@ -26,33 +26,6 @@ import Testing
         #expect(parameter.grad == nil)
     }
 
-    /// The vectorised update is the per-element AdamW formula, exactly, on two full vectors of lanes and a
-    /// partial one, over steps whose gradients change.
-    @Test func adamWEqualsThePerElementFormulaOverSeveralSteps() {
-        let count = 37
-        let parameter = randomTensor([count], seed: 5)
-        let configuration = AdamW.Configuration(learningRate: 0.01, weightDecay: 0.1)
-        let optimizer = AdamW(parameters: [parameter], configuration: configuration)
-        var (p, m, v) = (parameter.scalars, [Float](repeating: 0, count: count), [Float](repeating: 0, count: count))
-        for step in 1...4 {
-            let factors = randomTensor([count], seed: UInt64(10 + step), requiresGrad: false)
-            (parameter * factors).sum().backward()
-            let g = factors.scalars
-            optimizer.update()
-            optimizer.zeroGradients()
-            let (c, rate) = (configuration, configuration.learningRate)
-            let correction1 = 1 - Foundation.pow(c.beta1, Float(step))
-            let correction2 = 1 - Foundation.pow(c.beta2, Float(step))
-            for element in 0..<count {
-                m[element] = c.beta1 * m[element] + (1 - c.beta1) * g[element]
-                v[element] = c.beta2 * v[element] + (1 - c.beta2) * g[element] * g[element]
-                let (mHat, vHat) = (m[element] / correction1, v[element] / correction2)
-                p[element] = p[element] * (1 - rate * c.weightDecay) - rate * mHat / (vHat.squareRoot() + c.epsilon)
-            }
-            #expect(parameter.scalars == p, "step \(step)")
-        }
-    }
-
     /// A rate scale of s takes the step an optimiser with learning rate lr·s takes; 0 freezes the parameter.
     @Test func rateScalesActPerParameter() {
         func parameters() -> [Tensor] {
