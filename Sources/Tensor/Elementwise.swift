@@ -121,10 +121,12 @@ extension Tensor {
     ) {
         switch (stride, factor) {
         case (1, _) where !adds:
-            let f = factor.map { $0.values[0] * sign } ?? sign
             switch factor {
+            case nil: for index in 0..<count { target[index] = g[index] * sign }
             case let (values, 1)?: for index in 0..<count { target[index] = g[index] * values[index] * sign }
-            case (_, 0)?, nil: for index in 0..<count { target[index] = g[index] * f }
+            case let (values, 0)?:
+                let f = values[0] * sign
+                for index in 0..<count { target[index] = g[index] * f }
             case let (values, fStride)?:
                 for index in 0..<count { target[index] = sign * g[index] * values[index * fStride] }
             }
