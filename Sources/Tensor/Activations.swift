@@ -183,8 +183,7 @@ struct SwiGLUKernel {
     /// Writes or adds (``BackwardContext/wholeGradient(ofInput:)``) the gradients of the gate and the up inputs
     /// (each optional) for the output gradient `g`.
     func backward(
-        outputGradient: UnsafePointer<Float>, gateGradient: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?,
-        upGradient: (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)?
+        outputGradient: UnsafePointer<Float>, gateGradient: GradientTarget?, upGradient: GradientTarget?
     ) {
         let (gate, up) = (self.gate, self.up)
         Parallel.forEachVector(count: self.count, costPerItem: 6) { offset, lanes in

@@ -32,6 +32,10 @@ final class GraphNode {
 
 // MARK: - Backward context
 
+/// Where an op writes a whole input gradient, and whether it adds to what is there
+/// (``BackwardContext/wholeGradient(ofInput:)``).
+public typealias GradientTarget = (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)
+
 /// What a backward closure receives: the gradient of the op's output and access to its inputs' gradients.
 ///
 /// Accumulate (never overwrite) into `gradient(ofInput:)`; it exists only for inputs that require gradients,
@@ -66,7 +70,7 @@ public struct BackwardContext {
     /// Input `index`'s gradient buffer for an op that writes each of its elements exactly once, and whether to
     /// add to what it holds: not when the buffer is created for this write (uninitialised, so no zero fill is
     /// paid), yes when earlier ops have contributed. `nil` when that input does not require gradients.
-    public func wholeGradient(ofInput index: Int) -> (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)? {
+    public func wholeGradient(ofInput index: Int) -> GradientTarget? {
         let input = self.inputs[index]
         guard input.requiresGrad else { return nil }
         let accumulate = input.grad != nil

@@ -84,11 +84,11 @@ extension Tensor {
             let gradient = context.outputGradientPointer
             // An operand as large as the result gets each element of its gradient once: a buffer created for it
             // is written, not zero-filled and added to. `a` is taken first, so when `b` is the same tensor it adds.
-            func target(_ index: Int, _ operand: Tensor, stride: Int) -> (UnsafeMutablePointer<Float>, Bool)? {
+            func target(_ index: Int, _ operand: Tensor, stride: Int) -> GradientTarget? {
                 guard operand.count == context.output.count, stride == 1 else {
                     return context.gradient(ofInput: index)?.baseAddress.map { ($0, true) }
                 }
-                return context.wholeGradient(ofInput: index).map { ($0.pointer, $0.accumulate) }
+                return context.wholeGradient(ofInput: index)
             }
             let aGradient = target(0, a, stride: aStride)
             let bGradient = target(1, b, stride: bStride)
