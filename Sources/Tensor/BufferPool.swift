@@ -6,9 +6,9 @@ import Synchronization
 /// A process-wide pool of 64-byte aligned `Float` buffers, keyed by capacity.
 ///
 /// Training repeats the same or nearly the same shapes every step, so after the first steps nearly every tensor
-/// buffer comes from the pool instead of `malloc` (and the page faults of fresh big allocations): large capacities
-/// come in size classes (``capacity(for:)``) and a large request may take a cached buffer a little larger than it
-/// needs. Three rules keep the pool from inflating
+/// buffer comes from the pool instead of `malloc` (and the page faults of fresh big allocations): capacities from
+/// `sizeClassBytes` on come in size classes (``capacity(for:)``) and such a request may take a cached buffer a
+/// little larger than it needs. Three rules keep the pool from inflating
 /// the process's footprint:
 /// - **Budget.** It caches at most `maximumCachedBytes`; returning a buffer beyond that frees the least recently
 ///   returned cached buffers first.
@@ -27,6 +27,10 @@ public final class BufferPool: Sendable {
     /// Buffers of at least this many bytes are large: mapped from the kernel, and their misses release stale
     /// cached buffers (smaller ones are too cheap to matter and come from `malloc`).
     public static let largeBufferBytes = 1 << 20
+
+    /// Buffers of at least this many bytes come in size classes (``capacity(for:)``), and a request may take a
+    /// cached one a little larger than it needs.
+    public static let sizeClassBytes = 1 << 16
 
     /// Pool operations (takes and returns) after which an unused cached buffer counts as stale: several times
     /// what one forward and backward pass of a 30-block model performs.
@@ -106,13 +110,14 @@ public final class BufferPool: Sendable {
     }
 
     /// The capacity actually reserved for `count` elements: a multiple of 16 floats (one cache line), at least 16;
-    /// a large buffer's is rounded up further, to one of eight sizes per doubling (at most 12.5 % more). Training
-    /// shapes vary a little from step to step (a batch's distinct items, its longest window); with exact sizes
-    /// every such tensor missed the cache and mapped fresh pages, whose first-touch faults took 13 % of a MixRec
-    /// trial's CPU time on ml-100k as system time alone.
+    /// from `sizeClassBytes` on it is rounded up further, to one of eight sizes per doubling (at most 12.5 % more).
+    /// Training shapes vary a little from step to step (a batch's distinct items, its longest window); with exact
+    /// sizes every such tensor missed the cache and got fresh pages, whose first-touch faults took 13 % of a MixRec
+    /// trial's CPU time on ml-100k as system time alone (for mapped buffers; `malloc`'s medium ones, 64 KiB to
+    /// 1 MiB, still cost a ml-100k step about 5,000 faults until they were classed too).
     static func capacity(for count: Int) -> Int {
         let lines = max(16, (count + 15) & ~15)
-        guard Self.bytes(lines) >= Self.largeBufferBytes else { return lines }
+        guard Self.bytes(lines) >= Self.sizeClassBytes else { return lines }
         let highestBit = Int.bitWidth - 1 - lines.leadingZeroBitCount
         let step = 1 << (highestBit - 3)
         return (lines + step - 1) & ~(step - 1)
@@ -125,15 +130,15 @@ public final class BufferPool: Sendable {
     // MARK: - Taking and giving
 
     /// A buffer of at least `capacity` floats (contents undefined) and its actual capacity, to give back with it:
-    /// a cached buffer of exactly that capacity, else for a large one the smallest cached buffer up to a quarter
-    /// larger (a step whose shapes are a little smaller than the last one's reuses its buffers), else fresh memory
+    /// a cached buffer of exactly that capacity, else from `sizeClassBytes` on the smallest cached buffer up to a
+    /// quarter larger (a step whose shapes are a little smaller than the last one's reuses its buffers), else fresh memory
     /// of exactly `capacity`.
     func take(capacity: Int) -> (pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         let bytes = Self.bytes(capacity)
         let (reused, evicted): ((address: UInt, capacity: Int)?, [(address: UInt, capacity: Int)]) =
             self.state.withLock { state in
                 state.clock += 1
-                if let found = state.popCached(capacity, upTo: bytes >= Self.largeBufferBytes ? capacity / 4 : 0) {
+                if let found = state.popCached(capacity, upTo: bytes >= Self.sizeClassBytes ? capacity / 4 : 0) {
                     state.statistics.reuses += 1
                     state.statistics.cachedBytes -= Self.bytes(found.capacity)
                     return (found, [])

@@ -23,16 +23,18 @@ import Testing
         pool.drain()
     }
 
-    /// Small buffers take whole cache lines; large ones one of eight sizes per doubling, so shapes that vary a
-    /// little between steps share cached buffers.
-    @Test func largeCapacitiesComeInSizeClasses() {
+    /// Small buffers take whole cache lines; from `sizeClassBytes` on one of eight sizes per doubling, so shapes
+    /// that vary a little between steps share cached buffers.
+    @Test func capacitiesFromTheClassThresholdComeInSizeClasses() {
         #expect(BufferPool.capacity(for: 1) == 16)
         #expect(BufferPool.capacity(for: 17) == 32)
-        let large = BufferPool.largeBufferBytes / 4  // floats
-        #expect(BufferPool.capacity(for: large - 16) == large - 16, "below the large threshold: exact lines")
-        #expect(BufferPool.capacity(for: large) == large)
+        let classed = BufferPool.sizeClassBytes / 4  // floats
+        #expect(BufferPool.capacity(for: classed - 16) == classed - 16, "below the threshold: exact lines")
+        #expect(BufferPool.capacity(for: classed) == classed)
+        #expect(BufferPool.capacity(for: classed + 1) == classed + classed / 8)
+        let large = BufferPool.largeBufferBytes / 4
         #expect(BufferPool.capacity(for: large + 1) == large + large / 8)
-        for count in stride(from: large, through: 64 * large, by: 12_345) {
+        for count in stride(from: classed, through: 64 * large, by: 12_345) {
             let capacity = BufferPool.capacity(for: count)
             #expect(capacity >= count && capacity % 16 == 0)
             #expect(Double(capacity) <= Double(count) * 1.125, "at most 12.5 % more for \(count)")
@@ -46,18 +48,19 @@ import Testing
         pool.drain()
     }
 
-    /// A large request takes a cached buffer up to a quarter larger when none of its own size is cached, and gives
-    /// it back at that buffer's capacity; small requests and larger gaps get fresh buffers.
-    @Test func largeRequestTakesASlightlyLargerCachedBuffer() {
+    /// A request of a size class takes a cached buffer up to a quarter larger when none of its own size is cached,
+    /// and gives it back at that buffer's capacity; small requests and larger gaps get fresh buffers.
+    @Test(arguments: [BufferPool.sizeClassBytes, BufferPool.largeBufferBytes])
+    func classedRequestTakesASlightlyLargerCachedBuffer(bytes: Int) {
         let pool = BufferPool(maximumCachedBytes: 64 << 20)
-        let large = BufferPool.largeBufferBytes / 4  // floats
+        let large = bytes / 4  // floats
         let big = pool.take(capacity: 2 * large)
         pool.give(big.pointer, capacity: big.capacity)
         let smaller = pool.take(capacity: 2 * large - large / 4)
         #expect(smaller.pointer == big.pointer && smaller.capacity == 2 * large)
         #expect(pool.statistics.reuses == 1 && pool.statistics.cachedBytes == 0)
         pool.give(smaller.pointer, capacity: smaller.capacity)
-        #expect(pool.statistics.cachedBytes == 2 * BufferPool.largeBufferBytes)
+        #expect(pool.statistics.cachedBytes == 2 * bytes)
         let muchSmaller = pool.take(capacity: large)
         #expect(muchSmaller.pointer != big.pointer && muchSmaller.capacity == large, "more than a quarter smaller")
         let small = pool.take(capacity: 16)
