@@ -123,6 +123,12 @@ import Testing
         #expect(pool.statistics.cachedBytes == 0)
     }
 
+    @Test func theSharedBudgetIsAQuarterOfTheMemoryUpTo4GiB() {
+        #expect(BufferPool.defaultBudget(physicalMemory: 24 << 30) == 4 << 30)
+        #expect(BufferPool.defaultBudget(physicalMemory: 8 << 30) == 2 << 30)
+        #expect(BufferPool.defaultBudget(physicalMemory: 16 << 30) == 4 << 30)
+    }
+
     /// After backward no graph node keeps an intermediate result alive, so its buffer goes back to the pool.
     @Test func activationsOfAFinishedBackwardAreReleased() {
         weak var released: Tensor?
