@@ -138,8 +138,8 @@ public final class BufferPool: Sendable {
 
     /// A buffer of at least `capacity` floats (contents undefined) and its actual capacity, to give back with it:
     /// a cached buffer of exactly that capacity, else from `sizeClassBytes` on the smallest cached buffer up to a
-    /// quarter larger (a step whose shapes are a little smaller than the last one's reuses its buffers), else fresh memory
-    /// of exactly `capacity`.
+    /// quarter larger (a step whose shapes are a little smaller than the last one's reuses its buffers), else fresh
+    /// memory of exactly `capacity`.
     func take(capacity: Int) -> (pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         let bytes = Self.bytes(capacity)
         let (reused, evicted): ((address: UInt, capacity: Int)?, [(address: UInt, capacity: Int)]) =
