@@ -32,6 +32,8 @@ import Testing
         #expect(BufferPool.capacity(for: classed - 16) == classed - 16, "below the threshold: exact lines")
         #expect(BufferPool.capacity(for: classed) == classed)
         #expect(BufferPool.capacity(for: classed + 1) == classed + classed / 8)
+        let medium = (256 << 10) / 4  // a medium buffer's floats, between the class threshold and large
+        #expect(BufferPool.capacity(for: medium + 1) == medium + medium / 8)
         let large = BufferPool.largeBufferBytes / 4
         #expect(BufferPool.capacity(for: large + 1) == large + large / 8)
         for count in stride(from: classed, through: 64 * large, by: 12_345) {
@@ -50,7 +52,8 @@ import Testing
 
     /// A request of a size class takes a cached buffer up to a quarter larger when none of its own size is cached,
     /// and gives it back at that buffer's capacity; small requests and larger gaps get fresh buffers.
-    @Test(arguments: [BufferPool.sizeClassBytes, BufferPool.largeBufferBytes])
+    /// Run for a medium buffer (256 KiB, served by `malloc`) and a large one (mapped).
+    @Test(arguments: [256 << 10, BufferPool.largeBufferBytes])
     func classedRequestTakesASlightlyLargerCachedBuffer(bytes: Int) {
         let pool = BufferPool(maximumCachedBytes: 64 << 20)
         let large = bytes / 4  // floats
